@@ -1,0 +1,183 @@
+"""Configuration: ``config.toml`` read once into frozen dataclasses that are passed down.
+
+Defaults are the named constants below; secrets never live here (see ``storage.sharepoint``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import catalogue as catalogue_module
+from .catalogue import Catalogue
+from .errors import ConfigError
+from .rounds import Round
+
+DEFAULT_CONFIG = Path("config.toml")
+DEFAULT_NEW_PROJECT_ROWS = 25
+DEFAULT_MAX_FINDINGS = 500
+DEFAULT_MAX_FILE_BYTES = 25_000_000
+DEFAULT_MAX_UNCOMPRESSED_BYTES = 300_000_000
+DEFAULT_PLAN_CAPACITY_NORM = 1.30
+
+
+@dataclass(frozen=True)
+class Paths:
+    state: Path
+    outputs: Path
+    storage: Path
+
+    @property
+    def database(self) -> Path:
+        return self.state / "planmonitor.sqlite"
+
+    @property
+    def archive(self) -> Path:
+        return self.state / "archief"
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    backend: str = "local"
+    party_folder: str = "Partijen"
+    shared_folder: str = "Monitor"
+    archive_folder: str = "Archief"
+
+
+@dataclass(frozen=True)
+class SharePointSettings:
+    site_url: str = ""
+    library: str = "Gedeelde documenten"
+    auth: str = "certificate"
+    tenant: str = ""
+    client_id: str = ""
+
+
+@dataclass(frozen=True)
+class Targets:
+    completions: Mapping[int, int] = field(default_factory=dict)
+    subregion_share: Mapping[str, float] = field(default_factory=dict)
+    affordable_share: float = 2 / 3
+    social_rent_share: float = 1 / 3
+    plan_capacity_norm: float = DEFAULT_PLAN_CAPACITY_NORM
+
+
+@dataclass(frozen=True)
+class RodeDraden:
+    min_projects: int = 5
+    min_municipalities: int = 2
+    route: Mapping[str, str] = field(default_factory=dict)
+    default_route: str = "tafel"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a command needs to know about the region and where things live."""
+
+    root: Path
+    region_name: str
+    region_source: str
+    seed: int
+    round: Round
+    deadline: dt.date
+    contact_name: str
+    contact_email: str
+    paths: Paths
+    storage: StorageSettings
+    sharepoint: SharePointSettings
+    catalogue: Catalogue
+    new_project_rows: int = DEFAULT_NEW_PROJECT_ROWS
+    sheet_password: str = ""
+    max_findings_per_file: int = DEFAULT_MAX_FINDINGS
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_uncompressed_bytes: int = DEFAULT_MAX_UNCOMPRESSED_BYTES
+    targets: Targets = field(default_factory=Targets)
+    price_bounds: Mapping[int, Mapping[str, float]] = field(default_factory=dict)
+    rode_draden: RodeDraden = field(default_factory=RodeDraden)
+    realism: Mapping[str, float] = field(default_factory=dict)
+
+
+def load(path: Path = DEFAULT_CONFIG, **overrides: Any) -> Config:
+    """Read ``config.toml``; keyword overrides replace top-level fields (used by tests)."""
+    path = path.resolve()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(
+            f"Configuratiebestand {path} niet gevonden. Start planmonitor in de map met "
+            "config.toml, of geef het pad met --config."
+        ) from exc
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"Configuratiebestand {path} kan niet worden gelezen: {exc}") from exc
+    try:
+        config = _from_raw(raw, path.parent)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}: ongeldige of ontbrekende instelling: {exc}") from exc
+    return _replace(config, overrides) if overrides else config
+
+
+def _from_raw(raw: dict[str, Any], root: Path) -> Config:
+    region = raw["region"]
+    round_ = raw["round"]
+    paths = raw.get("paths", {})
+    workbook = raw.get("workbook", {})
+    validation = raw.get("validation", {})
+    targets = raw.get("targets", {})
+    rode = raw.get("rode_draden", {})
+    catalogue_path = root / raw.get("catalogue", "workbook_templates/catalogue.toml")
+    deadline = round_["deadline"]
+    if not isinstance(deadline, dt.date):
+        deadline = dt.date.fromisoformat(str(deadline))
+    return Config(
+        root=root,
+        region_name=str(region["name"]),
+        region_source=str(region.get("source", "demo")),
+        seed=int(region.get("seed", 2026)),
+        round=Round.parse(str(round_["current"])),
+        deadline=deadline,
+        contact_name=str(round_.get("contact_name", "")),
+        contact_email=str(round_.get("contact_email", "")),
+        paths=Paths(
+            state=root / paths.get("state", "var/state"),
+            outputs=root / paths.get("outputs", "var/uitvoer"),
+            storage=root / paths.get("storage", "var/sharepoint"),
+        ),
+        storage=StorageSettings(**raw.get("storage", {})),
+        sharepoint=SharePointSettings(**raw.get("sharepoint", {})),
+        catalogue=catalogue_module.load(catalogue_path),
+        new_project_rows=int(workbook.get("new_project_rows", DEFAULT_NEW_PROJECT_ROWS)),
+        sheet_password=str(workbook.get("sheet_password", "")),
+        max_findings_per_file=int(validation.get("max_findings_per_file", DEFAULT_MAX_FINDINGS)),
+        max_file_bytes=int(validation.get("max_file_bytes", DEFAULT_MAX_FILE_BYTES)),
+        max_uncompressed_bytes=int(
+            validation.get("max_uncompressed_bytes", DEFAULT_MAX_UNCOMPRESSED_BYTES)
+        ),
+        targets=Targets(
+            completions={int(y): int(n) for y, n in targets.get("completions", {}).items()},
+            subregion_share={str(k): float(v) for k, v in targets.get("subregion_share", {}).items()},
+            affordable_share=float(targets.get("affordable_share", 2 / 3)),
+            social_rent_share=float(targets.get("social_rent_share", 1 / 3)),
+            plan_capacity_norm=float(targets.get("plan_capacity_norm", DEFAULT_PLAN_CAPACITY_NORM)),
+        ),
+        price_bounds={
+            int(year): {str(k): float(v) for k, v in bounds.items()}
+            for year, bounds in raw.get("price_bounds", {}).items()
+        },
+        rode_draden=RodeDraden(
+            min_projects=int(rode.get("min_projects", 5)),
+            min_municipalities=int(rode.get("min_municipalities", 2)),
+            route={str(k): str(v) for k, v in rode.get("route", {}).items()},
+            default_route=str(rode.get("default_route", "tafel")),
+        ),
+        realism={str(k): float(v) for k, v in raw.get("realism", {}).items()},
+    )
+
+
+def _replace(config: Config, overrides: Mapping[str, Any]) -> Config:
+    from dataclasses import replace
+
+    return replace(config, **overrides)

@@ -1,0 +1,80 @@
+"""The monitor: all project and agreement rows of the region at one moment.
+
+Values are plain Python objects by catalogue type: whole numbers and years ``int``, decimals
+``float``, dates ``datetime.date``, year-quarters ``"2027-K2"``, yes/no ``bool``, choices and
+text ``str`` (region lists as codes), empty ``None``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from .catalogue import Catalogue, Entity
+from .rounds import Round
+
+ID_COLUMN: dict[Entity, str] = {"project": "project_id", "agreement": "agreement_id"}
+
+
+@dataclass
+class Monitor:
+    """Projects and agreements, each a DataFrame indexed by its permanent id."""
+
+    projects: pd.DataFrame
+    agreements: pd.DataFrame
+
+    def table(self, entity: Entity) -> pd.DataFrame:
+        return self.projects if entity == "project" else self.agreements
+
+    @classmethod
+    def from_records(
+        cls, projects: list[dict[str, Any]], agreements: list[dict[str, Any]]
+    ) -> Monitor:
+        return cls(_frame(projects, "project_id"), _frame(agreements, "agreement_id"))
+
+    def records(self, entity: Entity) -> list[dict[str, Any]]:
+        """Rows as dicts with the id included, empty cells as None."""
+        table = self.table(entity)
+        out = []
+        for row_id, row in table.iterrows():
+            record = {ID_COLUMN[entity]: row_id}
+            record.update({k: _none(v) for k, v in row.items()})
+            out.append(record)
+        return out
+
+    def view(self, catalogue: Catalogue, round_: Round, entity: Entity) -> pd.DataFrame:
+        """The table with exactly the round's catalogue columns, in catalogue order."""
+        keys = [c.key for c in catalogue.columns(entity, round_)]
+        table = self.table(entity).copy()
+        table.insert(0, ID_COLUMN[entity], table.index)
+        for key in keys:
+            if key not in table.columns:
+                table[key] = None
+        return table[keys].astype(object).where(table[keys].notna(), None)
+
+
+def empty_frame(id_column: str) -> pd.DataFrame:
+    frame = pd.DataFrame(dtype=object)
+    frame.index.name = id_column
+    return frame
+
+
+def _frame(records: list[dict[str, Any]], id_column: str) -> pd.DataFrame:
+    if not records:
+        return empty_frame(id_column)
+    frame = pd.DataFrame.from_records(records).astype(object)
+    frame = frame.set_index(id_column)
+    return frame.where(frame.notna(), None)
+
+
+def _none(value: Any) -> Any:
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value

@@ -1,0 +1,47 @@
+"""Who owns which cell: the rule behind "everyone sees everything, each changes only their own".
+
+Sheet protection in Excel is a convenience; this module is what the validation and the merge
+enforce.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .catalogue import Column, Entity, Field
+from .region import Party, Region
+
+
+def owners(field: Field, row: Mapping[str, Any], region: Region) -> frozenset[str]:
+    """Ids of the parties that own this field of this row (empty: only the secretary)."""
+    if field.owner == "initiator":
+        initiator = row.get("initiator")
+        return frozenset({initiator}) if isinstance(initiator, str) else frozenset()
+    if field.owner == "municipality":
+        party = region.municipality_party(str(row.get("municipality")))
+        return frozenset({party.id}) if party else frozenset()
+    if field.owner == "tempomaker":
+        pillar = row.get("pillar")
+        return frozenset(p.id for p in region.parties if pillar in p.pillars)
+    return frozenset()
+
+
+def owns(party: Party, field: Field, row: Mapping[str, Any], region: Region) -> bool:
+    return party.id in owners(field, row, region)
+
+
+def owned_columns(
+    party: Party, columns: list[Column], row: Mapping[str, Any], region: Region
+) -> set[str]:
+    """Keys of the columns of this row the party may change."""
+    return {c.key for c in columns if owns(party, c.field, row, region)}
+
+
+def is_party_row(party: Party, entity: Entity, row: Mapping[str, Any]) -> bool:
+    """Does this row belong in the party's own sheet?"""
+    if entity == "project":
+        return row.get("initiator") == party.id or (
+            party.municipality_code is not None and row.get("municipality") == party.municipality_code
+        )
+    return row.get("pillar") in party.pillars

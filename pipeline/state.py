@@ -1,0 +1,266 @@
+"""State: the SQLite database that is the truth of the monitor.
+
+It holds the region registry, the value of every cell per round, what was issued, what was
+received and a cell-level change log. Workbooks are renderings of this state, never its source.
+
+``cells`` keyed by round R hold the monitor as issued in round R; merging round R writes the
+monitor for the next round.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .catalogue import ENTITIES, Entity
+from .errors import StateError
+from .monitor import ID_COLUMN, Monitor
+from .region import Municipality, Party, Pillar, Region
+from .rounds import Round
+
+MIGRATIONS: list[str] = [
+    # 1: the initial schema
+    """
+    CREATE TABLE region (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE municipalities (code TEXT PRIMARY KEY, name TEXT NOT NULL,
+                                 subregion TEXT NOT NULL);
+    CREATE TABLE pillars (number TEXT PRIMARY KEY, name TEXT NOT NULL);
+    CREATE TABLE parties (id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL,
+                          sector TEXT NOT NULL, contact_name TEXT, contact_email TEXT,
+                          municipality_code TEXT, pillars TEXT NOT NULL DEFAULT '');
+    CREATE TABLE rounds (round TEXT PRIMARY KEY, opened_at TEXT NOT NULL, issued_at TEXT,
+                         merged_at TEXT);
+    CREATE TABLE cells (round TEXT NOT NULL, entity TEXT NOT NULL, row_id TEXT NOT NULL,
+                        field TEXT NOT NULL, value TEXT NOT NULL,
+                        PRIMARY KEY (round, entity, row_id, field));
+    CREATE TABLE rows (entity TEXT NOT NULL, row_id TEXT NOT NULL, created_round TEXT NOT NULL,
+                       created_by TEXT, PRIMARY KEY (entity, row_id));
+    CREATE TABLE issued (round TEXT NOT NULL, party TEXT NOT NULL, fingerprint TEXT NOT NULL,
+                         file_name TEXT NOT NULL, sha256 TEXT NOT NULL, issued_at TEXT NOT NULL,
+                         PRIMARY KEY (round, party));
+    CREATE TABLE submissions (sha256 TEXT NOT NULL, round TEXT NOT NULL, party TEXT,
+                              original_name TEXT NOT NULL, received_at TEXT NOT NULL,
+                              archive_path TEXT NOT NULL, saved_by TEXT, verdict TEXT,
+                              blocking INTEGER, findings TEXT,
+                              PRIMARY KEY (sha256, round, party));
+    CREATE TABLE changes (id INTEGER PRIMARY KEY AUTOINCREMENT, round TEXT NOT NULL,
+                          party TEXT NOT NULL, entity TEXT NOT NULL, row_id TEXT NOT NULL,
+                          field TEXT NOT NULL, old TEXT, new TEXT, submission TEXT NOT NULL,
+                          at TEXT NOT NULL);
+    CREATE INDEX changes_round ON changes (round, party);
+    """,
+]
+
+
+@dataclass(frozen=True)
+class IssueRecord:
+    round: str
+    party: str
+    fingerprint: str
+    file_name: str
+    sha256: str
+    issued_at: str
+
+
+def encode(value: Any) -> str:
+    """A cell value as JSON text; dates are tagged so they come back as dates."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return json.dumps({"$date": value.isoformat()})
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    return json.dumps(value, ensure_ascii=False)
+
+
+def decode(text: str | None) -> Any:
+    if text is None:
+        return None
+    value = json.loads(text)
+    if isinstance(value, dict) and "$date" in value:
+        return dt.date.fromisoformat(value["$date"])
+    return value
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class State:
+    """The state database. Use as a context manager, or call :meth:`close`."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        try:
+            self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StateError(f"De statusdatabase {path} is onleesbaar: {exc}") from exc
+
+    def __enter__(self) -> State:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        version = self.schema_version
+        if version > len(MIGRATIONS):
+            raise StateError(
+                f"De statusdatabase {self.path} is van een nieuwere planmonitor (schema {version}). "
+                "Werk planmonitor bij."
+            )
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.transaction():
+                for statement in script.split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {number}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All or nothing: a crash inside leaves the database as it was."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- region -------------------------------------------------------------------------------
+
+    @property
+    def initialised(self) -> bool:
+        return self.db.execute("SELECT 1 FROM region WHERE key = 'name'").fetchone() is not None
+
+    def save_region(self, region: Region) -> None:
+        db = self.db
+        db.execute("INSERT OR REPLACE INTO region VALUES ('name', ?)", (region.name,))
+        db.execute("DELETE FROM municipalities")
+        db.executemany("INSERT INTO municipalities VALUES (?, ?, ?)",
+                       [(m.code, m.name, m.subregion) for m in region.municipalities])
+        db.execute("DELETE FROM pillars")
+        db.executemany("INSERT INTO pillars VALUES (?, ?)",
+                       [(p.number, p.name) for p in region.pillars])
+        db.execute("DELETE FROM parties")
+        db.executemany(
+            "INSERT INTO parties VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(p.id, p.name, p.kind, p.sector, p.contact_name, p.contact_email,
+              p.municipality_code, ";".join(p.pillars)) for p in region.parties],
+        )
+
+    def region(self) -> Region:
+        row = self.db.execute("SELECT value FROM region WHERE key = 'name'").fetchone()
+        if row is None:
+            raise StateError(
+                "De monitor is nog niet aangemaakt. Voer eerst 'planmonitor init' uit."
+            )
+        municipalities = tuple(
+            Municipality(*r) for r in self.db.execute(
+                "SELECT code, name, subregion FROM municipalities ORDER BY code")
+        )
+        pillars = tuple(Pillar(*r) for r in self.db.execute(
+            "SELECT number, name FROM pillars ORDER BY number"))
+        parties = tuple(
+            Party(pid, name, kind, sector, cname or "", cmail or "", code,
+                  tuple(x for x in (pillars_text or "").split(";") if x))
+            for pid, name, kind, sector, cname, cmail, code, pillars_text in self.db.execute(
+                "SELECT * FROM parties ORDER BY id")
+        )
+        return Region(row[0], municipalities, pillars, parties)
+
+    # -- rounds and monitor snapshots ---------------------------------------------------------
+
+    def open_round(self, round_: Round) -> None:
+        self.db.execute("INSERT OR IGNORE INTO rounds (round, opened_at) VALUES (?, ?)",
+                        (str(round_), now()))
+
+    def rounds(self) -> list[Round]:
+        return sorted(Round.parse(r) for (r,) in self.db.execute("SELECT round FROM rounds"))
+
+    def round_info(self, round_: Round) -> dict[str, str | None]:
+        row = self.db.execute("SELECT opened_at, issued_at, merged_at FROM rounds WHERE round = ?",
+                              (str(round_),)).fetchone()
+        if row is None:
+            return {}
+        return {"opened_at": row[0], "issued_at": row[1], "merged_at": row[2]}
+
+    def mark_round(self, round_: Round, column: str) -> None:
+        assert column in {"issued_at", "merged_at"}
+        self.open_round(round_)
+        self.db.execute(f"UPDATE rounds SET {column} = ? WHERE round = ?", (now(), str(round_)))
+
+    def latest_monitor_round(self) -> Round | None:
+        row = self.db.execute("SELECT MAX(round) FROM cells").fetchone()
+        return Round.parse(row[0]) if row and row[0] else None
+
+    def save_monitor(self, round_: Round, monitor: Monitor, created_by: str | None = None) -> None:
+        """Store the monitor as the snapshot of a round (replacing any earlier one)."""
+        key = str(round_)
+        self.db.execute("DELETE FROM cells WHERE round = ?", (key,))
+        for entity in ENTITIES:
+            rows = []
+            for record in monitor.records(entity):
+                row_id = str(record.pop(ID_COLUMN[entity]))
+                self.db.execute(
+                    "INSERT OR IGNORE INTO rows VALUES (?, ?, ?, ?)",
+                    (entity, row_id, key, created_by),
+                )
+                rows.extend((key, entity, row_id, f, encode(v)) for f, v in record.items()
+                            if v is not None)
+            self.db.executemany("INSERT INTO cells VALUES (?, ?, ?, ?, ?)", rows)
+
+    def monitor(self, round_: Round) -> Monitor:
+        records: dict[Entity, dict[str, dict[str, Any]]] = {e: {} for e in ENTITIES}
+        for entity, row_id, field, value in self.db.execute(
+            "SELECT entity, row_id, field, value FROM cells WHERE round = ? "
+            "ORDER BY entity, row_id", (str(round_),)
+        ):
+            entity_key: Entity = entity
+            record = records[entity_key].setdefault(row_id, {ID_COLUMN[entity_key]: row_id})
+            record[field] = decode(value)
+        if not records["project"] and not records["agreement"]:
+            raise StateError(f"Er is geen monitor voor ronde {round_} in de statusdatabase.")
+        return Monitor.from_records(list(records["project"].values()),
+                                    list(records["agreement"].values()))
+
+    def row_ids(self, entity: Entity) -> list[str]:
+        return [r for (r,) in self.db.execute(
+            "SELECT row_id FROM rows WHERE entity = ? ORDER BY row_id", (entity,))]
+
+    # -- issued workbooks ---------------------------------------------------------------------
+
+    def record_issue(self, record: IssueRecord) -> None:
+        self.db.execute("INSERT OR REPLACE INTO issued VALUES (?, ?, ?, ?, ?, ?)",
+                        (record.round, record.party, record.fingerprint, record.file_name,
+                         record.sha256, record.issued_at))
+
+    def issued(self, round_: Round, party: str | None = None) -> list[IssueRecord]:
+        sql = "SELECT * FROM issued WHERE round = ?"
+        args: tuple[str, ...] = (str(round_),)
+        if party is not None:
+            sql += " AND party = ?"
+            args += (party,)
+        return [IssueRecord(*r) for r in self.db.execute(sql + " ORDER BY party", args)]
+
+    def issue_by_fingerprint(self, fingerprint: str) -> IssueRecord | None:
+        row = self.db.execute("SELECT * FROM issued WHERE fingerprint = ?",
+                              (fingerprint,)).fetchone()
+        return IssueRecord(*row) if row else None

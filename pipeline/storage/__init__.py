@@ -1,0 +1,67 @@
+"""Storage backends: where workbooks go to the parties and where their submissions come from.
+
+The pipeline talks to :class:`Storage` only and never knows which backend it has. The layout is
+the same in both backends (folder names configurable, Dutch defaults)::
+
+    <party_folder>/<party folder>/   the party's workbook and feedback; the party and secretary
+    <shared_folder>/                 monitor and reports, readable by the whole table
+    <archive_folder>/                received files, secretary only
+
+``local`` (the embedded default) is a folder on disk, which is also what a OneDrive-synced
+SharePoint library looks like; ``sharepoint`` talks to SharePoint Online.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..region import Party
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file as the backend reports it."""
+
+    name: str
+    size: int
+    modified: str  # ISO 8601, UTC
+    etag: str = ""
+    modified_by: str = ""
+
+
+class Storage(Protocol):
+    """What the pipeline needs from a place where files are shared."""
+
+    def ensure_layout(self, parties: list[Party]) -> list[str]:
+        """Create missing folders; return what was created (Dutch, for the secretary)."""
+        ...
+
+    def put_party_file(self, party: Party, name: str, data: bytes) -> None:
+        """Write a file into a party's folder, replacing it atomically."""
+        ...
+
+    def list_party_files(self, party: Party) -> list[StoredFile]:
+        ...
+
+    def get_party_file(self, party: Party, name: str) -> bytes:
+        ...
+
+    def publish(self, name: str, data: bytes) -> bool:
+        """Write a file into the shared folder; False when an identical file was already there."""
+        ...
+
+    def put_archive(self, name: str, data: bytes) -> None:
+        ...
+
+    def describe(self) -> str:
+        """Where files go, for the secretary (Dutch)."""
+        ...
+
+
+def party_folder_name(party: Party) -> str:
+    """The folder of a party: its id and name, safe on every file system and in SharePoint."""
+    name = re.sub(r'[\\/:*?"<>|#%~&{}]+', " ", party.name)
+    name = re.sub(r"\s+", " ", name).strip().rstrip(".")
+    return f"{party.id} {name}"
