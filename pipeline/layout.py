@@ -162,5 +162,24 @@ def monitor_hash(monitor: Monitor) -> str:
     return digest.hexdigest()
 
 
-def metadata_value(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
+# The metadata sheet holds one key per row: the key in column A, the value in column B, and
+# values longer than one Excel cell allows continued in columns C, D, ...
+METADATA_CHUNK = 30_000
+
+
+def metadata_rows(data: dict[str, str]) -> list[list[str]]:
+    """Rows for the metadata sheet."""
+    rows = []
+    for key, value in data.items():
+        chunks = [value[i:i + METADATA_CHUNK] for i in range(0, len(value), METADATA_CHUNK)]
+        rows.append([key, *(chunks or [""])])
+    return rows
+
+
+def metadata_from_rows(rows: list[list[Any]]) -> dict[str, str]:
+    """The key-value pairs back from the metadata sheet's rows."""
+    data = {}
+    for row in rows:
+        if row and isinstance(row[0], str) and row[0]:
+            data[row[0]] = "".join(str(v) for v in row[1:] if v is not None)
+    return data
