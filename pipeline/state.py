@@ -241,6 +241,15 @@ class State:
         return Monitor.from_records(list(records["project"].values()),
                                     list(records["agreement"].values()))
 
+    def snapshots(self) -> list[Round]:
+        """Rounds that have a monitor snapshot, oldest first."""
+        return [Round.parse(r) for (r,) in self.db.execute(
+            "SELECT DISTINCT round FROM cells ORDER BY round")]
+
+    def monitor_after(self, round_: Round) -> Monitor:
+        """The monitor as it stands after merging a round (the snapshot of the next round)."""
+        return self.monitor(round_.next())
+
     def row_ids(self, entity: Entity) -> list[str]:
         return [r for (r,) in self.db.execute(
             "SELECT row_id FROM rows WHERE entity = ? ORDER BY row_id", (entity,))]
