@@ -183,3 +183,12 @@ def metadata_from_rows(rows: list[list[Any]]) -> dict[str, str]:
         if row and isinstance(row[0], str) and row[0]:
             data[row[0]] = "".join(str(v) for v in row[1:] if v is not None)
     return data
+
+
+def column_letter(index: int) -> str:
+    """Excel column letters of a 1-based column number: 1 → A, 28 → AB."""
+    letters = ""
+    while index > 0:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters

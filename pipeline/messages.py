@@ -155,8 +155,8 @@ TEMPLATES: dict[str, Template] = {
     # -- ownership and rows -------------------------------------------------------------------
     "not-owner": Template(_E, "Cel van een andere partij gewijzigd",
         "Cel {cell} ('{field}') is gewijzigd van {old} naar {value}, maar die cel wordt "
-        "bijgehouden door {owner}. Deze wijziging wordt niet overgenomen; neem contact op met "
-        "{owner} of het secretariaat als de waarde niet klopt."),
+        "bijgehouden door {owner}. Deze wijziging wordt niet overgenomen. Klopt de waarde niet? "
+        "Neem dan contact op met {owner}."),
     "row-removed": Template(_E, "Project verwijderd",
         "Project {row_id} ontbreekt in werkblad '{sheet}'. Projecten worden nooit verwijderd: zet "
         "'Ingetrokken' op 'ja' als een project niet doorgaat."),
@@ -195,6 +195,8 @@ def show_value(value: Any) -> str:
         value = value.date()
     if isinstance(value, dt.date):
         return value.strftime("%d-%m-%Y")
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", ".") if abs(value) >= 10_000 else str(value)
     if isinstance(value, float):
         text = f"{value:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
         return text.rstrip("0").rstrip(",")

@@ -13,6 +13,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from .catalogue import NO, YES, Column
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -35,8 +38,18 @@ def is_empty(raw: Any) -> bool:
     return isinstance(raw, float) and math.isnan(raw)
 
 
+def plain(raw: Any) -> Any:
+    """A numpy or pandas scalar as the plain Python value it stands for."""
+    if isinstance(raw, np.generic):
+        return raw.item()
+    if isinstance(raw, pd.Timestamp):
+        return raw.to_pydatetime()
+    return raw
+
+
 def check(column: Column, raw: Any, choices: Sequence[str] = ()) -> Problem | None:
     """The problem with a non-empty cell value, or None when it is acceptable."""
+    raw = plain(raw)
     kind = column.field.type
     f = column.field
     if kind == "whole" or kind == "year":
@@ -68,6 +81,7 @@ def check(column: Column, raw: Any, choices: Sequence[str] = ()) -> Problem | No
 
 def to_value(column: Column, raw: Any, choices: Sequence[str] = ()) -> Any:
     """The typed value of a checked cell (region lists stay as shown; see Region.code)."""
+    raw = plain(raw)
     if is_empty(raw):
         return None
     kind = column.field.type

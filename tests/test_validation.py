@@ -1,0 +1,199 @@
+"""Validation of submissions built in code: every kind of cell, row and ownership finding."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+import pytest
+
+from builders import add_new_project, issued_submission, set_cell
+from pipeline.config import Config
+from pipeline.layout import SHEET_AGREEMENTS, SHEET_NEW, SHEET_OWN
+from pipeline.state import State
+from pipeline.validation import Validation, validate
+
+
+def codes(result: Validation) -> set[tuple[str, str | None]]:
+    return {(f.code, f.cell) for f in result.findings}
+
+
+@pytest.fixture
+def developer(config: Config, state: State) -> str:
+    """The market party with the most projects."""
+    monitor = state.monitor(config.round)
+    region = state.region()
+    counts = Counter(p for p in monitor.projects["initiator"]
+                     if not region.party(p).is_municipality)
+    return counts.most_common(1)[0][0]
+
+
+def first_own(submission, sheet=SHEET_OWN) -> str:  # type: ignore[no-untyped-def]
+    return submission.sheets[sheet].layout.row_ids[0]
+
+
+def test_unchanged_submission_has_no_findings(config: Config, state: State, developer: str) -> None:
+    submission, context = issued_submission(config, state, developer)
+    result = validate(submission, context)
+    assert result.findings == []
+    assert all(not row.blocked for row in result.rows)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "code"),
+    [
+        ("total_dwellings", "12O", "not-a-whole-number"),
+        ("total_dwellings", "1.200", "not-a-whole-number"),
+        ("total_dwellings", 12.5, "not-a-whole-number"),
+        ("planning_2027", 99999, "value-above-maximum"),
+        ("completed", -3, "value-below-minimum"),
+        ("phase", "bouwen", "value-not-in-list"),
+        ("circular", "misschien", "not-yes-or-no"),
+        ("construction_start", "voorjaar 2027", "not-a-year-quarter"),
+        ("stoplight_explanation", "x" * 251, "text-too-long"),
+        ("stoplight", None, "required-value-missing"),
+    ],
+)
+def test_cell_findings_name_code_and_cell(
+    config: Config, state: State, developer: str, key: str, value: object, code: str
+) -> None:
+    submission, context = issued_submission(config, state, developer)
+    row = set_cell(submission, SHEET_OWN, first_own(submission), key, value)
+    letter_cell = submission.sheets[SHEET_OWN].layout.column_index(key)
+    result = validate(submission, context)
+    from pipeline.layout import column_letter
+
+    cell = f"{column_letter(letter_cell)}{row}"
+    assert (code, cell) in codes(result)
+    found = next(f for f in result.findings if f.code == code)
+    assert found.severity == "error"
+    assert found.sheet == SHEET_OWN
+    assert found.reference == f"'{SHEET_OWN}'!{cell}"
+    assert "pandera" not in found.message and cell in found.message
+    assert next(r for r in result.rows if r.excel_row == row).blocked
+
+
+def test_date_in_wrong_format_is_reported_and_dutch_dates_accepted(
+    config: Config, state: State
+) -> None:
+    region = state.region()
+    municipality = next(p for p in region.parties if p.is_municipality and p.id == "P001")
+    submission, context = issued_submission(config, state, municipality.id)
+    rows = submission.sheets[SHEET_OWN].layout.row_ids
+    set_cell(submission, SHEET_OWN, rows[0], "permit_date", "2026/31/12")
+    set_cell(submission, SHEET_OWN, rows[1], "permit_date", "15-03-2026")
+    result = validate(submission, context)
+    assert [f.code for f in result.findings] == ["not-a-date"]
+    accepted = next(r for r in result.rows if r.row_id == rows[1])
+    assert accepted.values["permit_date"] == dt.date(2026, 3, 15)
+
+
+def test_year_slices_that_do_not_add_up_block_the_row(
+    config: Config, state: State, developer: str
+) -> None:
+    submission, context = issued_submission(config, state, developer)
+    row_id = first_own(submission)
+    total = context.base.projects.at[row_id, "total_dwellings"]
+    set_cell(submission, SHEET_OWN, row_id, "total_dwellings", total + 10)
+    result = validate(submission, context)
+    found = {f.code for f in result.findings}
+    assert "year-slices-do-not-add-up" in found
+    assert "segments-do-not-add-up" in found
+    assert "dwelling-types-do-not-add-up" in found
+    slices = next(f for f in result.findings if f.code == "year-slices-do-not-add-up")
+    assert str(total + 10) in slices.message
+
+
+def test_change_to_another_partys_cell_is_not_owner(
+    config: Config, state: State, developer: str
+) -> None:
+    submission, context = issued_submission(config, state, developer)
+    row_id = first_own(submission)
+    row = set_cell(submission, SHEET_OWN, row_id, "zoning_status", "onherroepelijk")
+    submission.sheets[SHEET_OWN].protected = False
+    result = validate(submission, context)
+    col = submission.sheets[SHEET_OWN].layout.column_index("zoning_status")
+    from pipeline.layout import column_letter
+
+    assert ("not-owner", f"{column_letter(col)}{row}") in codes(result)
+    assert ("protection-removed", None) in codes(result)
+    outcome = next(r for r in result.rows if r.row_id == row_id)
+    assert "zoning_status" not in outcome.values
+    assert outcome.blocked
+
+
+def test_agreement_rows_editable_only_for_the_tempomaker(config: Config, state: State) -> None:
+    region = state.region()
+    tempomaker = next(p for p in region.parties if p.pillars)
+    submission, context = issued_submission(config, state, tempomaker.id)
+    monitor = context.base
+    own = next(a for a in monitor.agreements.index
+               if monitor.agreements.at[a, "pillar"] in tempomaker.pillars)
+    other = next(a for a in monitor.agreements.index
+                 if monitor.agreements.at[a, "pillar"] not in tempomaker.pillars)
+    def flipped(agreement: str) -> str:
+        return "geel" if monitor.agreements.at[agreement, "status"] == "rood" else "rood"
+
+    set_cell(submission, SHEET_AGREEMENTS, own, "status", flipped(own))
+    row = set_cell(submission, SHEET_AGREEMENTS, other, "status", flipped(other))
+    result = validate(submission, context)
+    assert [(f.code, f.row) for f in result.findings] == [("not-owner", row)]
+    accepted = next(r for r in result.rows if r.row_id == own)
+    assert accepted.values["status"] == flipped(own) and not accepted.blocked
+
+
+def test_removed_and_unexpected_rows(config: Config, state: State, developer: str) -> None:
+    submission, context = issued_submission(config, state, developer)
+    data = submission.sheets[SHEET_OWN]
+    removed = data.values.iloc[0]["project_id"]
+    data.values.iloc[0, data.values.columns.get_loc("project_id")] = "PRJ-9999"
+    result = validate(submission, context)
+    found = {(f.code, f.row_id) for f in result.findings}
+    assert ("row-removed", removed) in found
+    assert "unexpected-row" in {f.code for f in result.findings}
+
+
+def test_formula_is_refused_and_formula_like_text_warned(
+    config: Config, state: State, developer: str
+) -> None:
+    submission, context = issued_submission(config, state, developer)
+    row_id = first_own(submission)
+    row = set_cell(submission, SHEET_OWN, row_id, "total_dwellings", "=SUM(A1:A3)")
+    submission.sheets[SHEET_OWN].formulas.add((row, "total_dwellings"))
+    set_cell(submission, SHEET_OWN, row_id, "stoplight_explanation", "=HYPERLINK(\"x\")")
+    result = validate(submission, context)
+    found = {f.code for f in result.findings}
+    assert "formula-not-allowed" in found
+    assert "text-looks-like-formula" in found
+    outcome = next(r for r in result.rows if r.row_id == row_id)
+    assert "total_dwellings" not in outcome.values
+    assert outcome.values["stoplight_explanation"] == "=HYPERLINK(\"x\")"
+
+
+def test_new_project_checked_and_kept_apart(config: Config, state: State, developer: str) -> None:
+    submission, context = issued_submission(config, state, developer)
+    year = config.round.year
+    good = add_new_project(submission, {
+        "name": "Nieuwbouw Stationsweg", "municipality": "Arnhem", "total_dwellings": 40,
+        f"planning_{year + 2}": 40, "social_rent": 40, "multi_family": 40, "phase": "initiatief",
+        "stoplight": "groen", "withdrawn": "nee",
+    })
+    bad = add_new_project(submission, {"name": "Half ingevuld", "municipality": "Arnhem"})
+    result = validate(submission, context)
+    new = [r for r in result.rows if r.is_new]
+    assert [r.excel_row for r in new] == [good, bad]
+    assert not new[0].blocked and new[1].blocked
+    assert new[0].values["municipality"] == "GM0202"
+    assert {f.code for f in result.findings if f.row == bad} >= {"required-value-missing"}
+    assert all(f.sheet == SHEET_NEW for f in result.findings)
+
+
+def test_findings_are_capped_with_a_warning(config: Config, state: State, developer: str) -> None:
+    submission, context = issued_submission(config, state, developer)
+    from dataclasses import replace
+
+    for row_id in submission.sheets[SHEET_OWN].layout.row_ids:
+        set_cell(submission, SHEET_OWN, row_id, "phase", "onbekend")
+    result = validate(submission, replace(context, max_findings=3))
+    assert len(result.findings) == 4
+    assert result.findings[-1].code == "too-many-findings"
