@@ -55,7 +55,55 @@ MIGRATIONS: list[str] = [
                           at TEXT NOT NULL);
     CREATE INDEX changes_round ON changes (round, party);
     """,
+    # 2: what each merge did with each party's submission
+    """
+    CREATE TABLE merge_results (round TEXT NOT NULL, party TEXT NOT NULL, sha256 TEXT NOT NULL,
+                                rows_accepted INTEGER NOT NULL, rows_held INTEGER NOT NULL,
+                                cells_changed INTEGER NOT NULL, new_projects INTEGER NOT NULL,
+                                superseded INTEGER NOT NULL, PRIMARY KEY (round, party));
+    """,
 ]
+
+
+@dataclass(frozen=True)
+class SubmissionRecord:
+    """A received file as the state knows it, with the verdict of its last check."""
+
+    sha256: str
+    round: str
+    party: str | None
+    original_name: str
+    received_at: str
+    archive_path: str
+    saved_by: str | None
+    verdict: str | None  # "geen fouten", "waarschuwingen", "fouten", "onleesbaar"; None: unchecked
+    blocking: int | None  # number of blocking findings
+    findings: str | None  # JSON list of finding dicts
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    round: str
+    party: str
+    sha256: str
+    rows_accepted: int
+    rows_held: int
+    cells_changed: int
+    new_projects: int
+    superseded: int
+
+
+@dataclass(frozen=True)
+class Change:
+    round: str
+    party: str
+    entity: str
+    row_id: str
+    field: str
+    old: Any
+    new: Any
+    submission: str
+    at: str
 
 
 @dataclass(frozen=True)
@@ -273,3 +321,95 @@ class State:
         row = self.db.execute("SELECT * FROM issued WHERE fingerprint = ?",
                               (fingerprint,)).fetchone()
         return IssueRecord(*row) if row else None
+
+    # -- submissions, checks and merges -------------------------------------------------------
+
+    def record_submission(self, record: SubmissionRecord) -> bool:
+        """Remember a received file; False when this file was already known for that party."""
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (record.sha256, record.round, record.party, record.original_name, record.received_at,
+             record.archive_path, record.saved_by, record.verdict, record.blocking,
+             record.findings),
+        )
+        return cursor.rowcount > 0
+
+    def record_verdict(self, sha: str, round_: Round, party: str | None, verdict: str,
+                       blocking: int, findings_json: str) -> None:
+        self.db.execute(
+            "UPDATE submissions SET verdict = ?, blocking = ?, findings = ? "
+            "WHERE sha256 = ? AND round = ? AND party IS ?",
+            (verdict, blocking, findings_json, sha, str(round_), party),
+        )
+
+    def submissions(self, round_: Round, party: str | None = None) -> list[SubmissionRecord]:
+        """Received files of a round, oldest first."""
+        sql = "SELECT * FROM submissions WHERE round = ?"
+        args: tuple[Any, ...] = (str(round_),)
+        if party is not None:
+            sql += " AND party = ?"
+            args += (party,)
+        rows = self.db.execute(sql + " ORDER BY received_at, sha256", args)
+        return [SubmissionRecord(*r) for r in rows]
+
+    def known_submission(self, sha: str, round_: Round, party: str | None) -> bool:
+        return self.db.execute(
+            "SELECT 1 FROM submissions WHERE sha256 = ? AND round = ? AND party IS ?",
+            (sha, str(round_), party)).fetchone() is not None
+
+    def record_changes(self, changes: list[Change]) -> None:
+        self.db.executemany(
+            "INSERT INTO changes (round, party, entity, row_id, field, old, new, submission, at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(c.round, c.party, c.entity, c.row_id, c.field, encode(c.old), encode(c.new),
+              c.submission, c.at) for c in changes],
+        )
+
+    def changes(self, round_: Round | None = None) -> list[Change]:
+        sql = "SELECT round, party, entity, row_id, field, old, new, submission, at FROM changes"
+        args: tuple[str, ...] = ()
+        if round_ is not None:
+            sql += " WHERE round = ?"
+            args = (str(round_),)
+        return [Change(r[0], r[1], r[2], r[3], r[4], decode(r[5]), decode(r[6]), r[7], r[8])
+                for r in self.db.execute(sql + " ORDER BY id", args)]
+
+    def clear_merge(self, round_: Round) -> None:
+        """Forget an earlier merge of this round (a merge is redone from its inputs)."""
+        key = str(round_)
+        self.db.execute("DELETE FROM changes WHERE round = ?", (key,))
+        self.db.execute("DELETE FROM merge_results WHERE round = ?", (key,))
+        self.db.execute("DELETE FROM cells WHERE round = ?", (str(round_.next()),))
+        self.db.execute("DELETE FROM rows WHERE created_round = ?", (str(round_.next()),))
+
+    def record_merge_result(self, result: MergeResult) -> None:
+        self.db.execute("INSERT OR REPLACE INTO merge_results VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (result.round, result.party, result.sha256, result.rows_accepted,
+                         result.rows_held, result.cells_changed, result.new_projects,
+                         result.superseded))
+
+    def merge_results(self, round_: Round) -> list[MergeResult]:
+        return [MergeResult(*r) for r in self.db.execute(
+            "SELECT * FROM merge_results WHERE round = ? ORDER BY party", (str(round_),))]
+
+    def current_round(self, first: Round) -> Round:
+        """The round in progress: the one after the last merged round, or the first round."""
+        row = self.db.execute("SELECT MAX(round) FROM rounds WHERE merged_at IS NOT NULL").fetchone()
+        return Round.parse(row[0]).next() if row and row[0] else first
+
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
+        """The content that defines the monitor, for comparing two states (times excluded)."""
+        queries = {
+            "parties": "SELECT * FROM parties ORDER BY id",
+            "cells": "SELECT * FROM cells ORDER BY round, entity, row_id, field",
+            "rows": "SELECT * FROM rows ORDER BY entity, row_id",
+            "changes": "SELECT round, party, entity, row_id, field, old, new, submission, at "
+                       "FROM changes ORDER BY id",
+            "submissions": "SELECT sha256, round, party, original_name, received_at, verdict, "
+                           "blocking, findings FROM submissions ORDER BY round, received_at, sha256",
+            "merge_results": "SELECT * FROM merge_results ORDER BY round, party",
+            "issued": "SELECT round, party, fingerprint, file_name, sha256 FROM issued "
+                      "ORDER BY round, party",
+            "rounds": "SELECT round, merged_at IS NOT NULL FROM rounds ORDER BY round",
+        }
+        return {name: [tuple(r) for r in self.db.execute(sql)] for name, sql in queries.items()}

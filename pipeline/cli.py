@@ -1,0 +1,319 @@
+"""The command line: parse, call one library function, render, pick an exit code.
+
+Every Dutch text the secretary reads in the terminal is in this module.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from . import config as config_module
+from .config import Config
+from .errors import PlanmonitorError
+from .rounds import Round
+from .session import Session, open_session
+
+EXIT_OK, EXIT_BLOCKING, EXIT_USAGE = 0, 1, 2
+
+
+class _Progress:
+    """Renders the library's progress callbacks as a progress bar on standard error."""
+
+    def __init__(self, label: str, quiet: bool = False) -> None:
+        self.label = label
+        self.quiet = quiet
+        self.bar: Any = None
+        self.done = 0
+
+    def __call__(self, number: int, total: int, item: str) -> None:
+        if self.quiet or total <= 0:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr,
+                                         item_show_func=lambda x: x, show_pos=True, width=30)
+            self.bar.__enter__()
+        self.bar.update(number - self.done, current_item=item[:40])
+        self.done = number
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+            self.done = 0
+
+
+@contextmanager
+def _progress(label: str, quiet: bool = False) -> Iterator[_Progress]:
+    bar = _Progress(label, quiet)
+    try:
+        yield bar
+    finally:
+        bar.close()
+
+
+def _load(ctx: click.Context) -> Config:
+    path: Path = ctx.obj["config_path"]
+    return config_module.load(path)
+
+
+@contextmanager
+def _session(ctx: click.Context) -> Iterator[Session]:
+    with open_session(_load(ctx)) as session:
+        yield session
+
+
+def _fail(exc: PlanmonitorError) -> None:
+    click.secho(f"Fout: {exc}", fg="red", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def _guarded(function: Callable[..., None]) -> Callable[..., None]:
+    """Turn planmonitor errors into a Dutch message and exit code 2, never a traceback."""
+    import functools
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            function(*args, **kwargs)
+        except PlanmonitorError as exc:
+            _fail(exc)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="planmonitor")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default="config.toml",
+              show_default=True, help="Het configuratiebestand van de regio.")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path) -> None:
+    """planmonitor: de publiek-private planmonitor van de versnellingstafel woningbouw.
+
+    Een ronde: issue → (partijen vullen in) → collect → validate → merge → report.
+
+    Voorbeeld: planmonitor demo
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["config_path"] = config_path
+
+
+@main.command()
+@click.option("--opnieuw", "replace", is_flag=True,
+              help="Maak de monitor opnieuw aan uit de regiobron (wist de huidige status niet "
+                   "uit het archief).")
+@click.pass_context
+@_guarded
+def init(ctx: click.Context, replace: bool) -> None:
+    """Zet de monitor op: partijen, projecten en afspraken uit de regiobron.
+
+    Voorbeeld: planmonitor init
+    """
+    from .session import set_up
+    from .setup_region import initialise
+    from .archive import Archive
+    from .state import State
+
+    config = _load(ctx)
+    with State(config.paths.database) as state:
+        archive = Archive(config.paths.archive)
+        summary = (initialise(config, state, replace=True) if replace
+                   else set_up(config, state, archive))
+    word = "aangemaakt" if summary.created else "bestond al"
+    click.echo(f"Monitor {summary.region} {word}: ronde {summary.round}, {summary.parties} "
+               f"partijen, {summary.projects} projecten, {summary.agreements} afspraken.")
+
+
+@main.command()
+@click.option("--partij", "parties", multiple=True, help="Alleen voor deze partij (id, bv. P012).")
+@click.pass_context
+@_guarded
+def issue(ctx: click.Context, parties: tuple[str, ...]) -> None:
+    """Maak voor elke partij de werkmap van de lopende ronde en zet die in haar map.
+
+    Voorbeeld: planmonitor issue --partij P012
+    """
+    from .issue import issue_round
+
+    with _session(ctx) as session, _progress("Werkmappen maken") as progress:
+        summary = issue_round(session.config, session.state, session.storage,
+                              party_ids=list(parties) or None, progress=progress)
+        session.archive.write_issue(session.config.round, session.state.issued(session.config.round),
+                                    _now())
+    progress.close()
+    click.echo(f"{summary.parties} werkmappen voor ronde {session.config.round} in "
+               f"{session.storage.describe()}.")
+
+
+@main.command()
+@click.pass_context
+@_guarded
+def collect(ctx: click.Context) -> None:
+    """Haal op wat partijen in hun map hebben opgeslagen en archiveer het.
+
+    Voorbeeld: planmonitor collect
+    """
+    from .collect import collect as collect_round
+
+    with _session(ctx) as session, _progress("Mappen doorzoeken") as progress:
+        summary = collect_round(session, progress=progress)
+    progress.close()
+    for item in summary.received:
+        late = click.style(" (te laat)", fg="yellow") if item.late else ""
+        click.echo(f"ontvangen: {item.party_name}: {item.file_name}{late}")
+    click.echo(f"Ronde {summary.round}: {len(summary.received)} nieuwe inzendingen, "
+               f"{summary.already_known} al eerder ontvangen, {len(summary.unchanged)} partijen "
+               "zonder inzending.")
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Schrijf de bevindingen als JSON.")
+@click.option("--opnieuw", "recheck", is_flag=True, help="Controleer ook al gecontroleerde "
+              "inzendingen opnieuw.")
+@click.pass_context
+@_guarded
+def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool, recheck: bool) -> None:
+    """Controleer inzendingen en maak per partij een terugkoppelingsbestand.
+
+    Zonder bestanden: alle opgehaalde inzendingen van de lopende ronde. Exitcode 0 als niets
+    blokkeert, 1 als een inzending blokkerende fouten heeft.
+
+    Voorbeeld: planmonitor validate "Planmonitor 2026-H2 - Gemeente Arnhem.xlsx" --json
+    """
+    from .check import check_files, check_round
+
+    with _session(ctx) as session, _progress("Controleren", quiet=as_json) as progress:
+        if files:
+            reports = check_files(session.config, session.state, list(files))
+        else:
+            reports = check_round(session, progress=progress, recheck=recheck).reports
+    progress.close()
+    if as_json:
+        click.echo(json.dumps({"round": str(session.config.round),
+                               "files": [r.to_dict() for r in reports]},
+                              ensure_ascii=False, indent=2))
+    else:
+        _render_reports(reports)
+    sys.exit(EXIT_BLOCKING if any(r.errors for r in reports) else EXIT_OK)
+
+
+def _render_reports(reports: list[Any]) -> None:
+    if not reports:
+        click.echo("Geen nieuwe inzendingen om te controleren. Voer eerst 'planmonitor collect' "
+                   "uit, of geef bestanden mee.")
+        return
+    for report in reports:
+        colour = "red" if report.errors else "yellow" if report.warnings else "green"
+        who = report.party_name or "onbekende partij"
+        click.secho(f"{who} — {Path(report.file).name}: {report.verdict} "
+                    f"({report.errors} fouten, {report.warnings} waarschuwingen)", fg=colour)
+        for item in report.findings[:8]:
+            where = item.reference or ""
+            click.echo(f"  {'FOUT' if item.blocking else 'let op'} {where} [{item.code}] "
+                       f"{item.message}")
+        if len(report.findings) > 8:
+            click.echo(f"  … en nog {len(report.findings) - 8}; zie het terugkoppelingsbestand.")
+        if report.feedback is not None:
+            click.echo(f"  terugkoppeling: {report.feedback}")
+
+
+@main.command()
+@click.option("--ronde", "round_text", help="Een eerdere ronde opnieuw samenvoegen (bv. 2026-H2).")
+@click.option("--zonder-uitgifte", "no_issue", is_flag=True,
+              help="Maak nog geen werkmappen voor de volgende ronde.")
+@click.pass_context
+@_guarded
+def merge(ctx: click.Context, round_text: str | None, no_issue: bool) -> None:
+    """Voeg de inzendingen samen tot de nieuwe monitor (alleen cellen van de eigenaar).
+
+    Schrijft de monitorwerkmap en de werkmappen van de volgende ronde.
+
+    Voorbeeld: planmonitor merge
+    """
+    from .merge import merge_round
+
+    round_ = Round.parse(round_text) if round_text else None
+    with _session(ctx) as session, _progress("Samenvoegen") as progress:
+        summary = merge_round(session, round_=round_, progress=progress, issue_next=not no_issue)
+    progress.close()
+    outcome = summary.outcome
+    accepted = sum(r.rows_accepted for r in outcome.results)
+    held = sum(r.rows_held for r in outcome.results)
+    click.echo(f"Ronde {outcome.round} samengevoegd: {len(outcome.used)} inzendingen, "
+               f"{accepted} rijen overgenomen, {held} rijen tegengehouden, "
+               f"{len(outcome.changes)} cellen gewijzigd, {len(outcome.new_projects)} nieuwe "
+               "projecten.")
+    for record in outcome.superseded:
+        click.echo(f"  vervangen door een latere inzending: {record.original_name} "
+                   f"({record.party})")
+    click.echo(f"Monitor: {summary.monitor_file}")
+    if summary.issued_next:
+        click.echo(f"{summary.issued_next} werkmappen voor ronde {outcome.round.next()} klaargezet.")
+
+
+@main.command()
+@click.option("--ronde", "round_text", help="Welke ronde (standaard de lopende).")
+@click.option("--json", "as_json", is_flag=True, help="Schrijf de status als JSON.")
+@click.pass_context
+@_guarded
+def status(ctx: click.Context, round_text: str | None, as_json: bool) -> None:
+    """Per partij: uitgegeven, ontvangen (wanneer), bevindingen, overgenomen, te laat.
+
+    Voorbeeld: planmonitor status --ronde 2026-H2
+    """
+    from .status import round_status
+
+    with _session(ctx) as session:
+        result = round_status(session, Round.parse(round_text) if round_text else None)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.secho(f"Ronde {result.round} — deadline {result.deadline}", bold=True)
+    click.echo(f"{'partij':<44} {'stand':<16} {'ontv.':>5} {'fout':>4} {'waarsch':>7} "
+               f"{'over':>5} {'tegen':>5}")
+    for p in result.parties:
+        late = " te laat" if p.late else ""
+        click.echo(f"{p.name[:44]:<44} {p.state:<16} {p.received:>5} {p.errors:>4} "
+                   f"{p.warnings:>7} {p.rows_accepted:>5} {p.rows_held:>5}{late}")
+    totals = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in result.totals.items())
+    click.echo(f"Totaal — {totals}")
+
+
+@main.command()
+@click.pass_context
+@_guarded
+def rebuild(ctx: click.Context) -> None:
+    """Bouw de status en de monitor opnieuw op uit alleen het archief.
+
+    Voorbeeld: planmonitor rebuild
+    """
+    from .rebuild import rebuild as rebuild_state
+
+    with _progress("Herbouwen") as progress:
+        summary = rebuild_state(_load(ctx), progress=progress)
+    progress.close()
+    click.echo(f"Status herbouwd uit het archief: {summary.rounds} rondes, "
+               f"{summary.submissions} inzendingen → {summary.database}")
+    if summary.equal_to_previous is True:
+        click.secho("De herbouwde status is gelijk aan de vorige.", fg="green")
+    elif summary.equal_to_previous is False:
+        click.secho(f"De herbouwde status wijkt af van de vorige; die staat in {summary.backup}.",
+                    fg="yellow")
+
+
+def _now() -> str:
+    from .archive import now
+
+    return now()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,61 @@
+"""A session: the configuration, state, storage and archive one command works with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from .archive import Archive
+from .config import Config
+from .setup_region import InitSummary, initialise
+from .state import State
+from .storage import Storage
+from .storage.local import LocalStorage
+
+
+@dataclass
+class Session:
+    """What a command needs; ``config.round`` is the round in progress according to the state."""
+
+    config: Config
+    state: State
+    storage: Storage
+    archive: Archive
+
+    def close(self) -> None:
+        self.state.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_session(config: Config, storage: Storage | None = None) -> Session:
+    """Open the state (setting up the region on first use) and the storage backend."""
+    state = State(config.paths.database)
+    archive = Archive(config.paths.archive)
+    if not state.initialised:
+        set_up(config, state, archive)
+    current = replace(config, round=state.current_round(config.round))
+    return Session(current, state, storage or open_storage(config), archive)
+
+
+def set_up(config: Config, state: State, archive: Archive) -> InitSummary:
+    """Fill an empty state from the region source and keep the base in the archive."""
+    summary = initialise(config, state)
+    archive.write_base(state.region(), config.round, state.monitor(config.round))
+    return summary
+
+
+def open_storage(config: Config) -> Storage:
+    """The storage backend named in the configuration."""
+    from . import storage
+
+    factory = getattr(storage, "open_storage", None)
+    if factory is not None:
+        backend: Storage = factory(config)
+        return backend
+    settings = config.storage
+    return LocalStorage(config.paths.storage, settings.party_folder, settings.shared_folder,
+                        settings.archive_folder)
