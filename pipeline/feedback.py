@@ -208,6 +208,15 @@ def _write_listing(
         _text(ws, 4, 1, TEXTS["hint"])
     for column, width in enumerate(_WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(column)].width = width
+    for row in range(1, _HEADER_ROW - 1):  # the summary reads across the whole table
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(_WIDTHS))
+        ws.cell(row, 1).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[1].height = 22
+    ws.row_dimensions[3].height = 32
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
     if not findings:
         return
     for column, label in enumerate(TEXTS["columns"].split("|"), start=1):
@@ -225,7 +234,11 @@ def _write_listing(
             link.style = "Hyperlink"
         _text(ws, row, 4, f.field or "")
         _text(ws, row, 5, show_value(f.value) if f.cell else "")
-        _text(ws, row, 6, f.message).alignment = wrap
+        _text(ws, row, 6, f.message)
+        for column in range(1, len(_WIDTHS) + 1):
+            ws.cell(row, column).alignment = wrap
+        # Row heights are not fitted on opening, so size each row for its wrapped message.
+        ws.row_dimensions[row].height = 15 * (len(f.message) // int(_WIDTHS[-1] * 1.1) + 1)
     ws.freeze_panes = ws.cell(_HEADER_ROW + 1, 1)
     ws.auto_filter.ref = f"A{_HEADER_ROW}:F{_HEADER_ROW + len(findings)}"
 
