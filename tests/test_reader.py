@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import io
 import time
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -269,3 +270,18 @@ def test_read_submission_is_fast_for_a_large_workbook(config: Config, state: Sta
     assert values.shape == (700, width)
     assert values.loc[FIRST_DATA_ROW + 699, layout.sheet(SHEET_OWN).columns[-1]] == "waarde 702"
     assert elapsed < 2.0
+
+
+def test_read_submission_flags_macros_but_reads_on(config: Config, state: State) -> None:
+    data = build(config, state, issue(config, state))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, \
+            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            target.writestr(item, source.read(item))
+        target.writestr("xl/vbaProject.bin", b"\x00" * 64)
+
+    result = read(config, buffer.getvalue(), "Gemeente Nijmegen.xlsm")
+
+    assert [(f.code, f.severity) for f in result.findings] == [("macro-workbook", "warning")]
+    assert result.submission is not None and result.submission.has_macros
