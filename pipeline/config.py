@@ -48,6 +48,14 @@ class StorageSettings:
     archive_folder: str = "Archief"
 
 
+# SharePoint transfers: files above this size go up in chunks of this size; throttled or dropped
+# requests are retried this many times, waiting at most this long between attempts.
+DEFAULT_SP_CHUNK_BYTES = 4 * 1024 * 1024
+DEFAULT_SP_TIMEOUT_SECONDS = 120.0
+DEFAULT_SP_MAX_ATTEMPTS = 6
+DEFAULT_SP_MAX_DELAY_SECONDS = 60.0
+
+
 @dataclass(frozen=True)
 class SharePointSettings:
     site_url: str = ""
@@ -55,6 +63,22 @@ class SharePointSettings:
     auth: str = "certificate"
     tenant: str = ""
     client_id: str = ""
+    # Who gets which rights (see docs/sharepoint.md): e-mail addresses, claims or group names.
+    secretary: str = ""
+    table_group: str = ""
+    party_principals: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    chunk_bytes: int = DEFAULT_SP_CHUNK_BYTES
+    timeout_seconds: float = DEFAULT_SP_TIMEOUT_SECONDS
+    max_attempts: int = DEFAULT_SP_MAX_ATTEMPTS
+    max_delay_seconds: float = DEFAULT_SP_MAX_DELAY_SECONDS
+
+    def __post_init__(self) -> None:
+        # config.toml gives lists or a single string per party; keep tuples.
+        principals = {
+            str(party): (value,) if isinstance(value, str) else tuple(str(v) for v in value)
+            for party, value in self.party_principals.items()
+        }
+        object.__setattr__(self, "party_principals", principals)
 
 
 @dataclass(frozen=True)

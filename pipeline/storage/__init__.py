@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from ..errors import StorageError
 from ..region import Party
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 
 @dataclass(frozen=True)
@@ -65,3 +69,26 @@ def party_folder_name(party: Party) -> str:
     name = re.sub(r'[\\/:*?"<>|#%~&{}]+', " ", party.name)
     name = re.sub(r"\s+", " ", name).strip().rstrip(".")
     return f"{party.id} {name}"
+
+
+def open_storage(config: Config) -> Storage:
+    """The backend that ``[storage] backend`` names, set up from ``config``.
+
+    For SharePoint nothing goes over the network yet; credentials come from the environment
+    (see ``storage.sharepoint_auth``).
+    """
+    backend = config.storage.backend
+    if backend == "local":
+        from .local import LocalStorage
+
+        return LocalStorage(config.paths.storage, party_folder=config.storage.party_folder,
+                            shared_folder=config.storage.shared_folder,
+                            archive_folder=config.storage.archive_folder)
+    if backend == "sharepoint":
+        from .sharepoint import SharePointStorage
+
+        return SharePointStorage.connect(config)
+    raise StorageError(
+        f"Onbekende opslag '{backend}' in [storage] backend van config.toml. Kies \"local\" "
+        "(een map op schijf) of \"sharepoint\" (SharePoint Online)."
+    )

@@ -1,0 +1,310 @@
+"""Who may do what in the SharePoint library, and a check that the set-up is usable.
+
+The permission layout (each folder stops inheriting from the library; *Limited Access*, which
+SharePoint adds itself so people can reach a folder they were given, is left alone):
+
+==========================  ================================================================
+``Partijen``                secretary: Volledig beheer (parties reach their own folder by link)
+``Partijen/<partij>``       the party's people or group: Bijdragen; secretary: Volledig beheer
+``Monitor``                 the table's group: Lezen; secretary: Volledig beheer
+``Archief``                 secretary: Volledig beheer, nobody else
+==========================  ================================================================
+
+A party's people are ``[sharepoint.party_principals]`` for its id (e-mail addresses, claims or
+SharePoint group names), else its contact e-mail from the party registry. A name with ``@`` or
+``|`` is a user or a directory group (``EnsureUser``); anything else is a SharePoint group of the
+site, which must exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from office365.sharepoint.permissions.kind import PermissionKind
+from office365.sharepoint.sharing.role_type import RoleType
+
+from ..errors import StorageError
+from ..region import Party
+from .sharepoint import NotFound, SharePointStorage
+
+ROLE_NAMES = {
+    RoleType.Administrator: "Volledig beheer",
+    RoleType.Editor: "Bewerken",
+    RoleType.Contributor: "Bijdragen",
+    RoleType.Reader: "Lezen",
+}
+LIMITED_ACCESS_KIND = 1  # RoleTypeKind.Guest: SharePoint's own Limited Access
+
+
+@dataclass(frozen=True)
+class PermissionChange:
+    """One change to a folder's permissions, done or (in a dry run) to be done."""
+
+    folder: str
+    action: str  # "break-inheritance", "grant" or "revoke"
+    principal: str = ""
+    role: str = ""
+
+    def __str__(self) -> str:
+        if self.action == "break-inheritance":
+            return f"{self.folder}: eigen rechten instellen (overerving van de bibliotheek stopt)"
+        if self.action == "grant":
+            return f"{self.folder}: {self.role} geven aan {self.principal}"
+        return f"{self.folder}: {self.role} afnemen van {self.principal}"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One finding of :func:`check`: a stable code, ok or not, and a Dutch message."""
+
+    code: str
+    ok: bool
+    message: str
+
+    def __str__(self) -> str:
+        return f"{'in orde' if self.ok else 'PROBLEEM'}: {self.message}"
+
+
+@dataclass(frozen=True)
+class _Step:
+    change: PermissionChange
+    name: str = ""  # principal as configured (grants)
+    role_id: int = 0
+    principal_id: int | None = None  # known up front for revocations
+
+
+@dataclass(frozen=True)
+class _Principal:
+    name: str
+    id: int | None  # None: not yet known on the site (dry run)
+
+
+def planned_access(storage: SharePointStorage, parties: Sequence[Party], secretary: str,
+                   table_group: str, party_principals: Mapping[str, Sequence[str]] | None = None,
+                   ) -> dict[str, list[tuple[str, RoleType]]]:
+    """Which principal gets which role on each folder of the layout."""
+    mapping = storage.settings.party_principals if party_principals is None else party_principals
+    admin = (secretary, RoleType.Administrator)
+    # Party folders first: a folder is changed before the folder it inherits from, so a dry run
+    # lists exactly what the real run will do.
+    plan: dict[str, list[tuple[str, RoleType]]] = {}
+    for party in parties:
+        people = list(mapping.get(party.id, ())) or (
+            [party.contact_email] if party.contact_email else [])
+        if not people:
+            raise StorageError(
+                f"Voor {party.name} ({party.id}) is niet bekend wie de map mag bewerken: geef "
+                "een contact-e-mail in het partijenregister of een regel in "
+                "[sharepoint.party_principals]."
+            )
+        plan[storage.party_path(party)] = [admin, *((p, RoleType.Contributor) for p in people)]
+    plan[storage.parties_path] = [admin]
+    plan[storage.shared_path] = [admin, *([(table_group, RoleType.Reader)] if table_group else [])]
+    plan[storage.archive_path] = [admin]
+    return plan
+
+
+def set_permissions(storage: SharePointStorage, parties: Sequence[Party],
+                    secretary_principal: str, table_group: str, *, dry_run: bool,
+                    party_principals: Mapping[str, Sequence[str]] | None = None,
+                    ) -> list[PermissionChange]:
+    """Bring each folder's permissions to the layout; with ``dry_run`` only say what would change.
+
+    Grants come before revocations, so the secretary never loses access halfway.
+    """
+    if not secretary_principal:
+        raise StorageError(
+            "Geef de secretaris op ([sharepoint] secretary: e-mailadres of groep); zonder "
+            "secretaris met volledig beheer worden geen rechten gezet."
+        )
+    plan = planned_access(storage, parties, secretary_principal, table_group, party_principals)
+    roles = _role_ids(storage)
+    principals: dict[str, _Principal] = {}
+    changes: list[PermissionChange] = []
+    for path, wanted in plan.items():
+        if not storage.folder_exists(path):
+            raise StorageError(
+                f"De map {storage.shown(path)} bestaat nog niet; maak eerst de mappen aan "
+                "(ensure_layout) en zet dan de rechten."
+            )
+        shown = storage.shown(path)
+        unique, current = _assignments(storage, path)
+        for name, _ in wanted:
+            if name not in principals:
+                principals[name] = _resolve(storage, name, create=not dry_run)
+        wanted_keys = {(principals[name].id, roles[role]) for name, role in wanted}
+        steps: list[_Step] = []
+        if not unique:
+            steps.append(_Step(PermissionChange(shown, "break-inheritance")))
+        for name, role in wanted:
+            key = (principals[name].id, roles[role])
+            if key[0] is None or key not in current:
+                steps.append(_Step(PermissionChange(shown, "grant", name, ROLE_NAMES[role]),
+                                   name, roles[role]))
+        for (principal_id, role_id), (title, role_name) in sorted(current.items()):
+            if (principal_id, role_id) not in wanted_keys:
+                steps.append(_Step(PermissionChange(shown, "revoke", title, role_name),
+                                   principal_id=principal_id, role_id=role_id))
+        if not dry_run:
+            _apply(storage, path, steps, principals)
+        changes += [step.change for step in steps]
+    return changes
+
+
+def check(storage: SharePointStorage, parties: Sequence[Party] = ()) -> list[CheckResult]:
+    """Test the connection, the folders and the rights; Dutch results for the secretary."""
+    results: list[CheckResult] = []
+    try:
+        web = storage.execute(
+            lambda: storage.context.web.get().select(["Title", "Url", "EffectiveBasePermissions"]),
+            "de site openen",
+        )
+        user = storage.execute(lambda: storage.context.web.current_user.get(),
+                               "de aangemelde gebruiker opvragen")
+    except StorageError as exc:
+        return [CheckResult("no-connection", False, str(exc))]
+    who = user.properties.get("Title") or user.properties.get("LoginName") or "?"
+    results.append(CheckResult("connected", True, f"Verbonden met '{web.properties.get('Title')}' "
+                                                  f"({storage.site_url}) als {who}."))
+    permissions = web.properties.get("EffectiveBasePermissions")
+    needed = {
+        PermissionKind.AddListItems: "bestanden toevoegen",
+        PermissionKind.EditListItems: "bestanden wijzigen",
+        PermissionKind.DeleteListItems: "tijdelijke bestanden opruimen",
+        PermissionKind.ManagePermissions: "rechten op mappen zetten",
+    }
+    if permissions is not None and hasattr(permissions, "has"):
+        missing = [what for kind, what in needed.items() if not permissions.has(kind)]
+        results.append(CheckResult(
+            "rights" if not missing else "missing-rights", not missing,
+            "De aangemelde identiteit heeft genoeg rechten op de site." if not missing else
+            "Rechten ontbreken op de site voor: " + ", ".join(missing) + ". Zie "
+            "docs/sharepoint.md voor de rechten per handeling.",
+        ))
+    if not storage.folder_exists(storage.library_path):
+        results.append(CheckResult(
+            "missing-library", False,
+            f"De bibliotheek '{storage.settings.library}' bestaat niet op de site; controleer "
+            "[sharepoint] library (de naam zoals in het webadres).",
+        ))
+        return results
+    missing_folders = [storage.shown(p) for p in storage.layout_paths(list(parties))
+                       if not storage.folder_exists(p)]
+    results.append(CheckResult(
+        "folders" if not missing_folders else "missing-folders", not missing_folders,
+        "Alle mappen zijn aanwezig." if not missing_folders else
+        "Deze mappen ontbreken: " + ", ".join(missing_folders) + ". Laat planmonitor de "
+        "mappen aanmaken.",
+    ))
+    secretary = storage.settings.secretary
+    if secretary and not missing_folders:
+        try:
+            pending = set_permissions(storage, parties, secretary, storage.settings.table_group,
+                                      dry_run=True)
+        except StorageError as exc:
+            results.append(CheckResult("permissions-unknown", False, str(exc)))
+        else:
+            results.append(CheckResult(
+                "permissions" if not pending else "permissions-differ", not pending,
+                "De rechten op de mappen kloppen." if not pending else
+                f"{len(pending)} rechten wijken af van de indeling, bijvoorbeeld: "
+                f"{pending[0]}. Laat planmonitor de rechten zetten.",
+            ))
+    return results
+
+
+def _role_ids(storage: SharePointStorage) -> dict[RoleType, int]:
+    ids = {}
+    for role in ROLE_NAMES:
+        definition = storage.execute(
+            partial(lambda r: storage.context.web.role_definitions.get_by_type(r).get(), role),
+            f"rolniveau {ROLE_NAMES[role]} opvragen",
+        )
+        ids[role] = int(definition.properties["Id"])
+    return ids
+
+
+def _item(storage: SharePointStorage, path: str) -> Any:
+    return storage.context.web.get_folder_by_server_relative_path(path).list_item_all_fields
+
+
+def _assignments(storage: SharePointStorage, path: str,
+                 ) -> tuple[bool, dict[tuple[int, int], tuple[str, str]]]:
+    """Whether the folder has its own permissions, and (principal, role) → (names) in force."""
+    shown = storage.shown(path)
+    item = storage.execute(lambda: _item(storage, path).get().select(["HasUniqueRoleAssignments"]),
+                           f"rechten van {shown} opvragen")
+    assignments = storage.execute(
+        lambda: _item(storage, path).role_assignments.get()
+        .expand(["Member", "RoleDefinitionBindings"]),
+        f"rechten van {shown} opvragen",
+    )
+    current: dict[tuple[int, int], tuple[str, str]] = {}
+    for assignment in assignments:
+        member = assignment.properties.get("Member")
+        member_props = member.properties if member is not None else {}
+        principal_id = int(assignment.properties.get("PrincipalId") or member_props.get("Id")
+                           or 0)
+        title = str(member_props.get("Title") or member_props.get("LoginName") or principal_id)
+        for binding in assignment.properties.get("RoleDefinitionBindings", []):
+            props = binding.properties
+            if int(props.get("RoleTypeKind", 0)) == LIMITED_ACCESS_KIND:
+                continue
+            current[(principal_id, int(props["Id"]))] = (title, str(props.get("Name", "")))
+    return bool(item.properties.get("HasUniqueRoleAssignments")), current
+
+
+def _resolve(storage: SharePointStorage, name: str, *, create: bool) -> _Principal:
+    web = storage.context.web
+    if "@" in name or "|" in name:
+        if create:
+            user = storage.execute(lambda: web.ensure_user(name), f"gebruiker {name} opzoeken")
+            return _Principal(name, int(user.properties["Id"]))
+        try:
+            user = storage.execute(
+                lambda: (web.site_users.get_by_login_name(name) if "|" in name
+                         else web.site_users.get_by_email(name)).get(),
+                f"gebruiker {name} opzoeken",
+            )
+        except NotFound:
+            return _Principal(name, None)  # EnsureUser adds it when the change is made
+        return _Principal(name, int(user.properties["Id"]))
+    try:
+        group = storage.execute(lambda: web.site_groups.get_by_name(name).get(),
+                                f"groep {name} opzoeken")
+    except NotFound:
+        raise StorageError(
+            f"De SharePoint-groep '{name}' bestaat niet op de site. Maak hem aan onder "
+            "Site-instellingen > Personen en groepen, of geef e-mailadressen op."
+        ) from None
+    return _Principal(name, int(group.properties["Id"]))
+
+
+def _apply(storage: SharePointStorage, path: str, steps: list[_Step],
+           principals: Mapping[str, _Principal]) -> None:
+    # Grants before revocations, so nobody who should keep access loses it halfway.
+    for step in sorted(steps, key=lambda s: ("break-inheritance", "grant", "revoke")
+                       .index(s.change.action)):
+        what = str(step.change)
+        if step.change.action == "break-inheritance":
+            # Copy what is inherited, so access does not drop before the grants are made; what
+            # does not belong is revoked afterwards.
+            storage.execute(lambda: _item(storage, path).break_role_inheritance(
+                copy_role_assignments=True, clear_sub_scopes=False), what)
+            continue
+        principal_id = step.principal_id or principals[step.name].id
+        if principal_id is None:
+            raise StorageError(f"{what}: {step.name} is niet gevonden op de site.")
+        storage.execute(partial(_assign, storage, path, principal_id, step.role_id,
+                                step.change.action == "grant"), what)
+
+
+def _assign(storage: SharePointStorage, path: str, principal_id: int, role_id: int,
+            grant: bool) -> object:
+    collection = _item(storage, path).role_assignments
+    if grant:
+        return collection.add_role_assignment(principal_id, role_id)
+    return collection.remove_role_assignment(principal_id, role_id)
