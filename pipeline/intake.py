@@ -206,8 +206,7 @@ class _Rejected(Exception):
 def _sniff_zip(data: bytes, file_name: str, budget: int) -> IntakeResult:
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
-            infos = archive.infolist()
-            return _check_package(data, archive, infos, file_name, budget)
+            return _check_package(data, archive.infolist(), file_name, budget)
     except _Rejected as rejected:
         return _stop(rejected.finding)
     except Exception:  # any defect of the zip structure itself: a bad or truncated file
@@ -215,8 +214,7 @@ def _sniff_zip(data: bytes, file_name: str, budget: int) -> IntakeResult:
 
 
 def _check_package(
-    data: bytes, archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], file_name: str,
-    budget: int,
+    data: bytes, infos: list[zipfile.ZipInfo], file_name: str, budget: int
 ) -> IntakeResult:
     def unsafe(reason: str, **details: object) -> _Rejected:
         return _Rejected(finding("unsafe-workbook", file=file_name,
@@ -235,6 +233,13 @@ def _check_package(
         if folded in seen:
             raise unsafe("duplicate", name=info.filename)
         seen.add(folded)
+    declared = sum(info.file_size for info in infos)
+    if declared > budget:
+        raise unsafe("budget", limit=size_text(budget))
+    for info in infos:
+        if info.file_size > RATIO_CHECK_MIN_BYTES and \
+                info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
+            raise unsafe("ratio", name=info.filename, limit=MAX_COMPRESSION_RATIO)
 
     names = {info.filename: info for info in infos}
     if "mimetype" in names:
@@ -253,14 +258,6 @@ def _check_package(
     if "[content_types].xml" not in seen:
         raise not_a_workbook("zip") if not any(n.startswith("xl/") for n in seen) else \
             _Rejected(finding("damaged-workbook", file=file_name))
-
-    declared = sum(info.file_size for info in infos)
-    if declared > budget:
-        raise unsafe("budget", limit=size_text(budget))
-    for info in infos:
-        if info.file_size > RATIO_CHECK_MIN_BYTES and \
-                info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
-            raise unsafe("ratio", name=info.filename, limit=MAX_COMPRESSION_RATIO)
 
     content_types = b""
     for info in infos:
