@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from typing import Any
 import openpyxl
 import pandas as pd
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._reader import WorkSheetParser
 
 from .config import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_UNCOMPRESSED_BYTES, Config
 from .findings import Finding, finding
@@ -76,9 +79,27 @@ def read_metadata(path: Path, *, data: bytes | None = None) -> WorkbookLayout | 
     if not intake.readable:
         return None
     try:
-        return _peek_layout(content)
+        with _opened(content) as book:
+            return _layout(book)
     except Exception:  # any unreadable or foreign file simply has no plan
         return None
+
+
+@contextmanager
+def _opened(data: bytes) -> Iterator[Any]:
+    """The workbook in read-only mode: sheets are parsed only when read, and only once.
+
+    A foreign workbook is turned away after its metadata sheet, and the monitor sheet, the
+    largest of ours, is never parsed. openpyxl's warnings about features it drops are silenced.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        book = openpyxl.load_workbook(BytesIO(data), read_only=True, data_only=False,
+                                      keep_links=False)
+        try:
+            yield book
+        finally:
+            book.close()
 
 
 def _read_bytes(path: Path, limit: int) -> bytes | ReadResult:
@@ -100,73 +121,74 @@ def _read_bytes(path: Path, limit: int) -> bytes | ReadResult:
 def _read_workbook(
     data: bytes, name: str, digest: str, config: Config, has_macros: bool
 ) -> tuple[Submission | None, list[Finding]]:
-    layout = _peek_layout(data)
-    if layout is None:
-        return None, [finding("not-issued-by-planmonitor", file=name)]
-    party = layout.party
-    if layout.catalogue_version != config.catalogue.version:
-        return None, [finding("unknown-catalogue-version", file=name, party=party,
-                              found=layout.catalogue_version, expected=config.catalogue.version)]
-    if layout.round != str(config.round):
-        return None, [finding("wrong-round", file=name, party=party, found=layout.round,
-                              expected=str(config.round))]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # openpyxl warns about features it drops; not our concern
-        book = openpyxl.load_workbook(BytesIO(data), data_only=False, keep_links=False,
-                                      rich_text=False)
-
-    problems: list[Finding] = []
-    sheets: dict[str, SheetData] = {}
-    for sheet_layout in layout.sheets:
-        if sheet_layout.name == SHEET_MONITOR:
-            continue  # read-only for everyone: never read back
-        if sheet_layout.name not in book.sheetnames:
-            problems.append(finding("sheet-missing", file=name, party=party,
-                                    sheet=sheet_layout.name))
-            continue
-        sheet = _read_sheet(book[sheet_layout.name], sheet_layout)
-        changed = _header_change(sheet, config, name, party)
-        if changed is not None:
-            problems.append(changed)
-            continue
-        sheets[sheet_layout.name] = sheet
+    with _opened(data) as book:
+        layout = _layout(book)
+        if layout is None:
+            return None, [finding("not-issued-by-planmonitor", file=name)]
+        party = layout.party
+        if layout.catalogue_version != config.catalogue.version:
+            return None, [finding("unknown-catalogue-version", file=name, party=party,
+                                  found=layout.catalogue_version,
+                                  expected=config.catalogue.version)]
+        if layout.round != str(config.round):
+            return None, [finding("wrong-round", file=name, party=party, found=layout.round,
+                                  expected=str(config.round))]
+        problems: list[Finding] = []
+        sheets: dict[str, SheetData] = {}
+        for sheet_layout in layout.sheets:
+            if sheet_layout.name == SHEET_MONITOR:
+                continue  # read-only for everyone: never read back
+            if sheet_layout.name not in book.sheetnames:
+                problems.append(finding("sheet-missing", file=name, party=party,
+                                        sheet=sheet_layout.name))
+                continue
+            sheet = _read_sheet(book, book[sheet_layout.name], sheet_layout)
+            changed = _header_change(sheet, config, name, party)
+            if changed is not None:
+                problems.append(changed)
+                continue
+            sheets[sheet_layout.name] = sheet
     if problems:
         return None, problems
     return Submission(name, digest, layout, sheets, has_macros=has_macros), []
 
 
-def _peek_layout(data: bytes) -> WorkbookLayout | None:
-    """The plan from the very-hidden metadata sheet, or None when it is missing or garbled.
-
-    Read-only mode parses only the metadata sheet, so a foreign workbook is turned away
-    without the cost of loading all its cells (a workbook full of merged cells takes seconds).
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        book = openpyxl.load_workbook(BytesIO(data), read_only=True, data_only=False,
-                                      keep_links=False)
-        try:
-            if SHEET_META not in book.sheetnames:
-                return None
-            rows = [list(row) for row in book[SHEET_META].iter_rows(values_only=True)]
-        finally:
-            book.close()
+def _layout(book: Any) -> WorkbookLayout | None:
+    """The plan from the very-hidden metadata sheet, or None when it is missing or garbled."""
+    if SHEET_META not in book.sheetnames:
+        return None
+    rows = [list(row) for row in book[SHEET_META].iter_rows(values_only=True)]
     try:
         return WorkbookLayout.from_metadata(metadata_from_rows(rows))
     except (KeyError, ValueError, TypeError, AttributeError):
         return None
 
 
-def _read_sheet(ws: Any, layout: SheetLayout) -> SheetData:
+def _read_sheet(book: Any, ws: Any, layout: SheetLayout) -> SheetData:
+    """One data sheet, parsed in a single pass over its XML.
+
+    openpyxl's own sheet parser is driven directly, as its read-only worksheet does: it yields
+    only the rows present in the file (a stray value far down costs nothing extra) and also
+    picks up the sheet protection, which the read-only worksheet does not expose.
+    """
     width = len(layout.columns)
-    header = [ws.cell(HEADER_ROW, column).value for column in range(1, width + 1)]
-    # Grouping the loaded cells directly: in normal mode iter_rows would create an empty cell
-    # for every position up to the last used row, which a stray value far down makes huge.
-    by_row: dict[int, dict[int, Any]] = {}
-    for (row, column), cell in ws._cells.items():
-        if row >= FIRST_DATA_ROW and column <= width:
-            by_row.setdefault(row, {})[column] = cell
-    used = {row for row, cells in by_row.items() if not all(_blank(c) for c in cells.values())}
+    header: list[Any] = [None] * width
+    by_row: dict[int, dict[int, tuple[Any, str]]] = {}
+    with ws._get_source() as source:
+        parser = WorkSheetParser(source, ws._shared_strings, data_only=False, epoch=book.epoch,
+                                 date_formats=book._date_formats,
+                                 timedelta_formats=book._timedelta_formats)
+        for row, cells in parser.parse():
+            if row == HEADER_ROW:
+                for c in cells:
+                    if c["column"] <= width:
+                        header[c["column"] - 1] = c["value"]
+            elif row >= FIRST_DATA_ROW:
+                by_row[row] = {c["column"]: (c["value"], c["data_type"]) for c in cells
+                               if c["column"] <= width}
+    protection = getattr(parser, "protection", None)
+    used = {row for row, cells in by_row.items()
+            if any(kind == "f" or not is_empty(value) for value, kind in cells.values())}
     if layout.name == SHEET_NEW:
         rows = sorted(used)
     else:
@@ -179,8 +201,7 @@ def _read_sheet(ws: Any, layout: SheetLayout) -> SheetData:
         cells = by_row.get(row, {})
         record: list[Any] = []
         for column, key in enumerate(layout.columns, start=1):
-            cell = cells.get(column)
-            value, is_formula = _value(cell)
+            value, is_formula = _value(*cells.get(column, (None, "n")))
             if is_formula:
                 formulas.add((row, key))
             record.append(value)
@@ -188,22 +209,15 @@ def _read_sheet(ws: Any, layout: SheetLayout) -> SheetData:
     values = pd.DataFrame(records, columns=list(layout.columns),
                           index=pd.Index(rows, dtype="int64", name="row"), dtype=object)
     return SheetData(layout, values, header=header, formulas=formulas,
-                     protected=bool(ws.protection.sheet))
+                     protected=bool(protection is not None and protection.sheet))
 
 
-def _value(cell: Any) -> tuple[Any, bool]:
+def _value(value: Any, data_type: str) -> tuple[Any, bool]:
     """A cell's value as openpyxl gives it, a formula as its text, and whether it is one."""
-    if cell is None:
-        return None, False
-    value = cell.value
-    if cell.data_type == "f" or not isinstance(value, _PLAIN):
+    if data_type == "f" or not isinstance(value, _PLAIN):
         text = getattr(value, "text", None)  # an ArrayFormula keeps its formula in .text
         return (text if isinstance(text, str) else str(value)), True
     return value, False
-
-
-def _blank(cell: Any) -> bool:
-    return cell.data_type != "f" and is_empty(cell.value)
 
 
 def _header_change(sheet: SheetData, config: Config, name: str, party: str) -> Finding | None:
