@@ -23,6 +23,28 @@ DEFAULT_MAX_FINDINGS = 500
 DEFAULT_MAX_FILE_BYTES = 25_000_000
 DEFAULT_MAX_UNCOMPRESSED_BYTES = 300_000_000
 DEFAULT_PLAN_CAPACITY_NORM = 1.30
+# Which indicators each pillar's factsheet shows, by pillar number (see ``indicators``).
+DEFAULT_PILLAR_INDICATORS: Mapping[str, tuple[str, ...]] = {
+    "1": ("completions", "plan_capacity", "realism"),
+    "2": ("affordability",),
+    "3": ("circular",),
+    "6": ("target_groups",),
+}
+# Chance that planned dwellings are realised, per zoning status, used when config.toml has no
+# [realism] section.
+DEFAULT_REALISM: Mapping[str, float] = {
+    "onherroepelijk": 0.95,
+    "vastgesteld, niet onherroepelijk": 0.85,
+    "in voorbereiding": 0.70,
+    "in ontwikkeling / principebesluit": 0.50,
+    "initiatief / visie": 0.30,
+}
+DEFAULT_REALISM_SOURCE = (
+    "gangbare praktijk van Nederlandse planmonitors (planuitval); per regio af te stemmen"
+)
+DEFAULT_LARGE_PROJECT_DWELLINGS = 500
+DEFAULT_SLIP_ATTENTION_QUARTERS = 2
+DEFAULT_ATTENTION_LIST_LENGTH = 5
 
 
 @dataclass(frozen=True)
@@ -99,6 +121,19 @@ class RodeDraden:
 
 
 @dataclass(frozen=True)
+class ReportSettings:
+    """Settings of the reports: which indicators per pillar, and when a project needs attention."""
+
+    pillar_indicators: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: dict(DEFAULT_PILLAR_INDICATORS)
+    )
+    realism_source: str = DEFAULT_REALISM_SOURCE
+    large_project_dwellings: int = DEFAULT_LARGE_PROJECT_DWELLINGS
+    slip_attention_quarters: int = DEFAULT_SLIP_ATTENTION_QUARTERS
+    attention_list_length: int = DEFAULT_ATTENTION_LIST_LENGTH
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a command needs to know about the region and where things live."""
 
@@ -122,7 +157,8 @@ class Config:
     targets: Targets = field(default_factory=Targets)
     price_bounds: Mapping[int, Mapping[str, float]] = field(default_factory=dict)
     rode_draden: RodeDraden = field(default_factory=RodeDraden)
-    realism: Mapping[str, float] = field(default_factory=dict)
+    realism: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_REALISM))
+    reports: ReportSettings = field(default_factory=ReportSettings)
 
 
 def load(path: Path = DEFAULT_CONFIG, **overrides: Any) -> Config:
@@ -197,7 +233,27 @@ def _from_raw(raw: dict[str, Any], root: Path) -> Config:
             route={str(k): str(v) for k, v in rode.get("route", {}).items()},
             default_route=str(rode.get("default_route", "tafel")),
         ),
-        realism={str(k): float(v) for k, v in raw.get("realism", {}).items()},
+        realism={str(k): float(v) for k, v in raw.get("realism", {}).items()}
+        or dict(DEFAULT_REALISM),
+        reports=_report_settings(raw.get("reports", {})),
+    )
+
+
+def _report_settings(raw: dict[str, Any]) -> ReportSettings:
+    indicators = raw.get("pillar_indicators")
+    return ReportSettings(
+        pillar_indicators=(
+            {str(k): tuple(str(x) for x in v) for k, v in indicators.items()}
+            if indicators is not None else dict(DEFAULT_PILLAR_INDICATORS)
+        ),
+        realism_source=str(raw.get("realism_source", DEFAULT_REALISM_SOURCE)),
+        large_project_dwellings=int(
+            raw.get("large_project_dwellings", DEFAULT_LARGE_PROJECT_DWELLINGS)
+        ),
+        slip_attention_quarters=int(
+            raw.get("slip_attention_quarters", DEFAULT_SLIP_ATTENTION_QUARTERS)
+        ),
+        attention_list_length=int(raw.get("attention_list_length", DEFAULT_ATTENTION_LIST_LENGTH)),
     )
 
 

@@ -1,0 +1,80 @@
+"""Dutch formatting of numbers, percentages and dates for the reports (Jinja filters).
+
+``1234`` → ``1.234``; ``0.125`` → ``12,5%``; ``2027-01-15`` → ``15 januari 2027``. Missing values
+show as an en dash, so an empty cell is never mistaken for zero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+MISSING = "–"
+MINUS = "−"
+MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+          "september", "oktober", "november", "december")
+
+
+def _dutch(text: str) -> str:
+    """Swap the separators of an English-formatted number: 1,234.5 → 1.234,5."""
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def number(value: float | int | None, decimals: int = 0) -> str:
+    """A number with a dot between thousands and a decimal comma."""
+    if value is None:
+        return MISSING
+    text = _dutch(f"{abs(value):,.{decimals}f}")
+    return f"{MINUS}{text}" if round(value, decimals) < 0 else text
+
+
+def signed(value: float | int | None, decimals: int = 0) -> str:
+    """A change with its sign: +12, −3, 0."""
+    if value is None:
+        return MISSING
+    if round(value, decimals) > 0:
+        return "+" + number(value, decimals)
+    return number(value, decimals)
+
+
+def percent(share: float | None, decimals: int = 1) -> str:
+    """A share (0.125) as a Dutch percentage (12,5%); whole percentages drop the decimals."""
+    if share is None:
+        return MISSING
+    value = share * 100
+    if decimals and round(value, decimals) == round(value):
+        decimals = 0
+    return number(value, decimals) + "%"
+
+
+def date(value: dt.date | None) -> str:
+    """A date written out: 15 januari 2027."""
+    if value is None:
+        return MISSING
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def round_name(value: object) -> str:
+    """A round as people say it: 2026-H2 → 2e halfjaar 2026."""
+    text = str(value)
+    if len(text) == 7 and text[4:6] == "-H":
+        return f"{text[6]}e halfjaar {text[:4]}"
+    return text
+
+
+def years(value: float | None) -> str:
+    """A duration in years with one decimal: 0,4 jaar."""
+    if value is None:
+        return MISSING
+    return f"{number(value, 1)} jaar"
+
+
+FILTERS: dict[str, Callable[..., Any]] = {
+    "number": number,
+    "signed": signed,
+    "percent": percent,
+    "date": date,
+    "round_name": round_name,
+    "years": years,
+}
