@@ -5,13 +5,17 @@ Run with the system Python that has python3-uno (not the project's venv)::
     /usr/bin/python3 tests/lo_probe.py spec.json
 
 ``spec.json`` holds ``{"profile": dir, "workbooks": [{"path": ..., "probes": [{"sheet": ...,
-"cell": "B3", "text": "..."}]}]}``. One soffice process opens every workbook in turn. For each it
-reports on stdout, as JSON: whether it opened, every interaction LibreOffice raised while loading
-(a repair prompt or load warning would appear there), the sheet names and states, which sheets
-and whether the structure are protected, and per probe the cell text before and after typing
-into it through the frame's dispatcher (``.uno:EnterString`` on the selected cell, the same path
-as a keyboard entry, which honours sheet protection; the UNO ``setString`` API would not).
-"""
+"cell": "B3", "text": "..."}]}]}``; a probe without text is only inspected. One soffice process
+opens every workbook in turn and the results go to stdout as JSON, per workbook: whether it
+opened, every interaction LibreOffice raised while loading (a repair prompt or a load warning
+would show up there), the sheets with their visibility and protection, and per probe the cell
+text before and after typing, the cell's locked flag and the data validation LibreOffice read.
+
+Typing goes through the frame's dispatcher (``.uno:EnterString`` on the selected cell), which
+honours sheet protection like keyboard entry does; the UNO ``setString`` API would not. It does
+not run data validation (LibreOffice checks that in the keyboard input handler only), so
+validation is reported as the properties LibreOffice imported. Documents are loaded visible in
+the headless office: a hidden frame crashes soffice when it refuses an edit."""
 
 from __future__ import annotations
 
@@ -124,17 +128,26 @@ def _sheet_state(sheet: Any) -> str:
 
 
 def _type_into(doc: Any, dispatcher: Any, probe: dict[str, Any]) -> dict[str, Any]:
+    """Type the probe's text into its cell (when it has one); report the cell's protection and
+    the data validation LibreOffice read for it."""
     controller = doc.getCurrentController()
     sheet = doc.getSheets().getByName(probe["sheet"])
     controller.setActiveSheet(sheet)
     cell = sheet.getCellRangeByName(probe["cell"])
-    controller.select(cell)
+    validation = cell.getPropertyValue("Validation")
     before = cell.getString()
-    dispatcher.executeDispatch(controller.getFrame(), ".uno:EnterString", "", 0,
-                               (prop("StringName", probe["text"]),))
+    if probe.get("text") is not None:
+        controller.select(cell)
+        dispatcher.executeDispatch(controller.getFrame(), ".uno:EnterString", "", 0,
+                                   (prop("StringName", probe["text"]),))
     after = cell.getString()
     return {**probe, "before": before, "after": after, "changed": before != after,
-            "locked": bool(cell.CellProtection.IsLocked)}
+            "locked": bool(cell.CellProtection.IsLocked),
+            "validation": {"type": validation.Type.value,
+                           "alert": validation.ErrorAlertStyle.value,
+                           "show_error": bool(validation.ShowErrorMessage),
+                           "show_input": bool(validation.ShowInputMessage),
+                           "formula1": validation.getFormula1()}}
 
 
 def main(spec_path: str) -> int:

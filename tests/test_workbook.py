@@ -1,0 +1,388 @@
+"""The party workbook and ``issue``: what a party receives, read back as Excel readers read it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import shutil
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from conftest import make_config
+from openpyxl.utils.cell import rows_from_range
+from python_calamine import CalamineWorkbook
+
+from pipeline.catalogue import Column
+from pipeline.config import Config
+from pipeline.errors import ConfigError
+from pipeline.issue import IssueSummary, file_name, issue_round
+from pipeline.layout import (
+    FIRST_DATA_ROW,
+    HEADER_ROW,
+    SHEET_AGREEMENTS,
+    SHEET_INSTRUCTIONS,
+    SHEET_LISTS,
+    SHEET_META,
+    SHEET_MONITOR,
+    SHEET_NEW,
+    SHEET_OWN,
+    WorkbookLayout,
+    metadata_from_rows,
+)
+from pipeline.ownership import owned_columns
+from pipeline.reader import read_submission
+from pipeline.region import Party, Region
+from pipeline.state import State
+from pipeline.storage.local import LocalStorage
+from pipeline.validation import Context, validate
+from pipeline.workbook import GREY, YELLOW
+
+# A municipality that is tempomaker of pillar 1, a corporation that is tempomaker of pillar 1, a
+# corporation without pillars, and the province (no projects, no pillars).
+PARTIES = ["P001", "P028", "P021", "P019"]
+DATA_SHEETS = (SHEET_OWN, SHEET_AGREEMENTS, SHEET_MONITOR)
+
+
+@dataclass
+class Issued:
+    config: Config
+    state: State
+    storage: LocalStorage
+    summary: IssueSummary
+    progress: list[tuple[int, int, str]]
+    books: dict[str, Any]  # party id -> openpyxl workbook
+    data: dict[str, bytes]
+    records: dict[str, dict[str, dict[str, Any]]]  # entity -> row id -> state values
+    region: Region
+
+
+@pytest.fixture(scope="module")
+def issued(tmp_path_factory: pytest.TempPathFactory, _demo_database: Path) -> Iterator[Issued]:
+    """The demo round issued once to a handful of parties (issuing is the slow part)."""
+    config = make_config(tmp_path_factory.mktemp("issue"))
+    config.paths.database.parent.mkdir(parents=True)
+    shutil.copy(_demo_database, config.paths.database)
+    with State(config.paths.database) as state:
+        storage = LocalStorage(config.paths.storage)
+        progress: list[tuple[int, int, str]] = []
+        summary = issue_round(config, state, storage, party_ids=PARTIES,
+                              progress=lambda i, n, name: progress.append((i, n, name)))
+        region = state.region()
+        data = {w.party_id: storage.get_party_file(region.party(w.party_id), w.file_name)
+                for w in summary.workbooks}
+        books = {pid: openpyxl.load_workbook(io.BytesIO(raw)) for pid, raw in data.items()}
+        monitor = state.monitor(config.round)
+        records = {entity: {str(r[key]): r for r in monitor.records(entity)}  # type: ignore[arg-type]
+                   for entity, key in (("project", "project_id"), ("agreement", "agreement_id"))}
+        yield Issued(config, state, storage, summary, progress, books, data, records, region)
+
+
+def columns_of(config: Config, layout_columns: tuple[str, ...], entity: str) -> list[Column]:
+    by_key = {c.key: c for c in config.catalogue.columns(entity, config.round)}  # type: ignore[arg-type]
+    return [by_key[k] for k in layout_columns]
+
+
+def layout_of(book: Any) -> WorkbookLayout:
+    rows = [list(r) for r in book[SHEET_META].iter_rows(values_only=True)]
+    return WorkbookLayout.from_metadata(metadata_from_rows(rows))
+
+
+def as_shown(column: Column, value: Any, region: Region) -> Any:
+    """What a party should see for a state value (written out here, not taken from the writer)."""
+    choices = column.field.choices
+    if value is not None and choices and choices.startswith("@"):
+        return region.display(choices, value)
+    if isinstance(value, bool):
+        return "ja" if value else "nee"
+    return value
+
+
+def same(expected: Any, found: Any) -> bool:
+    if expected is None:
+        return found in (None, "")
+    if isinstance(expected, dt.date):
+        return (found.date() if isinstance(found, dt.datetime) else found) == expected
+    if isinstance(expected, int | float) and not isinstance(expected, bool):
+        return isinstance(found, int | float) and float(found) == float(expected)
+    return bool(found == expected)
+
+
+def expected_rows(issued: Issued, party_id: str, sheet_name: str) -> list[list[Any]]:
+    """The rows a sheet should show, from the monitor in the state."""
+    sheet = layout_of(issued.books[party_id]).sheet(sheet_name)
+    records = issued.records[sheet.entity]
+    row_ids = tuple(records) if sheet_name == SHEET_MONITOR else sheet.row_ids
+    columns = columns_of(issued.config, sheet.columns, sheet.entity)
+    return [[as_shown(c, records[row_id].get(c.key), issued.region) for c in columns]
+            for row_id in row_ids]
+
+
+# -- issue --------------------------------------------------------------------------------------
+
+
+def test_issue_writes_and_records_one_workbook_per_party(issued: Issued) -> None:
+    region, round_ = issued.region, issued.config.round
+    assert [w.party_id for w in issued.summary.workbooks] == sorted(PARTIES)
+    assert issued.progress == [(i, len(PARTIES), region.party(pid).name)
+                               for i, pid in enumerate(sorted(PARTIES), start=1)]
+    records = {r.party: r for r in issued.state.issued(round_)}
+    assert set(records) == set(PARTIES)
+    for workbook in issued.summary.workbooks:
+        party = region.party(workbook.party_id)
+        files = [f.name for f in issued.storage.list_party_files(party)]
+        assert files == [f"Planmonitor 2026-H2 - {party.name}.xlsx"]
+        assert records[party.id].file_name == workbook.file_name
+        assert records[party.id].sha256 == workbook.sha256
+        assert workbook.own_projects == len(layout_of(issued.books[party.id])
+                                            .sheet(SHEET_OWN).row_ids)
+    assert issued.state.round_info(round_)["issued_at"]
+    assert issued.summary.editable_cells == sum(w.editable_cells for w in issued.summary.workbooks)
+    assert next(w for w in issued.summary.workbooks if w.party_id == "P019").own_projects == 0
+
+
+def test_issue_again_replaces_file_and_record(config: Config, state: State) -> None:
+    storage = LocalStorage(config.paths.storage)
+    first = issue_round(config, state, storage, party_ids=["P021"])
+    second = issue_round(config, state, storage, party_ids=["P021"])
+    party = state.region().party("P021")
+    assert [f.name for f in storage.list_party_files(party)] == [second.workbooks[0].file_name]
+    (record,) = state.issued(config.round, "P021")
+    assert record.sha256 == second.workbooks[0].sha256 != first.workbooks[0].sha256
+    assert record.fingerprint == second.workbooks[0].fingerprint
+
+
+def test_issue_refuses_unknown_party(config: Config, state: State) -> None:
+    with pytest.raises(ConfigError, match="P999"):
+        issue_round(config, state, LocalStorage(config.paths.storage), party_ids=["P999"])
+
+
+def test_file_name_is_safe_everywhere() -> None:
+    party = Party("P9", 'De Wit & Partners: "Noord/Zuid" B.V.', "ontwikkelaar", "markt")
+    name = file_name("2026-H2", party)
+    assert name == "Planmonitor 2026-H2 - De Wit Partners Noord Zuid B.V.xlsx"
+    assert not set(name) & set('\\/:*?"<>|#%&{}~')
+
+
+# -- what the workbook holds ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("party_id", PARTIES)
+def test_values_survive_openpyxl_and_calamine(issued: Issued, party_id: str) -> None:
+    book = issued.books[party_id]
+    calamine = CalamineWorkbook.from_filelike(io.BytesIO(issued.data[party_id]))
+    for sheet_name in DATA_SHEETS:
+        expected = expected_rows(issued, party_id, sheet_name)
+        ws = book[sheet_name]
+        found_openpyxl = [list(r) for r in ws.iter_rows(min_row=FIRST_DATA_ROW, values_only=True)]
+        found_calamine = calamine.get_sheet_by_name(sheet_name).to_python()[FIRST_DATA_ROW - 1:]
+        assert len(found_openpyxl) == len(found_calamine) == len(expected)
+        for want, got_o, got_c in zip(expected, found_openpyxl, found_calamine, strict=True):
+            assert all(same(w, g) for w, g in zip(want, got_o, strict=True)), (want, got_o)
+            assert all(same(w, g) for w, g in zip(want, got_c, strict=False)), (want, got_c)
+
+
+def test_cells_show_names_dates_and_yes_no(issued: Issued) -> None:
+    ws = issued.books["P001"][SHEET_MONITOR]
+    header = [c.value for c in ws[HEADER_ROW]]
+    municipality = header.index("Gemeente") + 1
+    in_programme = header.index("In gemeentelijk programma") + 1
+    permit_date = header.index("Datum vergunning") + 1
+    names = {m.name for m in issued.region.municipalities}
+    assert {ws.cell(r, municipality).value for r in range(FIRST_DATA_ROW, ws.max_row + 1)} <= names
+    assert {ws.cell(r, in_programme).value for r in range(FIRST_DATA_ROW, ws.max_row + 1)} <= {
+        "ja", "nee", None}
+    dates = [ws.cell(r, permit_date) for r in range(FIRST_DATA_ROW, ws.max_row + 1)
+             if ws.cell(r, permit_date).value is not None]
+    assert dates and all(c.is_date and c.number_format == "DD-MM-YYYY" for c in dates)
+
+
+@pytest.mark.parametrize("party_id", PARTIES)
+def test_owned_cells_unlocked_and_yellow_all_else_locked_and_grey(
+    issued: Issued, party_id: str,
+) -> None:
+    book, region = issued.books[party_id], issued.region
+    party = region.party(party_id)
+    layout = layout_of(book)
+    for sheet_name in (SHEET_OWN, SHEET_AGREEMENTS, SHEET_MONITOR, SHEET_NEW):
+        sheet = layout.sheet(sheet_name)
+        ws = book[sheet_name]
+        records = issued.records[sheet.entity]
+        all_columns = list(config_columns(issued.config, sheet.entity))
+        row_ids = tuple(records) if sheet_name == SHEET_MONITOR else sheet.row_ids
+        rows = ([{}] * sheet.new_rows if sheet_name == SHEET_NEW
+                else [records[i] for i in row_ids])
+        for offset, record in enumerate(rows):
+            if sheet_name == SHEET_NEW:
+                owned = set(sheet.columns)
+            elif sheet_name == SHEET_MONITOR:
+                owned = set()
+            else:
+                owned = owned_columns(party, all_columns, record, region)
+            for index, key in enumerate(sheet.columns, start=1):
+                cell = ws.cell(FIRST_DATA_ROW + offset, index)
+                assert cell.protection.locked is (key not in owned), (sheet_name, cell.coordinate)
+                colour = cell.fill.fgColor.rgb[-6:]
+                assert colour == (YELLOW if key in owned else GREY), (sheet_name, cell.coordinate)
+
+
+def config_columns(config: Config, entity: str) -> list[Column]:
+    return config.catalogue.columns(entity, config.round)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("party_id", ["P001", "P021"])
+def test_sheets_and_structure_are_protected(issued: Issued, party_id: str) -> None:
+    book = issued.books[party_id]
+    assert book.sheetnames == [SHEET_INSTRUCTIONS, SHEET_OWN, SHEET_NEW, SHEET_AGREEMENTS,
+                               SHEET_MONITOR, SHEET_LISTS, SHEET_META]
+    assert book.active.title == SHEET_INSTRUCTIONS
+    assert book.security.lockStructure and book.security.workbookPassword
+    for ws in book.worksheets:
+        assert ws.protection.sheet and ws.protection.password, ws.title
+    for name in (SHEET_OWN, SHEET_NEW, SHEET_AGREEMENTS, SHEET_MONITOR):
+        ws = book[name]
+        assert ws.protection.autoFilter is False  # filtering stays allowed
+        assert ws.auto_filter.ref.startswith(f"A{HEADER_ROW}:")
+        assert ws.freeze_panes is not None
+    assert book[SHEET_LISTS].sheet_state == "hidden"
+    assert book[SHEET_META].sheet_state == "veryHidden"
+
+
+@pytest.mark.parametrize("party_id", ["P001", "P028"])
+def test_validations_cover_owned_choice_and_number_cells(issued: Issued, party_id: str) -> None:
+    book = issued.books[party_id]
+    layout = layout_of(book)
+    region = issued.region
+    lists_ws = book[SHEET_LISTS]
+    for sheet_name in (SHEET_OWN, SHEET_NEW, SHEET_AGREEMENTS):
+        ws = book[sheet_name]
+        sheet = layout.sheet(sheet_name)
+        columns = columns_of(issued.config, sheet.columns, sheet.entity)
+        validations = ws.data_validations.dataValidation
+        assert all(len(v.promptTitle or "") <= 32 and len(v.prompt or "") <= 255
+                   for v in validations)
+        covers: dict[str, list[Any]] = {}
+        for validation in validations:
+            for cell_range in validation.sqref.ranges:
+                for coordinates in rows_from_range(cell_range.coord):
+                    for coordinate in coordinates:
+                        covers.setdefault(coordinate, []).append(validation)
+        for row in range(FIRST_DATA_ROW, FIRST_DATA_ROW + max(len(sheet.row_ids),
+                                                              sheet.new_rows)):
+            for index, column in enumerate(columns, start=1):
+                cell = ws.cell(row, index)
+                covering = covers.get(cell.coordinate, [])
+                if cell.protection.locked:
+                    assert covering == [], cell.coordinate
+                    continue
+                assert len(covering) == 1, (sheet_name, cell.coordinate)
+                (validation,) = covering
+                assert validation.showInputMessage and validation.prompt == column.field.help
+                kind = column.field.type
+                if kind in {"choice", "multiple_choice", "yes_no"}:
+                    assert validation.type == "list"
+                    allowed = list_values(lists_ws, validation.formula1)
+                    wanted = issued.config.catalogue.choices(column.field, region.lists())
+                    assert sorted(allowed) == sorted(wanted)
+                    assert validation.errorStyle == "stop" and validation.error
+                elif kind == "whole":
+                    assert (validation.type, validation.formula1, validation.formula2) == (
+                        "whole", f"{column.field.min:.0f}", f"{column.field.max:.0f}")
+
+
+def list_values(ws: Any, reference: str) -> list[str]:
+    sheet, cells = reference.split("!")
+    assert sheet.strip("'") == SHEET_LISTS
+    return [c.value for (c,) in ws[cells.replace("$", "")] if c.value is not None]
+
+
+def test_sum_checks_follow_the_catalogue_tags(issued: Issued) -> None:
+    ws = issued.books["P028"][SHEET_OWN]
+    header = [c.value for c in ws[HEADER_ROW]]
+    total = openpyxl.utils.get_column_letter(header.index("Totaal woningen") + 1)
+    rules = [(str(cf.sqref), rule.formula[0]) for cf in ws.conditional_formatting
+             for rule in cf.rules]
+    on_total = [f for ref, f in rules if ref.startswith(total)]
+    assert len(on_total) == 3  # planning, price segments, dwelling types
+    assert all(f"${total}{FIRST_DATA_ROW}" in f for f in on_total)
+    new_ws = issued.books["P028"][SHEET_NEW]
+    new_rules = [r for cf in new_ws.conditional_formatting for r in cf.rules]
+    assert len(new_rules) == 6  # the total and the parts, per check
+
+
+def test_metadata_gives_back_the_recorded_fingerprint(issued: Issued) -> None:
+    for workbook in issued.summary.workbooks:
+        layout = layout_of(issued.books[workbook.party_id])
+        (record,) = issued.state.issued(issued.config.round, workbook.party_id)
+        assert layout.fingerprint == record.fingerprint == workbook.fingerprint
+        assert layout.party == workbook.party_id
+
+
+def test_instructions_tell_the_party_what_to_do(issued: Issued) -> None:
+    ws = issued.books["P028"][SHEET_INSTRUCTIONS]
+    text = "\n".join(str(v) for row in ws.iter_rows(values_only=True) for v in row if v)
+    for expected in ("Stichting Ooijpolder Huisvesting", "2026-H2", "15 januari 2027",
+                     "secretariaat@versnellingstafel.example", "Nieuwe projecten",
+                     "'Ingetrokken' op 'ja'", "Regiomonitor", ".xlsx", "€ 932,93",
+                     "€ 1.184,82", "€ 405.000", "tempomaker van pijler 1"):
+        assert expected in text, expected
+    fills = {ws.cell(r, 1).value: ws.cell(r, 1).fill.fgColor.rgb[-6:]
+             for r in range(1, ws.max_row + 1) if ws.cell(r, 1).fill.fill_type}
+    assert fills["invullen"] == YELLOW and fills["alleen lezen"] == GREY
+
+
+def test_issued_workbook_reads_back_without_findings(issued: Issued, tmp_path: Path) -> None:
+    region, monitor = issued.region, issued.state.monitor(issued.config.round)
+    for party_id in ("P001",):
+        workbook = next(w for w in issued.summary.workbooks if w.party_id == party_id)
+        result = read_submission(tmp_path / workbook.file_name, issued.config,
+                                 data=issued.data[party_id])
+        assert result.submission is not None and result.findings == []
+        context = Context(issued.config.catalogue, issued.config.round, region,
+                          region.party(party_id), monitor)
+        assert validate(result.submission, context).findings == []
+
+
+# -- text that looks like a formula ---------------------------------------------------------
+
+
+FORMULA_LIKE = {
+    "name": '=HYPERLINK("https://example.org","klik")',
+    "stoplight_explanation": "+31 6 12345678",
+    "bottleneck_explanation": "@x",
+    "place": "-Noord",
+}
+
+
+def test_formula_like_text_stays_text(config: Config, state: State) -> None:
+    monitor = state.monitor(config.round)
+    region = state.region()
+    party = region.party("P028")
+    project = next(i for i, p in monitor.projects.iterrows() if p["initiator"] == party.id)
+    for key, text in FORMULA_LIKE.items():
+        monitor.projects.loc[project, key] = text
+    with state.transaction():
+        state.save_monitor(config.round, monitor)
+    storage = LocalStorage(config.paths.storage)
+    (issued,) = issue_round(config, state, storage, party_ids=[party.id]).workbooks
+    data = storage.get_party_file(party, issued.file_name)
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        sheets = [n for n in package.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert not any(b"<f>" in package.read(n) or b"<f " in package.read(n) for n in sheets)
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    calamine = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    for sheet_name in (SHEET_OWN, SHEET_MONITOR):
+        ws = book[sheet_name]
+        header = [c.value for c in ws[HEADER_ROW]]
+        ids = [c.value for c in ws["A"][FIRST_DATA_ROW - 1:]]
+        row = FIRST_DATA_ROW + ids.index(project)
+        values = calamine.get_sheet_by_name(sheet_name).to_python()[row - 1]
+        for key, text in FORMULA_LIKE.items():
+            label = config.catalogue.field("project", key).label
+            cell = ws.cell(row, header.index(label) + 1)
+            assert (cell.value, cell.data_type, cell.quotePrefix) == (text, "s", True)
+            assert values[header.index(label)] == text
