@@ -12,11 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Any, cast
 
 from openpyxl import Workbook
@@ -29,14 +26,13 @@ from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.protection import SheetProtection
 
-from .catalogue import YES, Catalogue, Column
+from .catalogue import Catalogue, Column
 from .config import Config
-from .errors import ConfigError
+from .instructions import Line, dutch_number, instruction_lines, load_texts
 from .layout import (
     FIRST_DATA_ROW,
     GROUP_ROW,
     HEADER_ROW,
-    SHEET_AGREEMENTS,
     SHEET_INSTRUCTIONS,
     SHEET_LISTS,
     SHEET_META,
@@ -49,11 +45,9 @@ from .layout import (
 )
 from .monitor import ID_COLUMN, Monitor
 from .ownership import owned_columns
-from .region import Party, Region
+from .region import Region
 from .rounds import Round
 from .values import looks_like_formula, to_cell
-
-TEXTS_PATH = Path(__file__).resolve().parent.parent / "workbook_templates" / "texts.toml"
 
 YELLOW = "FFF2CC"  # the party's own cells
 GREY = "EDEDED"  # cells kept by someone else
@@ -120,7 +114,8 @@ def build_party_workbook(
     sheets = data_sheets(layout, config.catalogue, region, monitor)
     book = Workbook()
     styles = _Styles(book, texts["styles"])
-    _write_instructions(book.active, styles, texts, layout, config, region, party)
+    _write_instructions(book.active, styles,
+                        instruction_lines(texts, layout, config, region, party))
     lists = dropdown_lists(config.catalogue, region, sheets)
     refs = _list_references(lists)
     for sheet in sheets:
@@ -140,15 +135,6 @@ def build_party_workbook(
     own = next(s for s in sheets if s.layout.name == SHEET_OWN)
     editable = sum(s.editable_cells for s in sheets)
     return PartyWorkbook(buffer.getvalue(), len(own.rows), editable)
-
-
-@lru_cache(maxsize=4)
-def load_texts(path: Path = TEXTS_PATH) -> dict[str, Any]:
-    """The Dutch texts of the workbook."""
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"De werkmapteksten {path} kunnen niet worden gelezen: {exc}") from exc
 
 
 def data_sheets(
@@ -260,133 +246,39 @@ class _Styles:
 # -- the instructions sheet -------------------------------------------------------------------
 
 
-def _write_instructions(
-    ws: Any, styles: _Styles, texts: Mapping[str, Any], layout: WorkbookLayout, config: Config,
-    region: Region, party: Party,
-) -> None:
+def _write_instructions(ws: Any, styles: _Styles, lines: Sequence[Line]) -> None:
     ws.title = SHEET_INSTRUCTIONS
     ws.sheet_view.showGridLines = False
     ws.sheet_view.tabSelected = True
     ws.column_dimensions["A"].width = 16
     ws.column_dimensions["B"].width = INSTRUCTION_WIDTH
-    info = texts["instructions"]
-    fields = instruction_fields(texts, layout, config, region, party)
-    row = _text_row(ws, styles, 1, info["title"].format_map(fields), "title")
-    row = _text_row(ws, styles, row, info["subtitle"].format_map(fields), "heading") + 1
-    for section in info["sections"]:
-        row = _text_row(ws, styles, row, section["heading"].format_map(fields), "heading")
-        lines = [_fill(line, fields) for line in section["lines"]]
-        if section.get("price_bounds"):
-            lines += _price_bound_lines(texts, config, Round.parse(layout.round).year)
-        for number, line in enumerate((x for x in lines if x is not None), start=1):
-            label = f"{number}." if section.get("numbered") else None
-            row = _text_row(ws, styles, row, line, "text", label)
-        if section.get("legend"):
-            row = _legend(ws, styles, row, info["legend"])
-        row += 1
-    ws.print_options.gridLines = False
-    ws.page_setup.orientation = "portrait"
+    for row, line in enumerate(lines, start=1):
+        if line.role == "blank":
+            continue
+        cell = ws.cell(row, 2)
+        cell.style = styles.get(line.role, wrap=True)
+        put(cell, line.text)
+        height = {"title": 22, "heading": 17}.get(line.role, 15)
+        ws.row_dimensions[row].height = height * math.ceil(
+            len(line.text) * 1.1 / INSTRUCTION_WIDTH) + 2
+        if line.label is not None:
+            put(ws.cell(row, 1), line.label)
+            ws.cell(row, 1).alignment = Alignment(horizontal="right", vertical="top")
+        if line.sample is not None:
+            _legend_sample(ws.cell(row, 1), styles, line)
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
-def instruction_fields(
-    texts: Mapping[str, Any], layout: WorkbookLayout, config: Config, region: Region,
-    party: Party,
-) -> dict[str, str]:
-    """The values of the placeholders in the instructions."""
-    catalogue = config.catalogue
-    round_ = Round.parse(layout.round)
-    own_count = len(layout.sheet(SHEET_OWN).row_ids)
-    new_sheet = layout.sheet(SHEET_NEW)
-    new_fields = {c.field.key: c.field for c in catalogue.columns("project", round_)
-                  if c.key in new_sheet.columns}
-    withdrawn = catalogue.tagged("withdrawn")
-    pillars = [p for p in region.pillars if p.number in party.pillars]
-    fields = {
-        "party": party.name, "region": region.name, "round": layout.round,
-        "deadline": dutch_date(config.deadline, texts["dates"]),
-        "contact_name": config.contact_name, "contact_email": config.contact_email,
-        "sheet_own": SHEET_OWN, "sheet_new": SHEET_NEW, "sheet_agreements": SHEET_AGREEMENTS,
-        "sheet_monitor": SHEET_MONITOR, "own_count": str(own_count),
-        "new_rows": str(new_sheet.new_rows), "year": str(round_.year),
-        "pillars": dutch_list([f"{p.number} ({p.name})" for p in pillars]),
-        "required": dutch_list([f"'{f.label}'" for f in new_fields.values() if f.required]),
-        "withdrawn_yes": YES,
-    }
-    if withdrawn:
-        fields["withdrawn"] = withdrawn[0].label
-    variants = texts["instructions"]["variants"]
-    own_step = variants["own_projects_some" if own_count else "own_projects_none"]
-    agreements_step = variants["agreements_tempomaker" if pillars else "agreements_other"]
-    fields["own_projects_step"] = own_step.format_map(fields)
-    fields["agreements_step"] = agreements_step.format_map(fields)
-    return fields
-
-
-def _fill(template: str, fields: Mapping[str, str]) -> str | None:
-    """A text with its placeholders filled, or None when one has no value here."""
-    try:
-        return template.format_map(fields)
-    except KeyError:
-        return None
-
-
-def _price_bound_lines(texts: Mapping[str, Any], config: Config, year: int) -> list[str | None]:
-    bounds = config.price_bounds.get(year)
-    if not bounds:
-        return [texts["instructions"]["variants"]["no_price_bounds"].format(year=year)]
-    amounts = {key: euro(value) for key, value in bounds.items()}
-    return [_fill(line, amounts) for line in texts["instructions"]["price_bounds"]["lines"]]
-
-
-def _text_row(ws: Any, styles: _Styles, row: int, text: str, role: str,
-              label: str | None = None) -> int:
-    if label is not None:
-        put(ws.cell(row, 1), label)
-        ws.cell(row, 1).alignment = Alignment(horizontal="right", vertical="top")
-    cell = ws.cell(row, 2)
-    cell.style = styles.get(role, wrap=True)
-    put(cell, text)
-    lines = max(1, math.ceil(len(text) * 1.1 / INSTRUCTION_WIDTH))
-    size = {"title": 22, "heading": 17}.get(role, 15)
-    ws.row_dimensions[row].height = size * lines + 2
-    return row + 1
-
-
-def _legend(ws: Any, styles: _Styles, row: int, legend: Mapping[str, str]) -> int:
-    samples = (("edit", "sample_edit", None), ("locked", "sample_locked", None),
-               ("locked", "sample_conflict", CONFLICT_RED))
-    for (role, sample, colour), key in zip(samples, ("edit", "locked", "conflict"), strict=True):
-        cell = ws.cell(row, 1)
-        cell.style = styles.get(role)
-        put(cell, legend[sample])
-        if colour is not None:
-            cell.fill = PatternFill("solid", fgColor=colour)
-            cell.font = Font(color=CONFLICT_TEXT)
-        cell.protection = Protection(locked=True)
-        row = _text_row(ws, styles, row, legend[key], "text")
-    return row
-
-
-def dutch_date(day: dt.date, names: Mapping[str, Sequence[str]]) -> str:
-    """A date as Dutch readers write it: 'vrijdag 15 januari 2027'."""
-    return f"{names['weekdays'][day.weekday()]} {day.day} {names['months'][day.month - 1]} " \
-           f"{day.year}"
-
-
-def dutch_list(items: Sequence[str]) -> str:
-    """'a', 'a en b', 'a, b en c'."""
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " en " + items[-1]
-
-
-def euro(amount: float) -> str:
-    """An amount in euros as Dutch readers write it: '€ 932,93', '€ 405.000'."""
-    text = f"{amount:,.0f}" if float(amount).is_integer() else f"{amount:,.2f}"
-    return "€ " + text.replace(",", "_").replace(".", ",").replace("_", ".")
+def _legend_sample(cell: Any, styles: _Styles, line: Line) -> None:
+    """A coloured sample cell of the legend; locked, like everything on this sheet."""
+    cell.style = styles.get("edit" if line.sample == "edit" else "locked")
+    put(cell, line.sample_text)
+    if line.sample == "conflict":
+        cell.fill = PatternFill("solid", fgColor=CONFLICT_RED)
+        cell.font = Font(color=CONFLICT_TEXT)
+    cell.protection = Protection(locked=True)
 
 
 # -- the lists sheet --------------------------------------------------------------------------
@@ -581,12 +473,6 @@ def _year_quarter_formula(cell: str, low: float, high: float) -> str:
 
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
-def dutch_number(value: float) -> str:
-    """A number as Dutch readers write it: 20.000 and 2,5."""
-    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
 def _clip(text: str, limit: int) -> str:

@@ -7,7 +7,7 @@ import io
 import shutil
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from python_calamine import CalamineWorkbook
 from pipeline.catalogue import Column
 from pipeline.config import Config
 from pipeline.errors import ConfigError
+from pipeline.instructions import instruction_lines, load_texts
 from pipeline.issue import IssueSummary, file_name, issue_round
 from pipeline.layout import (
     FIRST_DATA_ROW,
@@ -33,6 +34,7 @@ from pipeline.layout import (
     SHEET_OWN,
     WorkbookLayout,
     metadata_from_rows,
+    plan,
 )
 from pipeline.ownership import owned_columns
 from pipeline.reader import read_submission
@@ -333,6 +335,24 @@ def test_instructions_tell_the_party_what_to_do(issued: Issued) -> None:
     fills = {ws.cell(r, 1).value: ws.cell(r, 1).fill.fgColor.rgb[-6:]
              for r in range(1, ws.max_row + 1) if ws.cell(r, 1).fill.fill_type}
     assert fills["invullen"] == YELLOW and fills["alleen lezen"] == GREY
+
+
+def test_instructions_fall_back_without_projects_pillars_or_price_bounds(
+    config: Config, state: State,
+) -> None:
+    region, monitor = state.region(), state.monitor(config.round)
+    party = region.party("P019")
+    layout = plan(config.catalogue, config.round, region, monitor, party, issued_at="",
+                  new_rows=config.new_project_rows, base_hash="")
+    lines = instruction_lines(load_texts(), layout, replace(config, price_bounds={}), region,
+                              party)
+    text = "\n".join(line.text for line in lines)
+    for expected in ("U houdt nog geen projecten bij", "De tempomakers van elke pijler",
+                     "De prijsgrenzen voor 2026 zijn nog niet vastgesteld"):
+        assert expected in text, expected
+    assert "{" not in text and "€" not in text
+    assert [line.label for line in lines if line.label] == ["1.", "2.", "3.", "4.", "5.", "6."]
+    assert [line.sample for line in lines if line.sample] == ["edit", "locked", "conflict"]
 
 
 def test_issued_workbook_reads_back_without_findings(issued: Issued, tmp_path: Path) -> None:
