@@ -107,6 +107,7 @@ class SharePointStorage:
         self.retry = retry or RetryPolicy(max_attempts=max(1, settings.max_attempts),
                                           max_delay=settings.max_delay_seconds)
         self.progress = progress
+        self._skip_form_digest()
 
     @classmethod
     def connect(cls, config: Config, *, environ: Mapping[str, str] | None = None,
@@ -388,6 +389,19 @@ class SharePointStorage:
         configured = self.context.pending_request()
         self.context.clear()
         self.context.pending_request().reuse(configured)
+        self._skip_form_digest()
+
+    def _skip_form_digest(self) -> None:
+        """Send requests without fetching a form digest first.
+
+        SharePoint Online needs ``X-RequestDigest`` only for cookie sign-in; with an OAuth
+        bearer token (every mode here) it is not checked. The library fetches one from
+        ``contextinfo`` under its own retry loop (five attempts, up to a minute and more of
+        backoff), which would escape the bounds of :class:`RetryPolicy`.
+        """
+        request = self.context.pending_request()
+        if request.ensure_form_digest in request.beforeExecute:
+            request.beforeExecute -= request.ensure_form_digest
 
     def _translate(self, exc: ClientRequestException, status: int | None, what: str,
                    attempt: int) -> StorageError:
