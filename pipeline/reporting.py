@@ -11,6 +11,7 @@ describes the monitor as issued and shows trends as "eerste meting".
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,45 +148,54 @@ def build_reports(
     report_progress = progress or (lambda step, total, label: None)
     report_progress(0, steps, "Cijfers berekenen")
     report = compute(config, state, round_)
-    environment = _environment()
     out_dir.mkdir(parents=True, exist_ok=True)
     factsheets = []
     for step, sheet in enumerate(report.pillars, start=1):
         report_progress(step, steps, f"Factsheet pijler {sheet.pillar.number}")
-        html = environment.get_template("factsheet.html.j2").render(report=report, sheet=sheet)
+        html = render("factsheet.html.j2", report=report, sheet=sheet)
         path = out_dir / f"factsheet-{round_}-pijler-{_slug(sheet.pillar.number)}.pdf"
         weasyprint.HTML(string=html, base_url=str(TEMPLATES)).write_pdf(path)
         factsheets.append(path)
     report_progress(len(pillars) + 1, steps, "Voortgangsrapportage")
-    html = environment.get_template("voortgangsrapportage.html.j2").render(report=report)
+    html = render("voortgangsrapportage.html.j2", report=report)
     progress_html = out_dir / f"voortgangsrapportage-{round_}.html"
     progress_html.write_text(html, encoding="utf-8")
     progress_pdf = progress_html.with_suffix(".pdf")
     weasyprint.HTML(string=html, base_url=str(TEMPLATES)).write_pdf(progress_pdf)
     report_progress(len(pillars) + 2, steps, "Dashboard")
     dashboard_path = out_dir / f"dashboard-{round_}.html"
-    dashboard_path.write_text(
-        environment.get_template("dashboard.html.j2").render(
-            report=report, data=Markup(dashboard.to_script_json(dashboard.data(report))),
-        ),
-        encoding="utf-8",
-    )
+    dashboard_path.write_text(render_dashboard(report), encoding="utf-8")
     report_progress(steps, steps, "Klaar")
     return ReportSummary(round_, report.measured_round, report.previous_round,
                          tuple(factsheets), progress_pdf, progress_html, dashboard_path)
 
 
+def render(template: str, **context: Any) -> str:
+    """One report template as HTML."""
+    return _environment().get_template(template).render(**context)
+
+
+def render_dashboard(report: Report) -> str:
+    """The dashboard page, its data embedded as JSON."""
+    data = Markup(dashboard.to_script_json(dashboard.data(report)))
+    return render("dashboard.html.j2", report=report, data=data)
+
+
 def measured_rounds(state: State, round_: Round) -> tuple[Round, Round | None]:
-    """The snapshot a round's report describes and the one it compares with."""
+    """The snapshot a round's report describes (after the round's merge when there is one) and
+    the latest snapshot before it, to compare with (None at the first measurement)."""
     snapshots = state.snapshots()
     if round_.next() in snapshots:
-        return round_.next(), round_ if round_ in snapshots else None
-    if round_ in snapshots:
-        return round_, None
-    raise RoundError(
-        f"Er is geen monitor voor ronde {round_}. Kies een ronde met een monitor: "
-        + (", ".join(str(r) for r in snapshots) or "(nog geen)") + "."
-    )
+        measured = round_.next()
+    elif round_ in snapshots:
+        measured = round_
+    else:
+        raise RoundError(
+            f"Er is geen monitor voor ronde {round_}. Kies een ronde met een monitor: "
+            + (", ".join(str(r) for r in snapshots) or "(nog geen)") + "."
+        )
+    earlier = [r for r in snapshots if r < measured]
+    return measured, earlier[-1] if earlier else None
 
 
 def compute(config: Config, state: State, round_: Round) -> Report:
@@ -351,6 +361,7 @@ def _slug(text: str) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in text).strip("-") or "x"
 
 
+@functools.cache
 def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),

@@ -1,0 +1,267 @@
+"""Reports for the demo region: factsheets, progress report and dashboard.
+
+The demo state has one snapshot; the tests add a second one (the monitor after merging the round)
+with completions, slipped starts, changed agreements and two withdrawn projects, so that trends
+exist. The slow tests render the PDFs to images and open the dashboard in headless Chromium.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import make_config
+from markupsafe import escape
+
+from pipeline import charts, formatting
+from pipeline.config import Config
+from pipeline.dashboard import to_script_json
+from pipeline.monitor import Monitor
+from pipeline.reporting import ReportSummary, build_reports, compute, render, render_dashboard
+from pipeline.state import State
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
+FILTER = {"s": "Rijk van Nijmegen", "light": "rood"}
+
+
+def add_second_snapshot(config: Config, state: State) -> None:
+    """The monitor after merging the round: completions, slips, new bottlenecks, changed
+    agreement statuses and two withdrawn projects, deterministically."""
+    monitor = state.monitor(config.round)
+    rng = random.Random(7)
+    projects = monitor.projects.copy()
+    first_year = config.round.year
+    for pid in projects.index:
+        planned = projects.at[pid, f"planning_{first_year}"] or 0
+        if planned and rng.random() < 0.7:
+            done = planned if rng.random() < 0.6 else planned // 2
+            projects.at[pid, "completed"] = (projects.at[pid, "completed"] or 0) + done
+            projects.at[pid, f"planning_{first_year}"] = 0
+            later = f"planning_{first_year + 1}"
+            projects.at[pid, later] = (projects.at[pid, later] or 0) + planned - done
+        if rng.random() < 0.25:
+            year, quarter = str(projects.at[pid, "construction_start"]).split("-K")
+            index = int(year) * 4 + int(quarter) - 1 + rng.choice([1, 2, 3])
+            projects.at[pid, "construction_start"] = f"{index // 4}-K{index % 4 + 1}"
+        if projects.at[pid, "zoning_status"] == "in voorbereiding" and rng.random() < 0.2:
+            projects.at[pid, "zoning_status"] = "vastgesteld, niet onherroepelijk"
+        if rng.random() < 0.05 and not projects.at[pid, "bottlenecks_1"]:
+            projects.at[pid, "bottlenecks_1"] = "netcongestie"
+    for pid in projects.index[:2]:
+        projects.at[pid, "withdrawn"] = True
+    agreements = monitor.agreements.copy()
+    for aid in agreements.index[::7]:
+        agreements.at[aid, "status"] = {"groen": "geel", "geel": "rood",
+                                        "rood": "geel"}[agreements.at[aid, "status"]]
+    with state.transaction():
+        state.save_monitor(config.round.next(), Monitor(projects, agreements))
+
+
+def test_progress_report_traces_the_numbers(config: Config, state: State) -> None:
+    add_second_snapshot(config, state)
+    report = compute(config, state, config.round)
+    assert (report.measured_round, report.previous_round) == (config.round.next(), config.round)
+    html = render("voortgangsrapportage.html.j2", report=report)
+    whole = report.whole.completions
+    # the headline numbers as the reader sees them, traceable to the indicators
+    assert f"{formatting.number(whole.planned_with_target)} woningen gepland" in html
+    assert report.progress is not None and report.progress.completed > 0
+    assert f"{formatting.number(report.progress.completed)} woningen opgeleverd" in html
+    assert "Managementsamenvatting" in html and "Bijdrage per subregio" in html
+    for sheet in report.pillars:
+        assert escape(f"Pijler {sheet.pillar.number}: {sheet.pillar.name}") in html
+    assert "slechter (was" in html  # agreement statuses moved
+    rode_draden = html.split("<h1>Rode draden</h1>")[1].split("</table>")[0]
+    assert "eerste meting" not in rode_draden and "netcongestie" in rode_draden
+    for project in report.withdrawn:
+        assert escape(project.name) in html.split("Ingetrokken projecten")[1]
+
+
+def test_dashboard_is_self_contained_and_carries_all_projects(
+    config: Config, state: State, tmp_path: Path
+) -> None:
+    add_second_snapshot(config, state)
+    report = compute(config, state, config.round)
+    page = render_dashboard(report)
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
+    assert "@import" not in page and "url(" not in page
+    raw = re.search(r'<script type="application/json" id="monitor-data">(.*?)</script>', page, re.S)
+    assert raw is not None
+    data = json.loads(raw.group(1))
+    assert len(data["projects"]) == len(report.current.projects)
+    withdrawn = [p["id"] for p in data["projects"] if p["w"]]
+    assert len(withdrawn) == 2 and len(report.withdrawn) == 2
+    assert sum(p["todo"] for p in data["projects"] if not p["w"]) == report.whole.dwellings_to_build
+
+
+def test_script_json_cannot_close_the_script_element() -> None:
+    name = "Hof </script><script>alert(1)</script> & <!-- \u2028"
+    text = to_script_json({"name": name})
+    assert "</" not in text and "<!--" not in text and "\u2028" not in text
+    assert json.loads(text) == {"name": name}
+
+
+def test_first_round_shows_first_measurement(config: Config, state: State) -> None:
+    report = compute(config, state, config.round)
+    assert report.previous_round is None and report.progress is None
+    html = render("voortgangsrapportage.html.j2", report=report)
+    assert "Dit is de eerste meting" in html
+    assert "eerste meting" in html.split("Rode draden")[1]
+    sheet = render("factsheet.html.j2", report=report, sheet=report.pillars[0])
+    assert "Dit is de eerste meting" in sheet
+
+
+def test_dutch_formatting() -> None:
+    import datetime as dt
+
+    assert formatting.number(1234) == "1.234"
+    assert formatting.number(1234567.891, 2) == "1.234.567,89"
+    assert formatting.number(-1234) == "−1.234"
+    assert formatting.number(None) == "–"
+    assert formatting.percent(0.125) == "12,5%"
+    assert formatting.percent(1.3, 0) == "130%"
+    assert formatting.percent(0.5) == "50%"
+    assert formatting.signed(3) == "+3" and formatting.signed(-2) == "−2"
+    assert formatting.signed(0) == "0"
+    assert formatting.date(dt.date(2027, 1, 15)) == "15 januari 2027"
+    assert formatting.round_name("2026-H2") == "2e halfjaar 2026"
+
+
+def test_charts_are_well_formed_svg_with_a_title() -> None:
+    svgs = [
+        charts.bars_against_target([charts.Bar("2026", 900, 1000), charts.Bar("2027", 1200, 1000)],
+                                   "Oplevering & doel"),
+        charts.capacity_against_norm(500, 800, 1000, 1.3, "Capaciteit"),
+        charts.stoplight_counts({"groen": 3, "geel": 2, "rood": 1}, "Afspraken"),
+        charts.stoplight_counts({"groen": 0}, "Leeg"),
+        charts.share_against_target(0.5, 2 / 3, "betaalbaar", "Betaalbaar"),
+        charts.forecast_lines([2026, 2027], [("plannen", charts.MAIN, "line", [1, 2])], "Lijnen"),
+    ]
+    for svg in svgs:
+        root = ET.fromstring(svg)
+        assert root.find("{http://www.w3.org/2000/svg}title") is not None
+    assert "Oplevering &amp; doel" in svgs[0]
+    assert "900" in svgs[0] and "1.200" in svgs[0]
+    assert "3 groen" in svgs[2]
+
+
+# -- slow: rendering the output -----------------------------------------------------------------
+
+
+Built = tuple[Config, ReportSummary, Path, list[tuple[int, int, str]]]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, _demo_database: Path) -> Iterator[Built]:
+    """The reports of the demo region with a second snapshot, built once for the slow tests."""
+    base = tmp_path_factory.mktemp("reports")
+    cfg = make_config(base)
+    cfg.paths.database.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(_demo_database, cfg.paths.database)
+    steps: list[tuple[int, int, str]] = []
+    with State(cfg.paths.database) as state:
+        add_second_snapshot(cfg, state)
+        summary = build_reports(cfg, state, cfg.round, base / "out",
+                                progress=lambda i, n, label: steps.append((i, n, label)))
+    yield cfg, summary, base, steps
+
+
+@pytest.mark.slow
+def test_build_reports_writes_every_file(built: Built) -> None:
+    cfg, summary, base, steps = built
+    assert len(summary.factsheets) == 6  # one per pillar of the demo region
+    assert (summary.measured_round, summary.previous_round) == (cfg.round.next(), cfg.round)
+    for path in summary.paths:
+        assert path.is_file() and path.stat().st_size > 1000, path
+        assert path.parent == base / "out"
+    for path in (*summary.factsheets, summary.progress_pdf):
+        assert path.read_bytes()[:5] == b"%PDF-"
+    assert summary.progress_pdf.name == f"voortgangsrapportage-{cfg.round}.pdf"
+    assert summary.dashboard.name == f"dashboard-{cfg.round}.html"
+    assert [i for i, _, _ in steps] == list(range(len(summary.factsheets) + 4))
+    assert steps[-1][0] == steps[-1][1]
+
+
+def _pages(pdf: Path, out: Path) -> list[float]:
+    """The share of non-white pixels on each page, rendered at 40 dpi in grey."""
+    prefix = out / pdf.stem
+    subprocess.run(["pdftoppm", "-r", "40", "-gray", str(pdf), str(prefix)], check=True,
+                   timeout=120)
+    inked = []
+    for page in sorted(out.glob(f"{pdf.stem}-*.pgm")):
+        data = page.read_bytes()
+        header = re.match(rb"P5\s+(\d+)\s+(\d+)\s+(\d+)\s", data)
+        assert header is not None
+        pixels = data[header.end():]
+        inked.append(sum(1 for value in pixels if value < 200) / len(pixels))
+    return inked
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) ontbreekt")
+def test_pdfs_have_the_expected_pages(built: Built, tmp_path: Path) -> None:
+    _, summary, _, _ = built
+    for factsheet in summary.factsheets:
+        pages = _pages(factsheet, tmp_path)
+        assert len(pages) >= 1 and all(ink > 0.005 for ink in pages), factsheet.name
+    pages = _pages(summary.progress_pdf, tmp_path)
+    # summary + region dashboard + subregions + realism + rode draden + one per pillar at least
+    assert len(pages) >= 2 + len(summary.factsheets)
+    assert all(ink > 0.005 for ink in pages)
+
+
+def _chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(CHROMIUM), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--enable-logging=stderr",
+         "--v=0", "--virtual-time-budget=5000", *args],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium (/usr/bin/chromium) ontbreekt")
+def test_dashboard_filters_in_headless_chromium(built: Built, tmp_path: Path) -> None:
+    _, summary, base, _ = built
+    page = summary.dashboard.read_text(encoding="utf-8")
+    raw = re.search(r'id="monitor-data">(.*?)</script>', page, re.S)
+    assert raw is not None
+    projects: list[dict[str, Any]] = json.loads(raw.group(1))["projects"]
+    expected = [p for p in projects
+                if p["s"] == FILTER["s"] and p["light"] == FILTER["light"] and not p["w"]]
+    detail = expected[0]["id"]
+    url = (summary.dashboard.as_uri() + "#test-filter=s=" + FILTER["s"].replace(" ", "%20")
+           + "&light=" + FILTER["light"] + "&detail=" + detail)
+
+    result = _chromium(["--dump-dom", url], tmp_path / "profile-dom")
+    dom = result.stdout
+    assert 'data-ready="1"' in dom, result.stderr[-2000:]
+    html_tag = re.search(r"<html[^>]*>", dom)
+    assert html_tag is not None and "data-errors" not in html_tag.group(0), html_tag
+    console = [line for line in result.stderr.splitlines() if ":CONSOLE" in line]
+    assert console == []
+    output = re.search(r'<output id="test-result"[^>]*>', dom)
+    assert output is not None
+    assert f'data-rows="{len(expected)}"' in output.group(0)
+    assert f'data-dwellings="{sum(p["todo"] for p in expected)}"' in output.group(0)
+    table = re.search(r'<table id="projects">.*?</table>', dom, re.S)
+    assert table is not None
+    rows = re.findall(r'<tr[^>]*data-id="([^"]+)"', table.group(0))
+    assert sorted(rows) == sorted(p["id"] for p in expected)  # the table follows the filter
+    assert re.search(r'<section id="detail"[^>]*aria-labelledby', dom)
+    assert f'{detail}</span></h2>' in dom  # the detail view of one location is open
+
+    screenshot = base / "dashboard-filter.png"
+    shot = _chromium(["--window-size=1280,2000", f"--screenshot={screenshot}", url],
+                     tmp_path / "profile-shot")
+    assert screenshot.is_file() and screenshot.stat().st_size > 20_000, shot.stderr[-2000:]
