@@ -319,6 +319,8 @@ def test_refused_token_is_an_authentication_error_without_the_token(
     assert "401" in str(caught.value)
     assert secret not in str(caught.value) and secret not in repr(caught.value)
     assert secret not in caplog.text
+    [result] = check(store)
+    assert (result.code, result.ok) == ("sign-in-failed", False) and secret not in result.message
     assert (caught.value.__cause__ is None and caught.value.__context__ is None) or (
         secret not in str(caught.value.__context__))
 

@@ -26,7 +26,7 @@ from typing import Any
 from office365.sharepoint.permissions.kind import PermissionKind
 from office365.sharepoint.sharing.role_type import RoleType
 
-from ..errors import StorageError
+from ..errors import AuthenticationError, StorageError
 from ..region import Party
 from .sharepoint import NotFound, SharePointStorage
 
@@ -164,6 +164,8 @@ def check(storage: SharePointStorage, parties: Sequence[Party] = ()) -> list[Che
         )
         user = storage.execute(lambda: storage.context.web.current_user.get(),
                                "de aangemelde gebruiker opvragen")
+    except AuthenticationError as exc:
+        return [CheckResult("sign-in-failed", False, str(exc))]
     except StorageError as exc:
         return [CheckResult("no-connection", False, str(exc))]
     who = user.properties.get("Title") or user.properties.get("LoginName") or "?"
