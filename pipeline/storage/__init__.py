@@ -14,6 +14,7 @@ SharePoint library looks like; ``sharepoint`` talks to SharePoint Online.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -71,11 +72,11 @@ def party_folder_name(party: Party) -> str:
     return f"{party.id} {name}"
 
 
-def open_storage(config: Config) -> Storage:
+def open_storage(config: Config, *, notify: Callable[[str], None] | None = None) -> Storage:
     """The backend that ``[storage] backend`` names, set up from ``config``.
 
     For SharePoint nothing goes over the network yet; credentials come from the environment
-    (see ``storage.sharepoint_auth``).
+    (see ``storage.sharepoint_auth``). ``notify`` shows the code of a device-code sign-in.
     """
     backend = config.storage.backend
     if backend == "local":
@@ -87,7 +88,7 @@ def open_storage(config: Config) -> Storage:
     if backend == "sharepoint":
         from .sharepoint import SharePointStorage
 
-        return SharePointStorage.connect(config)
+        return SharePointStorage.connect(config, notify=notify)
     raise StorageError(
         f"Onbekende opslag '{backend}' in [storage] backend van config.toml. Kies \"local\" "
         "(een map op schijf) of \"sharepoint\" (SharePoint Online)."
