@@ -87,9 +87,9 @@ def check_bytes(config: Config, state: State, data: bytes, file_name: str,
     result = read_submission(Path(file_name), config, data=data)
     region = state.region()
     if result.submission is None:
-        party = region.party(expected_party) if expected_party else None
-        return FileReport(file_name, result.sha256, expected_party, party.name if party else None,
-                          list(result.findings))
+        sender = region.party(expected_party) if expected_party else None
+        return FileReport(file_name, result.sha256, expected_party,
+                          sender.name if sender else None, list(result.findings))
     submission = result.submission
     findings = list(result.findings)
     party_id = submission.layout.party
@@ -165,8 +165,9 @@ def feedback_file(config: Config, party: Party, data: bytes, report: FileReport,
 
     stamp = received_at[:16].replace(":", "").replace("T", " ")
     name = f"Terugkoppeling {config.round} - {party.name} - {stamp}.xlsx"
-    workbook_data = data if report.validation is not None else None
-    content = write_feedback(workbook_data or b"", report.findings, party_name=party.name,
+    # Cells are only marked when there is something to mark; otherwise the list says all is well.
+    annotate = report.validation is not None and bool(report.findings)
+    content = write_feedback(data if annotate else b"", report.findings, party_name=party.name,
                              round_=str(config.round))
     return _safe_name(name), content
 

@@ -41,9 +41,10 @@ def collect(session: Session, *, progress: Progress | None = None,
             clock: Callable[[], str] = now) -> CollectSummary:
     """Archive every new file in the party folders as a submission of the round in progress.
 
-    The issued workbook itself (unchanged) and feedback files are not submissions. A file that
-    was collected before is not collected again; a changed file is a new submission that
-    supersedes the earlier one in the merge, which stays in the archive.
+    The issued workbook itself (unchanged), files of earlier rounds and feedback files are not
+    submissions. A file version (by ETag) that was fetched before is not downloaded again; a
+    changed file is a new submission that supersedes the earlier one in the merge, and the
+    earlier one stays in the archive.
     """
     config, state = session.config, session.state
     round_ = config.round
@@ -58,15 +59,22 @@ def collect(session: Session, *, progress: Progress | None = None,
         for stored in session.storage.list_party_files(party):
             if stored.name.startswith(FEEDBACK_PREFIX):
                 continue
-            data = session.storage.get_party_file(party, stored.name)
-            digest = sha256(data)
-            if digest == issued.get(party.id):
+            digest = state.seen_file(party.id, stored.name, stored.etag) if stored.etag else None
+            data = b""
+            if digest is None:
+                data = session.storage.get_party_file(party, stored.name)
+                digest = sha256(data)
+                if stored.etag:
+                    with state.transaction():
+                        state.remember_file(party.id, stored.name, stored.etag, digest)
+            if digest == issued.get(party.id) or state.is_earlier_file(digest, party.id, round_):
                 continue
             submitted = True
             if state.known_submission(digest, round_, party.id):
                 summary.already_known += 1
                 continue
             received_at = clock()
+            data = data or session.storage.get_party_file(party, stored.name)
             receipt = session.archive.receive(
                 data, round_=round_, party=party.id, original_name=stored.name,
                 received_at=received_at, saved_by=stored.modified_by)

@@ -155,10 +155,10 @@ def _parties(rng: random.Random) -> list[Party]:
     government = [p for p in parties if p.sector == "overheid"]
     others = [p for p in parties if p.sector != "overheid"]
     pillars_of: dict[str, list[str]] = {}
-    for number, _, _ in _PILLARS:
+    for pillar, _, _ in _PILLARS:
         for pool in (government[:6], others[:12]):
-            party = rng.choice(pool)
-            pillars_of.setdefault(party.id, []).append(number)
+            chosen = rng.choice(pool)
+            pillars_of.setdefault(chosen.id, []).append(pillar)
     return [
         Party(p.id, p.name, p.kind, p.sector, p.contact_name, p.contact_email, p.municipality_code,
               tuple(sorted(set(pillars_of.get(p.id, [])))))

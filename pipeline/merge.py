@@ -86,7 +86,9 @@ def merge_round(session: Session, *, round_: Round | None = None,
         summary = MergeSummary(outcome, target, session.storage.publish(name, data))
         if issue_next:
             next_config = replace(config, round=round_.next())
-            issued = issue_round(next_config, state, session.storage)
+            # The parties that took part in this round get the next round's workbook.
+            parties = [r.party for r in state.issued(round_)] or None
+            issued = issue_round(next_config, state, session.storage, party_ids=parties)
             records = state.issued(round_.next())
             session.archive.write_issue(round_.next(), records, clock())
             summary.issued_next = issued.parties

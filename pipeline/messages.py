@@ -18,7 +18,9 @@ class Template:
     text: str
 
 
-_E, _W = "error", "warning"
+Severity = Literal["error", "warning"]
+_E: Severity = "error"
+_W: Severity = "warning"
 
 TEMPLATES: dict[str, Template] = {
     # -- the file itself --------------------------------------------------------------------

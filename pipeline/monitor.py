@@ -39,8 +39,8 @@ class Monitor:
         table = self.table(entity)
         out = []
         for row_id, row in table.iterrows():
-            record = {ID_COLUMN[entity]: row_id}
-            record.update({k: _none(v) for k, v in row.items()})
+            record: dict[str, Any] = {ID_COLUMN[entity]: row_id}
+            record.update({str(k): _none(v) for k, v in row.items()})
             out.append(record)
         return out
 

@@ -66,8 +66,8 @@ def rebuild(config: Config, *, progress: Progress | None = None) -> RebuildSumma
                         receipt.received_at, receipt.blob, receipt.saved_by or None, None, None,
                         None))
                     received += 1
-            for record in state.submissions(round_):
-                check_record(round_config, state, archive, record)
+            for submitted in state.submissions(round_):
+                check_record(round_config, state, archive, submitted)
             if str(round_) in merges:
                 apply_merge(round_config, state, archive, round_)
         state.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

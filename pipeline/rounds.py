@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -32,6 +33,18 @@ class Round:
 
     def previous(self) -> Round:
         return Round(self.year, 1) if self.half == 2 else Round(self.year - 1, 2)
+
+    def halves_since(self, other: Round) -> int:
+        """How many rounds lie between another round and this one."""
+        return (self.year * 2 + self.half) - (other.year * 2 + other.half)
+
+    def shift_date(self, date: dt.date, first: Round) -> dt.date:
+        """A date of the first round moved by six months for every round since."""
+        if self == first:
+            return date
+        months = date.month - 1 + 6 * self.halves_since(first)
+        year, month = date.year + months // 12, months % 12 + 1
+        return date.replace(year=year, month=month, day=min(date.day, 28))
 
     def planning_years(self, count: int) -> list[int]:
         """The calendar years that get their own planning column in this round."""

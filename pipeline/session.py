@@ -37,7 +37,8 @@ def open_session(config: Config, storage: Storage | None = None) -> Session:
     archive = Archive(config.paths.archive)
     if not state.initialised:
         set_up(config, state, archive)
-    current = replace(config, round=state.current_round(config.round))
+    round_ = state.current_round(config.round)
+    current = replace(config, round=round_, deadline=round_.shift_date(config.deadline, config.round))
     return Session(current, state, storage or open_storage(config), archive)
 
 

@@ -62,6 +62,11 @@ MIGRATIONS: list[str] = [
                                 cells_changed INTEGER NOT NULL, new_projects INTEGER NOT NULL,
                                 superseded INTEGER NOT NULL, PRIMARY KEY (round, party));
     """,
+    # 3: files seen in the party folders, so unchanged files are not fetched again
+    """
+    CREATE TABLE seen_files (party TEXT NOT NULL, name TEXT NOT NULL, etag TEXT NOT NULL,
+                             sha256 TEXT NOT NULL, PRIMARY KEY (party, name, etag));
+    """,
 ]
 
 
@@ -264,7 +269,7 @@ class State:
         key = str(round_)
         self.db.execute("DELETE FROM cells WHERE round = ?", (key,))
         for entity in ENTITIES:
-            rows = []
+            rows: list[tuple[str, str, str, str, str]] = []
             for record in monitor.records(entity):
                 row_id = str(record.pop(ID_COLUMN[entity]))
                 self.db.execute(
@@ -351,6 +356,23 @@ class State:
             args += (party,)
         rows = self.db.execute(sql + " ORDER BY received_at, sha256", args)
         return [SubmissionRecord(*r) for r in rows]
+
+    def seen_file(self, party: str, name: str, etag: str) -> str | None:
+        """The hash of a party's file when this version (ETag) was fetched before."""
+        row = self.db.execute("SELECT sha256 FROM seen_files WHERE party = ? AND name = ? AND "
+                              "etag = ?", (party, name, etag)).fetchone()
+        return str(row[0]) if row else None
+
+    def remember_file(self, party: str, name: str, etag: str, sha: str) -> None:
+        self.db.execute("INSERT OR IGNORE INTO seen_files VALUES (?, ?, ?, ?)",
+                        (party, name, etag, sha))
+
+    def is_earlier_file(self, sha: str, party: str, round_: Round) -> bool:
+        """Was this file issued to or received from the party in an earlier round?"""
+        return self.db.execute(
+            "SELECT 1 FROM submissions WHERE sha256 = ? AND party = ? AND round < ? "
+            "UNION SELECT 1 FROM issued WHERE sha256 = ? AND party = ? AND round < ?",
+            (sha, party, str(round_), sha, party, str(round_))).fetchone() is not None
 
     def known_submission(self, sha: str, round_: Round, party: str | None) -> bool:
         return self.db.execute(

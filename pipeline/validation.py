@@ -189,8 +189,8 @@ class _SheetChecker:
             if key in owned.get(row_number, set()):
                 self._add("formula-not-allowed", row=row_number, key=key,
                           value=self.sheet.values.at[row_number, key])
-        for row_number, row in frame.iterrows():
-            number = int(str(row_number))
+        for index, row in frame.iterrows():
+            number = int(str(index))
             for key in owned.get(number, set()):
                 raw = row.get(key)
                 if values.looks_like_formula(raw) and (number, key) not in self.sheet.formulas:
@@ -212,7 +212,7 @@ class _SheetChecker:
             key, index = str(case.column), case.index
             if index is None or (isinstance(index, float) and math.isnan(index)):
                 continue
-            row_number = int(index)
+            row_number = int(str(index))
             if key not in owned.get(row_number, set()) or (row_number, key) in done:
                 continue
             if (row_number, key) in self.sheet.formulas:
@@ -276,7 +276,8 @@ class _SheetChecker:
                 if (rule.code, row_number) in seen or not rule.columns & owned.get(row_number, set()):
                     continue
                 seen.add((rule.code, row_number))
-                details = rule.details(typed.loc[row_number])
+                found = typed.loc[row_number]
+                details = rule.details(found if isinstance(found, pd.Series) else found.iloc[0])
                 self._add(rule.code, row=row_number, key=rule.anchor, **details)
 
     def _base_for(self, outcome: RowOutcome) -> dict[str, Any]:
@@ -473,7 +474,7 @@ def _base_record(table: pd.DataFrame, row_id: str) -> dict[str, Any]:
     if row_id not in table.index:
         return {}
     row = table.loc[row_id]
-    return {k: (None if _missing(v) else v) for k, v in row.items()}
+    return {str(k): (None if _missing(v) else v) for k, v in row.items()}
 
 
 def _missing(value: Any) -> bool:
