@@ -179,8 +179,14 @@ def _safe_name(name: str) -> str:
 
 
 def check_files(config: Config, state: State, paths: list[Path]) -> list[FileReport]:
-    """Check files named on the command line; a missing file is a finding too."""
+    """Check files named on the command line and write a feedback workbook for each.
+
+    A missing file is a finding too. Feedback goes to ``<outputs>/terugkoppeling/losse bestanden``.
+    """
+    from .feedback import write_feedback
+
     reports = []
+    folder = config.paths.outputs / "terugkoppeling" / "losse bestanden"
     for path in paths:
         try:
             data = path.read_bytes()
@@ -190,6 +196,11 @@ def check_files(config: Config, state: State, paths: list[Path]) -> list[FileRep
             continue
         report = check_bytes(config, state, data, path.name)
         report.file = str(path)
+        annotate = report.validation is not None and bool(report.findings)
+        content = write_feedback(data if annotate else b"", report.findings,
+                                 party_name=report.party_name or "onbekende partij",
+                                 round_=str(config.round))
+        report.feedback = folder / _safe_name(f"Terugkoppeling - {path.stem}.xlsx")
+        write_atomic(report.feedback, content)
         reports.append(report)
-
     return reports

@@ -66,7 +66,7 @@ def _load(ctx: click.Context) -> Config:
 
 @contextmanager
 def _session(ctx: click.Context) -> Iterator[Session]:
-    with open_session(_load(ctx)) as session:
+    with open_session(_load(ctx), notify=lambda text: click.echo(text, err=True)) as session:
         yield session
 
 
@@ -288,6 +288,28 @@ def status(ctx: click.Context, round_text: str | None, as_json: bool) -> None:
 
 
 @main.command()
+@click.option("--ronde", "round_text", help="Welke samengevoegde ronde (standaard de laatste).")
+@click.pass_context
+@_guarded
+def report(ctx: click.Context, round_text: str | None) -> None:
+    """Maak de factsheets, de voortgangsrapportage en het dashboard, en publiceer ze.
+
+    Voorbeeld: planmonitor report --ronde 2026-H2
+    """
+    from .publish import report_round
+
+    with _session(ctx) as session, _progress("Rapportage maken") as progress:
+        summary, published = report_round(
+            session, Round.parse(round_text) if round_text else None, progress=progress)
+    progress.close()
+    click.echo(f"Rapportage over ronde {summary.round} (stand na de samenvoeging):")
+    for path in summary.paths:
+        click.echo(f"  {path}")
+    click.echo(f"{len(published)} bestanden gepubliceerd in {session.storage.describe()}"
+               if published else "Gepubliceerde bestanden waren al actueel.")
+
+
+@main.command()
 @click.pass_context
 @_guarded
 def rebuild(ctx: click.Context) -> None:
@@ -307,6 +329,131 @@ def rebuild(ctx: click.Context) -> None:
     elif summary.equal_to_previous is False:
         click.secho(f"De herbouwde status wijkt af van de vorige; die staat in {summary.backup}.",
                     fg="yellow")
+
+
+@main.command()
+@click.option("--rondes", "rounds", default=2, show_default=True, type=click.IntRange(1, 6),
+              help="Hoeveel rondes de demo doorloopt.")
+@click.option("--zonder-rapportage", "no_reports", is_flag=True, help="Sla de rapportage over.")
+@click.pass_context
+@_guarded
+def demo(ctx: click.Context, rounds: int, no_reports: bool) -> None:
+    """Laat hele rondes zien op de demoregio, met gesimuleerde partijen.
+
+    Begint met lege mappen, maakt de werkmappen, laat partijen invullen (met de gebruikelijke
+    fouten), haalt op, controleert, voegt samen en maakt de rapportage.
+
+    Voorbeeld: planmonitor demo
+    """
+    from .demo import run_demo
+
+    bars: dict[str, _Progress] = {}
+
+    def progress(stage: str, number: int, total: int, item: str) -> None:
+        if stage not in bars:
+            for bar in bars.values():
+                bar.close()
+            bars[stage] = _Progress(stage)
+        bars[stage](number, total, item)
+
+    try:
+        summary = run_demo(_load(ctx), rounds=rounds, progress=progress,
+                           reports=not no_reports)
+    finally:
+        for bar in bars.values():
+            bar.close()
+    for item in summary.rounds:
+        click.secho(f"\nRonde {item.round}", bold=True)
+        received = sum(len(c.received) for c in item.collected)
+        reports = [r for c in item.checked for r in c.reports]
+        blocking = sum(1 for r in reports if r.errors)
+        click.echo(f"  {received} inzendingen ontvangen, {blocking} met blokkerende fouten; "
+                   "terugkoppeling in de map van elke partij.")
+        for report in reports:
+            if report.errors:
+                codes = sorted({f.code for f in report.findings if f.blocking})
+                click.echo(f"    {report.party_name}: {', '.join(codes)}")
+        if item.merge is not None:
+            outcome = item.merge.outcome
+            click.echo(f"  samengevoegd: {len(outcome.changes)} cellen gewijzigd, "
+                       f"{sum(r.rows_held for r in outcome.results)} rijen tegengehouden, "
+                       f"{len(outcome.new_projects)} nieuwe projecten, "
+                       f"{len(outcome.superseded)} inzending(en) vervangen door een latere.")
+            click.echo(f"  monitor: {item.merge.monitor_file}")
+        if item.status is not None:
+            late = [p.name for p in item.status.parties if p.late]
+            missing = [p.name for p in item.status.parties if p.issued_at and not p.received]
+            click.echo(f"  te laat: {', '.join(late) or 'niemand'}; niet ingeleverd: "
+                       f"{len(missing)} partijen")
+    click.secho("\nKlaar.", bold=True)
+    click.echo(f"Werkmappen en terugkoppeling: {summary.storage}")
+    click.echo(f"Uitvoer (monitor, terugkoppeling, rapportage): {summary.outputs}")
+    for path in summary.reports:
+        click.echo(f"  {path}")
+
+
+@main.group()
+def sharepoint() -> None:
+    """SharePoint: verbinding controleren en rechten op de mappen zetten."""
+
+
+def _sharepoint_session(ctx: click.Context) -> tuple[Config, Any, Any]:
+    from .state import State
+    from .storage import open_storage
+    from .storage.sharepoint import SharePointStorage
+
+    config = _load(ctx)
+    storage = open_storage(config, notify=lambda text: click.echo(text, err=True))
+    if not isinstance(storage, SharePointStorage):
+        raise PlanmonitorError(
+            "De opslag in config.toml is geen SharePoint ([storage] backend = \"local\"). "
+            "Zet backend = \"sharepoint\" en vul [sharepoint] in; zie docs/sharepoint.md."
+        )
+    with State(config.paths.database) as state:
+        parties = list(state.region().parties) if state.initialised else []
+    return config, storage, parties
+
+
+@sharepoint.command("check")
+@click.pass_context
+@_guarded
+def sharepoint_check(ctx: click.Context) -> None:
+    """Test de verbinding en meld ontbrekende mappen of rechten.
+
+    Voorbeeld: planmonitor sharepoint check
+    """
+    from .storage.sharepoint_admin import check
+
+    _, storage, parties = _sharepoint_session(ctx)
+    results = check(storage, parties)
+    for result in results:
+        click.secho(str(result), fg="green" if result.ok else "red")
+    sys.exit(EXIT_OK if all(r.ok for r in results) else EXIT_BLOCKING)
+
+
+@sharepoint.command("inrichten")
+@click.option("--proef", "dry_run", is_flag=True,
+              help="Laat alleen zien wat er zou veranderen; verander niets.")
+@click.pass_context
+@_guarded
+def sharepoint_setup(ctx: click.Context, dry_run: bool) -> None:
+    """Maak de mappen en zet de rechten: elke partij alleen de eigen map, de tafel leest mee.
+
+    Voorbeeld: planmonitor sharepoint inrichten --proef
+    """
+    from .storage.sharepoint_admin import set_permissions
+
+    config, storage, parties = _sharepoint_session(ctx)
+    if not dry_run:
+        for line in storage.ensure_layout(parties):
+            click.echo(line)
+    settings = config.sharepoint
+    changes = set_permissions(storage, parties, settings.secretary, settings.table_group,
+                              dry_run=dry_run, party_principals=settings.party_principals)
+    for change in changes:
+        click.echo(("zou: " if dry_run else "") + str(change))
+    if not changes:
+        click.echo("De rechten zijn al zoals ze horen.")
 
 
 def _now() -> str:

@@ -153,16 +153,10 @@ def _round(session: Session, index: int, rng: random.Random,
 
 def _reports(session: Session, step: Callable[[str], Callable[[int, int, str], None] | None]
              ) -> list[Path]:
-    from .reporting import build_reports
+    from .publish import last_merged_round, report_round
 
-    merged = [r for r in session.state.rounds() if session.state.round_info(r).get("merged_at")]
-    if not merged:
+    last = last_merged_round(session)
+    if last is None:
         return []
-    last = merged[-1]
-    out = session.config.paths.outputs / "rapportage" / str(last)
-    result = build_reports(replace(session.config, round=last), session.state, last, out,
-                           progress=step(f"{last}: rapportage"))
-    paths: list[Path] = list(getattr(result, "paths", []) or [])
-    for path in paths:
-        session.storage.publish(path.name, path.read_bytes())
-    return paths
+    summary, _ = report_round(session, last, progress=step(f"{last}: rapportage"))
+    return list(summary.paths)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from .archive import Archive
 from .config import Config
 from .setup_region import InitSummary, initialise
 from .state import State
-from .storage import Storage
-from .storage.local import LocalStorage
+from .storage import Storage, open_storage
 
 
 @dataclass
@@ -31,15 +31,19 @@ class Session:
         self.close()
 
 
-def open_session(config: Config, storage: Storage | None = None) -> Session:
-    """Open the state (setting up the region on first use) and the storage backend."""
+def open_session(config: Config, storage: Storage | None = None, *,
+                 notify: Callable[[str], None] | None = None) -> Session:
+    """Open the state (setting up the region on first use) and the storage backend.
+
+    ``notify`` shows messages a sign-in needs to show (the code of a device-code sign-in).
+    """
     state = State(config.paths.database)
     archive = Archive(config.paths.archive)
     if not state.initialised:
         set_up(config, state, archive)
     round_ = state.current_round(config.round)
     current = replace(config, round=round_, deadline=round_.shift_date(config.deadline, config.round))
-    return Session(current, state, storage or open_storage(config), archive)
+    return Session(current, state, storage or open_storage(config, notify=notify), archive)
 
 
 def set_up(config: Config, state: State, archive: Archive) -> InitSummary:
@@ -47,16 +51,3 @@ def set_up(config: Config, state: State, archive: Archive) -> InitSummary:
     summary = initialise(config, state)
     archive.write_base(state.region(), config.round, state.monitor(config.round))
     return summary
-
-
-def open_storage(config: Config) -> Storage:
-    """The storage backend named in the configuration."""
-    from . import storage
-
-    factory = getattr(storage, "open_storage", None)
-    if factory is not None:
-        backend: Storage = factory(config)
-        return backend
-    settings = config.storage
-    return LocalStorage(config.paths.storage, settings.party_folder, settings.shared_folder,
-                        settings.archive_folder)
