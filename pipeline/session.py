@@ -41,6 +41,9 @@ def open_session(config: Config, storage: Storage | None = None, *,
     archive = Archive(config.paths.archive)
     if not state.initialised:
         set_up(config, state, archive)
+    elif not archive.has_base():
+        first = state.snapshots()[0]  # a state set up before the archive was kept
+        archive.write_base(state.region(), first, state.monitor(first))
     round_ = state.current_round(config.round)
     current = replace(config, round=round_, deadline=round_.shift_date(config.deadline, config.round))
     return Session(current, state, storage or open_storage(config, notify=notify), archive)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from pipeline.archive import Archive
+from pipeline.check import check_round
 from pipeline.collect import collect
 from pipeline.config import Config
 from pipeline.errors import LockHeld, RoundError
@@ -249,6 +250,7 @@ def test_killed_merge_leaves_previous_state_and_rerun_completes(session: Session
 
     edit(session, DEVELOPER, work)
     collect(session, clock=Clock())
+    check_round(session)
     before = session.state.dump()
     child = multiprocessing.get_context("fork").Process(target=_merge_and_die,
                                                          args=(session.config,))
