@@ -76,11 +76,26 @@ class Archive:
     def read(self, relative: str) -> bytes:
         return (self.root / relative).read_bytes()
 
-    def receive(self, data: bytes, *, round_: Round, party: str | None, original_name: str,
-                received_at: str, saved_by: str = "") -> Receipt:
+    def receive(
+        self,
+        data: bytes,
+        *,
+        round_: Round,
+        party: str | None,
+        original_name: str,
+        received_at: str,
+        saved_by: str = "",
+    ) -> Receipt:
         """Archive a received file and write its receipt."""
-        receipt = Receipt(sha256(data), str(round_), party, original_name, received_at,
-                          self.store(data, original_name), saved_by)
+        receipt = Receipt(
+            sha256(data),
+            str(round_),
+            party,
+            original_name,
+            received_at,
+            self.store(data, original_name),
+            saved_by,
+        )
         name = f"{_stamp(received_at)}-{party or 'onbekend'}-{receipt.sha256[:12]}.json"
         path = self.root / str(round_) / "ontvangst" / name
         if not path.exists():
@@ -99,17 +114,22 @@ class Archive:
         path = self.root / "basis.json"
         if path.exists():
             return
-        _write_json(path, {
-            "region": {
-                "name": region.name,
-                "municipalities": [asdict(m) for m in region.municipalities],
-                "pillars": [asdict(p) for p in region.pillars],
-                "parties": [asdict(p) for p in region.parties],
+        _write_json(
+            path,
+            {
+                "region": {
+                    "name": region.name,
+                    "municipalities": [asdict(m) for m in region.municipalities],
+                    "pillars": [asdict(p) for p in region.pillars],
+                    "parties": [asdict(p) for p in region.parties],
+                },
+                "round": str(round_),
+                "monitor": {
+                    e: [{k: encode(v) for k, v in r.items()} for r in monitor.records(e)]
+                    for e in ENTITIES
+                },
             },
-            "round": str(round_),
-            "monitor": {e: [{k: encode(v) for k, v in r.items()} for r in monitor.records(e)]
-                        for e in ENTITIES},
-        })
+        )
 
     def read_base(self) -> tuple[Region, Round, Monitor]:
         data = _read_json(self.root / "basis.json")
@@ -120,8 +140,9 @@ class Archive:
             tuple(Pillar(**p) for p in raw["pillars"]),
             tuple(Party(**{**p, "pillars": tuple(p["pillars"])}) for p in raw["parties"]),
         )
-        records = {e: [{k: decode(v) for k, v in r.items()} for r in data["monitor"][e]]
-                   for e in ENTITIES}
+        records = {
+            e: [{k: decode(v) for k, v in r.items()} for r in data["monitor"][e]] for e in ENTITIES
+        }
         monitor = Monitor.from_records(records["project"], records["agreement"])
         return region, Round.parse(data["round"]), monitor
 
@@ -129,8 +150,10 @@ class Archive:
         return (self.root / "basis.json").exists()
 
     def write_issue(self, round_: Round, records: list[IssueRecord], issued_at: str) -> None:
-        _write_json(self.root / str(round_) / f"uitgifte-{_stamp(issued_at)}.json",
-                    [asdict(r) for r in records])
+        _write_json(
+            self.root / str(round_) / f"uitgifte-{_stamp(issued_at)}.json",
+            [asdict(r) for r in records],
+        )
 
     def issues(self, round_: Round) -> list[IssueRecord]:
         """The latest issue record per party of a round."""
@@ -149,8 +172,9 @@ class Archive:
         latest: dict[str, MergeRecord] = {}
         for path in sorted(self.root.glob("*/samenvoeging-*.json")):
             raw = _read_json(path)
-            latest[raw["round"]] = MergeRecord(raw["round"], raw["merged_at"],
-                                               tuple(raw["submissions"]))
+            latest[raw["round"]] = MergeRecord(
+                raw["round"], raw["merged_at"], tuple(raw["submissions"])
+            )
         return [latest[r] for r in sorted(latest)]
 
     def rounds(self) -> list[Round]:

@@ -19,8 +19,17 @@ from .rounds import Round
 Entity = Literal["project", "agreement"]
 ENTITIES: tuple[Entity, ...] = ("project", "agreement")
 FIELD_TYPES = frozenset(
-    {"whole", "decimal", "date", "year", "year_quarter", "choice", "multiple_choice", "text",
-     "yes_no"}
+    {
+        "whole",
+        "decimal",
+        "date",
+        "year",
+        "year_quarter",
+        "choice",
+        "multiple_choice",
+        "text",
+        "yes_no",
+    }
 )
 OWNERS = frozenset({"municipality", "initiator", "tempomaker", "secretary"})
 # Lists that come from the region rather than from the catalogue.

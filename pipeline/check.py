@@ -81,15 +81,21 @@ class CheckSummary:
         return any(r.errors for r in self.reports)
 
 
-def check_bytes(config: Config, state: State, data: bytes, file_name: str,
-                expected_party: str | None = None) -> FileReport:
+def check_bytes(
+    config: Config, state: State, data: bytes, file_name: str, expected_party: str | None = None
+) -> FileReport:
     """Read and validate one submission against the state of the round in progress."""
     result = read_submission(Path(file_name), config, data=data)
     region = state.region()
     if result.submission is None:
         sender = region.party(expected_party) if expected_party else None
-        return FileReport(file_name, result.sha256, expected_party,
-                          sender.name if sender else None, list(result.findings))
+        return FileReport(
+            file_name,
+            result.sha256,
+            expected_party,
+            sender.name if sender else None,
+            list(result.findings),
+        )
     submission = result.submission
     findings = list(result.findings)
     party_id = submission.layout.party
@@ -99,15 +105,33 @@ def check_bytes(config: Config, state: State, data: bytes, file_name: str,
         party = None
     if party is None or (expected_party is not None and party_id != expected_party):
         expected = region.party(expected_party).name if expected_party else "een bekende partij"
-        findings.append(finding("wrong-party", file=file_name,
-                                found=submission.layout.party_name or party_id, expected=expected))
-        return FileReport(file_name, result.sha256, expected_party or party_id,
-                          submission.layout.party_name, findings)
-    if not any(r.fingerprint == submission.layout.fingerprint
-               for r in state.issued(config.round, party.id)):
+        findings.append(
+            finding(
+                "wrong-party",
+                file=file_name,
+                found=submission.layout.party_name or party_id,
+                expected=expected,
+            )
+        )
+        return FileReport(
+            file_name,
+            result.sha256,
+            expected_party or party_id,
+            submission.layout.party_name,
+            findings,
+        )
+    if not any(
+        r.fingerprint == submission.layout.fingerprint for r in state.issued(config.round, party.id)
+    ):
         findings.append(finding("unknown-issue", file=file_name, party=party.id))
-    context = Context(config.catalogue, config.round, region, party, state.monitor(config.round),
-                      config.max_findings_per_file)
+    context = Context(
+        config.catalogue,
+        config.round,
+        region,
+        party,
+        state.monitor(config.round),
+        config.max_findings_per_file,
+    )
     validation = validate(submission, context)
     findings.extend(validation.findings)
     findings.extend(_held_back(validation, file_name, party.id))
@@ -117,26 +141,37 @@ def check_bytes(config: Config, state: State, data: bytes, file_name: str,
 def _held_back(validation: Validation, file_name: str, party: str) -> list[Finding]:
     """A warning per row that the merge will leave at its previous values."""
     return [
-        finding("row-held-back", file=file_name, party=party, sheet=row.sheet,
-                cell=f"{column_letter(1)}{row.excel_row}", row=row.excel_row, row_id=row.row_id)
-        for row in validation.rows if row.blocked
+        finding(
+            "row-held-back",
+            file=file_name,
+            party=party,
+            sheet=row.sheet,
+            cell=f"{column_letter(1)}{row.excel_row}",
+            row=row.excel_row,
+            row_id=row.row_id,
+        )
+        for row in validation.rows
+        if row.blocked
     ]
 
 
-def check_record(config: Config, state: State, archive: Archive,
-                 record: SubmissionRecord) -> FileReport:
+def check_record(
+    config: Config, state: State, archive: Archive, record: SubmissionRecord
+) -> FileReport:
     """Check an archived submission and store its verdict."""
     data = archive.read(record.archive_path)
     report = check_bytes(config, state, data, record.original_name, record.party)
     findings_json = json.dumps([f.to_dict() for f in report.findings], ensure_ascii=False)
     with state.transaction():
-        state.record_verdict(record.sha256, config.round, record.party, report.verdict,
-                             report.errors, findings_json)
+        state.record_verdict(
+            record.sha256, config.round, record.party, report.verdict, report.errors, findings_json
+        )
     return report
 
 
-def check_round(session: Session, *, progress: Progress | None = None,
-                recheck: bool = False) -> CheckSummary:
+def check_round(
+    session: Session, *, progress: Progress | None = None, recheck: bool = False
+) -> CheckSummary:
     """Check every unchecked submission of the round and put feedback in the party's folder."""
     config, state = session.config, session.state
     summary = CheckSummary(str(config.round))
@@ -158,8 +193,9 @@ def check_round(session: Session, *, progress: Progress | None = None,
     return summary
 
 
-def feedback_file(config: Config, party: Party, data: bytes, report: FileReport,
-                  received_at: str) -> tuple[str, bytes]:
+def feedback_file(
+    config: Config, party: Party, data: bytes, report: FileReport, received_at: str
+) -> tuple[str, bytes]:
     """The feedback workbook for one submission, and its file name."""
     from .feedback import write_feedback
 
@@ -167,8 +203,9 @@ def feedback_file(config: Config, party: Party, data: bytes, report: FileReport,
     name = f"Terugkoppeling {config.round} - {party.name} - {stamp}.xlsx"
     # Cells are only marked when there is something to mark; otherwise the list says all is well.
     annotate = report.validation is not None and bool(report.findings)
-    content = write_feedback(data if annotate else b"", report.findings, party_name=party.name,
-                             round_=str(config.round))
+    content = write_feedback(
+        data if annotate else b"", report.findings, party_name=party.name, round_=str(config.round)
+    )
     return _safe_name(name), content
 
 
@@ -191,15 +228,19 @@ def check_files(config: Config, state: State, paths: list[Path]) -> list[FileRep
         try:
             data = path.read_bytes()
         except OSError:
-            reports.append(FileReport(str(path), "", None, None,
-                                      [finding("file-not-found", file=str(path))]))
+            reports.append(
+                FileReport(str(path), "", None, None, [finding("file-not-found", file=str(path))])
+            )
             continue
         report = check_bytes(config, state, data, path.name)
         report.file = str(path)
         annotate = report.validation is not None and bool(report.findings)
-        content = write_feedback(data if annotate else b"", report.findings,
-                                 party_name=report.party_name or "onbekende partij",
-                                 round_=str(config.round))
+        content = write_feedback(
+            data if annotate else b"",
+            report.findings,
+            party_name=report.party_name or "onbekende partij",
+            round_=str(config.round),
+        )
         report.feedback = folder / _safe_name(f"Terugkoppeling - {path.stem}.xlsx")
         write_atomic(report.feedback, content)
         reports.append(report)

@@ -37,8 +37,14 @@ class _Progress:
         if self.quiet or total <= 0:
             return
         if self.bar is None:
-            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr,
-                                         item_show_func=lambda x: x, show_pos=True, width=30)
+            self.bar = click.progressbar(
+                length=total,
+                label=self.label,
+                file=sys.stderr,
+                item_show_func=lambda x: x,
+                show_pos=True,
+                width=30,
+            )
             self.bar.__enter__()
         self.bar.update(number - self.done, current_item=item[:40])
         self.done = number
@@ -91,8 +97,14 @@ def _guarded(function: Callable[..., None]) -> Callable[..., None]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="planmonitor")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), default="config.toml",
-              show_default=True, help="Het configuratiebestand van de regio.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default="config.toml",
+    show_default=True,
+    help="Het configuratiebestand van de regio.",
+)
 @click.pass_context
 def main(ctx: click.Context, config_path: Path) -> None:
     """planmonitor: de publiek-private planmonitor van de versnellingstafel woningbouw.
@@ -106,9 +118,13 @@ def main(ctx: click.Context, config_path: Path) -> None:
 
 
 @main.command()
-@click.option("--opnieuw", "replace", is_flag=True,
-              help="Maak de monitor opnieuw aan uit de regiobron (wist de huidige status niet "
-                   "uit het archief).")
+@click.option(
+    "--opnieuw",
+    "replace",
+    is_flag=True,
+    help="Maak de monitor opnieuw aan uit de regiobron (wist de huidige status niet "
+    "uit het archief).",
+)
 @click.pass_context
 @_guarded
 def init(ctx: click.Context, replace: bool) -> None:
@@ -116,19 +132,22 @@ def init(ctx: click.Context, replace: bool) -> None:
 
     Voorbeeld: planmonitor init
     """
+    from .archive import Archive
     from .session import set_up
     from .setup_region import initialise
-    from .archive import Archive
     from .state import State
 
     config = _load(ctx)
     with State(config.paths.database) as state:
         archive = Archive(config.paths.archive)
-        summary = (initialise(config, state, replace=True) if replace
-                   else set_up(config, state, archive))
+        summary = (
+            initialise(config, state, replace=True) if replace else set_up(config, state, archive)
+        )
     word = "aangemaakt" if summary.created else "bestond al"
-    click.echo(f"Monitor {summary.region} {word}: ronde {summary.round}, {summary.parties} "
-               f"partijen, {summary.projects} projecten, {summary.agreements} afspraken.")
+    click.echo(
+        f"Monitor {summary.region} {word}: ronde {summary.round}, {summary.parties} "
+        f"partijen, {summary.projects} projecten, {summary.agreements} afspraken."
+    )
 
 
 @main.command()
@@ -143,13 +162,21 @@ def issue(ctx: click.Context, parties: tuple[str, ...]) -> None:
     from .issue import issue_round
 
     with _session(ctx) as session, _progress("Werkmappen maken") as progress:
-        summary = issue_round(session.config, session.state, session.storage,
-                              party_ids=list(parties) or None, progress=progress)
-        session.archive.write_issue(session.config.round, session.state.issued(session.config.round),
-                                    _now())
+        summary = issue_round(
+            session.config,
+            session.state,
+            session.storage,
+            party_ids=list(parties) or None,
+            progress=progress,
+        )
+        session.archive.write_issue(
+            session.config.round, session.state.issued(session.config.round), _now()
+        )
     progress.close()
-    click.echo(f"{summary.parties} werkmappen voor ronde {session.config.round} in "
-               f"{session.storage.describe()}.")
+    click.echo(
+        f"{summary.parties} werkmappen voor ronde {session.config.round} in "
+        f"{session.storage.describe()}."
+    )
 
 
 @main.command()
@@ -168,16 +195,22 @@ def collect(ctx: click.Context) -> None:
     for item in summary.received:
         late = click.style(" (te laat)", fg="yellow") if item.late else ""
         click.echo(f"ontvangen: {item.party_name}: {item.file_name}{late}")
-    click.echo(f"Ronde {summary.round}: {len(summary.received)} nieuwe inzendingen, "
-               f"{summary.already_known} al eerder ontvangen, {len(summary.unchanged)} partijen "
-               "zonder inzending.")
+    click.echo(
+        f"Ronde {summary.round}: {len(summary.received)} nieuwe inzendingen, "
+        f"{summary.already_known} al eerder ontvangen, {len(summary.unchanged)} partijen "
+        "zonder inzending."
+    )
 
 
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Schrijf de bevindingen als JSON.")
-@click.option("--opnieuw", "recheck", is_flag=True, help="Controleer ook al gecontroleerde "
-              "inzendingen opnieuw.")
+@click.option(
+    "--opnieuw",
+    "recheck",
+    is_flag=True,
+    help="Controleer ook al gecontroleerde inzendingen opnieuw.",
+)
 @click.pass_context
 @_guarded
 def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool, recheck: bool) -> None:
@@ -197,9 +230,13 @@ def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool, recheck
             reports = check_round(session, progress=progress, recheck=recheck).reports
     progress.close()
     if as_json:
-        click.echo(json.dumps({"round": str(session.config.round),
-                               "files": [r.to_dict() for r in reports]},
-                              ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {"round": str(session.config.round), "files": [r.to_dict() for r in reports]},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         _render_reports(reports)
     sys.exit(EXIT_BLOCKING if any(r.errors for r in reports) else EXIT_OK)
@@ -207,18 +244,24 @@ def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool, recheck
 
 def _render_reports(reports: list[Any]) -> None:
     if not reports:
-        click.echo("Geen nieuwe inzendingen om te controleren. Voer eerst 'planmonitor collect' "
-                   "uit, of geef bestanden mee.")
+        click.echo(
+            "Geen nieuwe inzendingen om te controleren. Voer eerst 'planmonitor collect' "
+            "uit, of geef bestanden mee."
+        )
         return
     for report in reports:
         colour = "red" if report.errors else "yellow" if report.warnings else "green"
         who = report.party_name or "onbekende partij"
-        click.secho(f"{who} — {Path(report.file).name}: {report.verdict} "
-                    f"({report.errors} fouten, {report.warnings} waarschuwingen)", fg=colour)
+        click.secho(
+            f"{who} — {Path(report.file).name}: {report.verdict} "
+            f"({report.errors} fouten, {report.warnings} waarschuwingen)",
+            fg=colour,
+        )
         for item in report.findings[:8]:
             where = item.reference or ""
-            click.echo(f"  {'FOUT' if item.blocking else 'let op'} {where} [{item.code}] "
-                       f"{item.message}")
+            click.echo(
+                f"  {'FOUT' if item.blocking else 'let op'} {where} [{item.code}] {item.message}"
+            )
         if len(report.findings) > 8:
             click.echo(f"  … en nog {len(report.findings) - 8}; zie het terugkoppelingsbestand.")
         if report.feedback is not None:
@@ -227,8 +270,12 @@ def _render_reports(reports: list[Any]) -> None:
 
 @main.command()
 @click.option("--ronde", "round_text", help="Een eerdere ronde opnieuw samenvoegen (bv. 2026-H2).")
-@click.option("--zonder-uitgifte", "no_issue", is_flag=True,
-              help="Maak nog geen werkmappen voor de volgende ronde.")
+@click.option(
+    "--zonder-uitgifte",
+    "no_issue",
+    is_flag=True,
+    help="Maak nog geen werkmappen voor de volgende ronde.",
+)
 @click.pass_context
 @_guarded
 def merge(ctx: click.Context, round_text: str | None, no_issue: bool) -> None:
@@ -247,16 +294,21 @@ def merge(ctx: click.Context, round_text: str | None, no_issue: bool) -> None:
     outcome = summary.outcome
     accepted = sum(r.rows_accepted for r in outcome.results)
     held = sum(r.rows_held for r in outcome.results)
-    click.echo(f"Ronde {outcome.round} samengevoegd: {len(outcome.used)} inzendingen, "
-               f"{accepted} rijen overgenomen, {held} rijen tegengehouden, "
-               f"{len(outcome.changes)} cellen gewijzigd, {len(outcome.new_projects)} nieuwe "
-               "projecten.")
+    click.echo(
+        f"Ronde {outcome.round} samengevoegd: {len(outcome.used)} inzendingen, "
+        f"{accepted} rijen overgenomen, {held} rijen tegengehouden, "
+        f"{len(outcome.changes)} cellen gewijzigd, {len(outcome.new_projects)} nieuwe "
+        "projecten."
+    )
     for record in outcome.superseded:
-        click.echo(f"  vervangen door een latere inzending: {record.original_name} "
-                   f"({record.party})")
+        click.echo(
+            f"  vervangen door een latere inzending: {record.original_name} ({record.party})"
+        )
     click.echo(f"Monitor: {summary.monitor_file}")
     if summary.issued_next:
-        click.echo(f"{summary.issued_next} werkmappen voor ronde {outcome.round.next()} klaargezet.")
+        click.echo(
+            f"{summary.issued_next} werkmappen voor ronde {outcome.round.next()} klaargezet."
+        )
 
 
 @main.command()
@@ -277,12 +329,16 @@ def status(ctx: click.Context, round_text: str | None, as_json: bool) -> None:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
     click.secho(f"Ronde {result.round} — deadline {result.deadline}", bold=True)
-    click.echo(f"{'partij':<44} {'stand':<16} {'ontv.':>5} {'fout':>4} {'waarsch':>7} "
-               f"{'over':>5} {'tegen':>5}")
+    click.echo(
+        f"{'partij':<44} {'stand':<16} {'ontv.':>5} {'fout':>4} {'waarsch':>7} "
+        f"{'over':>5} {'tegen':>5}"
+    )
     for p in result.parties:
         late = " te laat" if p.late else ""
-        click.echo(f"{p.name[:44]:<44} {p.state:<16} {p.received:>5} {p.errors:>4} "
-                   f"{p.warnings:>7} {p.rows_accepted:>5} {p.rows_held:>5}{late}")
+        click.echo(
+            f"{p.name[:44]:<44} {p.state:<16} {p.received:>5} {p.errors:>4} "
+            f"{p.warnings:>7} {p.rows_accepted:>5} {p.rows_held:>5}{late}"
+        )
     totals = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in result.totals.items())
     click.echo(f"Totaal — {totals}")
 
@@ -300,13 +356,17 @@ def report(ctx: click.Context, round_text: str | None) -> None:
 
     with _session(ctx) as session, _progress("Rapportage maken") as progress:
         summary, published = report_round(
-            session, Round.parse(round_text) if round_text else None, progress=progress)
+            session, Round.parse(round_text) if round_text else None, progress=progress
+        )
     progress.close()
     click.echo(f"Rapportage over ronde {summary.round} (stand na de samenvoeging):")
     for path in summary.paths:
         click.echo(f"  {path}")
-    click.echo(f"{len(published)} bestanden gepubliceerd in {session.storage.describe()}"
-               if published else "Gepubliceerde bestanden waren al actueel.")
+    click.echo(
+        f"{len(published)} bestanden gepubliceerd in {session.storage.describe()}"
+        if published
+        else "Gepubliceerde bestanden waren al actueel."
+    )
 
 
 @main.command()
@@ -322,18 +382,28 @@ def rebuild(ctx: click.Context) -> None:
     with _progress("Herbouwen") as progress:
         summary = rebuild_state(_load(ctx), progress=progress)
     progress.close()
-    click.echo(f"Status herbouwd uit het archief: {summary.rounds} rondes, "
-               f"{summary.submissions} inzendingen → {summary.database}")
+    click.echo(
+        f"Status herbouwd uit het archief: {summary.rounds} rondes, "
+        f"{summary.submissions} inzendingen → {summary.database}"
+    )
     if summary.equal_to_previous is True:
         click.secho("De herbouwde status is gelijk aan de vorige.", fg="green")
     elif summary.equal_to_previous is False:
-        click.secho(f"De herbouwde status wijkt af van de vorige; die staat in {summary.backup}.",
-                    fg="yellow")
+        click.secho(
+            f"De herbouwde status wijkt af van de vorige; die staat in {summary.backup}.",
+            fg="yellow",
+        )
 
 
 @main.command()
-@click.option("--rondes", "rounds", default=2, show_default=True, type=click.IntRange(1, 6),
-              help="Hoeveel rondes de demo doorloopt.")
+@click.option(
+    "--rondes",
+    "rounds",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 6),
+    help="Hoeveel rondes de demo doorloopt.",
+)
 @click.option("--zonder-rapportage", "no_reports", is_flag=True, help="Sla de rapportage over.")
 @click.pass_context
 @_guarded
@@ -357,8 +427,7 @@ def demo(ctx: click.Context, rounds: int, no_reports: bool) -> None:
         bars[stage](number, total, item)
 
     try:
-        summary = run_demo(_load(ctx), rounds=rounds, progress=progress,
-                           reports=not no_reports)
+        summary = run_demo(_load(ctx), rounds=rounds, progress=progress, reports=not no_reports)
     finally:
         for bar in bars.values():
             bar.close()
@@ -367,24 +436,30 @@ def demo(ctx: click.Context, rounds: int, no_reports: bool) -> None:
         received = sum(len(c.received) for c in item.collected)
         reports = [r for c in item.checked for r in c.reports]
         blocking = sum(1 for r in reports if r.errors)
-        click.echo(f"  {received} inzendingen ontvangen, {blocking} met blokkerende fouten; "
-                   "terugkoppeling in de map van elke partij.")
+        click.echo(
+            f"  {received} inzendingen ontvangen, {blocking} met blokkerende fouten; "
+            "terugkoppeling in de map van elke partij."
+        )
         for report in reports:
             if report.errors:
                 codes = sorted({f.code for f in report.findings if f.blocking})
                 click.echo(f"    {report.party_name}: {', '.join(codes)}")
         if item.merge is not None:
             outcome = item.merge.outcome
-            click.echo(f"  samengevoegd: {len(outcome.changes)} cellen gewijzigd, "
-                       f"{sum(r.rows_held for r in outcome.results)} rijen tegengehouden, "
-                       f"{len(outcome.new_projects)} nieuwe projecten, "
-                       f"{len(outcome.superseded)} inzending(en) vervangen door een latere.")
+            click.echo(
+                f"  samengevoegd: {len(outcome.changes)} cellen gewijzigd, "
+                f"{sum(r.rows_held for r in outcome.results)} rijen tegengehouden, "
+                f"{len(outcome.new_projects)} nieuwe projecten, "
+                f"{len(outcome.superseded)} inzending(en) vervangen door een latere."
+            )
             click.echo(f"  monitor: {item.merge.monitor_file}")
         if item.status is not None:
             late = [p.name for p in item.status.parties if p.late]
             missing = [p.name for p in item.status.parties if p.issued_at and not p.received]
-            click.echo(f"  te laat: {', '.join(late) or 'niemand'}; niet ingeleverd: "
-                       f"{len(missing)} partijen")
+            click.echo(
+                f"  te laat: {', '.join(late) or 'niemand'}; niet ingeleverd: "
+                f"{len(missing)} partijen"
+            )
     click.secho("\nKlaar.", bold=True)
     click.echo(f"Werkmappen en terugkoppeling: {summary.storage}")
     click.echo(f"Uitvoer (monitor, terugkoppeling, rapportage): {summary.outputs}")
@@ -406,8 +481,8 @@ def _sharepoint_session(ctx: click.Context) -> tuple[Config, Any, Any]:
     storage = open_storage(config, notify=lambda text: click.echo(text, err=True))
     if not isinstance(storage, SharePointStorage):
         raise PlanmonitorError(
-            "De opslag in config.toml is geen SharePoint ([storage] backend = \"local\"). "
-            "Zet backend = \"sharepoint\" en vul [sharepoint] in; zie docs/sharepoint.md."
+            'De opslag in config.toml is geen SharePoint ([storage] backend = "local"). '
+            'Zet backend = "sharepoint" en vul [sharepoint] in; zie docs/sharepoint.md.'
         )
     with State(config.paths.database) as state:
         parties = list(state.region().parties) if state.initialised else []
@@ -432,8 +507,12 @@ def sharepoint_check(ctx: click.Context) -> None:
 
 
 @sharepoint.command("inrichten")
-@click.option("--proef", "dry_run", is_flag=True,
-              help="Laat alleen zien wat er zou veranderen; verander niets.")
+@click.option(
+    "--proef",
+    "dry_run",
+    is_flag=True,
+    help="Laat alleen zien wat er zou veranderen; verander niets.",
+)
 @click.pass_context
 @_guarded
 def sharepoint_setup(ctx: click.Context, dry_run: bool) -> None:
@@ -448,8 +527,14 @@ def sharepoint_setup(ctx: click.Context, dry_run: bool) -> None:
         for line in storage.ensure_layout(parties):
             click.echo(line)
     settings = config.sharepoint
-    changes = set_permissions(storage, parties, settings.secretary, settings.table_group,
-                              dry_run=dry_run, party_principals=settings.party_principals)
+    changes = set_permissions(
+        storage,
+        parties,
+        settings.secretary,
+        settings.table_group,
+        dry_run=dry_run,
+        party_principals=settings.party_principals,
+    )
     for change in changes:
         click.echo(("zou: " if dry_run else "") + str(change))
     if not changes:

@@ -37,8 +37,9 @@ def is_late(received_at: str, deadline: dt.date) -> bool:
     return dt.datetime.fromisoformat(received_at).date() > deadline
 
 
-def collect(session: Session, *, progress: Progress | None = None,
-            clock: Callable[[], str] = now) -> CollectSummary:
+def collect(
+    session: Session, *, progress: Progress | None = None, clock: Callable[[], str] = now
+) -> CollectSummary:
     """Archive every new file in the party folders as a submission of the round in progress.
 
     The issued workbook itself (unchanged), files of earlier rounds and feedback files are not
@@ -76,15 +77,39 @@ def collect(session: Session, *, progress: Progress | None = None,
             received_at = clock()
             data = data or session.storage.get_party_file(party, stored.name)
             receipt = session.archive.receive(
-                data, round_=round_, party=party.id, original_name=stored.name,
-                received_at=received_at, saved_by=stored.modified_by)
+                data,
+                round_=round_,
+                party=party.id,
+                original_name=stored.name,
+                received_at=received_at,
+                saved_by=stored.modified_by,
+            )
             with state.transaction():
-                state.record_submission(SubmissionRecord(
-                    digest, str(round_), party.id, stored.name, received_at, receipt.blob,
-                    stored.modified_by or None, None, None, None))
+                state.record_submission(
+                    SubmissionRecord(
+                        digest,
+                        str(round_),
+                        party.id,
+                        stored.name,
+                        received_at,
+                        receipt.blob,
+                        stored.modified_by or None,
+                        None,
+                        None,
+                        None,
+                    )
+                )
             session.storage.put_archive(f"{round_}/{Path(receipt.blob).name}", data)
-            summary.received.append(Received(party.id, party.name, stored.name, digest,
-                                             received_at, is_late(received_at, config.deadline)))
+            summary.received.append(
+                Received(
+                    party.id,
+                    party.name,
+                    stored.name,
+                    digest,
+                    received_at,
+                    is_late(received_at, config.deadline),
+                )
+            )
         if not submitted:
             summary.unchanged.append(party.id)
     return summary

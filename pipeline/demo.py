@@ -58,12 +58,18 @@ class _Clock:
         return self.moment.isoformat(timespec="seconds")
 
 
-def run_demo(config: Config, *, rounds: int = 2, progress: Progress | None = None,
-             parties: list[str] | None = None, reports: bool = True) -> DemoSummary:
+def run_demo(
+    config: Config,
+    *,
+    rounds: int = 2,
+    progress: Progress | None = None,
+    parties: list[str] | None = None,
+    reports: bool = True,
+) -> DemoSummary:
     """Run whole rounds on the demo region, starting from scratch in the configured folders."""
     if config.region_source != "demo":
         raise ConfigError(
-            "De demo draait alleen op de demoregio (region.source = \"demo\"): hij begint met "
+            'De demo draait alleen op de demoregio (region.source = "demo"): hij begint met '
             "lege mappen en zou de status van een echte regio wissen."
         )
     for folder in (config.paths.state, config.paths.outputs, config.paths.storage):
@@ -91,22 +97,32 @@ def _next(session: Session) -> Session:
     """The session for the round after a merge."""
     round_ = session.state.current_round(session.config.round)
     first = session.config.round
-    config = replace(session.config, round=round_,
-                     deadline=round_.shift_date(session.config.deadline, first))
+    config = replace(
+        session.config, round=round_, deadline=round_.shift_date(session.config.deadline, first)
+    )
     return Session(config, session.state, session.storage, session.archive)
 
 
-def _round(session: Session, index: int, rng: random.Random,
-           step: Callable[[str], Callable[[int, int, str], None] | None],
-           parties: list[str] | None) -> DemoRound:
+def _round(
+    session: Session,
+    index: int,
+    rng: random.Random,
+    step: Callable[[str], Callable[[int, int, str], None] | None],
+    parties: list[str] | None,
+) -> DemoRound:
     config, state = session.config, session.state
     round_ = config.round
     result = DemoRound(str(round_))
     deadline = dt.datetime.combine(config.deadline, dt.time(12, 0), dt.UTC)
     clock = _Clock(deadline - dt.timedelta(days=30))
     if index == 0:
-        issue_round(config, state, session.storage, party_ids=parties,
-                    progress=step(f"{round_}: werkmappen maken"))
+        issue_round(
+            config,
+            state,
+            session.storage,
+            party_ids=parties,
+            progress=step(f"{round_}: werkmappen maken"),
+        )
         session.archive.write_issue(round_, state.issued(round_), clock())
     region = state.region()
     monitor = state.monitor(round_)
@@ -120,14 +136,23 @@ def _round(session: Session, index: int, rng: random.Random,
         if on_time:
             on_time(number, len(responders), party.name)
         if party_id == roles.xls:
-            session.storage.put_party_file(party, f"Planmonitor {round_} ingevuld.xls",
-                                           simulation.old_xls())
+            session.storage.put_party_file(
+                party, f"Planmonitor {round_} ingevuld.xls", simulation.old_xls()
+            )
             continue
         data = session.storage.get_party_file(party, issued[party_id])
         originals[party_id] = data
-        filled = simulation.fill_in(data, party=party, region=region, monitor=monitor,
-                                    catalogue=config.catalogue, round_=round_, rng=rng,
-                                    roles=roles, roll_forward=index > 0)
+        filled = simulation.fill_in(
+            data,
+            party=party,
+            region=region,
+            monitor=monitor,
+            catalogue=config.catalogue,
+            round_=round_,
+            rng=rng,
+            roles=roles,
+            roll_forward=index > 0,
+        )
         session.storage.put_party_file(party, issued[party_id], filled)
     clock.advance(days=25)
     result.collected.append(collect(session, clock=clock, progress=step(f"{round_}: ophalen")))
@@ -138,10 +163,21 @@ def _round(session: Session, index: int, rng: random.Random,
         if late_party is None or late_party not in issued:
             continue
         party = region.party(late_party)
-        data = originals.get(late_party) or session.storage.get_party_file(party, issued[late_party])
-        filled = simulation.fill_in(data, party=party, region=region, monitor=monitor,
-                                    catalogue=config.catalogue, round_=round_, rng=rng,
-                                    roles=roles, corrected=True, roll_forward=index > 0)
+        data = originals.get(late_party) or session.storage.get_party_file(
+            party, issued[late_party]
+        )
+        filled = simulation.fill_in(
+            data,
+            party=party,
+            region=region,
+            monitor=monitor,
+            catalogue=config.catalogue,
+            round_=round_,
+            rng=rng,
+            roles=roles,
+            corrected=True,
+            roll_forward=index > 0,
+        )
         session.storage.put_party_file(party, issued[late_party], filled)
         result.collected.append(collect(session, clock=clock))
         result.checked.append(check_round(session))
@@ -151,8 +187,9 @@ def _round(session: Session, index: int, rng: random.Random,
     return result
 
 
-def _reports(session: Session, step: Callable[[str], Callable[[int, int, str], None] | None]
-             ) -> list[Path]:
+def _reports(
+    session: Session, step: Callable[[str], Callable[[int, int, str], None] | None]
+) -> list[Path]:
     from .publish import last_merged_round, report_round
 
     last = last_merged_round(session)

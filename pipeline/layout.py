@@ -78,7 +78,8 @@ class WorkbookLayout:
         """Identifies exactly what was issued: party, round, catalogue, rows and base monitor."""
         payload = json.dumps(
             {k: v for k, v in asdict(self).items() if k not in {"issued_at", "extra"}},
-            sort_keys=True, ensure_ascii=False,
+            sort_keys=True,
+            ensure_ascii=False,
         )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -105,14 +106,23 @@ class WorkbookLayout:
         if data.get("tool") != TOOL:
             raise ValueError("not a planmonitor workbook")
         sheets = tuple(
-            SheetLayout(s["name"], s["entity"], tuple(s["columns"]), tuple(s["row_ids"]),
-                        int(s.get("new_rows", 0)))
+            SheetLayout(
+                s["name"],
+                s["entity"],
+                tuple(s["columns"]),
+                tuple(s["row_ids"]),
+                int(s.get("new_rows", 0)),
+            )
             for s in json.loads(data["sheets"])
         )
         return cls(
-            party=data["party"], party_name=data.get("party_name", ""), round=data["round"],
-            catalogue_version=data["catalogue_version"], issued_at=data.get("issued_at", ""),
-            sheets=sheets, base_hash=data.get("base_hash", ""),
+            party=data["party"],
+            party_name=data.get("party_name", ""),
+            round=data["round"],
+            catalogue_version=data["catalogue_version"],
+            issued_at=data.get("issued_at", ""),
+            sheets=sheets,
+            base_hash=data.get("base_hash", ""),
             layout_version=int(data.get("layout_version", LAYOUT_VERSION)),
         )
 
@@ -120,34 +130,54 @@ class WorkbookLayout:
 def new_project_columns(catalogue: Catalogue, round_: Round, party: Party) -> list[Column]:
     """The columns a party fills in for a project it adds."""
     return [
-        c for c in catalogue.columns("project", round_)
+        c
+        for c in catalogue.columns("project", round_)
         if c.key not in _NEW_PROJECT_SKIP
         and (c.field.owner != "municipality" or party.is_municipality)
     ]
 
 
 def plan(
-    catalogue: Catalogue, round_: Round, region: Region, monitor: Monitor, party: Party,
-    *, issued_at: str, new_rows: int, base_hash: str,
+    catalogue: Catalogue,
+    round_: Round,
+    region: Region,
+    monitor: Monitor,
+    party: Party,
+    *,
+    issued_at: str,
+    new_rows: int,
+    base_hash: str,
 ) -> WorkbookLayout:
     """Lay out the workbook of one party."""
     project_columns = tuple(c.key for c in catalogue.columns("project", round_))
     agreement_columns = tuple(c.key for c in catalogue.columns("agreement", round_))
-    own = tuple(r["project_id"] for r in monitor.records("project")
-                if is_party_row(party, "project", r))
+    own = tuple(
+        r["project_id"] for r in monitor.records("project") if is_party_row(party, "project", r)
+    )
     sheets = (
         SheetLayout(SHEET_OWN, "project", project_columns, own),
-        SheetLayout(SHEET_NEW, "project",
-                    tuple(c.key for c in new_project_columns(catalogue, round_, party)),
-                    new_rows=new_rows),
-        SheetLayout(SHEET_AGREEMENTS, "agreement", agreement_columns,
-                    tuple(str(i) for i in monitor.agreements.index)),
+        SheetLayout(
+            SHEET_NEW,
+            "project",
+            tuple(c.key for c in new_project_columns(catalogue, round_, party)),
+            new_rows=new_rows,
+        ),
+        SheetLayout(
+            SHEET_AGREEMENTS,
+            "agreement",
+            agreement_columns,
+            tuple(str(i) for i in monitor.agreements.index),
+        ),
         # Read-only for everyone and never read back, so its rows are not part of the plan.
         SheetLayout(SHEET_MONITOR, "project", project_columns),
     )
     return WorkbookLayout(
-        party=party.id, party_name=party.name, round=str(round_),
-        catalogue_version=catalogue.version, issued_at=issued_at, sheets=sheets,
+        party=party.id,
+        party_name=party.name,
+        round=str(round_),
+        catalogue_version=catalogue.version,
+        issued_at=issued_at,
+        sheets=sheets,
         base_hash=base_hash,
     )
 
@@ -157,8 +187,9 @@ def monitor_hash(monitor: Monitor) -> str:
     digest = hashlib.sha256()
     for entity in ("project", "agreement"):
         for record in monitor.records(entity):  # type: ignore[arg-type]
-            digest.update(json.dumps(record, sort_keys=True, default=str,
-                                     ensure_ascii=False).encode("utf-8"))
+            digest.update(
+                json.dumps(record, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8")
+            )
     return digest.hexdigest()
 
 
@@ -171,7 +202,7 @@ def metadata_rows(data: dict[str, str]) -> list[list[str]]:
     """Rows for the metadata sheet."""
     rows = []
     for key, value in data.items():
-        chunks = [value[i:i + METADATA_CHUNK] for i in range(0, len(value), METADATA_CHUNK)]
+        chunks = [value[i : i + METADATA_CHUNK] for i in range(0, len(value), METADATA_CHUNK)]
         rows.append([key, *(chunks or [""])])
     return rows
 

@@ -10,6 +10,7 @@ written to a temporary name and renamed. Merging the same inputs again gives the
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections.abc import Callable
@@ -33,7 +34,9 @@ from .validation import RowOutcome
 Progress = Callable[[int, int, str], None]
 _ID_NUMBER = re.compile(r"(\d+)$")
 NEW_PROJECT_DEFAULTS: dict[str, Any] = {
-    "acceleration_site": False, "large_scale": False, "withdrawn": False,
+    "acceleration_site": False,
+    "large_scale": False,
+    "withdrawn": False,
 }
 
 
@@ -57,9 +60,14 @@ class MergeSummary:
     issued_next: int = 0
 
 
-def merge_round(session: Session, *, round_: Round | None = None,
-                progress: Progress | None = None, clock: Callable[[], str] = now,
-                issue_next: bool = True) -> MergeSummary:
+def merge_round(
+    session: Session,
+    *,
+    round_: Round | None = None,
+    progress: Progress | None = None,
+    clock: Callable[[], str] = now,
+    issue_next: bool = True,
+) -> MergeSummary:
     """Merge a round (default: the one in progress) and write the monitor and next workbooks."""
     from .issue import issue_round
     from .monitor_workbook import write_monitor_workbook
@@ -73,8 +81,9 @@ def merge_round(session: Session, *, round_: Round | None = None,
             if record.verdict is None:
                 check_record(round_config, state, session.archive, record)
         outcome = apply_merge(round_config, state, session.archive, round_, progress=progress)
-        session.archive.write_merge(MergeRecord(
-            str(round_), clock(), tuple(r.sha256 for r in outcome.used)))
+        session.archive.write_merge(
+            MergeRecord(str(round_), clock(), tuple(r.sha256 for r in outcome.used))
+        )
         region = state.region()
         monitor = state.monitor(round_.next())
         data = write_monitor_workbook(round_config, region, monitor, state.changes(round_))
@@ -108,15 +117,23 @@ def _refuse_if_next_round_started(state: State, round_: Round) -> None:
         )
 
 
-def apply_merge(config: Config, state: State, archive: Archive, round_: Round, *,
-                progress: Progress | None = None) -> MergeOutcome:
+def apply_merge(
+    config: Config,
+    state: State,
+    archive: Archive,
+    round_: Round,
+    *,
+    progress: Progress | None = None,
+) -> MergeOutcome:
     """Compute the merged monitor and store it, with the change log, in one transaction."""
     region = state.region()
     base = state.monitor(round_)
     outcome = MergeOutcome(round_)
     chosen, outcome.superseded = _latest_per_party(state.submissions(round_))
-    work = {entity: {str(r[ID_COLUMN[entity]]): dict(r) for r in base.records(entity)}
-            for entity in ("project", "agreement")}
+    work = {
+        entity: {str(r[ID_COLUMN[entity]]): dict(r) for r in base.records(entity)}
+        for entity in ("project", "agreement")
+    }
     issued = {entity: {k: dict(v) for k, v in rows.items()} for entity, rows in work.items()}
     superseded_by_party: dict[str, int] = {}
     for record in outcome.superseded:
@@ -127,8 +144,9 @@ def apply_merge(config: Config, state: State, archive: Archive, round_: Round, *
         for number, record in enumerate(chosen, start=1):
             if progress:
                 progress(number, len(chosen), record.original_name)
-            report = check_bytes(config, state, archive.read(record.archive_path),
-                                 record.original_name, record.party)
+            report = check_bytes(
+                config, state, archive.read(record.archive_path), record.original_name, record.party
+            )
             if report.validation is None or record.party is None:
                 continue
             outcome.used.append(record)
@@ -142,24 +160,36 @@ def apply_merge(config: Config, state: State, archive: Archive, round_: Round, *
                     project_id = f"PRJ-{next_number:04d}"
                     next_number += 1
                     work["project"][project_id] = _new_project(
-                        project_id, record.party, row, region)
+                        project_id, record.party, row, region
+                    )
                     outcome.new_projects.append(
-                        (record.party, project_id, str(row.values.get("name"))))
+                        (record.party, project_id, str(row.values.get("name")))
+                    )
                     outcome.changes.extend(
                         _change(round_, record, "project", project_id, k, None, v)
                         for k, v in work["project"][project_id].items()
-                        if v is not None and k != "project_id")
+                        if v is not None and k != "project_id"
+                    )
                     new += 1
                     continue
                 if row.values:  # a row the party keeps something of
                     accepted += 1
                 outcome.changes.extend(_apply_row(round_, record, row, issued, work))
-            outcome.results.append(MergeResult(
-                str(round_), record.party, record.sha256, accepted, held_back,
-                len(outcome.changes) - changes_before, new,
-                superseded_by_party.get(record.party, 0)))
-        merged = Monitor.from_records(list(work["project"].values()),
-                                      list(work["agreement"].values()))
+            outcome.results.append(
+                MergeResult(
+                    str(round_),
+                    record.party,
+                    record.sha256,
+                    accepted,
+                    held_back,
+                    len(outcome.changes) - changes_before,
+                    new,
+                    superseded_by_party.get(record.party, 0),
+                )
+            )
+        merged = Monitor.from_records(
+            list(work["project"].values()), list(work["agreement"].values())
+        )
         state.save_monitor(round_.next(), merged)
         state.record_changes(outcome.changes)
         for result in outcome.results:
@@ -180,14 +210,23 @@ def _latest_per_party(
         latest[record.party] = record
     chosen = sorted(latest.values(), key=lambda r: (r.received_at, r.party or ""))
     used = {r.sha256 + (r.party or "") for r in chosen}
-    superseded = [r for r in records if r.party is not None
-                  and r.verdict != VERDICT_UNREADABLE and r.sha256 + r.party not in used]
+    superseded = [
+        r
+        for r in records
+        if r.party is not None
+        and r.verdict != VERDICT_UNREADABLE
+        and r.sha256 + r.party not in used
+    ]
     return chosen, superseded
 
 
-def _apply_row(round_: Round, record: SubmissionRecord, row: RowOutcome,
-               issued: dict[str, dict[str, dict[str, Any]]],
-               work: dict[str, dict[str, dict[str, Any]]]) -> list[Change]:
+def _apply_row(
+    round_: Round,
+    record: SubmissionRecord,
+    row: RowOutcome,
+    issued: dict[str, dict[str, dict[str, Any]]],
+    work: dict[str, dict[str, dict[str, Any]]],
+) -> list[Change]:
     """Take the owned cells the party changed against what it was issued."""
     changes = []
     before = issued[row.entity].get(row.row_id, {})
@@ -195,8 +234,9 @@ def _apply_row(round_: Round, record: SubmissionRecord, row: RowOutcome,
     for key, value in row.values.items():
         if same(value, before.get(key)):
             continue
-        changes.append(_change(round_, record, row.entity, row.row_id, key, current.get(key),
-                               value))
+        changes.append(
+            _change(round_, record, row.entity, row.row_id, key, current.get(key), value)
+        )
         current[key] = value
     return changes
 
@@ -207,17 +247,31 @@ def _new_project(project_id: str, party: str, row: RowOutcome, region: Region) -
     record["initiator"] = party
     municipality = record.get("municipality")
     if isinstance(municipality, str):
-        try:
+        with contextlib.suppress(KeyError):  # an unknown code was reported by the validation
             record["subregion"] = region.municipality(municipality).subregion
-        except KeyError:
-            pass
     return record
 
 
-def _change(round_: Round, record: SubmissionRecord, entity: Entity | str, row_id: str,
-            key: str, old: Any, new: Any) -> Change:
-    return Change(str(round_), record.party or "", str(entity), row_id, key, old, new,
-                  record.sha256, record.received_at)
+def _change(
+    round_: Round,
+    record: SubmissionRecord,
+    entity: Entity | str,
+    row_id: str,
+    key: str,
+    old: Any,
+    new: Any,
+) -> Change:
+    return Change(
+        str(round_),
+        record.party or "",
+        str(entity),
+        row_id,
+        key,
+        old,
+        new,
+        record.sha256,
+        record.received_at,
+    )
 
 
 def same(a: Any, b: Any) -> bool:
@@ -225,7 +279,7 @@ def same(a: Any, b: Any) -> bool:
     if a is None or b is None:
         return a is None and b is None
     if isinstance(a, bool) or isinstance(b, bool):
-        return a is b or a == b and type(a) is type(b)
+        return a is b or (a == b and type(a) is type(b))
     if isinstance(a, int | float) and isinstance(b, int | float):
         return math.isclose(float(a), float(b), abs_tol=1e-9)
     if isinstance(a, str) and isinstance(b, str):

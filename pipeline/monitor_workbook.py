@@ -30,8 +30,9 @@ DATE_FORMAT = "DD-MM-YYYY"
 ENTITY_LABEL = {"project": "Project", "agreement": "Afspraak"}
 
 
-def write_monitor_workbook(config: Config, region: Region, monitor: Monitor,
-                           changes: list[Change]) -> bytes:
+def write_monitor_workbook(
+    config: Config, region: Region, monitor: Monitor, changes: list[Change]
+) -> bytes:
     """The monitor after merging ``config.round``, as an .xlsx."""
     workbook = Workbook()
     about = workbook.active
@@ -40,10 +41,13 @@ def write_monitor_workbook(config: Config, region: Region, monitor: Monitor,
     _about(about, config, region, monitor, changes)
     for entity, title in (("project", "Projecten"), ("agreement", "Afspraken")):
         columns = config.catalogue.columns(entity, config.round)  # type: ignore[arg-type]
-        rows = [[_shown(region, c, r.get(c.key)) for c in columns]
-                for r in monitor.records(entity)]  # type: ignore[arg-type]
-        _table(workbook.create_sheet(title), [c.label for c in columns], rows,
-               [c.field.width for c in columns])
+        rows = [[_shown(region, c, r.get(c.key)) for c in columns] for r in monitor.records(entity)]  # type: ignore[arg-type]
+        _table(
+            workbook.create_sheet(title),
+            [c.label for c in columns],
+            rows,
+            [c.field.width for c in columns],
+        )
     _totals(workbook.create_sheet("Totalen"), config, region, monitor)
     _changes(workbook.create_sheet("Wijzigingen"), config, region, changes)
     for sheet in workbook.worksheets:
@@ -58,23 +62,33 @@ def write_monitor_workbook(config: Config, region: Region, monitor: Monitor,
     return out.getvalue()
 
 
-def _about(sheet: Worksheet, config: Config, region: Region, monitor: Monitor,
-           changes: list[Change]) -> None:
+def _about(
+    sheet: Worksheet, config: Config, region: Region, monitor: Monitor, changes: list[Change]
+) -> None:
     active = _active(monitor)
     lines = [
         (f"Planmonitor {region.name}", TITLE_FONT),
         (f"Stand na ronde {config.round}", Font(bold=True)),
         (f"Gemaakt op {dt.date.today().strftime('%d-%m-%Y')} door planmonitor.", None),
         ("", None),
-        ("Deze werkmap is alleen-lezen. Wijzigingen geeft u door in uw eigen werkmap van de "
-         "volgende ronde.", None),
+        (
+            "Deze werkmap is alleen-lezen. Wijzigingen geeft u door in uw eigen werkmap van de "
+            "volgende ronde.",
+            None,
+        ),
         ("", None),
-        (f"Projecten: {len(active)} actief, {len(monitor.projects) - len(active)} ingetrokken", None),
+        (
+            f"Projecten: {len(active)} actief, {len(monitor.projects) - len(active)} ingetrokken",
+            None,
+        ),
         (f"Afspraken: {len(monitor.agreements)}", None),
         (f"Wijzigingen deze ronde: {len(changes)} cellen", None),
         ("", None),
-        ("Werkbladen: Projecten (alle projecten), Afspraken, Totalen (per subregio en gemeente), "
-         "Wijzigingen (wat deze ronde is veranderd, door wie).", None),
+        (
+            "Werkbladen: Projecten (alle projecten), Afspraken, Totalen (per subregio en gemeente), "
+            "Wijzigingen (wat deze ronde is veranderd, door wie).",
+            None,
+        ),
     ]
     for number, (text, font) in enumerate(lines, start=1):
         cell = sheet.cell(number, 1, text)
@@ -83,8 +97,9 @@ def _about(sheet: Worksheet, config: Config, region: Region, monitor: Monitor,
     sheet.column_dimensions["A"].width = 110
 
 
-def _table(sheet: Worksheet, header: list[str], rows: Iterable[list[Any]],
-           widths: list[int] | None = None) -> None:
+def _table(
+    sheet: Worksheet, header: list[str], rows: Iterable[list[Any]], widths: list[int] | None = None
+) -> None:
     sheet.append(header)
     for cell in sheet[1]:
         cell.fill = HEADER_FILL
@@ -122,8 +137,16 @@ def _active(monitor: Monitor) -> list[dict[str, Any]]:
 def _totals(sheet: Worksheet, config: Config, region: Region, monitor: Monitor) -> None:
     years = config.round.planning_years(config.catalogue.planning_years)
     hard = set(config.catalogue.hard_zoning_statuses)
-    header = ["Subregio", "Gemeente", "Projecten", "Woningen totaal", "Harde plancapaciteit",
-              "Zachte plancapaciteit", *[f"Oplevering {y}" for y in years], "Oplevering later"]
+    header = [
+        "Subregio",
+        "Gemeente",
+        "Projecten",
+        "Woningen totaal",
+        "Harde plancapaciteit",
+        "Zachte plancapaciteit",
+        *[f"Oplevering {y}" for y in years],
+        "Oplevering later",
+    ]
     groups: dict[tuple[str, str], list[float]] = {}
     for record in _active(monitor):
         municipality = record.get("municipality")
@@ -160,12 +183,26 @@ def _totals(sheet: Worksheet, config: Config, region: Region, monitor: Monitor) 
 
 
 def _changes(sheet: Worksheet, config: Config, region: Region, changes: list[Change]) -> None:
-    labels = {c.key: c.label for e in ("project", "agreement")
-              for c in config.catalogue.columns(e, config.round)}  # type: ignore[arg-type]
-    columns = {c.key: c for e in ("project", "agreement")
-               for c in config.catalogue.columns(e, config.round)}  # type: ignore[arg-type]
-    header = ["Ontvangen", "Partij", "Soort", "Id", "Veld", "Oude waarde", "Nieuwe waarde",
-              "Bestand (SHA-256)"]
+    labels = {
+        c.key: c.label
+        for e in ("project", "agreement")
+        for c in config.catalogue.columns(e, config.round)
+    }  # type: ignore[arg-type]
+    columns = {
+        c.key: c
+        for e in ("project", "agreement")
+        for c in config.catalogue.columns(e, config.round)
+    }  # type: ignore[arg-type]
+    header = [
+        "Ontvangen",
+        "Partij",
+        "Soort",
+        "Id",
+        "Veld",
+        "Oude waarde",
+        "Nieuwe waarde",
+        "Bestand (SHA-256)",
+    ]
     rows = []
     for change in changes:
         column = columns.get(change.field)
@@ -176,7 +213,16 @@ def _changes(sheet: Worksheet, config: Config, region: Region, changes: list[Cha
             party = region.party(change.party).name
         except KeyError:
             party = change.party
-        rows.append([change.at[:19].replace("T", " "), party, ENTITY_LABEL.get(change.entity,
-                     change.entity), change.row_id, labels.get(change.field, change.field),
-                     old, new, change.submission[:16]])
+        rows.append(
+            [
+                change.at[:19].replace("T", " "),
+                party,
+                ENTITY_LABEL.get(change.entity, change.entity),
+                change.row_id,
+                labels.get(change.field, change.field),
+                old,
+                new,
+                change.submission[:16],
+            ]
+        )
     _table(sheet, header, rows, [19, 30, 10, 11, 24, 24, 24, 18])

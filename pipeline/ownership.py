@@ -42,6 +42,7 @@ def is_party_row(party: Party, entity: Entity, row: Mapping[str, Any]) -> bool:
     """Does this row belong in the party's own sheet?"""
     if entity == "project":
         return row.get("initiator") == party.id or (
-            party.municipality_code is not None and row.get("municipality") == party.municipality_code
+            party.municipality_code is not None
+            and row.get("municipality") == party.municipality_code
         )
     return row.get("pillar") in party.pillars

@@ -18,8 +18,9 @@ def last_merged_round(session: Session) -> Round | None:
     return merged[-1] if merged else None
 
 
-def report_round(session: Session, round_: Round | None = None, *,
-                 progress: Progress | None = None) -> tuple[ReportSummary, list[str]]:
+def report_round(
+    session: Session, round_: Round | None = None, *, progress: Progress | None = None
+) -> tuple[ReportSummary, list[str]]:
     """Build the reports of a merged round (default: the last one) and publish them.
 
     Returns the summary and the names of the files that changed in the shared folder.
@@ -31,8 +32,10 @@ def report_round(session: Session, round_: Round | None = None, *,
             "'planmonitor merge' uit."
         )
     out = session.config.paths.outputs / "rapportage" / str(round_)
-    summary = build_reports(replace(session.config, round=round_), session.state, round_, out,
-                            progress=progress)
-    published = [path.name for path in summary.paths
-                 if session.storage.publish(path.name, path.read_bytes())]
+    summary = build_reports(
+        replace(session.config, round=round_), session.state, round_, out, progress=progress
+    )
+    published = [
+        path.name for path in summary.paths if session.storage.publish(path.name, path.read_bytes())
+    ]
     return summary, published

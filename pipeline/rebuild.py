@@ -39,7 +39,11 @@ def rebuild(config: Config, *, progress: Progress | None = None) -> RebuildSumma
         )
     target = config.paths.database
     fresh = target.with_name(target.name + ".herbouw")
-    for leftover in (fresh, fresh.with_name(fresh.name + "-wal"), fresh.with_name(fresh.name + "-shm")):
+    for leftover in (
+        fresh,
+        fresh.with_name(fresh.name + "-wal"),
+        fresh.with_name(fresh.name + "-shm"),
+    ):
         leftover.unlink(missing_ok=True)
     region, first, base = archive.read_base()
     merges = {m.round: m for m in archive.merges()}
@@ -61,10 +65,20 @@ def rebuild(config: Config, *, progress: Progress | None = None) -> RebuildSumma
                 if archive.issues(round_):
                     state.mark_round(round_, "issued_at")
                 for receipt in archive.receipts(round_):
-                    state.record_submission(SubmissionRecord(
-                        receipt.sha256, receipt.round, receipt.party, receipt.original_name,
-                        receipt.received_at, receipt.blob, receipt.saved_by or None, None, None,
-                        None))
+                    state.record_submission(
+                        SubmissionRecord(
+                            receipt.sha256,
+                            receipt.round,
+                            receipt.party,
+                            receipt.original_name,
+                            receipt.received_at,
+                            receipt.blob,
+                            receipt.saved_by or None,
+                            None,
+                            None,
+                            None,
+                        )
+                    )
                     received += 1
             for submitted in state.submissions(round_):
                 check_record(round_config, state, archive, submitted)

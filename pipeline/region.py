@@ -70,8 +70,9 @@ class Region:
     municipalities: tuple[Municipality, ...]
     pillars: tuple[Pillar, ...]
     parties: tuple[Party, ...]
-    _display: Mapping[str, Mapping[str, str]] = field(default_factory=dict, repr=False,
-                                                      compare=False)
+    _display: Mapping[str, Mapping[str, str]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         display = {

@@ -22,7 +22,9 @@ class Round:
     def parse(cls, text: str) -> Round:
         match = _ROUND.match(text.strip())
         if not match:
-            raise RoundError(f"Ronde '{text}' is ongeldig: gebruik jaar-H1 of jaar-H2, bijvoorbeeld 2026-H2.")
+            raise RoundError(
+                f"Ronde '{text}' is ongeldig: gebruik jaar-H1 of jaar-H2, bijvoorbeeld 2026-H2."
+            )
         return cls(int(match[1]), int(match[2]))
 
     def __str__(self) -> str:

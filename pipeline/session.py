@@ -31,8 +31,9 @@ class Session:
         self.close()
 
 
-def open_session(config: Config, storage: Storage | None = None, *,
-                 notify: Callable[[str], None] | None = None) -> Session:
+def open_session(
+    config: Config, storage: Storage | None = None, *, notify: Callable[[str], None] | None = None
+) -> Session:
     """Open the state (setting up the region on first use) and the storage backend.
 
     ``notify`` shows messages a sign-in needs to show (the code of a device-code sign-in).
@@ -45,7 +46,9 @@ def open_session(config: Config, storage: Storage | None = None, *,
         first = state.snapshots()[0]  # a state set up before the archive was kept
         archive.write_base(state.region(), first, state.monitor(first))
     round_ = state.current_round(config.round)
-    current = replace(config, round=round_, deadline=round_.shift_date(config.deadline, config.round))
+    current = replace(
+        config, round=round_, deadline=round_.shift_date(config.deadline, config.round)
+    )
     return Session(current, state, storage or open_storage(config, notify=notify), archive)
 
 

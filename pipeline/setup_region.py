@@ -33,19 +33,32 @@ def initialise(config: Config, state: State, *, replace: bool = False) -> InitSu
         region = state.region()
         round_ = state.latest_monitor_round() or config.round
         monitor = state.monitor(round_)
-        return InitSummary(region.name, str(round_), len(region.parties), len(monitor.projects),
-                           len(monitor.agreements), created=False)
+        return InitSummary(
+            region.name,
+            str(round_),
+            len(region.parties),
+            len(monitor.projects),
+            len(monitor.agreements),
+            created=False,
+        )
     if config.region_source == "demo":
-        region, monitor = demo_region.generate(config.catalogue, config.round, config.seed,
-                                               config.region_name)
+        region, monitor = demo_region.generate(
+            config.catalogue, config.round, config.seed, config.region_name
+        )
     else:
         region, monitor = read_region_folder(config, config.root / config.region_source)
     with state.transaction():
         state.save_region(region)
         state.open_round(config.round)
         state.save_monitor(config.round, monitor, created_by=None)
-    return InitSummary(region.name, str(config.round), len(region.parties), len(monitor.projects),
-                       len(monitor.agreements), created=True)
+    return InitSummary(
+        region.name,
+        str(config.round),
+        len(region.parties),
+        len(monitor.projects),
+        len(monitor.agreements),
+        created=True,
+    )
 
 
 def read_region_folder(config: Config, folder: Path) -> tuple[Region, Monitor]:
@@ -56,10 +69,13 @@ def read_region_folder(config: Config, folder: Path) -> tuple[Region, Monitor]:
         Municipality(r["code"], r["name"], r["subregion"])
         for r in read_csv_records(folder / "municipalities.csv")
     )
-    pillars = tuple(Pillar(r["number"], r["name"]) for r in read_csv_records(folder / "pillars.csv"))
+    pillars = tuple(
+        Pillar(r["number"], r["name"]) for r in read_csv_records(folder / "pillars.csv")
+    )
     parties = tuple(read_parties(folder / "parties.csv"))
     region = Region(config.region_name, municipalities, pillars, parties)
     projects = read_csv_records(folder / "projects.csv", config.catalogue, "project", config.round)
-    agreements = read_csv_records(folder / "agreements.csv", config.catalogue, "agreement",
-                                  config.round)
+    agreements = read_csv_records(
+        folder / "agreements.csv", config.catalogue, "agreement", config.round
+    )
     return region, Monitor.from_records(projects, agreements)

@@ -40,18 +40,29 @@ class Cast:
     withdraws: tuple[str, ...] = ()
 
 
-def cast(region: Region, monitor: Monitor, rng: random.Random, first_round: bool,
-         parties: list[str] | None = None) -> Cast:
+def cast(
+    region: Region,
+    monitor: Monitor,
+    rng: random.Random,
+    first_round: bool,
+    parties: list[str] | None = None,
+) -> Cast:
     """Draw the parts; the same seed gives the same cast."""
     pool = [p for p in region.parties if parties is None or p.id in parties]
     initiators = {str(i) for i in monitor.projects["initiator"]}
     builders = [p.id for p in pool if p.id in initiators and not p.is_municipality]
-    municipalities = [p.id for p in pool if p.is_municipality
-                      and (monitor.projects["municipality"] == p.municipality_code).any()]
+    municipalities = [
+        p.id
+        for p in pool
+        if p.is_municipality and (monitor.projects["municipality"] == p.municipality_code).any()
+    ]
     rng.shuffle(builders)
     rng.shuffle(municipalities)
-    responders = [p.id for p in pool if rng.random() < 0.85 or p.id in builders[:8]
-                  or p.id in municipalities[:2] or p.pillars]
+    responders = [
+        p.id
+        for p in pool
+        if rng.random() < 0.85 or p.id in builders[:8] or p.id in municipalities[:2] or p.pillars
+    ]
     special = builders[:8]
     mistakes = dict(zip(special[:3], MISTAKES[:3], strict=False))
     if municipalities:
@@ -73,8 +84,9 @@ class EditedWorkbook:
 
     def __init__(self, data: bytes, catalogue: Catalogue, round_: Round) -> None:
         self.book: Workbook = openpyxl.load_workbook(io.BytesIO(data))
-        self.labels = {c.key: c.label for e in ("project", "agreement")
-                       for c in catalogue.columns(e, round_)}  # type: ignore[arg-type]
+        self.labels = {
+            c.key: c.label for e in ("project", "agreement") for c in catalogue.columns(e, round_)
+        }  # type: ignore[arg-type]
 
     def column(self, sheet: str, key: str) -> int:
         ws = self.book[sheet]
@@ -85,8 +97,11 @@ class EditedWorkbook:
 
     def rows(self, sheet: str) -> list[int]:
         ws = self.book[sheet]
-        return [r for r in range(FIRST_DATA_ROW, ws.max_row + 1)
-                if ws.cell(r, 1).value not in (None, "")]
+        return [
+            r
+            for r in range(FIRST_DATA_ROW, ws.max_row + 1)
+            if ws.cell(r, 1).value not in (None, "")
+        ]
 
     def get(self, sheet: str, row: int, key: str) -> Any:
         return self.book[sheet].cell(row, self.column(sheet, key)).value
@@ -107,9 +122,19 @@ class EditedWorkbook:
         return out.getvalue()
 
 
-def fill_in(data: bytes, *, party: Party, region: Region, monitor: Monitor, catalogue: Catalogue,
-            round_: Round, rng: random.Random, roles: Cast, corrected: bool = False,
-            roll_forward: bool = False) -> bytes:
+def fill_in(
+    data: bytes,
+    *,
+    party: Party,
+    region: Region,
+    monitor: Monitor,
+    catalogue: Catalogue,
+    round_: Round,
+    rng: random.Random,
+    roles: Cast,
+    corrected: bool = False,
+    roll_forward: bool = False,
+) -> bytes:
     """The party's workbook after the party has done its work for the round."""
     book = EditedWorkbook(data, catalogue, round_)
     own = _own_projects(book, party, monitor)
@@ -140,14 +165,17 @@ def _own_projects(book: EditedWorkbook, party: Party, monitor: Monitor) -> list[
     rows = []
     for row in book.rows(SHEET_OWN):
         project_id = str(book.get(SHEET_OWN, row, "project_id"))
-        if project_id in monitor.projects.index and \
-                monitor.projects.at[project_id, "initiator"] == party.id:
+        if (
+            project_id in monitor.projects.index
+            and monitor.projects.at[project_id, "initiator"] == party.id
+        ):
             rows.append((row, project_id))
     return rows
 
 
-def _roll_forward(book: EditedWorkbook, own: list[tuple[int, str]], monitor: Monitor,
-                  round_: Round) -> None:
+def _roll_forward(
+    book: EditedWorkbook, own: list[tuple[int, str]], monitor: Monitor, round_: Round
+) -> None:
     """A new year: what was planned for last year is now (mostly) completed, the rest slips."""
     if round_.half != 1:
         return
@@ -162,12 +190,17 @@ def _roll_forward(book: EditedWorkbook, own: list[tuple[int, str]], monitor: Mon
         completed = int(book.get(SHEET_OWN, row, "completed") or 0)
         book.set(SHEET_OWN, row, "completed", completed + realised)
         current = f"planning_{round_.year}"
-        book.set(SHEET_OWN, row, current,
-                 int(book.get(SHEET_OWN, row, current) or 0) + planned - realised)
+        book.set(
+            SHEET_OWN,
+            row,
+            current,
+            int(book.get(SHEET_OWN, row, current) or 0) + planned - realised,
+        )
 
 
-def _initiator_updates(book: EditedWorkbook, own: list[tuple[int, str]],
-                       rng: random.Random) -> None:
+def _initiator_updates(
+    book: EditedWorkbook, own: list[tuple[int, str]], rng: random.Random
+) -> None:
     """Planning slips now and then; stoplights move."""
     years = [k for k in book.labels if k.startswith("planning_") and k != "planning_later"]
     for row, _ in own:
@@ -177,25 +210,32 @@ def _initiator_updates(book: EditedWorkbook, own: list[tuple[int, str]],
                 if value:
                     later = years[index + 1] if index + 1 < len(years) else "planning_later"
                     book.set(SHEET_OWN, row, key, 0)
-                    book.set(SHEET_OWN, row, later, int(book.get(SHEET_OWN, row, later) or 0)
-                             + value)
+                    book.set(
+                        SHEET_OWN, row, later, int(book.get(SHEET_OWN, row, later) or 0) + value
+                    )
                     book.set(SHEET_OWN, row, "stoplight", "geel")
-                    book.set(SHEET_OWN, row, "stoplight_explanation",
-                             "Oplevering schuift een jaar op.")
+                    book.set(
+                        SHEET_OWN, row, "stoplight_explanation", "Oplevering schuift een jaar op."
+                    )
                     break
         elif rng.random() < 0.1:
             book.set(SHEET_OWN, row, "stoplight", "groen")
 
 
-def _municipal_updates(book: EditedWorkbook, party: Party, monitor: Monitor,
-                       rng: random.Random) -> None:
-    steps = {"in ontwikkeling / principebesluit": "in voorbereiding",
-             "in voorbereiding": "vastgesteld, niet onherroepelijk",
-             "vastgesteld, niet onherroepelijk": "onherroepelijk"}
+def _municipal_updates(
+    book: EditedWorkbook, party: Party, monitor: Monitor, rng: random.Random
+) -> None:
+    steps = {
+        "in ontwikkeling / principebesluit": "in voorbereiding",
+        "in voorbereiding": "vastgesteld, niet onherroepelijk",
+        "vastgesteld, niet onherroepelijk": "onherroepelijk",
+    }
     for row in book.rows(SHEET_OWN):
         project_id = str(book.get(SHEET_OWN, row, "project_id"))
-        if project_id not in monitor.projects.index or \
-                monitor.projects.at[project_id, "municipality"] != party.municipality_code:
+        if (
+            project_id not in monitor.projects.index
+            or monitor.projects.at[project_id, "municipality"] != party.municipality_code
+        ):
             continue
         status = book.get(SHEET_OWN, row, "zoning_status")
         if status in steps and rng.random() < 0.25:
@@ -205,23 +245,35 @@ def _municipal_updates(book: EditedWorkbook, party: Party, monitor: Monitor,
                 book.set(SHEET_OWN, row, "permit_date", dt.datetime(2026, 10, rng.randint(1, 28)))
 
 
-def _agreement_updates(book: EditedWorkbook, party: Party, monitor: Monitor,
-                       rng: random.Random) -> None:
+def _agreement_updates(
+    book: EditedWorkbook, party: Party, monitor: Monitor, rng: random.Random
+) -> None:
     for row in book.rows(SHEET_AGREEMENTS):
         agreement = str(book.get(SHEET_AGREEMENTS, row, "agreement_id"))
-        if agreement not in monitor.agreements.index or \
-                monitor.agreements.at[agreement, "pillar"] not in party.pillars:
+        if (
+            agreement not in monitor.agreements.index
+            or monitor.agreements.at[agreement, "pillar"] not in party.pillars
+        ):
             continue
         if rng.random() < 0.4:
             book.set(SHEET_AGREEMENTS, row, "status", rng.choice(["groen", "geel", "rood"]))
-            book.set(SHEET_AGREEMENTS, row, "outcome",
-                     f"{rng.randint(2, 30)} projecten ondersteund; {rng.randint(40, 800)} woningen.")
-            book.set(SHEET_AGREEMENTS, row, "actions",
-                     "Tempotafel bespreekt voortgang; knelpunten naar het kernteam.")
+            book.set(
+                SHEET_AGREEMENTS,
+                row,
+                "outcome",
+                f"{rng.randint(2, 30)} projecten ondersteund; {rng.randint(40, 800)} woningen.",
+            )
+            book.set(
+                SHEET_AGREEMENTS,
+                row,
+                "actions",
+                "Tempotafel bespreekt voortgang; knelpunten naar het kernteam.",
+            )
 
 
-def _add_project(book: EditedWorkbook, party: Party, region: Region, round_: Round,
-                 rng: random.Random) -> None:
+def _add_project(
+    book: EditedWorkbook, party: Party, region: Region, round_: Round, rng: random.Random
+) -> None:
     sheet = SHEET_NEW
     row = FIRST_DATA_ROW
     municipality = rng.choice(region.municipalities)
@@ -248,12 +300,16 @@ def _add_project(book: EditedWorkbook, party: Party, region: Region, round_: Rou
                 continue  # a column this party does not get
 
 
-def _make_mistake(book: EditedWorkbook, mistake: str, own: list[tuple[int, str]], party: Party,
-                  monitor: Monitor) -> None:
+def _make_mistake(
+    book: EditedWorkbook, mistake: str, own: list[tuple[int, str]], party: Party, monitor: Monitor
+) -> None:
     if mistake == "date":
-        rows = [r for r in book.rows(SHEET_OWN)
-                if monitor.projects.at[str(book.get(SHEET_OWN, r, "project_id")),
-                                       "municipality"] == party.municipality_code]
+        rows = [
+            r
+            for r in book.rows(SHEET_OWN)
+            if monitor.projects.at[str(book.get(SHEET_OWN, r, "project_id")), "municipality"]
+            == party.municipality_code
+        ]
         if rows:
             book.set(SHEET_OWN, rows[0], "permit_date", "2026/31/12")
         return
@@ -264,8 +320,12 @@ def _make_mistake(book: EditedWorkbook, mistake: str, own: list[tuple[int, str]]
         total = book.get(SHEET_OWN, row, "total_dwellings")
         book.set(SHEET_OWN, row, "total_dwellings", str(total).replace("0", "O", 1) + "O")
     elif mistake == "sums":
-        book.set(SHEET_OWN, row, "total_dwellings",
-                 int(book.get(SHEET_OWN, row, "total_dwellings") or 0) + 7)
+        book.set(
+            SHEET_OWN,
+            row,
+            "total_dwellings",
+            int(book.get(SHEET_OWN, row, "total_dwellings") or 0) + 7,
+        )
     elif mistake == "choice":
         book.set(SHEET_OWN, row, "phase", "bouw gestart")
 
@@ -277,8 +337,12 @@ def _change_other_party_cell(book: EditedWorkbook, own: list[tuple[int, str]]) -
     book.unprotect(SHEET_OWN)
     row = own[0][0]
     current = book.get(SHEET_OWN, row, "zoning_status")
-    book.set(SHEET_OWN, row, "zoning_status",
-             "onherroepelijk" if current != "onherroepelijk" else "in voorbereiding")
+    book.set(
+        SHEET_OWN,
+        row,
+        "zoning_status",
+        "onherroepelijk" if current != "onherroepelijk" else "in voorbereiding",
+    )
 
 
 def old_xls() -> bytes:
@@ -312,7 +376,7 @@ def _biff_record(kind: int, payload: bytes) -> bytes:
 def _dir_entry(name: str, kind: int, start: int, size: int, child: int = 0xFFFFFFFF) -> bytes:
     entry = bytearray(128)
     encoded = (name + "\x00").encode("utf-16-le")
-    entry[0:len(encoded)] = encoded
+    entry[0 : len(encoded)] = encoded
     struct.pack_into("<HBB", entry, 64, len(encoded), kind, 1)
     struct.pack_into("<III", entry, 68, 0xFFFFFFFF, 0xFFFFFFFF, child)
     struct.pack_into("<IQ", entry, 116, start, size)

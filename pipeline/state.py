@@ -207,16 +207,30 @@ class State:
         db = self.db
         db.execute("INSERT OR REPLACE INTO region VALUES ('name', ?)", (region.name,))
         db.execute("DELETE FROM municipalities")
-        db.executemany("INSERT INTO municipalities VALUES (?, ?, ?)",
-                       [(m.code, m.name, m.subregion) for m in region.municipalities])
+        db.executemany(
+            "INSERT INTO municipalities VALUES (?, ?, ?)",
+            [(m.code, m.name, m.subregion) for m in region.municipalities],
+        )
         db.execute("DELETE FROM pillars")
-        db.executemany("INSERT INTO pillars VALUES (?, ?)",
-                       [(p.number, p.name) for p in region.pillars])
+        db.executemany(
+            "INSERT INTO pillars VALUES (?, ?)", [(p.number, p.name) for p in region.pillars]
+        )
         db.execute("DELETE FROM parties")
         db.executemany(
             "INSERT INTO parties VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(p.id, p.name, p.kind, p.sector, p.contact_name, p.contact_email,
-              p.municipality_code, ";".join(p.pillars)) for p in region.parties],
+            [
+                (
+                    p.id,
+                    p.name,
+                    p.kind,
+                    p.sector,
+                    p.contact_name,
+                    p.contact_email,
+                    p.municipality_code,
+                    ";".join(p.pillars),
+                )
+                for p in region.parties
+            ],
         )
 
     def region(self) -> Region:
@@ -226,31 +240,45 @@ class State:
                 "De monitor is nog niet aangemaakt. Voer eerst 'planmonitor init' uit."
             )
         municipalities = tuple(
-            Municipality(*r) for r in self.db.execute(
-                "SELECT code, name, subregion FROM municipalities ORDER BY code")
+            Municipality(*r)
+            for r in self.db.execute(
+                "SELECT code, name, subregion FROM municipalities ORDER BY code"
+            )
         )
-        pillars = tuple(Pillar(*r) for r in self.db.execute(
-            "SELECT number, name FROM pillars ORDER BY number"))
+        pillars = tuple(
+            Pillar(*r) for r in self.db.execute("SELECT number, name FROM pillars ORDER BY number")
+        )
         parties = tuple(
-            Party(pid, name, kind, sector, cname or "", cmail or "", code,
-                  tuple(x for x in (pillars_text or "").split(";") if x))
+            Party(
+                pid,
+                name,
+                kind,
+                sector,
+                cname or "",
+                cmail or "",
+                code,
+                tuple(x for x in (pillars_text or "").split(";") if x),
+            )
             for pid, name, kind, sector, cname, cmail, code, pillars_text in self.db.execute(
-                "SELECT * FROM parties ORDER BY id")
+                "SELECT * FROM parties ORDER BY id"
+            )
         )
         return Region(row[0], municipalities, pillars, parties)
 
     # -- rounds and monitor snapshots ---------------------------------------------------------
 
     def open_round(self, round_: Round) -> None:
-        self.db.execute("INSERT OR IGNORE INTO rounds (round, opened_at) VALUES (?, ?)",
-                        (str(round_), now()))
+        self.db.execute(
+            "INSERT OR IGNORE INTO rounds (round, opened_at) VALUES (?, ?)", (str(round_), now())
+        )
 
     def rounds(self) -> list[Round]:
         return sorted(Round.parse(r) for (r,) in self.db.execute("SELECT round FROM rounds"))
 
     def round_info(self, round_: Round) -> dict[str, str | None]:
-        row = self.db.execute("SELECT opened_at, issued_at, merged_at FROM rounds WHERE round = ?",
-                              (str(round_),)).fetchone()
+        row = self.db.execute(
+            "SELECT opened_at, issued_at, merged_at FROM rounds WHERE round = ?", (str(round_),)
+        ).fetchone()
         if row is None:
             return {}
         return {"opened_at": row[0], "issued_at": row[1], "merged_at": row[2]}
@@ -276,43 +304,60 @@ class State:
                     "INSERT OR IGNORE INTO rows VALUES (?, ?, ?, ?)",
                     (entity, row_id, key, created_by),
                 )
-                rows.extend((key, entity, row_id, f, encode(v)) for f, v in record.items()
-                            if v is not None)
+                rows.extend(
+                    (key, entity, row_id, f, encode(v)) for f, v in record.items() if v is not None
+                )
             self.db.executemany("INSERT INTO cells VALUES (?, ?, ?, ?, ?)", rows)
 
     def monitor(self, round_: Round) -> Monitor:
         records: dict[Entity, dict[str, dict[str, Any]]] = {e: {} for e in ENTITIES}
         for entity, row_id, field, value in self.db.execute(
             "SELECT entity, row_id, field, value FROM cells WHERE round = ? "
-            "ORDER BY entity, row_id", (str(round_),)
+            "ORDER BY entity, row_id",
+            (str(round_),),
         ):
             entity_key: Entity = entity
             record = records[entity_key].setdefault(row_id, {ID_COLUMN[entity_key]: row_id})
             record[field] = decode(value)
         if not records["project"] and not records["agreement"]:
             raise StateError(f"Er is geen monitor voor ronde {round_} in de statusdatabase.")
-        return Monitor.from_records(list(records["project"].values()),
-                                    list(records["agreement"].values()))
+        return Monitor.from_records(
+            list(records["project"].values()), list(records["agreement"].values())
+        )
 
     def snapshots(self) -> list[Round]:
         """Rounds that have a monitor snapshot, oldest first."""
-        return [Round.parse(r) for (r,) in self.db.execute(
-            "SELECT DISTINCT round FROM cells ORDER BY round")]
+        return [
+            Round.parse(r)
+            for (r,) in self.db.execute("SELECT DISTINCT round FROM cells ORDER BY round")
+        ]
 
     def monitor_after(self, round_: Round) -> Monitor:
         """The monitor as it stands after merging a round (the snapshot of the next round)."""
         return self.monitor(round_.next())
 
     def row_ids(self, entity: Entity) -> list[str]:
-        return [r for (r,) in self.db.execute(
-            "SELECT row_id FROM rows WHERE entity = ? ORDER BY row_id", (entity,))]
+        return [
+            r
+            for (r,) in self.db.execute(
+                "SELECT row_id FROM rows WHERE entity = ? ORDER BY row_id", (entity,)
+            )
+        ]
 
     # -- issued workbooks ---------------------------------------------------------------------
 
     def record_issue(self, record: IssueRecord) -> None:
-        self.db.execute("INSERT OR REPLACE INTO issued VALUES (?, ?, ?, ?, ?, ?)",
-                        (record.round, record.party, record.fingerprint, record.file_name,
-                         record.sha256, record.issued_at))
+        self.db.execute(
+            "INSERT OR REPLACE INTO issued VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                record.round,
+                record.party,
+                record.fingerprint,
+                record.file_name,
+                record.sha256,
+                record.issued_at,
+            ),
+        )
 
     def issued(self, round_: Round, party: str | None = None) -> list[IssueRecord]:
         sql = "SELECT * FROM issued WHERE round = ?"
@@ -323,8 +368,9 @@ class State:
         return [IssueRecord(*r) for r in self.db.execute(sql + " ORDER BY party", args)]
 
     def issue_by_fingerprint(self, fingerprint: str) -> IssueRecord | None:
-        row = self.db.execute("SELECT * FROM issued WHERE fingerprint = ?",
-                              (fingerprint,)).fetchone()
+        row = self.db.execute(
+            "SELECT * FROM issued WHERE fingerprint = ?", (fingerprint,)
+        ).fetchone()
         return IssueRecord(*row) if row else None
 
     # -- submissions, checks and merges -------------------------------------------------------
@@ -333,14 +379,30 @@ class State:
         """Remember a received file; False when this file was already known for that party."""
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (record.sha256, record.round, record.party, record.original_name, record.received_at,
-             record.archive_path, record.saved_by, record.verdict, record.blocking,
-             record.findings),
+            (
+                record.sha256,
+                record.round,
+                record.party,
+                record.original_name,
+                record.received_at,
+                record.archive_path,
+                record.saved_by,
+                record.verdict,
+                record.blocking,
+                record.findings,
+            ),
         )
         return cursor.rowcount > 0
 
-    def record_verdict(self, sha: str, round_: Round, party: str | None, verdict: str,
-                       blocking: int, findings_json: str) -> None:
+    def record_verdict(
+        self,
+        sha: str,
+        round_: Round,
+        party: str | None,
+        verdict: str,
+        blocking: int,
+        findings_json: str,
+    ) -> None:
         self.db.execute(
             "UPDATE submissions SET verdict = ?, blocking = ?, findings = ? "
             "WHERE sha256 = ? AND round = ? AND party IS ?",
@@ -359,32 +421,55 @@ class State:
 
     def seen_file(self, party: str, name: str, etag: str) -> str | None:
         """The hash of a party's file when this version (ETag) was fetched before."""
-        row = self.db.execute("SELECT sha256 FROM seen_files WHERE party = ? AND name = ? AND "
-                              "etag = ?", (party, name, etag)).fetchone()
+        row = self.db.execute(
+            "SELECT sha256 FROM seen_files WHERE party = ? AND name = ? AND etag = ?",
+            (party, name, etag),
+        ).fetchone()
         return str(row[0]) if row else None
 
     def remember_file(self, party: str, name: str, etag: str, sha: str) -> None:
-        self.db.execute("INSERT OR IGNORE INTO seen_files VALUES (?, ?, ?, ?)",
-                        (party, name, etag, sha))
+        self.db.execute(
+            "INSERT OR IGNORE INTO seen_files VALUES (?, ?, ?, ?)", (party, name, etag, sha)
+        )
 
     def is_earlier_file(self, sha: str, party: str, round_: Round) -> bool:
         """Was this file issued to or received from the party in an earlier round?"""
-        return self.db.execute(
-            "SELECT 1 FROM submissions WHERE sha256 = ? AND party = ? AND round < ? "
-            "UNION SELECT 1 FROM issued WHERE sha256 = ? AND party = ? AND round < ?",
-            (sha, party, str(round_), sha, party, str(round_))).fetchone() is not None
+        return (
+            self.db.execute(
+                "SELECT 1 FROM submissions WHERE sha256 = ? AND party = ? AND round < ? "
+                "UNION SELECT 1 FROM issued WHERE sha256 = ? AND party = ? AND round < ?",
+                (sha, party, str(round_), sha, party, str(round_)),
+            ).fetchone()
+            is not None
+        )
 
     def known_submission(self, sha: str, round_: Round, party: str | None) -> bool:
-        return self.db.execute(
-            "SELECT 1 FROM submissions WHERE sha256 = ? AND round = ? AND party IS ?",
-            (sha, str(round_), party)).fetchone() is not None
+        return (
+            self.db.execute(
+                "SELECT 1 FROM submissions WHERE sha256 = ? AND round = ? AND party IS ?",
+                (sha, str(round_), party),
+            ).fetchone()
+            is not None
+        )
 
     def record_changes(self, changes: list[Change]) -> None:
         self.db.executemany(
             "INSERT INTO changes (round, party, entity, row_id, field, old, new, submission, at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(c.round, c.party, c.entity, c.row_id, c.field, encode(c.old), encode(c.new),
-              c.submission, c.at) for c in changes],
+            [
+                (
+                    c.round,
+                    c.party,
+                    c.entity,
+                    c.row_id,
+                    c.field,
+                    encode(c.old),
+                    encode(c.new),
+                    c.submission,
+                    c.at,
+                )
+                for c in changes
+            ],
         )
 
     def changes(self, round_: Round | None = None) -> list[Change]:
@@ -393,8 +478,10 @@ class State:
         if round_ is not None:
             sql += " WHERE round = ?"
             args = (str(round_),)
-        return [Change(r[0], r[1], r[2], r[3], r[4], decode(r[5]), decode(r[6]), r[7], r[8])
-                for r in self.db.execute(sql + " ORDER BY id", args)]
+        return [
+            Change(r[0], r[1], r[2], r[3], r[4], decode(r[5]), decode(r[6]), r[7], r[8])
+            for r in self.db.execute(sql + " ORDER BY id", args)
+        ]
 
     def clear_merge(self, round_: Round) -> None:
         """Forget an earlier merge of this round (a merge is redone from its inputs)."""
@@ -405,18 +492,33 @@ class State:
         self.db.execute("DELETE FROM rows WHERE created_round = ?", (str(round_.next()),))
 
     def record_merge_result(self, result: MergeResult) -> None:
-        self.db.execute("INSERT OR REPLACE INTO merge_results VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (result.round, result.party, result.sha256, result.rows_accepted,
-                         result.rows_held, result.cells_changed, result.new_projects,
-                         result.superseded))
+        self.db.execute(
+            "INSERT OR REPLACE INTO merge_results VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                result.round,
+                result.party,
+                result.sha256,
+                result.rows_accepted,
+                result.rows_held,
+                result.cells_changed,
+                result.new_projects,
+                result.superseded,
+            ),
+        )
 
     def merge_results(self, round_: Round) -> list[MergeResult]:
-        return [MergeResult(*r) for r in self.db.execute(
-            "SELECT * FROM merge_results WHERE round = ? ORDER BY party", (str(round_),))]
+        return [
+            MergeResult(*r)
+            for r in self.db.execute(
+                "SELECT * FROM merge_results WHERE round = ? ORDER BY party", (str(round_),)
+            )
+        ]
 
     def current_round(self, first: Round) -> Round:
         """The round in progress: the one after the last merged round, or the first round."""
-        row = self.db.execute("SELECT MAX(round) FROM rounds WHERE merged_at IS NOT NULL").fetchone()
+        row = self.db.execute(
+            "SELECT MAX(round) FROM rounds WHERE merged_at IS NOT NULL"
+        ).fetchone()
         return Round.parse(row[0]).next() if row and row[0] else first
 
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
@@ -426,12 +528,12 @@ class State:
             "cells": "SELECT * FROM cells ORDER BY round, entity, row_id, field",
             "rows": "SELECT * FROM rows ORDER BY entity, row_id",
             "changes": "SELECT round, party, entity, row_id, field, old, new, submission, at "
-                       "FROM changes ORDER BY id",
+            "FROM changes ORDER BY id",
             "submissions": "SELECT sha256, round, party, original_name, received_at, verdict, "
-                           "blocking, findings FROM submissions ORDER BY round, received_at, sha256",
+            "blocking, findings FROM submissions ORDER BY round, received_at, sha256",
             "merge_results": "SELECT * FROM merge_results ORDER BY round, party",
             "issued": "SELECT round, party, fingerprint, file_name, sha256 FROM issued "
-                      "ORDER BY round, party",
+            "ORDER BY round, party",
             "rounds": "SELECT round, merged_at IS NOT NULL FROM rounds ORDER BY round",
         }
         return {name: [tuple(r) for r in self.db.execute(sql)] for name, sql in queries.items()}

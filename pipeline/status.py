@@ -78,32 +78,35 @@ def round_status(session: Session, round_: Round | None = None) -> RoundStatus:
     info = state.round_info(round_)
     issued = {r.party: r for r in state.issued(round_)}
     merged = {r.party: r for r in state.merge_results(round_)}
-    status = RoundStatus(str(round_), config.deadline.isoformat(), info.get("issued_at"),
-                         info.get("merged_at"))
+    status = RoundStatus(
+        str(round_), config.deadline.isoformat(), info.get("issued_at"), info.get("merged_at")
+    )
     for party in state.region().parties:
         records = state.submissions(round_, party.id)
         last = records[-1] if records else None
         result = merged.get(party.id)
         issue = issued.get(party.id)
-        status.parties.append(PartyStatus(
-            party=party.id,
-            name=party.name,
-            kind=party.kind,
-            issued_at=issue.issued_at if issue else None,
-            file_name=issue.file_name if issue else None,
-            received=len(records),
-            last_received=last.received_at if last else None,
-            late=any(is_late(r.received_at, config.deadline) for r in records),
-            verdict=last.verdict if last else None,
-            errors=last.blocking or 0 if last else 0,
-            warnings=_warnings(last.findings) if last else 0,
-            merged=result is not None,
-            rows_accepted=result.rows_accepted if result else 0,
-            rows_held=result.rows_held if result else 0,
-            cells_changed=result.cells_changed if result else 0,
-            new_projects=result.new_projects if result else 0,
-            superseded=max(len(records) - 1, 0),
-        ))
+        status.parties.append(
+            PartyStatus(
+                party=party.id,
+                name=party.name,
+                kind=party.kind,
+                issued_at=issue.issued_at if issue else None,
+                file_name=issue.file_name if issue else None,
+                received=len(records),
+                last_received=last.received_at if last else None,
+                late=any(is_late(r.received_at, config.deadline) for r in records),
+                verdict=last.verdict if last else None,
+                errors=last.blocking or 0 if last else 0,
+                warnings=_warnings(last.findings) if last else 0,
+                merged=result is not None,
+                rows_accepted=result.rows_accepted if result else 0,
+                rows_held=result.rows_held if result else 0,
+                cells_changed=result.cells_changed if result else 0,
+                new_projects=result.new_projects if result else 0,
+                superseded=max(len(records) - 1, 0),
+            )
+        )
     return status
 
 

@@ -13,7 +13,9 @@ from .values import parse_text
 
 
 def read_csv_records(
-    path: Path, catalogue: Catalogue | None = None, entity: Entity | None = None,
+    path: Path,
+    catalogue: Catalogue | None = None,
+    entity: Entity | None = None,
     round_: Round | None = None,
 ) -> list[dict[str, Any]]:
     """Rows of a CSV file as dicts; with a catalogue, values are typed by their columns."""

@@ -142,8 +142,7 @@ class _SheetChecker:
             row_id = str(row_id).strip() if row_id is not None else None
             if row_id not in issued or row_id in seen:
                 if any(v is not None for v in row.to_numpy()):
-                    self._add("unexpected-row", cell=f"A{row_number}", row=row_number,
-                              value=row_id)
+                    self._add("unexpected-row", cell=f"A{row_number}", row=row_number, value=row_id)
                 continue
             seen[row_id] = row_number
             base_row = _base_record(base, row_id)
@@ -164,21 +163,38 @@ class _SheetChecker:
                 continue
             row_number = int(str(excel_row))
             base_row = {"initiator": party.id}
-            rows.append(_Row(row_number, f"{NEW_ROW_PREFIX}{row_number}",
-                             {c.key for c in self.columns}, base_row))
+            rows.append(
+                _Row(
+                    row_number,
+                    f"{NEW_ROW_PREFIX}{row_number}",
+                    {c.key for c in self.columns},
+                    base_row,
+                )
+            )
             shown = row.get("municipality")
             if party.municipality_code is not None and shown is not None:
                 code = self.context.region.code("@municipalities", shown)
                 if code != party.municipality_code:
-                    self._add("new-project-other-municipality", row=row_number, value=shown,
-                              cell=self._cell(row_number, "municipality"))
+                    self._add(
+                        "new-project-other-municipality",
+                        row=row_number,
+                        value=shown,
+                        cell=self._cell(row_number, "municipality"),
+                    )
         return rows
 
     def _cell_checks(self, frame: pd.DataFrame, owned: dict[int, set[str]]) -> None:
         """Types, lists, bounds and required values, via pandera; only owned cells count."""
         schema = pa.DataFrameSchema(
-            {c.key: pa.Column(object, checks=[self._type_check(c)], nullable=not c.field.required,
-                              required=False) for c in self.columns},
+            {
+                c.key: pa.Column(
+                    object,
+                    checks=[self._type_check(c)],
+                    nullable=not c.field.required,
+                    required=False,
+                )
+                for c in self.columns
+            },
             strict=False,
         )
         try:
@@ -187,15 +203,24 @@ class _SheetChecker:
             self._translate(errors.failure_cases, owned)
         for row_number, key in sorted(self.sheet.formulas):
             if key in owned.get(row_number, set()):
-                self._add("formula-not-allowed", row=row_number, key=key,
-                          value=self.sheet.values.at[row_number, key])
+                self._add(
+                    "formula-not-allowed",
+                    row=row_number,
+                    key=key,
+                    value=self.sheet.values.at[row_number, key],
+                )
         for index, row in frame.iterrows():
             number = int(str(index))
             for key in owned.get(number, set()):
                 raw = row.get(key)
                 if values.looks_like_formula(raw) and (number, key) not in self.sheet.formulas:
-                    self._add("text-looks-like-formula", row=number, key=key, value=raw,
-                              prefix=_prefix_name(str(raw)[0]))
+                    self._add(
+                        "text-looks-like-formula",
+                        row=number,
+                        key=key,
+                        value=raw,
+                        prefix=_prefix_name(str(raw)[0]),
+                    )
 
     def _type_check(self, column: Column) -> pa.Check:
         choices = self.context.catalogue.choices(column.field, self.lists)
@@ -258,8 +283,11 @@ class _SheetChecker:
             row["_row"] = outcome.excel_row
             merged.append(row)
         typed = pd.DataFrame(merged).set_index("_row")
-        rules = [r for r in project_rules(self.context.catalogue, self.columns)
-                 if r.columns & set().union(*owned.values())]
+        rules = [
+            r
+            for r in project_rules(self.context.catalogue, self.columns)
+            if r.columns & set().union(*owned.values())
+        ]
         schema = pa.DataFrameSchema(
             checks=[pa.Check(r.passes, name=r.code) for r in rules], strict=False
         )
@@ -273,7 +301,9 @@ class _SheetChecker:
                 if rule is None or case.index is None:
                     continue
                 row_number = int(case.index)
-                if (rule.code, row_number) in seen or not rule.columns & owned.get(row_number, set()):
+                if (rule.code, row_number) in seen or not rule.columns & owned.get(
+                    row_number, set()
+                ):
                     continue
                 seen.add((rule.code, row_number))
                 found = typed.loc[row_number]
@@ -287,8 +317,14 @@ class _SheetChecker:
 
     # -- ownership ----------------------------------------------------------------------------
 
-    def _ownership(self, row: pd.Series, row_number: int, row_id: str,
-                   base_row: dict[str, Any], owned: set[str]) -> None:
+    def _ownership(
+        self,
+        row: pd.Series,
+        row_number: int,
+        row_id: str,
+        base_row: dict[str, Any],
+        owned: set[str],
+    ) -> None:
         for column in self.columns:
             if column.key in owned:
                 continue
@@ -297,10 +333,19 @@ class _SheetChecker:
             if (row_number, column.key) not in self.sheet.formulas and self._same(column, raw, old):
                 continue
             holders = owners(column.field, base_row, self.context.region)
-            owner = ", ".join(sorted(self.context.region.party(p).name for p in holders)) \
+            owner = (
+                ", ".join(sorted(self.context.region.party(p).name for p in holders))
                 or "het secretariaat"
-            self._add("not-owner", row=row_number, key=column.key, value=raw, row_id=row_id,
-                      old=messages.show_value(self._shown(column, old)), owner=owner)
+            )
+            self._add(
+                "not-owner",
+                row=row_number,
+                key=column.key,
+                value=raw,
+                row_id=row_id,
+                old=messages.show_value(self._shown(column, old)),
+                owner=owner,
+            )
 
     def _same(self, column: Column, raw: Any, old: Any) -> bool:
         if values.is_empty(raw):
@@ -327,22 +372,31 @@ class _SheetChecker:
     def _cell(self, row_number: int, key: str) -> str:
         return f"{column_letter(self.sheet.layout.column_index(key))}{row_number}"
 
-    def _add(self, code: str, *, row: int | None = None, key: str | None = None,
-             cell: str | None = None, **details: Any) -> None:
+    def _add(
+        self,
+        code: str,
+        *,
+        row: int | None = None,
+        key: str | None = None,
+        cell: str | None = None,
+        **details: Any,
+    ) -> None:
         label = None
         if key is not None:
             label = next((c.label for c in self.columns if c.key == key), key)
             cell = cell or (self._cell(row, key) if row is not None else None)
-        self.findings.append(finding(
-            code,
-            party=self.context.party.id,
-            file=self.submission.file_name,
-            sheet=self.sheet.layout.name,
-            cell=cell,
-            field=label,
-            row=row,
-            **details,
-        ))
+        self.findings.append(
+            finding(
+                code,
+                party=self.context.party.id,
+                file=self.submission.file_name,
+                sheet=self.sheet.layout.name,
+                cell=cell,
+                field=label,
+                row=row,
+                **details,
+            )
+        )
 
 
 @dataclass
@@ -384,15 +438,21 @@ def project_rules(catalogue: Catalogue, columns: list[Column]) -> list[Rule]:
     rules: list[Rule] = []
 
     def num(frame: pd.DataFrame, key: str) -> pd.Series:
-        return pd.to_numeric(frame[key], errors="coerce") if key in frame else pd.Series(
-            float("nan"), index=frame.index)
+        return (
+            pd.to_numeric(frame[key], errors="coerce")
+            if key in frame
+            else pd.Series(float("nan"), index=frame.index)
+        )
 
     def total_of(frame: pd.DataFrame) -> pd.Series:
         return num(frame, total)
 
     if planning:
+
         def slices_add_up(frame: pd.DataFrame) -> pd.Series:
-            planned = sum((num(frame, k).fillna(0) for k in planning), start=pd.Series(0.0, index=frame.index))
+            planned = sum(
+                (num(frame, k).fillna(0) for k in planning), start=pd.Series(0.0, index=frame.index)
+            )
             done = num(frame, completed).fillna(0) if completed else 0
             return total_of(frame).isna() | (planned + done == total_of(frame))
 
@@ -401,49 +461,87 @@ def project_rules(catalogue: Catalogue, columns: list[Column]) -> list[Rule]:
             done = _n(row.get(completed)) if completed else 0
             return {"completed": done, "planned": planned + done, "total": _n(row.get(total))}
 
-        rules.append(Rule("year-slices-do-not-add-up", frozenset([total, *planning]), total,
-                          slices_add_up, slices_details))
-    for code, parts in (("segments-do-not-add-up", segments),
-                        ("dwelling-types-do-not-add-up", types)):
+        rules.append(
+            Rule(
+                "year-slices-do-not-add-up",
+                frozenset([total, *planning]),
+                total,
+                slices_add_up,
+                slices_details,
+            )
+        )
+    for code, parts in (
+        ("segments-do-not-add-up", segments),
+        ("dwelling-types-do-not-add-up", types),
+    ):
         if not parts:
             continue
         rules.append(_sum_rule(code, total, parts, num))
     if completed:
-        rules.append(Rule(
-            "completed-exceeds-total", frozenset([total, completed]), completed,
-            lambda f: total_of(f).isna() | ~(num(f, completed) > total_of(f)),
-            lambda r: {"completed": _n(r.get(completed)), "total": _n(r.get(total))}))
+        rules.append(
+            Rule(
+                "completed-exceeds-total",
+                frozenset([total, completed]),
+                completed,
+                lambda f: total_of(f).isna() | ~(num(f, completed) > total_of(f)),
+                lambda r: {"completed": _n(r.get(completed)), "total": _n(r.get(total))},
+            )
+        )
     if group_dwellings:
-        rules.append(Rule(
-            "target-group-dwellings-exceed-total", frozenset([total, group_dwellings]),
-            group_dwellings, lambda f: total_of(f).isna() | ~(num(f, group_dwellings) > total_of(f)),
-            lambda r: {"value": _n(r.get(group_dwellings)), "total": _n(r.get(total))}))
+        rules.append(
+            Rule(
+                "target-group-dwellings-exceed-total",
+                frozenset([total, group_dwellings]),
+                group_dwellings,
+                lambda f: total_of(f).isna() | ~(num(f, group_dwellings) > total_of(f)),
+                lambda r: {"value": _n(r.get(group_dwellings)), "total": _n(r.get(total))},
+            )
+        )
         if target_groups:
-            rules.append(Rule(
-                "target-group-dwellings-without-group",
-                frozenset([group_dwellings, *target_groups]), target_groups[0],
-                lambda f: ~(num(f, group_dwellings).fillna(0) > 0) | _any_filled(f, target_groups),
-                lambda r: {}))
+            rules.append(
+                Rule(
+                    "target-group-dwellings-without-group",
+                    frozenset([group_dwellings, *target_groups]),
+                    target_groups[0],
+                    lambda f: (
+                        ~(num(f, group_dwellings).fillna(0) > 0) | _any_filled(f, target_groups)
+                    ),
+                    lambda r: {},
+                )
+            )
     if bottlenecks and "bottleneck_explanation" in keys:
-        rules.append(Rule(
-            "bottleneck-without-explanation", frozenset([*bottlenecks, "bottleneck_explanation"]),
-            "bottleneck_explanation",
-            lambda f: ~_any_filled(f, bottlenecks) | _any_filled(f, ["bottleneck_explanation"]),
-            lambda r: {}))
+        rules.append(
+            Rule(
+                "bottleneck-without-explanation",
+                frozenset([*bottlenecks, "bottleneck_explanation"]),
+                "bottleneck_explanation",
+                lambda f: ~_any_filled(f, bottlenecks) | _any_filled(f, ["bottleneck_explanation"]),
+                lambda r: {},
+            )
+        )
     if "stoplight" in keys and "stoplight_explanation" in keys:
-        rules.append(Rule(
-            "red-without-explanation", frozenset(["stoplight", "stoplight_explanation"]),
-            "stoplight_explanation",
-            lambda f: (f.get("stoplight") != "rood") | _any_filled(f, ["stoplight_explanation"]),
-            lambda r: {}))
+        rules.append(
+            Rule(
+                "red-without-explanation",
+                frozenset(["stoplight", "stoplight_explanation"]),
+                "stoplight_explanation",
+                lambda f: (
+                    (f.get("stoplight") != "rood") | _any_filled(f, ["stoplight_explanation"])
+                ),
+                lambda r: {},
+            )
+        )
     return rules
 
 
-def _sum_rule(code: str, total: str, parts: list[str],
-              num: Callable[[pd.DataFrame, str], pd.Series]) -> Rule:
+def _sum_rule(
+    code: str, total: str, parts: list[str], num: Callable[[pd.DataFrame, str], pd.Series]
+) -> Rule:
     def passes(frame: pd.DataFrame) -> pd.Series:
         filled = _any_filled(frame, parts)
-        summed = sum((num(frame, k).fillna(0) for k in parts), start=pd.Series(0.0, index=frame.index))
+        summed = sum(
+            (num(frame, k).fillna(0) for k in parts), start=pd.Series(0.0, index=frame.index)
+        )
         return ~filled | num(frame, total).isna() | (summed == num(frame, total))
 
     def details(row: pd.Series) -> dict[str, Any]:
@@ -495,4 +593,3 @@ def _cleaned(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 def _prefix_name(char: str) -> str:
     return {"\t": "een tab", "\r": "een regelterugloop"}.get(char, f"'{char}'")
-

@@ -113,8 +113,11 @@ def parse_text(column: Column, text: str) -> Any:
     """A value from CSV text; ValueError (Dutch) when it does not fit the column."""
     if is_empty(text):
         return None
-    if column.field.type in {"choice", "multiple_choice"} and column.field.choices and \
-            column.field.choices.startswith("@"):
+    if (
+        column.field.type in {"choice", "multiple_choice"}
+        and column.field.choices
+        and column.field.choices.startswith("@")
+    ):
         return text.strip()  # a code of a region list
     problem = check(column, text, _any_choice(column, text))
     if problem is not None:

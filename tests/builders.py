@@ -33,8 +33,16 @@ def issued_submission(config: Config, state: State, party_id: str) -> tuple[Subm
     region = state.region()
     monitor: Monitor = state.monitor(config.round)
     party = region.party(party_id)
-    layout = plan(config.catalogue, config.round, region, monitor, party,
-                  issued_at="2026-11-25T00:00:00", new_rows=config.new_project_rows, base_hash="x")
+    layout = plan(
+        config.catalogue,
+        config.round,
+        region,
+        monitor,
+        party,
+        issued_at="2026-11-25T00:00:00",
+        new_rows=config.new_project_rows,
+        base_hash="x",
+    )
     sheets = {}
     for name in (SHEET_OWN, SHEET_NEW, SHEET_AGREEMENTS):
         sheet = layout.sheet(name)
@@ -46,8 +54,12 @@ def issued_submission(config: Config, state: State, party_id: str) -> tuple[Subm
             record = {k: (None if _missing(v) else v) for k, v in record.items()}
             cells = shown(config, region, sheet.entity, record)
             rows.append([cells.get(k) for k in sheet.columns])
-        frame = pd.DataFrame(rows, columns=list(sheet.columns), dtype=object,
-                             index=range(FIRST_DATA_ROW, FIRST_DATA_ROW + len(rows)))
+        frame = pd.DataFrame(
+            rows,
+            columns=list(sheet.columns),
+            dtype=object,
+            index=range(FIRST_DATA_ROW, FIRST_DATA_ROW + len(rows)),
+        )
         sheets[name] = SheetData(sheet, frame)
     submission = Submission(f"{party_id}.xlsx", "0" * 64, layout, sheets)
     context = Context(config.catalogue, config.round, region, party, monitor)

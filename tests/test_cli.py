@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-
 from conftest import REPO
+
 from pipeline.cli import main
 from pipeline.layout import SHEET_OWN
 from pipeline.simulation import EditedWorkbook, old_xls
@@ -29,8 +29,7 @@ def config_file(tmp_path: Path, _demo_database: Path) -> Path:
 
 
 def run(config_file: Path, *args: str) -> Result:
-    return CliRunner().invoke(main, ["--config", str(config_file), *args],
-                              catch_exceptions=False)
+    return CliRunner().invoke(main, ["--config", str(config_file), *args], catch_exceptions=False)
 
 
 def issued_file(config_file: Path, party: str) -> Path:
@@ -56,8 +55,12 @@ def test_unprotected_change_to_another_partys_cell_exits_1_with_cell(config_file
     book.unprotect(SHEET_OWN)
     column = book.column(SHEET_OWN, "zoning_status")
     current = book.get(SHEET_OWN, 3, "zoning_status")
-    book.set(SHEET_OWN, 3, "zoning_status",
-             "initiatief / visie" if current != "initiatief / visie" else "onherroepelijk")
+    book.set(
+        SHEET_OWN,
+        3,
+        "zoning_status",
+        "initiatief / visie" if current != "initiatief / visie" else "onherroepelijk",
+    )
     path.write_bytes(book.save())
     result = run(config_file, "validate", str(path), "--json")
     assert result.exit_code == 1

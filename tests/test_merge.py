@@ -33,10 +33,14 @@ DEVELOPER, OTHER = "P039", "P031"
 def session(config: Config, state: State) -> Iterator[Session]:
     with open_session(config) as opened:
         municipality = _municipality_of_first_project(opened, DEVELOPER)
-        issue_round(opened.config, opened.state, opened.storage,
-                    party_ids=[DEVELOPER, OTHER, municipality])
-        opened.archive.write_issue(opened.config.round, opened.state.issued(opened.config.round),
-                                   "2026-11-01T00:00:00+00:00")
+        issue_round(
+            opened.config, opened.state, opened.storage, party_ids=[DEVELOPER, OTHER, municipality]
+        )
+        opened.archive.write_issue(
+            opened.config.round,
+            opened.state.issued(opened.config.round),
+            "2026-11-01T00:00:00+00:00",
+        )
         yield opened
 
 
@@ -52,8 +56,11 @@ def edit(session: Session, party_id: str, change: Any, name: str | None = None) 
     """Let a party open its issued workbook, change it, and save it in its folder."""
     party = session.state.region().party(party_id)
     issued = session.state.issued(session.config.round, party_id)[0].file_name
-    book = EditedWorkbook(session.storage.get_party_file(party, issued),
-                          session.config.catalogue, session.config.round)
+    book = EditedWorkbook(
+        session.storage.get_party_file(party, issued),
+        session.config.catalogue,
+        session.config.round,
+    )
     change(book)
     session.storage.put_party_file(party, name or issued, book.save())
 
@@ -68,8 +75,11 @@ class Clock:
 
 
 def own_rows(book: EditedWorkbook, monitor: Monitor, party: str) -> list[int]:
-    return [r for r in book.rows(SHEET_OWN)
-            if monitor.projects.at[book.get(SHEET_OWN, r, "project_id"), "initiator"] == party]
+    return [
+        r
+        for r in book.rows(SHEET_OWN)
+        if monitor.projects.at[book.get(SHEET_OWN, r, "project_id"), "initiator"] == party
+    ]
 
 
 def snapshot_diff(before: Monitor, after: Monitor) -> set[tuple[str, str, str]]:
@@ -98,8 +108,12 @@ def test_merge_takes_owned_changed_cells_only_and_logs_each(session: Session) ->
         book.set(SHEET_OWN, rows[0], "stoplight_explanation", "Netcongestie")
         book.unprotect(SHEET_OWN)  # and then 'improve' the municipality's zoning status
         status = book.get(SHEET_OWN, rows[1], "zoning_status")
-        book.set(SHEET_OWN, rows[1], "zoning_status",
-                 "onherroepelijk" if status != "onherroepelijk" else "in voorbereiding")
+        book.set(
+            SHEET_OWN,
+            rows[1],
+            "zoning_status",
+            "onherroepelijk" if status != "onherroepelijk" else "in voorbereiding",
+        )
         changed["other"] = book.get(SHEET_OWN, rows[1], "project_id")
 
     edit(session, DEVELOPER, work)
@@ -108,8 +122,10 @@ def test_merge_takes_owned_changed_cells_only_and_logs_each(session: Session) ->
     summary = merge_round(session, clock=Clock())
     after = session.state.monitor(round_.next())
     assert after.projects.at[changed["id"], "stoplight"] == "rood"
-    assert after.projects.at[changed["other"], "zoning_status"] == \
-        base.projects.at[changed["other"], "zoning_status"]
+    assert (
+        after.projects.at[changed["other"], "zoning_status"]
+        == base.projects.at[changed["other"], "zoning_status"]
+    )
     changes = session.state.changes(round_)
     assert {(c.row_id, c.field, c.new) for c in changes} == {
         (changed["id"], "stoplight", "rood"),
@@ -148,9 +164,16 @@ def test_new_project_gets_a_permanent_id_and_withdrawn_project_stays(session: Se
     withdrawn: list[str] = []
 
     def work(book: EditedWorkbook) -> None:
-        for key, value in {"name": "Elst Spoorzone Zuid", "municipality": "Overbetuwe",
-                           "total_dwellings": 30, "planning_2028": 30, "social_rent": 30,
-                           "multi_family": 30, "phase": "initiatief", "stoplight": "groen"}.items():
+        for key, value in {
+            "name": "Elst Spoorzone Zuid",
+            "municipality": "Overbetuwe",
+            "total_dwellings": 30,
+            "planning_2028": 30,
+            "social_rent": 30,
+            "multi_family": 30,
+            "phase": "initiatief",
+            "stoplight": "groen",
+        }.items():
             book.set(SHEET_NEW, 3, key, value)
         row = own_rows(book, base, DEVELOPER)[0]
         withdrawn.append(book.get(SHEET_OWN, row, "project_id"))
@@ -191,8 +214,9 @@ def test_last_submission_counts_and_status_says_so(session: Session) -> None:
     collect(session, clock=clock)
     outcome = merge_round(session, clock=clock, issue_next=False).outcome
     assert len(outcome.superseded) == 1
-    assert {c.new for c in session.state.changes(session.config.round)
-            if c.field == "stoplight"} == {"rood"}
+    assert {
+        c.new for c in session.state.changes(session.config.round) if c.field == "stoplight"
+    } == {"rood"}
     status = {p.party: p for p in round_status(session, session.config.round).parties}
     assert status[DEVELOPER].received == 2 and status[DEVELOPER].superseded == 1
     assert status[DEVELOPER].merged
@@ -205,9 +229,13 @@ def test_merging_again_gives_the_same_state(session: Session) -> None:
     def work(book: EditedWorkbook) -> None:
         book.set(SHEET_OWN, own_rows(book, base, DEVELOPER)[0], "stoplight", "rood")
         book.set(SHEET_NEW, 3, "name", "Tweede Kamp")
-        for key, value in {"municipality": "Arnhem", "total_dwellings": 10,
-                           "planning_2027": 10, "phase": "initiatief",
-                           "stoplight": "groen"}.items():
+        for key, value in {
+            "municipality": "Arnhem",
+            "total_dwellings": 10,
+            "planning_2027": 10,
+            "phase": "initiatief",
+            "stoplight": "groen",
+        }.items():
             book.set(SHEET_NEW, 3, key, value)
 
     edit(session, DEVELOPER, work)
@@ -252,15 +280,19 @@ def test_killed_merge_leaves_previous_state_and_rerun_completes(session: Session
     collect(session, clock=Clock())
     check_round(session)
     before = session.state.dump()
-    child = multiprocessing.get_context("fork").Process(target=_merge_and_die,
-                                                         args=(session.config,))
+    child = multiprocessing.get_context("fork").Process(
+        target=_merge_and_die, args=(session.config,)
+    )
     child.start()
     child.join(60)
     assert child.exitcode == 9
     with State(session.config.paths.database) as reopened:
         assert reopened.dump() == before
-    assert not list((session.config.paths.outputs / "monitor").glob("*.xlsx")) if \
-        (session.config.paths.outputs / "monitor").exists() else True
+    assert (
+        not list((session.config.paths.outputs / "monitor").glob("*.xlsx"))
+        if (session.config.paths.outputs / "monitor").exists()
+        else True
+    )
     merge_round(session, clock=Clock(), issue_next=False)
     assert session.state.changes(session.config.round)
 

@@ -6,8 +6,8 @@ import datetime as dt
 from collections import Counter
 
 import pytest
-
 from builders import add_new_project, issued_submission, set_cell
+
 from pipeline.config import Config
 from pipeline.layout import SHEET_AGREEMENTS, SHEET_NEW, SHEET_OWN
 from pipeline.state import State
@@ -23,8 +23,9 @@ def developer(config: Config, state: State) -> str:
     """The market party with the most projects."""
     monitor = state.monitor(config.round)
     region = state.region()
-    counts = Counter(p for p in monitor.projects["initiator"]
-                     if not region.party(p).is_municipality)
+    counts = Counter(
+        p for p in monitor.projects["initiator"] if not region.party(p).is_municipality
+    )
     return counts.most_common(1)[0][0]
 
 
@@ -127,10 +128,17 @@ def test_agreement_rows_editable_only_for_the_tempomaker(config: Config, state: 
     tempomaker = next(p for p in region.parties if p.pillars)
     submission, context = issued_submission(config, state, tempomaker.id)
     monitor = context.base
-    own = next(a for a in monitor.agreements.index
-               if monitor.agreements.at[a, "pillar"] in tempomaker.pillars)
-    other = next(a for a in monitor.agreements.index
-                 if monitor.agreements.at[a, "pillar"] not in tempomaker.pillars)
+    own = next(
+        a
+        for a in monitor.agreements.index
+        if monitor.agreements.at[a, "pillar"] in tempomaker.pillars
+    )
+    other = next(
+        a
+        for a in monitor.agreements.index
+        if monitor.agreements.at[a, "pillar"] not in tempomaker.pillars
+    )
+
     def flipped(agreement: str) -> str:
         return "geel" if monitor.agreements.at[agreement, "status"] == "rood" else "rood"
 
@@ -160,24 +168,33 @@ def test_formula_is_refused_and_formula_like_text_warned(
     row_id = first_own(submission)
     row = set_cell(submission, SHEET_OWN, row_id, "total_dwellings", "=SUM(A1:A3)")
     submission.sheets[SHEET_OWN].formulas.add((row, "total_dwellings"))
-    set_cell(submission, SHEET_OWN, row_id, "stoplight_explanation", "=HYPERLINK(\"x\")")
+    set_cell(submission, SHEET_OWN, row_id, "stoplight_explanation", '=HYPERLINK("x")')
     result = validate(submission, context)
     found = {f.code for f in result.findings}
     assert "formula-not-allowed" in found
     assert "text-looks-like-formula" in found
     outcome = next(r for r in result.rows if r.row_id == row_id)
     assert "total_dwellings" not in outcome.values
-    assert outcome.values["stoplight_explanation"] == "=HYPERLINK(\"x\")"
+    assert outcome.values["stoplight_explanation"] == '=HYPERLINK("x")'
 
 
 def test_new_project_checked_and_kept_apart(config: Config, state: State, developer: str) -> None:
     submission, context = issued_submission(config, state, developer)
     year = config.round.year
-    good = add_new_project(submission, {
-        "name": "Nieuwbouw Stationsweg", "municipality": "Arnhem", "total_dwellings": 40,
-        f"planning_{year + 2}": 40, "social_rent": 40, "multi_family": 40, "phase": "initiatief",
-        "stoplight": "groen", "withdrawn": "nee",
-    })
+    good = add_new_project(
+        submission,
+        {
+            "name": "Nieuwbouw Stationsweg",
+            "municipality": "Arnhem",
+            "total_dwellings": 40,
+            f"planning_{year + 2}": 40,
+            "social_rent": 40,
+            "multi_family": 40,
+            "phase": "initiatief",
+            "stoplight": "groen",
+            "withdrawn": "nee",
+        },
+    )
     bad = add_new_project(submission, {"name": "Half ingevuld", "municipality": "Arnhem"})
     result = validate(submission, context)
     new = [r for r in result.rows if r.is_new]

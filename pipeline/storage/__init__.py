@@ -47,18 +47,15 @@ class Storage(Protocol):
         """Write a file into a party's folder, replacing it atomically."""
         ...
 
-    def list_party_files(self, party: Party) -> list[StoredFile]:
-        ...
+    def list_party_files(self, party: Party) -> list[StoredFile]: ...
 
-    def get_party_file(self, party: Party, name: str) -> bytes:
-        ...
+    def get_party_file(self, party: Party, name: str) -> bytes: ...
 
     def publish(self, name: str, data: bytes) -> bool:
         """Write a file into the shared folder; False when an identical file was already there."""
         ...
 
-    def put_archive(self, name: str, data: bytes) -> None:
-        ...
+    def put_archive(self, name: str, data: bytes) -> None: ...
 
     def describe(self) -> str:
         """Where files go, for the secretary (Dutch)."""
@@ -82,14 +79,17 @@ def open_storage(config: Config, *, notify: Callable[[str], None] | None = None)
     if backend == "local":
         from .local import LocalStorage
 
-        return LocalStorage(config.paths.storage, party_folder=config.storage.party_folder,
-                            shared_folder=config.storage.shared_folder,
-                            archive_folder=config.storage.archive_folder)
+        return LocalStorage(
+            config.paths.storage,
+            party_folder=config.storage.party_folder,
+            shared_folder=config.storage.shared_folder,
+            archive_folder=config.storage.archive_folder,
+        )
     if backend == "sharepoint":
         from .sharepoint import SharePointStorage
 
         return SharePointStorage.connect(config, notify=notify)
     raise StorageError(
         f"Onbekende opslag '{backend}' in [storage] backend van config.toml. Kies \"local\" "
-        "(een map op schijf) of \"sharepoint\" (SharePoint Online)."
+        '(een map op schijf) of "sharepoint" (SharePoint Online).'
     )

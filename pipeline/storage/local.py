@@ -16,8 +16,13 @@ from . import StoredFile, party_folder_name
 class LocalStorage:
     """Folders on disk: one per party, a shared folder and an archive folder."""
 
-    def __init__(self, root: Path, party_folder: str = "Partijen", shared_folder: str = "Monitor",
-                 archive_folder: str = "Archief") -> None:
+    def __init__(
+        self,
+        root: Path,
+        party_folder: str = "Partijen",
+        shared_folder: str = "Monitor",
+        archive_folder: str = "Archief",
+    ) -> None:
         self.root = root
         self.parties_dir = root / party_folder
         self.shared_dir = root / shared_folder
@@ -31,8 +36,12 @@ class LocalStorage:
 
     def ensure_layout(self, parties: list[Party]) -> list[str]:
         created = []
-        for folder in [self.parties_dir, self.shared_dir, self.archive_dir,
-                       *(self.party_dir(p) for p in parties)]:
+        for folder in [
+            self.parties_dir,
+            self.shared_dir,
+            self.archive_dir,
+            *(self.party_dir(p) for p in parties),
+        ]:
             if not folder.is_dir():
                 try:
                     folder.mkdir(parents=True, exist_ok=True)
@@ -54,16 +63,23 @@ class LocalStorage:
                 continue
             stat = path.stat()
             modified = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC)
-            files.append(StoredFile(path.name, stat.st_size,
-                                    modified.isoformat(timespec="seconds"),
-                                    etag=f"{stat.st_mtime_ns}-{stat.st_size}"))
+            files.append(
+                StoredFile(
+                    path.name,
+                    stat.st_size,
+                    modified.isoformat(timespec="seconds"),
+                    etag=f"{stat.st_mtime_ns}-{stat.st_size}",
+                )
+            )
         return files
 
     def get_party_file(self, party: Party, name: str) -> bytes:
         try:
             return (self.party_dir(party) / name).read_bytes()
         except OSError as exc:
-            raise StorageError(f"Bestand {name} van {party.name} kan niet worden gelezen: {exc}") from exc
+            raise StorageError(
+                f"Bestand {name} van {party.name} kan niet worden gelezen: {exc}"
+            ) from exc
 
     def publish(self, name: str, data: bytes) -> bool:
         target = self.shared_dir / name
