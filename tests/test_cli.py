@@ -123,3 +123,24 @@ def test_every_command_has_help_with_an_example() -> None:
 
     for name, command in commands(main):
         assert "Voorbeeld: planmonitor" in (command.help or ""), name
+
+
+def test_every_corpus_file_gets_one_clear_verdict_and_nothing_crashes(config_file: Path) -> None:
+    from conftest import CORPUS
+
+    if not CORPUS.is_dir():
+        pytest.skip(f"the robustness corpus is not at {CORPUS}")
+    files = sorted(
+        p
+        for p in CORPUS.rglob("*")
+        if p.is_file() and not p.name.endswith(".md") and p.name != "manifest.tsv"
+    )
+    result = run(config_file, "validate", "--json", *map(str, files))
+    assert result.exit_code == 1
+    reports = json.loads(result.output)["files"]
+    assert [r["file"] for r in reports] == [str(p) for p in files]
+    for report in reports:
+        assert report["verdict"] == "niet verwerkt", report["file"]
+        blocking = [f for f in report["findings"] if f["severity"] == "error"]
+        assert len(blocking) == 1, report
+        assert blocking[0]["message"] and "Traceback" not in blocking[0]["message"]
