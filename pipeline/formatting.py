@@ -70,6 +70,14 @@ def years(value: float | None) -> str:
     return f"{number(value, 1)} jaar"
 
 
+def months(years_: float | None) -> str:
+    """A duration given in years, written in months: 0,25 → 3,0 maanden."""
+    if years_ is None:
+        return MISSING
+    value = years_ * 12
+    return f"{number(value, 1)} {'maand' if round(value, 1) == 1 else 'maanden'}"
+
+
 FILTERS: dict[str, Callable[..., Any]] = {
     "number": number,
     "signed": signed,
@@ -77,4 +85,5 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "date": date,
     "round_name": round_name,
     "years": years,
+    "months": months,
 }

@@ -16,7 +16,6 @@ from typing import Any
 import pandas as pd
 
 from .catalogue import Catalogue
-from .config import RodeDraden
 from .errors import ConfigError
 
 # Fields without a tag: their keys are part of the catalogue's contract with the reports.
@@ -164,7 +163,8 @@ def scaled_targets(completions: Mapping[int, int], share: float) -> dict[int, in
     return {year: round(target * share) for year, target in completions.items()}
 
 
-def _int(value: float) -> int:
+def whole(value: float) -> int:
+    """A count as a whole number."""
     return round(float(value))
 
 
@@ -200,13 +200,14 @@ def completions(
 ) -> Completions:
     table = active(projects, fields)
     years = tuple(
-        YearTarget(year, _int(numbers(table, f"{fields.planning}_{year}").sum()), targets.get(year))
+        YearTarget(year, whole(numbers(table, f"{fields.planning}_{year}").sum()),
+                   targets.get(year))
         for year in planning_years(table, fields)
     )
     return Completions(
         years=years,
-        later=_int(numbers(table, later_column(fields)).sum()),
-        completed_to_date=_int(numbers(table, fields.completed).sum()),
+        later=whole(numbers(table, later_column(fields)).sum()),
+        completed_to_date=whole(numbers(table, fields.completed).sum()),
     )
 
 
@@ -235,7 +236,7 @@ class PlanCapacity:
 
     @property
     def norm_dwellings(self) -> int:
-        return _int(self.target * self.norm)
+        return whole(self.target * self.norm)
 
     @property
     def shortfall(self) -> int:
@@ -255,8 +256,8 @@ def plan_capacity(
     first = years[0] if years else None
     ahead = {y: t for y, t in targets.items() if first is None or y >= first}
     return PlanCapacity(
-        hard=_int(todo[hard].sum()),
-        soft=_int(todo[~hard].sum()),
+        hard=whole(todo[hard].sum()),
+        soft=whole(todo[~hard].sum()),
         target=sum(ahead.values()),
         norm=norm,
         first_year=min(ahead) if ahead else None,
@@ -294,7 +295,7 @@ def affordability(
     table = active(projects, fields)
 
     def total(keys: Sequence[str]) -> int:
-        return _int(summed(table, keys).sum())
+        return whole(summed(table, keys).sum())
 
     return Affordability(
         dwellings=total(fields.segments),
@@ -324,9 +325,9 @@ def circular(projects: pd.DataFrame, fields: ProjectFields) -> Circular:
     total = numbers(table, fields.total)
     return Circular(
         projects=int(yes.sum()),
-        dwellings=_int(total[yes].sum()),
+        dwellings=whole(total[yes].sum()),
         all_projects=len(table),
-        all_dwellings=_int(total.sum()),
+        all_dwellings=whole(total.sum()),
     )
 
 
@@ -360,8 +361,8 @@ def target_groups(
             has |= texts(table, slot) == group
         chosen |= has
         if has.any():
-            rows.append(TargetGroupRow(group, int(has.sum()), _int(dwellings[has].sum())))
-    return TargetGroups(tuple(rows), int(chosen.sum()), _int(dwellings[chosen].sum()))
+            rows.append(TargetGroupRow(group, int(has.sum()), whole(dwellings[has].sum())))
+    return TargetGroups(tuple(rows), int(chosen.sum()), whole(dwellings[chosen].sum()))
 
 
 # -- agreements -------------------------------------------------------------------------------
@@ -409,11 +410,11 @@ def agreements(
     rank = {colour: i for i, colour in enumerate(stoplights)}
     rows = []
     for agreement_id, row in now.iterrows():
-        status = _text(row.get(STATUS))
+        status = as_text(row.get(STATUS))
         old = None
         change = None
         if before is not None:
-            old = _text(before.at[agreement_id, STATUS]) if agreement_id in before.index else None
+            old = as_text(before.at[agreement_id, STATUS]) if agreement_id in before.index else None
             if old is None:
                 change = NEW
             elif rank.get(status, 0) < rank.get(old, 0):
@@ -423,10 +424,10 @@ def agreements(
             else:
                 change = SAME
         rows.append(AgreementRow(
-            id=str(agreement_id), pillar=_text(row.get(PILLAR)), text=_text(row.get("text")),
-            partners=_text(row.get("partners")), status=status, previous_status=old or None,
-            change=change, output=_text(row.get("output")), outcome=_text(row.get("outcome")),
-            actions=_text(row.get("actions")),
+            id=str(agreement_id), pillar=as_text(row.get(PILLAR)), text=as_text(row.get("text")),
+            partners=as_text(row.get("partners")), status=status, previous_status=old or None,
+            change=change, output=as_text(row.get("output")), outcome=as_text(row.get("outcome")),
+            actions=as_text(row.get("actions")),
         ))
     rows.sort(key=lambda r: _agreement_sort_key(r.id))
 
@@ -441,214 +442,13 @@ def _agreement_sort_key(agreement_id: str) -> tuple[tuple[int, str], ...]:
     return tuple((int(p), "") if p.isdigit() else (0, p) for p in re.split(r"[.\-]", agreement_id))
 
 
-def _text(value: object) -> str:
+def as_text(value: object) -> str:
+    """A cell as text, empty cells as the empty string."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     return str(value)
 
 
-# -- bottlenecks ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CaseProject:
-    """A project behind a bottleneck or an attention point: casework, not negotiation."""
-
-    id: str
-    name: str
-    municipality: str
-    initiator: str
-    dwellings: int
-    stoplight: str
-    explanation: str
-
-
-@dataclass(frozen=True)
-class RodeDraad:
-    """One bottleneck category across the region."""
-
-    category: str
-    projects: int
-    dwellings: int
-    municipalities: tuple[str, ...]
-    parties: tuple[str, ...]
-    previous_projects: int | None
-    recurring: bool
-    route: str
-    cases: tuple[CaseProject, ...]
-
-    @property
-    def trend(self) -> int | None:
-        return None if self.previous_projects is None else self.projects - self.previous_projects
-
-
-def case_project(
-    project_id: Hashable, row: Mapping[Hashable, Any], fields: ProjectFields,
-    explanation_key: str = "",
-) -> CaseProject:
-    """A project row as casework, with the dwellings it still has to build; ``explanation_key``
-    names the text to show with it."""
-    total, completed = _number(row.get(fields.total)), _number(row.get(fields.completed))
-    return CaseProject(
-        id=str(project_id), name=_text(row.get(NAME)), municipality=_text(row.get(MUNICIPALITY)),
-        initiator=_text(row.get(INITIATOR)), dwellings=max(0, _int(total - completed)),
-        stoplight=_text(row.get(STOPLIGHT)),
-        explanation=_text(row.get(explanation_key)) if explanation_key else "",
-    )
-
-
-def _number(value: object) -> float:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return 0.0
-    return 0.0 if pd.isna(number) else number
-
-
 def records(table: pd.DataFrame) -> dict[Hashable, dict[Hashable, Any]]:
     """Rows by id, for code that walks projects one by one."""
     return table.to_dict("index")
-
-
-def bottleneck_projects(projects: pd.DataFrame, fields: ProjectFields) -> dict[str, list[str]]:
-    """Per bottleneck category the ids of the active projects that name it."""
-    table = active(projects, fields)
-    found: dict[str, list[str]] = {}
-    for project_id, row in table.iterrows():
-        named = {_text(row.get(slot)) for slot in fields.bottleneck_slots} - {""}
-        for category in sorted(named):
-            found.setdefault(category, []).append(str(project_id))
-    return found
-
-
-def rode_draden(
-    current: pd.DataFrame, previous: pd.DataFrame | None, fields: ProjectFields,
-    settings: RodeDraden,
-) -> list[RodeDraad]:
-    """Every bottleneck category named now or in the previous round, most projects first.
-
-    A category recurs (a *rode draad*) when at least ``min_projects`` projects in at least
-    ``min_municipalities`` municipalities name it.
-    """
-    now = bottleneck_projects(current, fields)
-    before = bottleneck_projects(previous, fields) if previous is not None else None
-    todo = remaining(current, fields)
-    rows_by_id = records(current)
-    result = []
-    for category in sorted(set(now) | set(before or {})):
-        ids = now.get(category, [])
-        rows = current.loc[ids]
-        municipalities = tuple(sorted(set(texts(rows, MUNICIPALITY).dropna().astype(str))))
-        parties = tuple(sorted(set(texts(rows, INITIATOR).dropna().astype(str))))
-        cases = sorted(
-            (case_project(pid, rows_by_id[pid], fields, BOTTLENECK_EXPLANATION) for pid in ids),
-            key=lambda c: (-c.dwellings, c.id),
-        )
-        result.append(RodeDraad(
-            category=category,
-            projects=len(ids),
-            dwellings=_int(todo[ids].sum()) if ids else 0,
-            municipalities=municipalities,
-            parties=parties,
-            previous_projects=len(before.get(category, [])) if before is not None else None,
-            recurring=(len(ids) >= settings.min_projects
-                       and len(municipalities) >= settings.min_municipalities),
-            route=settings.route.get(category, settings.default_route),
-            cases=tuple(cases),
-        ))
-    result.sort(key=lambda d: (-d.projects, -d.dwellings, d.category))
-    return result
-
-
-# -- progress and attention -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Progress:
-    """What moved between the previous round and this one."""
-
-    completed: int
-    to_hard_projects: int
-    to_hard_dwellings: int
-    permits_granted: int
-    construction_started: int
-    new_projects: int
-    new_dwellings: int
-    withdrawn_projects: int
-    withdrawn_dwellings: int
-
-
-def progress(current: pd.DataFrame, previous: pd.DataFrame, fields: ProjectFields) -> Progress:
-    both = current.index.intersection(previous.index)
-    now, before = current.loc[both], previous.loc[both]
-    was_active = ~flags(before, fields.withdrawn)
-    is_active = ~flags(now, fields.withdrawn)
-    grew = numbers(now, fields.completed) - numbers(before, fields.completed)
-    to_hard = (was_active & is_active & texts(now, ZONING).isin(fields.hard_zoning)
-               & ~texts(before, ZONING).isin(fields.hard_zoning))
-    granted = (is_active & texts(now, PERMIT).isin(PERMIT_GRANTED)
-               & ~texts(before, PERMIT).isin(PERMIT_GRANTED))
-    started = (is_active & texts(now, PHASE).isin(UNDER_CONSTRUCTION)
-               & ~texts(before, PHASE).isin(UNDER_CONSTRUCTION))
-    gone = was_active & ~is_active
-    new = active(current.loc[current.index.difference(previous.index)], fields)
-    return Progress(
-        completed=_int(grew.sum()),
-        to_hard_projects=int(to_hard.sum()),
-        to_hard_dwellings=_int(remaining(now, fields)[to_hard].sum()),
-        permits_granted=int(granted.sum()),
-        construction_started=int(started.sum()),
-        new_projects=len(new),
-        new_dwellings=_int(numbers(new, fields.total).sum()),
-        withdrawn_projects=int(gone.sum()),
-        withdrawn_dwellings=_int(remaining(before, fields)[gone].sum()),
-    )
-
-
-@dataclass(frozen=True)
-class Attention:
-    """Projects the steering board should look at, largest first."""
-
-    stalled: tuple[CaseProject, ...]
-    newly_red: tuple[CaseProject, ...]
-    slipped_large: tuple[tuple[CaseProject, int], ...]
-    red_total: int
-    red_dwellings: int
-
-
-def attention(
-    current: pd.DataFrame, previous: pd.DataFrame | None, fields: ProjectFields,
-    start_slips: Mapping[str, int], *, large_dwellings: int, slip_quarters: int,
-) -> Attention:
-    """Red projects (stalled when also red in the previous round) and large projects whose
-    start of construction slipped at least ``slip_quarters`` since first reported."""
-    table = active(current, fields)
-    todo = remaining(table, fields)
-    rows_by_id = records(table)
-    red = texts(table, STOPLIGHT) == RED
-    was_red = pd.Series(False, index=table.index)
-    if previous is not None:
-        before = texts(previous, STOPLIGHT).reindex(table.index)
-        was_red = (before == RED).fillna(False).astype(bool)
-
-    def cases(mask: pd.Series) -> tuple[CaseProject, ...]:
-        found = [case_project(pid, rows_by_id[pid], fields, STOPLIGHT_EXPLANATION)
-                 for pid in table.index[mask]]
-        return tuple(sorted(found, key=lambda c: (-c.dwellings, c.id)))
-
-    large = flags(table, fields.large_scale) | (numbers(table, fields.total) >= large_dwellings)
-    slipped = []
-    for pid in table.index[large]:
-        quarters = start_slips.get(str(pid))
-        if quarters is not None and quarters >= slip_quarters:
-            slipped.append((case_project(pid, rows_by_id[pid], fields, STOPLIGHT_EXPLANATION),
-                            quarters))
-    slipped.sort(key=lambda item: (-item[1], -item[0].dwellings, item[0].id))
-    return Attention(
-        stalled=cases(red & was_red),
-        newly_red=cases(red & ~was_red),
-        slipped_large=tuple(slipped),
-        red_total=int(red.sum()),
-        red_dwellings=_int(todo[red].sum()),
-    )
-

@@ -20,6 +20,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from . import casework as cw
 from . import charts, dashboard
 from . import indicators as ind
 from . import realism as real
@@ -36,6 +37,7 @@ INDICATORS = frozenset({"completions", "plan_capacity", "affordability", "circul
                         "target_groups", "rode_draden", "realism"})
 
 Progress = Callable[[int, int, str], None]
+REGION_SCOPE = "Regio"
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ class Realism:
     forecast: real.Forecast
     source: str
     chart: Markup
-    top_slips: tuple[tuple[ind.CaseProject, real.ProjectSlip], ...]
+    top_slips: tuple[tuple[cw.CaseProject, real.ProjectSlip], ...]
 
 
 @dataclass(frozen=True)
@@ -107,11 +109,11 @@ class Report:
     subregions: tuple[Scope, ...]
     pillars: tuple[PillarSheet, ...]
     agreements: ind.AgreementSummary
-    rode_draden: tuple[ind.RodeDraad, ...]
-    progress: ind.Progress | None
-    attention: ind.Attention
+    rode_draden: tuple[cw.RodeDraad, ...]
+    progress: cw.Progress | None
+    attention: cw.Attention
     realism: Realism
-    withdrawn: tuple[ind.CaseProject, ...]
+    withdrawn: tuple[cw.CaseProject, ...]
     newly_withdrawn: frozenset[str]
     config: Config
 
@@ -124,7 +126,7 @@ class Report:
         return len({c.id for d in self.rode_draden for c in d.cases})
 
     @property
-    def recurring(self) -> tuple[ind.RodeDraad, ...]:
+    def recurring(self) -> tuple[cw.RodeDraad, ...]:
         return tuple(d for d in self.rode_draden if d.recurring)
 
     def municipality_name(self, code: str) -> str:
@@ -222,7 +224,7 @@ def compute(config: Config, state: State, round_: Round) -> Report:
     start_slips = {k: s.start_slip_quarters for k, s in slips.items()
                    if s.start_slip_quarters is not None}
     stand = _stand(state, round_, measured)
-    whole = _scope(config, fields, projects, "Regio", 1.0)
+    whole = _scope(config, fields, projects, REGION_SCOPE, 1.0)
     subregions = tuple(
         _scope(config, fields, ind.in_scope(projects, subregion_of, name), name,
                config.targets.subregion_share.get(name))
@@ -243,9 +245,9 @@ def compute(config: Config, state: State, round_: Round) -> Report:
         subregions=subregions,
         pillars=sheets,
         agreements=ind.agreements(current.agreements, agreements_before, fields.stoplights),
-        rode_draden=tuple(ind.rode_draden(projects, before, fields, config.rode_draden)),
-        progress=ind.progress(projects, before, fields) if before is not None else None,
-        attention=ind.attention(
+        rode_draden=tuple(cw.rode_draden(projects, before, fields, config.rode_draden)),
+        progress=cw.progress(projects, before, fields) if before is not None else None,
+        attention=cw.attention(
             projects, before, fields, start_slips,
             large_dwellings=config.reports.large_project_dwellings,
             slip_quarters=config.reports.slip_attention_quarters,
@@ -283,6 +285,9 @@ def _scope(config: Config, fields: ind.ProjectFields, projects: Any, name: str,
         "completions": Markup(charts.bars_against_target(
             [charts.Bar(str(y.year), y.planned, y.target) for y in completions.years],
             f"Geplande oplevering per jaar tegen het doel, {name}",
+            # subregions are drawn at half width: a narrower canvas keeps the labels legible
+            width=720 if name == REGION_SCOPE else 440,
+            height=210 if name == REGION_SCOPE else 230,
         )),
         "stoplights": Markup(charts.stoplight_counts(
             stoplights, f"Projecten naar eigen stoplicht, {name}")),
@@ -347,13 +352,13 @@ def _realism(config: Config, fields: ind.ProjectFields, projects: Any,
         key=lambda s: (-(s.start_slip_quarters or 0), -s.dwellings, s.id),
     )[: config.reports.attention_list_length]
     rows = ind.records(table)
-    top = tuple((ind.case_project(s.id, rows[s.id], fields), s) for s in slipped)
+    top = tuple((cw.case_project(s.id, rows[s.id], fields), s) for s in slipped)
     return Realism(slips, summary, tuple(real.planned_vs_completed(history, fields)), forecast,
                    config.reports.realism_source, Markup(chart), top)
 
 
-def _withdrawn(projects: Any, fields: ind.ProjectFields) -> tuple[ind.CaseProject, ...]:
-    return tuple(ind.case_project(pid, row, fields, ind.STOPLIGHT_EXPLANATION)
+def _withdrawn(projects: Any, fields: ind.ProjectFields) -> tuple[cw.CaseProject, ...]:
+    return tuple(cw.case_project(pid, row, fields, ind.STOPLIGHT_EXPLANATION)
                  for pid, row in ind.records(ind.withdrawn(projects, fields)).items())
 
 

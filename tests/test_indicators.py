@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from conftest import make_config
 
+from pipeline import casework as cw
 from pipeline import indicators as ind
 from pipeline import realism as real
 from pipeline.config import Config, ReportSettings, RodeDraden, Targets
@@ -227,7 +228,7 @@ def test_agreements_compare_status_with_previous_round(
 def test_rode_draden_count_projects_and_trend(
     now: Monitor, before: Monitor, fields: ind.ProjectFields, tiny_config: Config
 ) -> None:
-    draden = ind.rode_draden(now.projects, before.projects, fields, tiny_config.rode_draden)
+    draden = cw.rode_draden(now.projects, before.projects, fields, tiny_config.rode_draden)
     net, stikstof = draden
     # netcongestie: PRJ-2 (Beekdal, 50 to build), PRJ-3 (Cstad, 100), PRJ-6 (Beekdal, 30);
     # before: PRJ-2 and PRJ-3
@@ -242,8 +243,8 @@ def test_rode_draden_count_projects_and_trend(
 
 def test_progress_between_rounds(now: Monitor, before: Monitor,
                                  fields: ind.ProjectFields) -> None:
-    p = ind.progress(now.projects, before.projects, fields)
-    assert p == ind.Progress(
+    p = cw.progress(now.projects, before.projects, fields)
+    assert p == cw.Progress(
         completed=15,  # PRJ-1 0 → 15
         to_hard_projects=1, to_hard_dwellings=100,  # PRJ-3 in voorbereiding → vastgesteld
         permits_granted=1, construction_started=1,  # PRJ-2
@@ -255,7 +256,7 @@ def test_progress_between_rounds(now: Monitor, before: Monitor,
 def test_attention_lists_stalled_red_and_slipped_large(
     now: Monitor, before: Monitor, fields: ind.ProjectFields
 ) -> None:
-    att = ind.attention(now.projects, before.projects, fields,
+    att = cw.attention(now.projects, before.projects, fields,
                         {"PRJ-2": 2, "PRJ-3": 2, "PRJ-4": 0},
                         large_dwellings=150, slip_quarters=2)
     assert [c.id for c in att.stalled] == ["PRJ-4", "PRJ-2"]  # red twice, 200 and 50 to build

@@ -136,6 +136,8 @@ def test_dutch_formatting() -> None:
     assert formatting.signed(0) == "0"
     assert formatting.date(dt.date(2027, 1, 15)) == "15 januari 2027"
     assert formatting.round_name("2026-H2") == "2e halfjaar 2026"
+    assert formatting.months(0.25) == "3,0 maanden"
+    assert formatting.months(1 / 12) == "1,0 maand"
 
 
 def test_charts_are_well_formed_svg_with_a_title() -> None:
