@@ -99,7 +99,7 @@ def collect(
                         None,
                     )
                 )
-            session.storage.put_archive(f"{round_}/{Path(receipt.blob).name}", data)
+            session.storage.put_archive(f"{round_} {Path(receipt.blob).name}", data)
             summary.received.append(
                 Received(
                     party.id,
