@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import make_config
 from fake_sharepoint import FakeSharePoint
 from fake_sharepoint import fake_sharepoint as _fake_sharepoint_fixture
 
-from conftest import make_config
 from pipeline.check import check_round
 from pipeline.collect import collect
 from pipeline.issue import issue_round
