@@ -13,13 +13,15 @@ import datetime as dt
 import io
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from copy import copy
 from dataclasses import dataclass
 from typing import Any, cast
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.datetime import to_excel
 from openpyxl.workbook.protection import WorkbookProtection
@@ -206,6 +208,7 @@ class _Styles:
         self.book = book
         self.names = names
         self.made: dict[tuple[str, str, bool], str] = {}
+        self.arrays: dict[str, StyleArray] = {}
         thin = Side(style="thin", color=GRID)
         self.border = Border(left=thin, right=thin, top=thin, bottom=thin)
 
@@ -218,9 +221,16 @@ class _Styles:
         if key not in self.made:
             count = sum(1 for r, _, _ in self.made if r == role)
             name = self.names[role] + (f" {count + 1}" if count else "")
-            self.book.add_named_style(self._style(name, role, number_format, wrap))
+            style = self._style(name, role, number_format, wrap)
+            self.book.add_named_style(style)
             self.made[key] = name
+            self.arrays[name] = style.as_tuple()
         return self.made[key]
+
+    def apply(self, cell: Any, name: str) -> None:
+        """Give a cell a named style made here; what ``cell.style = name`` does, without
+        openpyxl's search of the workbook's style names on every cell."""
+        cell._style = copy(self.arrays[name])
 
     def _style(self, name: str, role: str, number_format: str, wrap: bool) -> NamedStyle:
         style = NamedStyle(name=name, number_format=number_format,
@@ -334,13 +344,23 @@ def _write_data_sheet(book: Workbook, styles: _Styles, texts: Mapping[str, Any],
     ws = book.create_sheet(sheet.layout.name)
     _write_headers(ws, styles, sheet.columns)
     wrap = sheet.layout.entity == "agreement"
+    # A data sheet has up to tens of thousands of cells: they are made directly, with each
+    # column's style names looked up once (on first use, so styles are made in the same order).
+    names: dict[tuple[int, bool], str] = {}
     for offset, (row, editable) in enumerate(zip(sheet.rows, sheet.editable, strict=True)):
         number = FIRST_DATA_ROW + offset
         for index, column in enumerate(sheet.columns, start=1):
-            cell = ws.cell(number, index)
-            cell.style = styles.data(column, column.key in editable,
-                                     wrap and column.field.type == "text")
-            put(cell, shown_value(column, row.get(column.key), region))
+            key = (index, column.key in editable)
+            name = names.get(key)
+            if name is None:
+                name = names[key] = styles.data(column, key[1],
+                                                wrap and column.field.type == "text")
+            cell = Cell(ws, row=number, column=index)
+            styles.apply(cell, name)
+            value = shown_value(column, row.get(column.key), region)
+            if value is not None:  # a new cell is already empty
+                put(cell, value)
+            ws._add_cell(cell)
     _add_validations(ws, texts["validation"], sheet, lists)
     _add_sum_checks(ws, sheet)
     last_row = max(FIRST_DATA_ROW + len(sheet.rows) - 1, HEADER_ROW)
