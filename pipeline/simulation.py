@@ -183,7 +183,7 @@ def _roll_forward(
     if past not in monitor.projects.columns:
         return
     for row, project_id in own:
-        planned = int(str(monitor.projects.at[project_id, past] or 0))
+        planned = _count(monitor.projects.at[project_id, past])
         if not planned:
             continue
         realised = round(planned * 0.8)
@@ -381,3 +381,12 @@ def _dir_entry(name: str, kind: int, start: int, size: int, child: int = 0xFFFFF
     struct.pack_into("<III", entry, 68, 0xFFFFFFFF, 0xFFFFFFFF, child)
     struct.pack_into("<IQ", entry, 116, start, size)
     return bytes(entry)
+
+
+def _count(value: Any) -> int:
+    """A number of dwellings from the monitor; empty (None or NaN) counts as 0."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return 0
+    return 0 if number != number else int(number)
