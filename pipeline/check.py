@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .archive import Archive
+from .archive import Archive, sha256
 from .config import Config
 from .findings import Finding, finding
 from .layout import column_letter
@@ -185,6 +185,8 @@ def check_round(
         if record.party is not None:
             party = region.party(record.party)
             name, feedback = feedback_file(config, party, data, report, record.received_at)
+            with state.transaction():
+                state.remember_feedback(party.id, name, sha256(feedback))
             session.storage.put_party_file(party, name, feedback)
             target = config.paths.outputs / "terugkoppeling" / str(config.round) / name
             write_atomic(target, feedback)
@@ -199,7 +201,7 @@ def feedback_file(
     """The feedback workbook for one submission, and its file name."""
     from .feedback import write_feedback
 
-    stamp = received_at[:16].replace(":", "").replace("T", " ")
+    stamp = received_at[:19].replace(":", "").replace("T", " ")
     name = f"Terugkoppeling {config.round} - {party.name} - {stamp}.xlsx"
     # Cells are only marked when there is something to mark; otherwise the list says all is well.
     annotate = report.validation is not None and bool(report.findings)

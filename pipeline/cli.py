@@ -118,31 +118,22 @@ def main(ctx: click.Context, config_path: Path) -> None:
 
 
 @main.command()
-@click.option(
-    "--opnieuw",
-    "replace",
-    is_flag=True,
-    help="Maak de monitor opnieuw aan uit de regiobron (wist de huidige status niet "
-    "uit het archief).",
-)
 @click.pass_context
 @_guarded
-def init(ctx: click.Context, replace: bool) -> None:
+def init(ctx: click.Context) -> None:
     """Zet de monitor op: partijen, projecten en afspraken uit de regiobron.
+
+    Een bestaande monitor blijft zoals hij is; begin voor een nieuwe regio met lege mappen.
 
     Voorbeeld: planmonitor init
     """
     from .archive import Archive
     from .session import set_up
-    from .setup_region import initialise
     from .state import State
 
     config = _load(ctx)
     with State(config.paths.database) as state:
-        archive = Archive(config.paths.archive)
-        summary = (
-            initialise(config, state, replace=True) if replace else set_up(config, state, archive)
-        )
+        summary = set_up(config, state, Archive(config.paths.archive))
     word = "aangemaakt" if summary.created else "bestond al"
     click.echo(
         f"Monitor {summary.region} {word}: ronde {summary.round}, {summary.parties} "
@@ -469,7 +460,10 @@ def demo(ctx: click.Context, rounds: int, no_reports: bool) -> None:
 
 @main.group()
 def sharepoint() -> None:
-    """SharePoint: verbinding controleren en rechten op de mappen zetten."""
+    """SharePoint: verbinding controleren en rechten op de mappen zetten.
+
+    Voorbeeld: planmonitor sharepoint check
+    """
 
 
 def _sharepoint_session(ctx: click.Context) -> tuple[Config, Any, Any]:

@@ -11,7 +11,6 @@ from .archive import now, sha256
 from .session import Session
 from .state import SubmissionRecord
 
-FEEDBACK_PREFIX = "Terugkoppeling"
 Progress = Callable[[int, int, str], None]
 
 
@@ -42,8 +41,8 @@ def collect(
 ) -> CollectSummary:
     """Archive every new file in the party folders as a submission of the round in progress.
 
-    The issued workbook itself (unchanged), files of earlier rounds and feedback files are not
-    submissions. A file version (by ETag) that was fetched before is not downloaded again; a
+    The issued workbook itself (unchanged), files of earlier rounds and the feedback files
+    planmonitor wrote are not submissions; a feedback file the party corrected and saved is. A file version (by ETag) that was fetched before is not downloaded again; a
     changed file is a new submission that supersedes the earlier one in the merge, and the
     earlier one stays in the archive.
     """
@@ -58,8 +57,6 @@ def collect(
             progress(number, len(parties), party.name)
         submitted = False
         for stored in session.storage.list_party_files(party):
-            if stored.name.startswith(FEEDBACK_PREFIX):
-                continue
             digest = state.seen_file(party.id, stored.name, stored.etag) if stored.etag else None
             data = b""
             if digest is None:
@@ -68,7 +65,11 @@ def collect(
                 if stored.etag:
                     with state.transaction():
                         state.remember_file(party.id, stored.name, stored.etag, digest)
-            if digest == issued.get(party.id) or state.is_earlier_file(digest, party.id, round_):
+            if (
+                digest == issued.get(party.id)
+                or state.is_earlier_file(digest, party.id, round_)
+                or state.is_feedback(digest, party.id)
+            ):
                 continue
             submitted = True
             if state.known_submission(digest, round_, party.id):

@@ -419,11 +419,14 @@ def _projects(
         first = next((y for y in years if record[f"planning_{y}"]), years[-1] + 1)
         start_year = max(first - rng.choice([1, 2]), round_.year - 1)
         record["construction_start"] = f"{start_year}-K{rng.randint(1, 4)}"
+        if record["construction_start"] < f"{round_.year}-K{1 if round_.half == 1 else 3}":
+            record["phase"] = "in aanbouw"  # a start of construction that has passed
         if rng.random() < 0.2:
             record["target_groups_1"] = rng.choice(catalogue.lists["target_groups"])
             record["target_group_dwellings"] = max(1, total // rng.choice([1, 2, 4]))
         if record["stoplight"] != "groen" or rng.random() < 0.15:
-            bottlenecks = rng.sample(_bottleneck_pool(catalogue), rng.choice([1, 1, 2, 3]))
+            drawn = rng.sample(_bottleneck_pool(catalogue), rng.choice([1, 1, 2, 3]))
+            bottlenecks = list(dict.fromkeys(drawn))  # the pool repeats common categories
             for slot, value in enumerate(bottlenecks, start=1):
                 record[f"bottlenecks_{slot}"] = value
             record["bottleneck_explanation"] = f"Vertraging door {bottlenecks[0]}; overleg loopt."

@@ -225,7 +225,7 @@ TEMPLATES: dict[str, Template] = {
     "duplicate-choice": Template(
         _W,
         "Dubbele keuze",
-        "'{field}' bevat {value} twee keer in rij {row}. Kies elke waarde één keer.",
+        "'{field}' bevat {value} meer dan eens in rij {row}. Kies elke waarde één keer.",
     ),
     # -- rows ---------------------------------------------------------------------------------
     "year-slices-do-not-add-up": Template(
@@ -291,8 +291,9 @@ TEMPLATES: dict[str, Template] = {
         _E,
         "Cel van een andere partij gewijzigd",
         "Cel {cell} ('{field}') is gewijzigd van {old} naar {value}, maar die cel wordt "
-        "bijgehouden door {owner}. Deze wijziging wordt niet overgenomen. Klopt de waarde niet? "
-        "Neem dan contact op met {owner}.",
+        "bijgehouden door {owner}. Deze wijziging wordt niet overgenomen, en zolang die cel "
+        "gewijzigd is ook uw andere wijzigingen in deze rij niet: zet de oude waarde terug. "
+        "Klopt de waarde niet? Neem dan contact op met {owner}.",
     ),
     "row-removed": Template(
         _E,
@@ -300,29 +301,18 @@ TEMPLATES: dict[str, Template] = {
         "Project {row_id} ontbreekt in werkblad '{sheet}'. Projecten worden nooit verwijderd: zet "
         "'Ingetrokken' op 'ja' als een project niet doorgaat.",
     ),
-    "row-moved": Template(
-        _E,
-        "Rij verplaatst of project-ID gewijzigd",
-        "In cel {cell} staat project-ID {value} waar {expected} hoort. Zet de rijen terug in de "
-        "oorspronkelijke volgorde en wijzig de project-ID niet.",
-    ),
     "unexpected-row": Template(
         _E,
         "Onverwachte rij",
         "Rij {row} in werkblad '{sheet}' hoort er niet bij. Nieuwe projecten horen in het werkblad "
         "'Nieuwe projecten'.",
     ),
-    "new-project-incomplete": Template(
-        _E,
-        "Nieuw project onvolledig",
-        "Het nieuwe project in rij {row} mist '{field}'. Vul dit aan, anders kan het project niet "
-        "worden toegevoegd.",
-    ),
     "new-project-duplicate": Template(
         _W,
         "Nieuw project bestaat mogelijk al",
-        "Het nieuwe project '{value}' in rij {row} lijkt op bestaand project {existing}. Controleer "
-        "of het niet dubbel wordt opgevoerd.",
+        "Het nieuwe project '{value}' in rij {row} heeft dezelfde naam als bestaand project "
+        "{existing}. Controleer of het niet dubbel wordt opgevoerd; staat het al in 'Mijn "
+        "projecten', werk het dan daar bij.",
     ),
     "new-project-other-municipality": Template(
         _E,
@@ -336,12 +326,6 @@ TEMPLATES: dict[str, Template] = {
         "Rij niet overgenomen",
         "Rij {row} ({row_id}) heeft een blokkerende fout; de vorige waarden van deze rij blijven "
         "staan. Herstel de fout en stuur de werkmap opnieuw.",
-    ),
-    "superseded": Template(
-        _W,
-        "Vervangen door latere inzending",
-        "{file} is vervangen door een later ontvangen inzending van dezelfde partij; alleen de "
-        "laatste telt.",
     ),
 }
 

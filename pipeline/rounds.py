@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -41,12 +42,12 @@ class Round:
         return (self.year * 2 + self.half) - (other.year * 2 + other.half)
 
     def shift_date(self, date: dt.date, first: Round) -> dt.date:
-        """A date of the first round moved by six months for every round since."""
+        """A date of one round moved by six months for every round between it and this one."""
         if self == first:
             return date
         months = date.month - 1 + 6 * self.halves_since(first)
         year, month = date.year + months // 12, months % 12 + 1
-        return date.replace(year=year, month=month, day=min(date.day, 28))
+        return dt.date(year, month, min(date.day, calendar.monthrange(year, month)[1]))
 
     def planning_years(self, count: int) -> list[int]:
         """The calendar years that get their own planning column in this round."""

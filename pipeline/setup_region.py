@@ -24,12 +24,12 @@ class InitSummary:
     created: bool
 
 
-def initialise(config: Config, state: State, *, replace: bool = False) -> InitSummary:
+def initialise(config: Config, state: State) -> InitSummary:
     """Fill an empty state from the region source (the demo generator or a folder of CSV files).
 
-    A state that already holds a region is left alone unless ``replace`` is given.
+    A state that already holds a region is left alone.
     """
-    if state.initialised and not replace:
+    if state.initialised:
         region = state.region()
         round_ = state.latest_monitor_round() or config.round
         monitor = state.monitor(round_)
@@ -65,6 +65,18 @@ def read_region_folder(config: Config, folder: Path) -> tuple[Region, Monitor]:
     """A region from CSV files: municipalities, pillars, parties, projects, agreements."""
     if not folder.is_dir():
         raise ConfigError(f"De regiomap {folder} bestaat niet (region.source in config.toml).")
+    try:
+        region, monitor = _read_folder(config, folder)
+    except KeyError as exc:
+        raise ConfigError(
+            f"In de regiomap {folder} mist een kolom {exc} in een van de CSV-bestanden. Zie "
+            "docs/secretaris.md voor de kolommen van elk bestand."
+        ) from exc
+    _check_codes(folder, region, monitor)
+    return region, monitor
+
+
+def _read_folder(config: Config, folder: Path) -> tuple[Region, Monitor]:
     municipalities = tuple(
         Municipality(r["code"], r["name"], r["subregion"])
         for r in read_csv_records(folder / "municipalities.csv")
@@ -79,3 +91,21 @@ def read_region_folder(config: Config, folder: Path) -> tuple[Region, Monitor]:
         folder / "agreements.csv", config.catalogue, "agreement", config.round
     )
     return region, Monitor.from_records(projects, agreements)
+
+
+def _check_codes(folder: Path, region: Region, monitor: Monitor) -> None:
+    """Every municipality, initiator and pillar a row names must be in the registry."""
+    known = {
+        "municipality": {m.code for m in region.municipalities},
+        "initiator": {p.id for p in region.parties},
+        "pillar": {p.number for p in region.pillars},
+    }
+    for entity, file_name in (("project", "projects.csv"), ("agreement", "agreements.csv")):
+        for record in monitor.records(entity):  # type: ignore[arg-type]
+            for key, codes in known.items():
+                value = record.get(key)
+                if key in record and value is not None and value not in codes:
+                    raise ConfigError(
+                        f"{folder / file_name}: {record.get(f'{entity}_id')} noemt {key} "
+                        f"'{value}', die niet in het register van de regio staat."
+                    )

@@ -70,6 +70,9 @@ MIGRATIONS: list[str] = [
 ]
 
 
+FEEDBACK_ETAG = "terugkoppeling"  # marks the feedback files planmonitor wrote in seen_files
+
+
 @dataclass(frozen=True)
 class SubmissionRecord:
     """A received file as the state knows it, with the verdict of its last check."""
@@ -153,6 +156,9 @@ class State:
         self.path = path
         try:
             self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            # Reading a monitor decodes every cell: keep what was read until it is written.
+            self._monitors: dict[str, Monitor] = {}
+            self._region: Region | None = None
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
@@ -194,6 +200,8 @@ class State:
             yield self.db
         except BaseException:
             self.db.execute("ROLLBACK")
+            self._monitors.clear()
+            self._region = None
             raise
         self.db.execute("COMMIT")
 
@@ -204,6 +212,7 @@ class State:
         return self.db.execute("SELECT 1 FROM region WHERE key = 'name'").fetchone() is not None
 
     def save_region(self, region: Region) -> None:
+        self._region = None
         db = self.db
         db.execute("INSERT OR REPLACE INTO region VALUES ('name', ?)", (region.name,))
         db.execute("DELETE FROM municipalities")
@@ -234,6 +243,11 @@ class State:
         )
 
     def region(self) -> Region:
+        if self._region is None:
+            self._region = self._read_region()
+        return self._region
+
+    def _read_region(self) -> Region:
         row = self.db.execute("SELECT value FROM region WHERE key = 'name'").fetchone()
         if row is None:
             raise StateError(
@@ -293,6 +307,7 @@ class State:
         return Round.parse(row[0]) if row and row[0] else None
 
     def save_monitor(self, round_: Round, monitor: Monitor, created_by: str | None = None) -> None:
+        self._monitors.clear()
         """Store the monitor as the snapshot of a round (replacing any earlier one)."""
         key = str(round_)
         self.db.execute("DELETE FROM cells WHERE round = ?", (key,))
@@ -310,6 +325,13 @@ class State:
             self.db.executemany("INSERT INTO cells VALUES (?, ?, ?, ?, ?)", rows)
 
     def monitor(self, round_: Round) -> Monitor:
+        """The monitor of a round; callers must not change the frames they get."""
+        key = str(round_)
+        if key not in self._monitors:
+            self._monitors[key] = self._read_monitor(round_)
+        return self._monitors[key]
+
+    def _read_monitor(self, round_: Round) -> Monitor:
         records: dict[Entity, dict[str, dict[str, Any]]] = {e: {} for e in ENTITIES}
         for entity, row_id, field, value in self.db.execute(
             "SELECT entity, row_id, field, value FROM cells WHERE round = ? "
@@ -432,6 +454,19 @@ class State:
             "INSERT OR IGNORE INTO seen_files VALUES (?, ?, ?, ?)", (party, name, etag, sha)
         )
 
+    def remember_feedback(self, party: str, name: str, sha: str) -> None:
+        """Note a feedback file planmonitor wrote, so collect does not take it for a submission."""
+        self.remember_file(party, name, FEEDBACK_ETAG, sha)
+
+    def is_feedback(self, sha: str, party: str) -> bool:
+        return (
+            self.db.execute(
+                "SELECT 1 FROM seen_files WHERE sha256 = ? AND party = ? AND etag = ?",
+                (sha, party, FEEDBACK_ETAG),
+            ).fetchone()
+            is not None
+        )
+
     def is_earlier_file(self, sha: str, party: str, round_: Round) -> bool:
         """Was this file issued to or received from the party in an earlier round?"""
         return (
@@ -485,6 +520,7 @@ class State:
 
     def clear_merge(self, round_: Round) -> None:
         """Forget an earlier merge of this round (a merge is redone from its inputs)."""
+        self._monitors.clear()
         key = str(round_)
         self.db.execute("DELETE FROM changes WHERE round = ?", (key,))
         self.db.execute("DELETE FROM merge_results WHERE round = ?", (key,))

@@ -76,10 +76,11 @@ def round_status(session: Session, round_: Round | None = None) -> RoundStatus:
     config, state = session.config, session.state
     round_ = round_ or config.round
     info = state.round_info(round_)
+    deadline = round_.shift_date(config.deadline, config.round)
     issued = {r.party: r for r in state.issued(round_)}
     merged = {r.party: r for r in state.merge_results(round_)}
     status = RoundStatus(
-        str(round_), config.deadline.isoformat(), info.get("issued_at"), info.get("merged_at")
+        str(round_), deadline.isoformat(), info.get("issued_at"), info.get("merged_at")
     )
     for party in state.region().parties:
         records = state.submissions(round_, party.id)
@@ -95,7 +96,7 @@ def round_status(session: Session, round_: Round | None = None) -> RoundStatus:
                 file_name=issue.file_name if issue else None,
                 received=len(records),
                 last_received=last.received_at if last else None,
-                late=any(is_late(r.received_at, config.deadline) for r in records),
+                late=any(is_late(r.received_at, deadline) for r in records),
                 verdict=last.verdict if last else None,
                 errors=last.blocking or 0 if last else 0,
                 warnings=_warnings(last.findings) if last else 0,

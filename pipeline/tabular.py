@@ -35,7 +35,7 @@ def read_csv_records(
             if column is None:
                 continue
             try:
-                record[key] = parse_text(column, text or "")
+                record[key] = parse_text(column, text or "", catalogue.choices(column.field, {}))
             except ValueError as exc:
                 raise ConfigError(f"{path}, regel {number}, kolom {key}: {exc}") from exc
         records.append(record)

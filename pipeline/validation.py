@@ -158,6 +158,12 @@ class _SheetChecker:
     def _new_rows(self, frame: pd.DataFrame) -> list[_Row]:
         party = self.context.party
         rows = []
+        projects = self.context.base.projects
+        names = (
+            {str(n).strip().casefold(): str(i) for i, n in projects["name"].items()}
+            if "name" in projects
+            else {}
+        )
         for excel_row, row in frame.iterrows():
             if all(v is None for v in row.to_numpy()):
                 continue
@@ -171,6 +177,16 @@ class _SheetChecker:
                     base_row,
                 )
             )
+            name = row.get("name")
+            existing = names.get(str(name).strip().casefold()) if name is not None else None
+            if existing is not None:
+                self._add(
+                    "new-project-duplicate",
+                    row=row_number,
+                    key="name",
+                    value=name,
+                    existing=existing,
+                )
             shown = row.get("municipality")
             if party.municipality_code is not None and shown is not None:
                 code = self.context.region.code("@municipalities", shown)
@@ -285,7 +301,7 @@ class _SheetChecker:
         typed = pd.DataFrame(merged).set_index("_row")
         rules = [
             r
-            for r in project_rules(self.context.catalogue, self.columns)
+            for r in project_rules(self.context.catalogue, self.columns, self.context.round)
             if r.columns & set().union(*owned.values())
         ]
         schema = pa.DataFrameSchema(
@@ -418,7 +434,9 @@ class Rule:
     details: Callable[[pd.Series], dict[str, Any]]
 
 
-def project_rules(catalogue: Catalogue, columns: list[Column]) -> list[Rule]:
+def project_rules(
+    catalogue: Catalogue, columns: list[Column], round_: Round | None = None
+) -> list[Rule]:
     """The cross-field rules, built from the catalogue's tags so new fields join by tagging."""
     keys = {c.key for c in columns}
 
@@ -529,6 +547,86 @@ def project_rules(catalogue: Catalogue, columns: list[Column]) -> list[Rule]:
                     (f.get("stoplight") != "rood") | _any_filled(f, ["stoplight_explanation"])
                 ),
                 lambda r: {},
+            )
+        )
+    rules.extend(_choice_rules(columns))
+    rules.extend(_planning_status_rules(catalogue, keys, round_))
+    return rules
+
+
+def _choice_rules(columns: list[Column]) -> list[Rule]:
+    """A multiple-choice field must not name the same value in two of its columns."""
+    rules = []
+    slots: dict[str, list[str]] = {}
+    for column in columns:
+        if column.field.type == "multiple_choice":
+            slots.setdefault(column.field.key, []).append(column.key)
+    for keys in slots.values():
+        if len(keys) < 2:
+            continue
+
+        def distinct(frame: pd.DataFrame, keys: list[str] = keys) -> pd.Series:
+            present = [k for k in keys if k in frame]
+            values = frame[present].astype(object).where(frame[present].notna(), None)
+            return values.apply(lambda row: _no_repeats(list(row)), axis=1).astype(bool)
+
+        def repeated(row: pd.Series, keys: list[str] = keys) -> dict[str, Any]:
+            seen = [row.get(k) for k in keys if row.get(k) is not None]
+            return {"value": next((v for v in seen if seen.count(v) > 1), None)}
+
+        rules.append(Rule("duplicate-choice", frozenset(keys), keys[0], distinct, repeated))
+    return rules
+
+
+def _col(frame: pd.DataFrame, key: str) -> pd.Series:
+    """A column of the frame, or an empty one when the sheet does not have it."""
+    if key in frame:
+        return frame[key].astype(object)
+    return pd.Series(None, index=frame.index, dtype=object)
+
+
+def _no_repeats(values: list[Any]) -> bool:
+    filled = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    return len(filled) == len(set(filled))
+
+
+def _planning_status_rules(
+    catalogue: Catalogue, keys: set[str], round_: Round | None
+) -> list[Rule]:
+    """Status fields that contradict each other, or a start of construction that has passed."""
+    rules = []
+    hard = set(catalogue.hard_zoning_statuses)
+    if {"permit_status", "zoning_status"} <= keys:
+        rules.append(
+            Rule(
+                "permit-before-zoning",
+                frozenset(["permit_status", "zoning_status"]),
+                "zoning_status",
+                lambda f: (
+                    (_col(f, "permit_status") != "onherroepelijk")
+                    | _col(f, "zoning_status").isin(hard)
+                ),
+                lambda r: {},
+            )
+        )
+    if round_ is not None and {"construction_start", "phase"} <= keys:
+        started = f"{round_.year}-K{1 if round_.half == 1 else 3}"
+        waiting = {"initiatief", "planvorming", "voorbereiding realisatie"}
+
+        def not_overdue(frame: pd.DataFrame) -> pd.Series:
+            start = _col(frame, "construction_start")
+            overdue = (
+                start.notna() & (start.astype(str) < started) & _col(frame, "phase").isin(waiting)
+            )
+            return ~overdue
+
+        rules.append(
+            Rule(
+                "construction-start-in-past-without-progress",
+                frozenset(["construction_start", "phase"]),
+                "construction_start",
+                not_overdue,
+                lambda r: {"value": r.get("construction_start")},
             )
         )
     return rules

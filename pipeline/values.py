@@ -109,8 +109,12 @@ def to_cell(column: Column, value: Any) -> Any:
     return value
 
 
-def parse_text(column: Column, text: str) -> Any:
-    """A value from CSV text; ValueError (Dutch) when it does not fit the column."""
+def parse_text(column: Column, text: str, choices: Sequence[str] = ()) -> Any:
+    """A value from CSV text; ValueError (Dutch) when it does not fit the column.
+
+    Region lists hold codes in CSV files (GM0202, P012) and are checked when the region is
+    read; other choices must be one of ``choices``.
+    """
     if is_empty(text):
         return None
     if (
@@ -118,19 +122,15 @@ def parse_text(column: Column, text: str) -> Any:
         and column.field.choices
         and column.field.choices.startswith("@")
     ):
-        return text.strip()  # a code of a region list
-    problem = check(column, text, _any_choice(column, text))
+        return text.strip()
+    problem = check(column, text, choices)
     if problem is not None:
         raise ValueError(f"waarde '{text}' past niet ({problem[0]})")
-    return to_value(column, text, _any_choice(column, text))
+    return to_value(column, text, choices)
 
 
 def looks_like_formula(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
-
-
-def _any_choice(column: Column, text: str) -> list[str]:
-    return [text.strip()] if column.field.type in {"choice", "multiple_choice"} else []
 
 
 def _bounds(number: float, low: float | None, high: float | None) -> Problem | None:

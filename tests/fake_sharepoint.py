@@ -64,10 +64,20 @@ SITE_PATH = "/sites/planmonitor"
 LIBRARY = "Gedeelde documenten"
 APP_TOKEN = "fake-app-token-1f6b"
 FULL_CONTROL, DESIGN, EDIT, CONTRIBUTE, READ, LIMITED = (
-    1073741829, 1073741828, 1073741830, 1073741827, 1073741826, 1073741825)
+    1073741829,
+    1073741828,
+    1073741830,
+    1073741827,
+    1073741826,
+    1073741825,
+)
 ROLE_DEFINITIONS = {  # id: (name, RoleTypeKind)
-    FULL_CONTROL: ("Full Control", 5), DESIGN: ("Design", 4), EDIT: ("Edit", 6),
-    CONTRIBUTE: ("Contribute", 3), READ: ("Read", 2), LIMITED: ("Limited Access", 1),
+    FULL_CONTROL: ("Full Control", 5),
+    DESIGN: ("Design", 4),
+    EDIT: ("Edit", 6),
+    CONTRIBUTE: ("Contribute", 3),
+    READ: ("Read", 2),
+    LIMITED: ("Limited Access", 1),
 }
 WRITE_ROLES = {FULL_CONTROL, DESIGN, EDIT, CONTRIBUTE}
 READ_ROLES = WRITE_ROLES | {READ}
@@ -153,8 +163,12 @@ class FakeSharePoint:
         members = self.add_group("Planmonitor Members")
         visitors = self.add_group("Planmonitor Visitors")
         # The site itself: the root of all permissions.
-        self.web = Folder(SITE_PATH, 0, unique=True, assignments={
-            owners.id: {FULL_CONTROL}, members.id: {EDIT}, visitors.id: {READ}})
+        self.web = Folder(
+            SITE_PATH,
+            0,
+            unique=True,
+            assignments={owners.id: {FULL_CONTROL}, members.id: {EDIT}, visitors.id: {READ}},
+        )
         self.folders[self.library_path] = self._folder(self.library_path)
         self._server: http.server.ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -178,8 +192,9 @@ class FakeSharePoint:
             for principal in self.principals.values():
                 if not principal.is_group and principal.email.lower() == email.lower():
                     return principal
-            return self._add_principal(title or email.split("@")[0],
-                                       f"i:0#.f|membership|{email.lower()}", email)
+            return self._add_principal(
+                title or email.split("@")[0], f"i:0#.f|membership|{email.lower()}", email
+            )
 
     def add_group(self, title: str, members: list[str] = ()) -> Principal:  # type: ignore[assignment]
         with self.lock:
@@ -195,13 +210,21 @@ class FakeSharePoint:
             self.tokens[token] = user.id
             return token
 
-    def throttle(self, match: str, *, times: int = 1, status: int = 429,
-                 retry_after: str | None = "1", method: str | None = None) -> None:
+    def throttle(
+        self,
+        match: str,
+        *,
+        times: int = 1,
+        status: int = 429,
+        retry_after: str | None = "1",
+        method: str | None = None,
+    ) -> None:
         """Answer the next ``times`` requests whose path contains ``match`` with ``status``."""
         self.faults.append(Fault("throttle", match, times, method, status, retry_after))
 
-    def drop(self, match: str, *, times: int = 1, method: str | None = None,
-             after_apply: bool = False) -> None:
+    def drop(
+        self, match: str, *, times: int = 1, method: str | None = None, after_apply: bool = False
+    ) -> None:
         """Close the connection of the next matching requests without an answer."""
         self.faults.append(Fault("drop", match, times, method, after_apply=after_apply))
 
@@ -231,8 +254,10 @@ class FakeSharePoint:
         """The role assignments that apply to a folder: principal title → role names."""
         with self.lock:
             holder = self._effective(f"{self.library_path}/{relative}")
-            return {self.principals[pid].title: {ROLE_DEFINITIONS[r][0] for r in roles}
-                    for pid, roles in holder.assignments.items()}
+            return {
+                self.principals[pid].title: {ROLE_DEFINITIONS[r][0] for r in roles}
+                for pid, roles in holder.assignments.items()
+            }
 
     def is_unique(self, relative: str) -> bool:
         return self.folders[f"{self.library_path}/{relative}"].unique
@@ -240,12 +265,18 @@ class FakeSharePoint:
     def snapshot(self) -> Any:
         """Everything a change could touch, to compare before and after."""
         with self.lock:
-            return json.dumps({
-                "folders": {p: dataclasses.asdict(f) for p, f in self.folders.items()},
-                "files": {p: [f.data.hex(), f.version, f.unique, sorted(f.assignments)]
-                          for p, f in self.files.items()},
-                "principals": sorted(self.principals),
-            }, sort_keys=True, default=lambda v: sorted(v) if isinstance(v, set) else str(v))
+            return json.dumps(
+                {
+                    "folders": {p: dataclasses.asdict(f) for p, f in self.folders.items()},
+                    "files": {
+                        p: [f.data.hex(), f.version, f.unique, sorted(f.assignments)]
+                        for p, f in self.files.items()
+                    },
+                    "principals": sorted(self.principals),
+                },
+                sort_keys=True,
+                default=lambda v: sorted(v) if isinstance(v, set) else str(v),
+            )
 
     def count(self, method: str, fragment: str) -> int:
         return sum(1 for m, p in self.requests if m == method and fragment.lower() in p.lower())
@@ -253,24 +284,37 @@ class FakeSharePoint:
     # --- the client side, for tests ---------------------------------------------------------
 
     def settings(self, **overrides: Any) -> SharePointSettings:
-        values: dict[str, Any] = {"site_url": self.site_url, "library": self.library,
-                                  "auth": "token", "timeout_seconds": 10.0}
+        values: dict[str, Any] = {
+            "site_url": self.site_url,
+            "library": self.library,
+            "auth": "token",
+            "timeout_seconds": 10.0,
+        }
         values.update(overrides)
         return SharePointSettings(**values)
 
-    def storage(self, config: Config | None = None, *, token: str = APP_TOKEN,
-                retry: RetryPolicy | None = None, **settings: Any) -> SharePointStorage:
+    def storage(
+        self,
+        config: Config | None = None,
+        *,
+        token: str = APP_TOKEN,
+        retry: RetryPolicy | None = None,
+        **settings: Any,
+    ) -> SharePointStorage:
         """A SharePointStorage on this site; waits are recorded in ``.sleeps`` and kept short."""
         storage_settings = config.storage if config is not None else StorageSettings()
         base = config.sharepoint if config is not None else SharePointSettings()
         sp = dataclasses.replace(base, **dataclasses.asdict(self.settings(**settings)))
         if config is not None:
             config = dataclasses.replace(
-                config, sharepoint=sp,
-                storage=dataclasses.replace(storage_settings, backend="sharepoint"))
+                config,
+                sharepoint=sp,
+                storage=dataclasses.replace(storage_settings, backend="sharepoint"),
+            )
         env = {"PLANMONITOR_SP_ACCESS_TOKEN": token}
-        policy = retry or RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=2.0,
-                                      sleep=self._record_sleep)
+        policy = retry or RetryPolicy(
+            max_attempts=4, base_delay=0.01, max_delay=2.0, sleep=self._record_sleep
+        )
         if config is not None:
             storage = SharePointStorage.connect(config, environ=env, retry=policy)
         else:
@@ -279,8 +323,12 @@ class FakeSharePoint:
             from pipeline.storage.sharepoint_auth import load_credentials, token_provider
 
             provider = token_provider(sp, load_credentials(sp, env))
-            storage = SharePointStorage(ClientContext(sp.site_url).with_access_token(provider),
-                                        sp, storage_settings, retry=policy)
+            storage = SharePointStorage(
+                ClientContext(sp.site_url).with_access_token(provider),
+                sp,
+                storage_settings,
+                retry=policy,
+            )
         session = requests.Session()
         session.trust_env = False
         self._sessions_out.append(session)
@@ -305,8 +353,9 @@ class FakeSharePoint:
 
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         self._timer = threading.Timer(self.lifetime, self.stop)
         self._timer.daemon = True
@@ -337,8 +386,9 @@ class FakeSharePoint:
 
     # --- state helpers ----------------------------------------------------------------------
 
-    def _add_principal(self, title: str, login: str, email: str = "", *,
-                       is_group: bool = False) -> Principal:
+    def _add_principal(
+        self, title: str, login: str, email: str = "", *, is_group: bool = False
+    ) -> Principal:
         principal = Principal(self._next_id, title, login, email, is_group)
         self.principals[principal.id] = principal
         self._next_id += 1
@@ -356,10 +406,15 @@ class FakeSharePoint:
         if parent not in self.folders:
             raise _not_found(parent)
         old = self.files.get(path)
-        file = File(path, old.item_id if old else self._item_id(), data=data,
-                    version=old.version + 1 if old else 1, modified_by=user,
-                    unique=old.unique if old else False,
-                    assignments=old.assignments if old else {})
+        file = File(
+            path,
+            old.item_id if old else self._item_id(),
+            data=data,
+            version=old.version + 1 if old else 1,
+            modified_by=user,
+            unique=old.unique if old else False,
+            assignments=old.assignments if old else {},
+        )
         if old is not None:
             file.unique_id = old.unique_id
         self.files[path] = file
@@ -387,8 +442,9 @@ class FakeSharePoint:
             return
         roles = self._roles_of(user, self._effective(path))
         if not roles & (WRITE_ROLES if write else READ_ROLES):
-            raise FakeError(403, "-2147024891, System.UnauthorizedAccessException",
-                            "Access denied.")
+            raise FakeError(
+                403, "-2147024891, System.UnauthorizedAccessException", "Access denied."
+            )
 
 
 # --- request handling ----------------------------------------------------------------------
@@ -504,9 +560,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             site.requests.append((method, path))
             fault = self._fault(method, path)
         if fault is not None and fault.kind == "throttle":
-            self._send_json(fault.status, {"error": {"code": "-2147024860, Throttled",
-                                                     "message": {"value": "Too many requests"}}},
-                            {"Retry-After": fault.retry_after} if fault.retry_after else {})
+            self._send_json(
+                fault.status,
+                {
+                    "error": {
+                        "code": "-2147024860, Throttled",
+                        "message": {"value": "Too many requests"},
+                    }
+                },
+                {"Retry-After": fault.retry_after} if fault.retry_after else {},
+            )
             return
         if fault is not None and not fault.after_apply:
             self._drop()
@@ -514,16 +577,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         try:
             user = self._user()
             with site.lock:
-                status, payload, headers = self._dispatch(method, path, unquote(query), body,
-                                                          user)
+                status, payload, headers = self._dispatch(method, path, unquote(query), body, user)
         except FakeError as exc:
             if fault is not None:
                 self._drop()
                 return
             extra = {"WWW-Authenticate": 'Bearer realm="fake"'} if exc.status == 401 else {}
-            self._send_json(exc.status, {"error": {"code": exc.code,
-                                                   "message": {"lang": "en-US",
-                                                               "value": exc.message}}}, extra)
+            self._send_json(
+                exc.status,
+                {"error": {"code": exc.code, "message": {"lang": "en-US", "value": exc.message}}},
+                extra,
+            )
             return
         if fault is not None:
             self._drop()
@@ -535,8 +599,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _fault(self, method: str, path: str) -> Fault | None:
         for fault in self.site.faults:
-            if fault.times > 0 and fault.match.lower() in path.lower() and (
-                    fault.method is None or fault.method == method):
+            if (
+                fault.times > 0
+                and fault.match.lower() in path.lower()
+                and (fault.method is None or fault.method == method)
+            ):
                 fault.times -= 1
                 return fault
         return None
@@ -546,8 +613,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
 
-    def _send(self, status: int, body: bytes, content_type: str,
-              headers: Mapping[str, str]) -> None:
+    def _send(
+        self, status: int, body: bytes, content_type: str, headers: Mapping[str, str]
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -556,36 +624,54 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def _send_json(self, status: int, payload: Any,
-                   headers: Mapping[str, str] | None = None) -> None:
-        self._send(status, json.dumps(payload).encode(),
-                   "application/json;odata=verbose;charset=utf-8", headers or {})
+    def _send_json(
+        self, status: int, payload: Any, headers: Mapping[str, str] | None = None
+    ) -> None:
+        self._send(
+            status,
+            json.dumps(payload).encode(),
+            "application/json;odata=verbose;charset=utf-8",
+            headers or {},
+        )
 
     def _user(self) -> int:
         auth = self.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else ""
         user = self.site.tokens.get(token)
         if user is None:
-            raise FakeError(401, "-2147024891, System.UnauthorizedAccessException",
-                            "Invalid JWT token.")
+            raise FakeError(
+                401, "-2147024891, System.UnauthorizedAccessException", "Invalid JWT token."
+            )
         return user
 
     # --- the endpoints ----------------------------------------------------------------------
 
-    def _dispatch(self, method: str, path: str, query: str, body: bytes,
-                  user: int) -> tuple[int, Any, dict[str, str]]:
+    def _dispatch(
+        self, method: str, path: str, query: str, body: bytes, user: int
+    ) -> tuple[int, Any, dict[str, str]]:
         site = self.site
         prefix = f"{SITE_PATH}/_api/"
         if not path.startswith(prefix):
             raise FakeError(404, "404", f"Not a SharePoint API path: {path}")
-        segments = split_segments(path[len(prefix):])
+        segments = split_segments(path[len(prefix) :])
         expand = re.search(r"\$expand=([^&]*)", query)
         expanded = expand.group(1).split(",") if expand else []
         if [s.lower() for s in segments] == ["contextinfo"]:
-            return 200, {"d": {"GetContextWebInformation": {
-                "FormDigestValue": f"0x{uuid.uuid4().hex},{dt.datetime.now(dt.UTC):%d %b %Y}",
-                "FormDigestTimeoutSeconds": 1800, "WebFullUrl": site.site_url,
-                "SiteFullUrl": site.site_url, "LibraryVersion": "16.0.0.0"}}}, {}
+            return (
+                200,
+                {
+                    "d": {
+                        "GetContextWebInformation": {
+                            "FormDigestValue": f"0x{uuid.uuid4().hex},{dt.datetime.now(dt.UTC):%d %b %Y}",
+                            "FormDigestTimeoutSeconds": 1800,
+                            "WebFullUrl": site.site_url,
+                            "SiteFullUrl": site.site_url,
+                            "LibraryVersion": "16.0.0.0",
+                        }
+                    }
+                },
+                {},
+            )
         if not segments or segments[0].lower() != "web":
             raise FakeError(501, "501", f"Fake SharePoint does not know: {method} {path}")
         target: Any = "web"
@@ -598,15 +684,27 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             name = match.group("name").lower()
             args, named = parse_args(match.group("args"))
             body_args = _json(body) if not rest and method == "POST" else {}
-            target = self._step(target, name, args, named, body_args, body, method, user,
-                                expanded, last=not rest)
+            target = self._step(
+                target, name, args, named, body_args, body, method, user, expanded, last=not rest
+            )
             if isinstance(target, _Answer):
                 return target.status, target.payload, {}
         return 200, self._render(target, method, user, expanded), {}
 
-    def _step(self, target: Any, name: str, args: list[Any], named: dict[str, Any],
-              body_args: dict[str, Any], body: bytes, method: str, user: int,
-              expanded: list[str], *, last: bool) -> Any:
+    def _step(
+        self,
+        target: Any,
+        name: str,
+        args: list[Any],
+        named: dict[str, Any],
+        body_args: dict[str, Any],
+        body: bytes,
+        method: str,
+        user: int,
+        expanded: list[str],
+        *,
+        last: bool,
+    ) -> Any:
         site = self.site
         value = args[0] if args else next(iter(named.values()), None)
         if target == "web":
@@ -617,8 +715,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if name == "currentuser":
                 return ("principal", user)
             if name == "effectivebasepermissions":
-                return _Answer(200, {"d": {"EffectiveBasePermissions": _permissions(
-                    user == site.app_id)}})
+                return _Answer(
+                    200, {"d": {"EffectiveBasePermissions": _permissions(user == site.app_id)}}
+                )
             if name == "roledefinitions":
                 return ("roledefinitions",)
             if name == "siteusers":
@@ -629,8 +728,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 login = str(value or body_args.get("logonName", ""))
                 email = login.rpartition("|")[2] if "|" in login else login
                 if "@" not in email:
-                    raise FakeError(404, "-2146232832, Microsoft.SharePoint.SPException",
-                                    f"The specified user {login} could not be found.")
+                    raise FakeError(
+                        404,
+                        "-2146232832, Microsoft.SharePoint.SPException",
+                        f"The specified user {login} could not be found.",
+                    )
                 return ("principal", site.add_user(email).id)
         if isinstance(target, tuple):
             kind = target[0]
@@ -658,8 +760,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 url = str(named.get("url", value))
                 full = url if url.startswith("/") else f"{folder_path}/{url}"
                 if full in site.files and not named.get("overwrite", False):
-                    raise FakeError(400, "-2130575257, Microsoft.SharePoint.SPException",
-                                    f"A file with the name {url} already exists.")
+                    raise FakeError(
+                        400,
+                        "-2130575257, Microsoft.SharePoint.SPException",
+                        f"A file with the name {url} already exists.",
+                    )
                 if full.rpartition("/")[0] not in site.folders:
                     raise _not_found(folder_path)
                 return ("file", site._write_file(full, body, user).path)
@@ -688,24 +793,32 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     if kind_value == int(value or 0):
                         return ("roledefinition", role_id)
                 raise _not_found(f"role type {value}")
-            if kind == "siteusers" and name in ("getbyemail", "getbyloginname",
-                                                "getbyprincipalname"):
+            if kind == "siteusers" and name in (
+                "getbyemail",
+                "getbyloginname",
+                "getbyprincipalname",
+            ):
                 for principal in site.principals.values():
                     if not principal.is_group and str(value).lower() in (
-                            principal.email.lower(), principal.login.lower()):
+                        principal.email.lower(),
+                        principal.login.lower(),
+                    ):
                         return ("principal", principal.id)
-                raise FakeError(404, "-2146232832, Microsoft.SharePoint.SPException",
-                                "User cannot be found.")
+                raise FakeError(
+                    404, "-2146232832, Microsoft.SharePoint.SPException", "User cannot be found."
+                )
             if kind == "sitegroups" and name == "getbyname":
                 for principal in site.principals.values():
                     if principal.is_group and principal.title == value:
                         return ("principal", principal.id)
-                raise FakeError(404, "-2146232832, Microsoft.SharePoint.SPException",
-                                "Group cannot be found.")
+                raise FakeError(
+                    404, "-2146232832, Microsoft.SharePoint.SPException", "Group cannot be found."
+                )
         raise FakeError(501, "501", f"Fake SharePoint does not know: {method} {name} on {target}")
 
-    def _file_operation(self, file_path: str, name: str, named: dict[str, Any], body: bytes,
-                        user: int) -> Any:
+    def _file_operation(
+        self, file_path: str, name: str, named: dict[str, Any], body: bytes, user: int
+    ) -> Any:
         site = self.site
         if name == "startupload":
             file = self._get_file(file_path, user, write=True)
@@ -714,11 +827,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if name in ("continueupload", "finishupload"):
             session = site.sessions.get(str(named["uploadid"]))
             if session is None or session[0] != file_path:
-                raise FakeError(400, "-2146233088, System.InvalidOperationException",
-                                "Upload session not found.")
+                raise FakeError(
+                    400,
+                    "-2146233088, System.InvalidOperationException",
+                    "Upload session not found.",
+                )
             if int(named["fileoffset"]) != len(session[1]):
-                raise FakeError(400, "-2146233088, System.InvalidOperationException",
-                                "The file offset does not match the uploaded length.")
+                raise FakeError(
+                    400,
+                    "-2146233088, System.InvalidOperationException",
+                    "The file offset does not match the uploaded length.",
+                )
             session[1].extend(body)
             if name == "continueupload":
                 return _Answer(200, {"d": {"ContinueUpload": str(len(session[1]))}})
@@ -732,8 +851,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             file = self._get_file(file_path, user, write=True)
             new = self._absolute(named["newurl"])
             if new in site.files and not int(named.get("flags", 0)) & 1:
-                raise FakeError(400, "-2130575257, Microsoft.SharePoint.SPException",
-                                f"A file with the name {new} already exists.")
+                raise FakeError(
+                    400,
+                    "-2130575257, Microsoft.SharePoint.SPException",
+                    f"A file with the name {new} already exists.",
+                )
             if new.rpartition("/")[0] not in site.folders:
                 raise _not_found(new)
             site._require(user, new.rpartition("/")[0], write=True)
@@ -750,9 +872,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         obj = self._securable(path)
         if not obj.unique:
             inherited = site._effective(path)
-            obj.assignments = ({pid: set(r) for pid, r in inherited.assignments.items()}
-                               if body_args.get("copyRoleAssignments", True)
-                               else {user: {FULL_CONTROL}})
+            obj.assignments = (
+                {pid: set(r) for pid, r in inherited.assignments.items()}
+                if body_args.get("copyRoleAssignments", True)
+                else {user: {FULL_CONTROL}}
+            )
             obj.unique = True
         if body_args.get("clearSubscopes", True):
             for other in [*site.folders.values(), *site.files.values()]:
@@ -760,16 +884,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     other.unique, other.assignments = False, {}
         return _Answer(200, {"d": {"BreakRoleInheritance": None}})
 
-    def _assignment_operation(self, path: str, name: str, named: dict[str, Any],
-                              user: int) -> Any:
+    def _assignment_operation(self, path: str, name: str, named: dict[str, Any], user: int) -> Any:
         site = self.site
         obj = self._securable(path)
         if name not in ("addroleassignment", "removeroleassignment"):
             raise FakeError(501, "501", f"Fake SharePoint does not know {name}")
         if not obj.unique:
-            raise FakeError(400, "-2146232832, Microsoft.SharePoint.SPException",
-                            "This operation is not allowed on an object that inherits "
-                            "permissions.")
+            raise FakeError(
+                400,
+                "-2146232832, Microsoft.SharePoint.SPException",
+                "This operation is not allowed on an object that inherits permissions.",
+            )
         principal, role = int(named["principalid"]), int(named["roledefid"])
         if principal not in site.principals or role not in ROLE_DEFINITIONS:
             raise _not_found(f"principal {principal} or role {role}")
@@ -787,9 +912,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _render(self, target: Any, method: str, user: int, expanded: list[str]) -> Any:
         site = self.site
         if target == "web":
-            return {"d": {"__metadata": {"type": "SP.Web"}, "Title": "Planmonitor",
-                          "Url": site.site_url, "ServerRelativeUrl": SITE_PATH,
-                          "EffectiveBasePermissions": _permissions(user == site.app_id)}}
+            return {
+                "d": {
+                    "__metadata": {"type": "SP.Web"},
+                    "Title": "Planmonitor",
+                    "Url": site.site_url,
+                    "ServerRelativeUrl": SITE_PATH,
+                    "EffectiveBasePermissions": _permissions(user == site.app_id),
+                }
+            }
         kind = target[0]
         if kind == "folder":
             folder = site.folders.get(target[1])
@@ -809,21 +940,36 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if target[1] not in site.folders:
                 raise _not_found(target[1])
             site._require(user, target[1], write=False)
-            files = [f for p, f in sorted(site.files.items())
-                     if p.rpartition("/")[0] == target[1]]
+            files = [f for p, f in sorted(site.files.items()) if p.rpartition("/")[0] == target[1]]
             return {"d": {"results": [self._file_json(f, expanded) for f in files]}}
         if kind == "item":
             obj = self._securable(target[1])
-            return {"d": {"__metadata": {"type": "SP.Data.DocumentsItem"}, "Id": obj.item_id,
-                          "ID": obj.item_id, "HasUniqueRoleAssignments": obj.unique}}
+            return {
+                "d": {
+                    "__metadata": {"type": "SP.Data.DocumentsItem"},
+                    "Id": obj.item_id,
+                    "ID": obj.item_id,
+                    "HasUniqueRoleAssignments": obj.unique,
+                }
+            }
         if kind == "assignments":
             self._securable(target[1])
             holder = site._effective(target[1])
-            return {"d": {"results": [
-                {"__metadata": {"type": "SP.RoleAssignment"}, "PrincipalId": pid,
-                 "Member": self._principal_json(site.principals[pid]),
-                 "RoleDefinitionBindings": {"results": [_role_json(r) for r in sorted(roles)]}}
-                for pid, roles in sorted(holder.assignments.items())]}}
+            return {
+                "d": {
+                    "results": [
+                        {
+                            "__metadata": {"type": "SP.RoleAssignment"},
+                            "PrincipalId": pid,
+                            "Member": self._principal_json(site.principals[pid]),
+                            "RoleDefinitionBindings": {
+                                "results": [_role_json(r) for r in sorted(roles)]
+                            },
+                        }
+                        for pid, roles in sorted(holder.assignments.items())
+                    ]
+                }
+            }
         if kind == "roledefinition":
             return {"d": _role_json(target[1])}
         if kind == "roledefinitions":
@@ -841,8 +987,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _get_file(self, path: str, user: int, write: bool = False) -> File:
         file = self.site.files.get(path)
         if file is None:
-            raise FakeError(404, "-2130575338, Microsoft.SharePoint.SPException",
-                            f"The file {path} does not exist.")
+            raise FakeError(
+                404,
+                "-2130575338, Microsoft.SharePoint.SPException",
+                f"The file {path} does not exist.",
+            )
         self.site._require(user, path, write)
         return file
 
@@ -855,17 +1004,27 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         return text.rstrip("/")
 
     def _folder_json(self, folder: Folder) -> dict[str, Any]:
-        return {"__metadata": {"type": "SP.Folder"}, "Name": folder.path.rpartition("/")[2],
-                "ServerRelativeUrl": folder.path, "Exists": True, "UniqueId": folder.unique_id,
-                "ItemCount": sum(1 for p in self.site.files if p.rpartition("/")[0] == folder.path)}
+        return {
+            "__metadata": {"type": "SP.Folder"},
+            "Name": folder.path.rpartition("/")[2],
+            "ServerRelativeUrl": folder.path,
+            "Exists": True,
+            "UniqueId": folder.unique_id,
+            "ItemCount": sum(1 for p in self.site.files if p.rpartition("/")[0] == folder.path),
+        }
 
     def _file_json(self, file: File, expanded: list[str]) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "__metadata": {"type": "SP.File"}, "Name": file.path.rpartition("/")[2],
-            "ServerRelativeUrl": file.path, "Length": str(len(file.data)), "Exists": True,
+            "__metadata": {"type": "SP.File"},
+            "Name": file.path.rpartition("/")[2],
+            "ServerRelativeUrl": file.path,
+            "Length": str(len(file.data)),
+            "Exists": True,
             "TimeLastModified": file.modified.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "ETag": f'"{{{file.unique_id.upper()}}},{file.version}"', "UniqueId": file.unique_id,
-            "MajorVersion": file.version, "MinorVersion": 0,
+            "ETag": f'"{{{file.unique_id.upper()}}},{file.version}"',
+            "UniqueId": file.unique_id,
+            "MajorVersion": file.version,
+            "MinorVersion": 0,
         }
         if any(e.lower() == "modifiedby" for e in expanded):
             data["ModifiedBy"] = self._principal_json(self.site.principals[file.modified_by])
@@ -875,9 +1034,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     @staticmethod
     def _principal_json(principal: Principal) -> dict[str, Any]:
-        return {"__metadata": {"type": "SP.Group" if principal.is_group else "SP.User"},
-                "Id": principal.id, "Title": principal.title, "LoginName": principal.login,
-                "Email": principal.email, "PrincipalType": 8 if principal.is_group else 1}
+        return {
+            "__metadata": {"type": "SP.Group" if principal.is_group else "SP.User"},
+            "Id": principal.id,
+            "Title": principal.title,
+            "LoginName": principal.login,
+            "Email": principal.email,
+            "PrincipalType": 8 if principal.is_group else 1,
+        }
 
 
 @dataclass
@@ -896,8 +1060,13 @@ def _json(body: bytes) -> dict[str, Any]:
 
 def _role_json(role: int) -> dict[str, Any]:
     name, kind = ROLE_DEFINITIONS[role]
-    return {"__metadata": {"type": "SP.RoleDefinition"}, "Id": role, "Name": name,
-            "RoleTypeKind": kind, "Hidden": role == LIMITED}
+    return {
+        "__metadata": {"type": "SP.RoleDefinition"},
+        "Id": role,
+        "Name": name,
+        "RoleTypeKind": kind,
+        "Hidden": role == LIMITED,
+    }
 
 
 def _permissions(full: bool) -> dict[str, Any]:

@@ -64,17 +64,27 @@ def prop(name: str, value: Any) -> Any:
 
 def start_office(profile: Path, pipe: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        ["soffice", "--headless", "--invisible", "--nologo", "--nodefault", "--norestore",
-         "--nolockcheck", f"-env:UserInstallation={profile.as_uri()}",
-         f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            "soffice",
+            "--headless",
+            "--invisible",
+            "--nologo",
+            "--nodefault",
+            "--norestore",
+            "--nolockcheck",
+            f"-env:UserInstallation={profile.as_uri()}",
+            f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
 def connect(pipe: str) -> Any:
     local = uno.getComponentContext()
     resolver = local.ServiceManager.createInstanceWithContext(
-        "com.sun.star.bridge.UnoUrlResolver", local)
+        "com.sun.star.bridge.UnoUrlResolver", local
+    )
     deadline = time.monotonic() + CONNECT_SECONDS
     while True:
         try:
@@ -88,12 +98,23 @@ def connect(pipe: str) -> Any:
 def probe_workbook(ctx: Any, desktop: Any, spec: dict[str, Any]) -> dict[str, Any]:
     recorder = InteractionRecorder()
     url = uno.systemPathToFileUrl(str(Path(spec["path"]).resolve()))
-    result: dict[str, Any] = {"path": spec["path"], "opened": False, "interactions": [],
-                              "probes": []}
+    result: dict[str, Any] = {
+        "path": spec["path"],
+        "opened": False,
+        "interactions": [],
+        "probes": [],
+    }
     try:
-        doc = desktop.loadComponentFromURL(url, "_blank", 0, (
-            prop("Hidden", False), prop("RepairPackage", False),
-            prop("InteractionHandler", recorder)))
+        doc = desktop.loadComponentFromURL(
+            url,
+            "_blank",
+            0,
+            (
+                prop("Hidden", False),
+                prop("RepairPackage", False),
+                prop("InteractionHandler", recorder),
+            ),
+        )
     except Exception as exc:  # reported to the test, like any other failure to open
         result["error"] = f"{type(exc).__name__}: {exc}"
         result["interactions"] = recorder.requests
@@ -107,12 +128,16 @@ def probe_workbook(ctx: Any, desktop: Any, spec: dict[str, Any]) -> dict[str, An
         result["structure_protected"] = bool(doc.isProtected())
         sheets = doc.getSheets()
         result["sheets"] = [
-            {"name": name, "state": _sheet_state(sheets.getByName(name)),
-             "protected": bool(sheets.getByName(name).isProtected())}
+            {
+                "name": name,
+                "state": _sheet_state(sheets.getByName(name)),
+                "protected": bool(sheets.getByName(name).isProtected()),
+            }
             for name in sheets.getElementNames()
         ]
         dispatcher = ctx.ServiceManager.createInstanceWithContext(
-            "com.sun.star.frame.DispatchHelper", ctx)
+            "com.sun.star.frame.DispatchHelper", ctx
+        )
         for probe in spec["probes"]:
             result["probes"].append(_type_into(doc, dispatcher, probe))
     finally:
@@ -138,16 +163,24 @@ def _type_into(doc: Any, dispatcher: Any, probe: dict[str, Any]) -> dict[str, An
     before = cell.getString()
     if probe.get("text") is not None:
         controller.select(cell)
-        dispatcher.executeDispatch(controller.getFrame(), ".uno:EnterString", "", 0,
-                                   (prop("StringName", probe["text"]),))
+        dispatcher.executeDispatch(
+            controller.getFrame(), ".uno:EnterString", "", 0, (prop("StringName", probe["text"]),)
+        )
     after = cell.getString()
-    return {**probe, "before": before, "after": after, "changed": before != after,
-            "locked": bool(cell.CellProtection.IsLocked),
-            "validation": {"type": validation.Type.value,
-                           "alert": validation.ErrorAlertStyle.value,
-                           "show_error": bool(validation.ShowErrorMessage),
-                           "show_input": bool(validation.ShowInputMessage),
-                           "formula1": validation.getFormula1()}}
+    return {
+        **probe,
+        "before": before,
+        "after": after,
+        "changed": before != after,
+        "locked": bool(cell.CellProtection.IsLocked),
+        "validation": {
+            "type": validation.Type.value,
+            "alert": validation.ErrorAlertStyle.value,
+            "show_error": bool(validation.ShowErrorMessage),
+            "show_input": bool(validation.ShowInputMessage),
+            "formula1": validation.getFormula1(),
+        },
+    }
 
 
 def main(spec_path: str) -> int:

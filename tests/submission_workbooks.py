@@ -41,9 +41,16 @@ def issue(
     """The plan of one party's workbook for the current round."""
     region = state.region()
     monitor = state.monitor(config.round)
-    return plan(config.catalogue, config.round, region, monitor, region.party(party),
-                issued_at="2026-10-01T09:00:00+00:00", new_rows=new_rows,
-                base_hash=monitor_hash(monitor))
+    return plan(
+        config.catalogue,
+        config.round,
+        region,
+        monitor,
+        region.party(party),
+        issued_at="2026-10-01T09:00:00+00:00",
+        new_rows=new_rows,
+        base_hash=monitor_hash(monitor),
+    )
 
 
 def with_rows(layout: WorkbookLayout, sheet: str, count: int) -> WorkbookLayout:
@@ -56,8 +63,13 @@ def with_rows(layout: WorkbookLayout, sheet: str, count: int) -> WorkbookLayout:
 
 
 def build(
-    config: Config, state: State | None, layout: WorkbookLayout, *, cells: Cells | None = None,
-    protect: bool = True, skip_sheets: tuple[str, ...] = (),
+    config: Config,
+    state: State | None,
+    layout: WorkbookLayout,
+    *,
+    cells: Cells | None = None,
+    protect: bool = True,
+    skip_sheets: tuple[str, ...] = (),
 ) -> bytes:
     """The workbook as a party would send it back, as bytes."""
     monitor = state.monitor(config.round) if state is not None else None

@@ -50,7 +50,7 @@ def diff(before: Monitor, after: Monitor) -> set[tuple[str, str, str]]:
         for record in after.records(entity):  # type: ignore[arg-type]
             row_id = record[f"{entity}_id"]
             for key, value in record.items():
-                if value != old.get(row_id, {}).get(key):
+                if key != f"{entity}_id" and value != old.get(row_id, {}).get(key):
                     cells.add((entity, row_id, key))
     return cells
 

@@ -23,23 +23,46 @@ LIST = TEXTS["sheet"]
 
 @pytest.fixture
 def submission(config: Config, state: State) -> bytes:
-    return build(config, state, issue(config, state), cells={
-        (SHEET_OWN, 4, "total_dwellings"): "veel",
-        (SHEET_OWN, 5, "name"): "'=HYPERLINK(\"http://evil\")",
-        (SHEET_NEW, 3, "name"): "Nieuw plan",
-    })
+    return build(
+        config,
+        state,
+        issue(config, state),
+        cells={
+            (SHEET_OWN, 4, "total_dwellings"): "veel",
+            (SHEET_OWN, 5, "name"): '\'=HYPERLINK("http://evil")',
+            (SHEET_NEW, 3, "name"): "Nieuw plan",
+        },
+    )
 
 
 def findings_for(config: Config) -> list[Finding]:
     return [
-        finding("not-a-whole-number", file="w.xlsx", sheet=SHEET_OWN, cell="Q4",
-                field="Totaal woningen", value="veel"),
-        finding("text-looks-like-formula", file="w.xlsx", sheet=SHEET_OWN, cell="B5",
-                field="Projectnaam", value='=HYPERLINK("http://evil")', prefix="'='"),
-        finding("required-value-missing", file="w.xlsx", sheet=SHEET_NEW, cell="C3",
-                field="Gemeente", value=None),
-        finding("bottleneck-without-explanation", file="w.xlsx", sheet=SHEET_NEW, cell="C3",
-                row=3),
+        finding(
+            "not-a-whole-number",
+            file="w.xlsx",
+            sheet=SHEET_OWN,
+            cell="Q4",
+            field="Totaal woningen",
+            value="veel",
+        ),
+        finding(
+            "text-looks-like-formula",
+            file="w.xlsx",
+            sheet=SHEET_OWN,
+            cell="B5",
+            field="Projectnaam",
+            value='=HYPERLINK("http://evil")',
+            prefix="'='",
+        ),
+        finding(
+            "required-value-missing",
+            file="w.xlsx",
+            sheet=SHEET_NEW,
+            cell="C3",
+            field="Gemeente",
+            value=None,
+        ),
+        finding("bottleneck-without-explanation", file="w.xlsx", sheet=SHEET_NEW, cell="C3", row=3),
         finding("protection-removed", file="w.xlsx", sheet=SHEET_AGREEMENTS),
         finding("macro-workbook", file="w.xlsx"),
     ]
@@ -55,8 +78,9 @@ def colour(cell: Any) -> str | None:
 
 def test_feedback_marks_cells_with_fill_and_comment(config: Config, submission: bytes) -> None:
     found = findings_for(config)
-    book = open_book(write_feedback(submission, found, party_name="Gemeente Nijmegen",
-                                    round_="2026-H2"))
+    book = open_book(
+        write_feedback(submission, found, party_name="Gemeente Nijmegen", round_="2026-H2")
+    )
 
     own, new = book[SHEET_OWN], book[SHEET_NEW]
     assert colour(own["Q4"]) == ERROR_FILL
@@ -67,15 +91,21 @@ def test_feedback_marks_cells_with_fill_and_comment(config: Config, submission: 
     assert own["Q4"].comment.text == found[0].message
     assert found[2].message in new["C3"].comment.text
     assert found[3].message in new["C3"].comment.text
-    marked = {(ws.title, c.coordinate) for ws in book.worksheets for row in ws.iter_rows()
-              for c in row if c.comment is not None}
+    marked = {
+        (ws.title, c.coordinate)
+        for ws in book.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.comment is not None
+    }
     assert marked == {(SHEET_OWN, "Q4"), (SHEET_OWN, "B5"), (SHEET_NEW, "C3")}
 
 
 def test_feedback_list_sheet_is_first_and_complete(config: Config, submission: bytes) -> None:
     found = findings_for(config)
-    book = open_book(write_feedback(submission, found, party_name="Gemeente Nijmegen",
-                                    round_="2026-H2"))
+    book = open_book(
+        write_feedback(submission, found, party_name="Gemeente Nijmegen", round_="2026-H2")
+    )
 
     assert book.sheetnames[0] == LIST
     assert book.active.title == LIST
@@ -96,31 +126,36 @@ def test_feedback_list_sheet_is_first_and_complete(config: Config, submission: b
     assert [r[5] for r in file_level] == [found[5].message]
 
 
-def test_feedback_keeps_values_protection_and_metadata(
-    config: Config, submission: bytes
-) -> None:
+def test_feedback_keeps_values_protection_and_metadata(config: Config, submission: bytes) -> None:
     before = open_book(submission)
-    after = open_book(write_feedback(submission, findings_for(config),
-                                     party_name="Gemeente Nijmegen", round_="2026-H2"))
+    after = open_book(
+        write_feedback(
+            submission, findings_for(config), party_name="Gemeente Nijmegen", round_="2026-H2"
+        )
+    )
 
     for ws in before.worksheets:
         other = after[ws.title]
-        assert [[c.value for c in row] for row in ws.iter_rows()] == \
-            [[c.value for c in row] for row in other.iter_rows()], ws.title
+        assert [[c.value for c in row] for row in ws.iter_rows()] == [
+            [c.value for c in row] for row in other.iter_rows()
+        ], ws.title
         assert bool(other.protection.sheet) == bool(ws.protection.sheet)
     assert after[SHEET_META].sheet_state == "veryHidden"
     text = after[SHEET_OWN]["B5"]
     assert text.value == '=HYPERLINK("http://evil")' and text.data_type == "s"
-    shown = [c for row in after[LIST].iter_rows() for c in row
-             if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    shown = [
+        c
+        for row in after[LIST].iter_rows()
+        for c in row
+        if isinstance(c.value, str) and "HYPERLINK" in c.value
+    ]
     assert shown and all(c.data_type == "s" for c in shown)
 
 
-def test_feedback_workbook_reads_back_as_the_submission(
-    config: Config, submission: bytes
-) -> None:
-    data = write_feedback(submission, findings_for(config), party_name="Gemeente Nijmegen",
-                          round_="2026-H2")
+def test_feedback_workbook_reads_back_as_the_submission(config: Config, submission: bytes) -> None:
+    data = write_feedback(
+        submission, findings_for(config), party_name="Gemeente Nijmegen", round_="2026-H2"
+    )
 
     original = read_submission(Path("w.xlsx"), config, data=submission).submission
     again = read_submission(Path("w.xlsx"), config, data=data).submission
@@ -137,17 +172,39 @@ def test_feedback_on_feedback_undoes_earlier_marks(config: Config, submission: b
     book[SHEET_OWN]["D6"].comment = Comment("Eigen notitie", "Jan")
     buffer = io.BytesIO()
     book.save(buffer)
-    first = write_feedback(buffer.getvalue(), [
-        finding("not-a-whole-number", sheet=SHEET_OWN, cell="Q4", field="Totaal woningen",
-                value="veel"),
-        finding("value-not-in-list", sheet=SHEET_OWN, cell="D6", field="Subregio", value="x"),
-    ], party_name="P", round_="2026-H2")
+    first = write_feedback(
+        buffer.getvalue(),
+        [
+            finding(
+                "not-a-whole-number",
+                sheet=SHEET_OWN,
+                cell="Q4",
+                field="Totaal woningen",
+                value="veel",
+            ),
+            finding("value-not-in-list", sheet=SHEET_OWN, cell="D6", field="Subregio", value="x"),
+        ],
+        party_name="P",
+        round_="2026-H2",
+    )
     assert "Eigen notitie" in open_book(first)[SHEET_OWN]["D6"].comment.text
 
-    second = open_book(write_feedback(first, [
-        finding("not-a-number", sheet=SHEET_OWN, cell="G3", field="X-coördinaat (RD)",
-                value="oost"),
-    ], party_name="P", round_="2026-H2"))
+    second = open_book(
+        write_feedback(
+            first,
+            [
+                finding(
+                    "not-a-number",
+                    sheet=SHEET_OWN,
+                    cell="G3",
+                    field="X-coördinaat (RD)",
+                    value="oost",
+                ),
+            ],
+            party_name="P",
+            round_="2026-H2",
+        )
+    )
 
     own = second[SHEET_OWN]
     assert colour(own["Q4"]) is None and own["Q4"].comment is None
@@ -162,8 +219,7 @@ def test_feedback_on_feedback_undoes_earlier_marks(config: Config, submission: b
 def test_feedback_for_unreadable_file_is_a_new_list(config: Config) -> None:
     found = [finding("not-a-workbook", file="export.xlsx", kind="tekst of CSV")]
 
-    book = open_book(write_feedback(b"gemeente;aantal\n", found, party_name="P",
-                                    round_="2026-H2"))
+    book = open_book(write_feedback(b"gemeente;aantal\n", found, party_name="P", round_="2026-H2"))
 
     assert book.sheetnames == [LIST]
     assert book[LIST]["A3"].value == TEXTS["file_blocked"]

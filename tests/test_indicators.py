@@ -26,9 +26,13 @@ from pipeline.rounds import Round
 from pipeline.state import State
 
 A, B = Round(2026, 2), Round(2027, 1)
-CHANCES = {"onherroepelijk": 1.0, "vastgesteld, niet onherroepelijk": 0.8,
-           "in voorbereiding": 0.5, "in ontwikkeling / principebesluit": 0.5,
-           "initiatief / visie": 0.25}
+CHANCES = {
+    "onherroepelijk": 1.0,
+    "vastgesteld, niet onherroepelijk": 0.8,
+    "in voorbereiding": 0.5,
+    "in ontwikkeling / principebesluit": 0.5,
+    "initiatief / visie": 0.25,
+}
 TARGETS = {2026: 150, 2027: 200}
 
 
@@ -36,11 +40,22 @@ def _project(
     pid: str, municipality: str, initiator: str, zoning: str, **values: Any
 ) -> dict[str, Any]:
     record: dict[str, Any] = {
-        "project_id": pid, "name": f"Project {pid[-1]}", "municipality": municipality,
-        "initiator": initiator, "zoning_status": zoning, "permit_status": "niet aangevraagd",
-        "phase": "planvorming", "completed": 0, "planning_2026": 0, "planning_2027": 0,
-        "planning_later": 0, "stoplight": "groen", "withdrawn": False, "circular": False,
-        "large_scale": False, "acceleration_site": False,
+        "project_id": pid,
+        "name": f"Project {pid[-1]}",
+        "municipality": municipality,
+        "initiator": initiator,
+        "zoning_status": zoning,
+        "permit_status": "niet aangevraagd",
+        "phase": "planvorming",
+        "completed": 0,
+        "planning_2026": 0,
+        "planning_2027": 0,
+        "planning_later": 0,
+        "stoplight": "groen",
+        "withdrawn": False,
+        "circular": False,
+        "large_scale": False,
+        "acceleration_site": False,
     }
     record.update(values)
     return record
@@ -48,28 +63,89 @@ def _project(
 
 def _snapshot_a() -> list[dict[str, Any]]:
     return [
-        _project("PRJ-1", "GM0001", "P002", "onherroepelijk", total_dwellings=40,
-                 social_rent=20, mid_rent=10, high_buy=10, planning_2026=20, planning_2027=20,
-                 construction_start="2026-K1", circular=True, permit_status="verleend",
-                 phase="in aanbouw"),
-        _project("PRJ-2", "GM0002", "P003", "vastgesteld, niet onherroepelijk",
-                 total_dwellings=60, completed=10, affordable_buy=30, high_buy=30,
-                 planning_2027=30, planning_later=20, construction_start="2026-K3",
-                 stoplight="rood", bottlenecks_1="netcongestie",
-                 target_groups_1="senioren / ouderen", target_group_dwellings=20,
-                 permit_status="aangevraagd", phase="voorbereiding realisatie"),
-        _project("PRJ-3", "GM0003", "P003", "in voorbereiding", total_dwellings=100,
-                 social_rent=30, mid_rent=20, high_rent=10, affordable_buy=10, high_buy=30,
-                 planning_2027=50, planning_later=50, construction_start="2027-K1",
-                 stoplight="geel", bottlenecks_1="netcongestie", bottlenecks_2="stikstof",
-                 circular=True, large_scale=True, target_groups_1="studenten",
-                 target_groups_2="jongeren en starters", target_group_dwellings=40),
-        _project("PRJ-4", "GM0003", "P004", "initiatief / visie", total_dwellings=200,
-                 mid_rent=120, high_rent=80, planning_later=200, construction_start="2029-K2",
-                 stoplight="rood", bottlenecks_1="stikstof", large_scale=True),
-        _project("PRJ-5", "GM0001", "P001", "in ontwikkeling / principebesluit",
-                 total_dwellings=20, social_rent=20, planning_2026=10, planning_2027=10,
-                 construction_start="2026-K2"),
+        _project(
+            "PRJ-1",
+            "GM0001",
+            "P002",
+            "onherroepelijk",
+            total_dwellings=40,
+            social_rent=20,
+            mid_rent=10,
+            high_buy=10,
+            planning_2026=20,
+            planning_2027=20,
+            construction_start="2026-K1",
+            circular=True,
+            permit_status="verleend",
+            phase="in aanbouw",
+        ),
+        _project(
+            "PRJ-2",
+            "GM0002",
+            "P003",
+            "vastgesteld, niet onherroepelijk",
+            total_dwellings=60,
+            completed=10,
+            affordable_buy=30,
+            high_buy=30,
+            planning_2027=30,
+            planning_later=20,
+            construction_start="2026-K3",
+            stoplight="rood",
+            bottlenecks_1="netcongestie",
+            target_groups_1="senioren / ouderen",
+            target_group_dwellings=20,
+            permit_status="aangevraagd",
+            phase="voorbereiding realisatie",
+        ),
+        _project(
+            "PRJ-3",
+            "GM0003",
+            "P003",
+            "in voorbereiding",
+            total_dwellings=100,
+            social_rent=30,
+            mid_rent=20,
+            high_rent=10,
+            affordable_buy=10,
+            high_buy=30,
+            planning_2027=50,
+            planning_later=50,
+            construction_start="2027-K1",
+            stoplight="geel",
+            bottlenecks_1="netcongestie",
+            bottlenecks_2="stikstof",
+            circular=True,
+            large_scale=True,
+            target_groups_1="studenten",
+            target_groups_2="jongeren en starters",
+            target_group_dwellings=40,
+        ),
+        _project(
+            "PRJ-4",
+            "GM0003",
+            "P004",
+            "initiatief / visie",
+            total_dwellings=200,
+            mid_rent=120,
+            high_rent=80,
+            planning_later=200,
+            construction_start="2029-K2",
+            stoplight="rood",
+            bottlenecks_1="stikstof",
+            large_scale=True,
+        ),
+        _project(
+            "PRJ-5",
+            "GM0001",
+            "P001",
+            "in ontwikkeling / principebesluit",
+            total_dwellings=20,
+            social_rent=20,
+            planning_2026=10,
+            planning_2027=10,
+            construction_start="2026-K2",
+        ),
     ]
 
 
@@ -77,48 +153,98 @@ def _snapshot_b() -> list[dict[str, Any]]:
     a = {r["project_id"]: dict(r) for r in _snapshot_a()}
     a["PRJ-1"].update(completed=15, planning_2026=0, planning_2027=25)
     a["PRJ-2"].update(construction_start="2027-K1", permit_status="verleend", phase="in aanbouw")
-    a["PRJ-3"].update(zoning_status="vastgesteld, niet onherroepelijk",
-                      construction_start="2027-K3", stoplight="rood", bottlenecks_2=None)
+    a["PRJ-3"].update(
+        zoning_status="vastgesteld, niet onherroepelijk",
+        construction_start="2027-K3",
+        stoplight="rood",
+        bottlenecks_2=None,
+    )
     a["PRJ-5"].update(withdrawn=True)
-    a["PRJ-6"] = _project("PRJ-6", "GM0002", "P002", "onherroepelijk", total_dwellings=30,
-                          social_rent=30, planning_2027=30, construction_start="2026-K4",
-                          bottlenecks_1="netcongestie")
+    a["PRJ-6"] = _project(
+        "PRJ-6",
+        "GM0002",
+        "P002",
+        "onherroepelijk",
+        total_dwellings=30,
+        social_rent=30,
+        planning_2027=30,
+        construction_start="2026-K4",
+        bottlenecks_1="netcongestie",
+    )
     return list(a.values())
 
 
 def _agreement(aid: str, status: str) -> dict[str, Any]:
-    return {"agreement_id": aid, "pillar": aid.split(".")[0], "text": f"Afspraak {aid}",
-            "status": status, "actions": f"Actie {aid}"}
+    return {
+        "agreement_id": aid,
+        "pillar": aid.split(".")[0],
+        "text": f"Afspraak {aid}",
+        "status": status,
+        "actions": f"Actie {aid}",
+    }
 
 
-AGREEMENTS_A = [_agreement("1.01", "groen"), _agreement("1.02", "geel"),
-                _agreement("2.01", "rood"), _agreement("3.01", "geel")]
-AGREEMENTS_B = [_agreement("1.01", "geel"), _agreement("1.02", "groen"),
-                _agreement("2.01", "rood"), _agreement("3.01", "geel"),
-                _agreement("6.01", "groen")]
+AGREEMENTS_A = [
+    _agreement("1.01", "groen"),
+    _agreement("1.02", "geel"),
+    _agreement("2.01", "rood"),
+    _agreement("3.01", "geel"),
+]
+AGREEMENTS_B = [
+    _agreement("1.01", "geel"),
+    _agreement("1.02", "groen"),
+    _agreement("2.01", "rood"),
+    _agreement("3.01", "geel"),
+    _agreement("6.01", "groen"),
+]
 
 REGION = Region(
     "Testregio",
-    (Municipality("GM0001", "Aadorp", "Noord"), Municipality("GM0002", "Beekdal", "Noord"),
-     Municipality("GM0003", "Cstad", "Zuid")),
-    (Pillar("1", "Woningbouw"), Pillar("2", "Betaalbaarheid"), Pillar("3", "Circulair"),
-     Pillar("6", "Doelgroepen")),
-    (Party("P001", "Gemeente Aadorp", "gemeente", "overheid", municipality_code="GM0001",
-           pillars=("1",)),
-     Party("P002", "Woonwel", "corporatie", "corporatie", pillars=("2",)),
-     Party("P003", "Bouwkracht", "ontwikkelaar", "markt"),
-     Party("P004", "Fonds Oost", "belegger", "markt")),
+    (
+        Municipality("GM0001", "Aadorp", "Noord"),
+        Municipality("GM0002", "Beekdal", "Noord"),
+        Municipality("GM0003", "Cstad", "Zuid"),
+    ),
+    (
+        Pillar("1", "Woningbouw"),
+        Pillar("2", "Betaalbaarheid"),
+        Pillar("3", "Circulair"),
+        Pillar("6", "Doelgroepen"),
+    ),
+    (
+        Party(
+            "P001",
+            "Gemeente Aadorp",
+            "gemeente",
+            "overheid",
+            municipality_code="GM0001",
+            pillars=("1",),
+        ),
+        Party("P002", "Woonwel", "corporatie", "corporatie", pillars=("2",)),
+        Party("P003", "Bouwkracht", "ontwikkelaar", "markt"),
+        Party("P004", "Fonds Oost", "belegger", "markt"),
+    ),
 )
 
 
 @pytest.fixture
 def tiny_config(tmp_path: Path) -> Config:
     return make_config(
-        tmp_path, round=A,
-        targets=Targets(completions=TARGETS, subregion_share={"Noord": 0.6, "Zuid": 0.4},
-                        affordable_share=2 / 3, social_rent_share=1 / 3, plan_capacity_norm=1.3),
-        rode_draden=RodeDraden(min_projects=2, min_municipalities=2,
-                               route={"netcongestie": "landelijke tafel"}, default_route="tafel"),
+        tmp_path,
+        round=A,
+        targets=Targets(
+            completions=TARGETS,
+            subregion_share={"Noord": 0.6, "Zuid": 0.4},
+            affordable_share=2 / 3,
+            social_rent_share=1 / 3,
+            plan_capacity_norm=1.3,
+        ),
+        rode_draden=RodeDraden(
+            min_projects=2,
+            min_municipalities=2,
+            route={"netcongestie": "landelijke tafel"},
+            default_route="tafel",
+        ),
         realism=CHANCES,
         reports=ReportSettings(large_project_dwellings=150, slip_attention_quarters=2),
     )
@@ -196,17 +322,26 @@ def test_affordability_shares(now: Monitor, fields: ind.ProjectFields) -> None:
     assert (a.dwellings, a.affordable, a.social_rent) == (430, 270, 80)
     assert a.affordable_share == pytest.approx(270 / 430)
     assert a.social_rent_share == pytest.approx(80 / 430)
-    assert a.segments == (("Sociale huur", 80), ("Middenhuur", 150), ("Dure huur", 90),
-                          ("Betaalbare koop", 40), ("Dure koop", 70))
+    assert a.segments == (
+        ("Sociale huur", 80),
+        ("Middenhuur", 150),
+        ("Dure huur", 90),
+        ("Betaalbare koop", 40),
+        ("Dure koop", 70),
+    )
 
 
-def test_circular_and_target_groups(now: Monitor, fields: ind.ProjectFields,
-                                    tiny_config: Config) -> None:
+def test_circular_and_target_groups(
+    now: Monitor, fields: ind.ProjectFields, tiny_config: Config
+) -> None:
     c = ind.circular(now.projects, fields)
     assert (c.projects, c.dwellings, c.all_projects, c.all_dwellings) == (2, 140, 5, 430)
     t = ind.target_groups(now.projects, fields, tiny_config.catalogue.lists["target_groups"])
     assert [(r.group, r.projects, r.dwellings) for r in t.rows] == [
-        ("senioren / ouderen", 1, 20), ("jongeren en starters", 1, 40), ("studenten", 1, 40)]
+        ("senioren / ouderen", 1, 20),
+        ("jongeren en starters", 1, 40),
+        ("studenten", 1, 40),
+    ]
     assert (t.projects, t.dwellings) == (2, 60)  # PRJ-3 counted once: 20 + 40
 
 
@@ -215,8 +350,12 @@ def test_agreements_compare_status_with_previous_round(
 ) -> None:
     summary = ind.agreements(now.agreements, before.agreements, fields.stoplights)
     assert [(r.id, r.status, r.change) for r in summary.rows] == [
-        ("1.01", "geel", "slechter"), ("1.02", "groen", "beter"), ("2.01", "rood", "gelijk"),
-        ("3.01", "geel", "gelijk"), ("6.01", "groen", "nieuw")]
+        ("1.01", "geel", "slechter"),
+        ("1.02", "groen", "beter"),
+        ("2.01", "rood", "gelijk"),
+        ("3.01", "geel", "gelijk"),
+        ("6.01", "groen", "nieuw"),
+    ]
     assert dict(summary.counts) == {"groen": 2, "geel": 2, "rood": 1}
     assert summary.previous_counts == {"groen": 1, "geel": 2, "rood": 1}
     pillar = ind.agreements(now.agreements, before.agreements, fields.stoplights, "1")
@@ -241,24 +380,32 @@ def test_rode_draden_count_projects_and_trend(
     assert (stikstof.recurring, stikstof.route) == (False, "tafel")
 
 
-def test_progress_between_rounds(now: Monitor, before: Monitor,
-                                 fields: ind.ProjectFields) -> None:
+def test_progress_between_rounds(now: Monitor, before: Monitor, fields: ind.ProjectFields) -> None:
     p = cw.progress(now.projects, before.projects, fields)
     assert p == cw.Progress(
         completed=15,  # PRJ-1 0 → 15
-        to_hard_projects=1, to_hard_dwellings=100,  # PRJ-3 in voorbereiding → vastgesteld
-        permits_granted=1, construction_started=1,  # PRJ-2
-        new_projects=1, new_dwellings=30,  # PRJ-6
-        withdrawn_projects=1, withdrawn_dwellings=20,  # PRJ-5
+        to_hard_projects=1,
+        to_hard_dwellings=100,  # PRJ-3 in voorbereiding → vastgesteld
+        permits_granted=1,
+        construction_started=1,  # PRJ-2
+        new_projects=1,
+        new_dwellings=30,  # PRJ-6
+        withdrawn_projects=1,
+        withdrawn_dwellings=20,  # PRJ-5
     )
 
 
 def test_attention_lists_stalled_red_and_slipped_large(
     now: Monitor, before: Monitor, fields: ind.ProjectFields
 ) -> None:
-    att = cw.attention(now.projects, before.projects, fields,
-                        {"PRJ-2": 2, "PRJ-3": 2, "PRJ-4": 0},
-                        large_dwellings=150, slip_quarters=2)
+    att = cw.attention(
+        now.projects,
+        before.projects,
+        fields,
+        {"PRJ-2": 2, "PRJ-3": 2, "PRJ-4": 0},
+        large_dwellings=150,
+        slip_quarters=2,
+    )
     assert [c.id for c in att.stalled] == ["PRJ-4", "PRJ-2"]  # red twice, 200 and 50 to build
     assert [c.id for c in att.newly_red] == ["PRJ-3"]  # geel → rood
     # PRJ-2 slipped 2 quarters but is small (60 < 150, no flag); PRJ-4 did not slip
@@ -310,15 +457,16 @@ def test_realism_forecast_weights_and_shifts(now: Monitor, fields: ind.ProjectFi
     # shifted a quarter year: 119 × 0,75 = 89,25 stays, 29,75 moves past 2027 into "later";
     # later weighted: 20×0,8 + 50×0,8 + 200×0,25 = 106, plus 29,75 = 135,75
     assert [(y.year, y.planned, y.realistic, y.target) for y in f.years] == [
-        (2026, 0, 0, 150), (2027, 135, 89, 200)]
+        (2026, 0, 0, 150),
+        (2027, 135, 89, 200),
+    ]
     assert (f.later_planned, f.later_realistic) == (270, 136)
     assert (f.planned_total, f.realistic_total, f.target_total) == (135, 89, 350)
     unshifted = real.realism_forecast(now.projects, fields, CHANCES, -1.0, TARGETS)
     assert unshifted.shift_years == 0.0 and unshifted.years[1].realistic == 119
 
 
-def test_report_compares_after_merge_with_as_issued(tiny_config: Config,
-                                                    tiny_state: State) -> None:
+def test_report_compares_after_merge_with_as_issued(tiny_config: Config, tiny_state: State) -> None:
     assert measured_rounds(tiny_state, A) == (B, A)
     assert measured_rounds(tiny_state, B) == (B, A)
     with pytest.raises(RoundError):
@@ -334,13 +482,14 @@ def test_report_compares_after_merge_with_as_issued(tiny_config: Config,
     assert report.newly_withdrawn == {"PRJ-5"}
     assert report.projects_with_bottlenecks == 4  # PRJ-2, PRJ-3, PRJ-4, PRJ-6
     assert [s.indicators for s in report.pillars][:2] == [
-        ("completions", "plan_capacity", "realism"), ("affordability",)]
+        ("completions", "plan_capacity", "realism"),
+        ("affordability",),
+    ]
     # the forecast is shifted by the measured mean slip: 0,125 × 40 / 400 = 0,0125 year
     assert report.realism.forecast.shift_years == pytest.approx(0.0125)
 
 
-def test_unknown_pillar_indicator_is_a_config_error(tiny_config: Config,
-                                                    tiny_state: State) -> None:
+def test_unknown_pillar_indicator_is_a_config_error(tiny_config: Config, tiny_state: State) -> None:
     from dataclasses import replace
 
     config = replace(tiny_config, reports=ReportSettings(pillar_indicators={"1": ("bogus",)}))

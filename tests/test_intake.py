@@ -21,9 +21,7 @@ from pipeline.reader import read_submission
 if not CORPUS.is_dir():
     pytest.skip(f"robustness corpus not found at {CORPUS}", allow_module_level=True)
 
-FILES = sorted(
-    p for p in CORPUS.rglob("*") if p.is_file() and p.suffix not in {".md", ".tsv"}
-)
+FILES = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix not in {".md", ".tsv"})
 # A corpus file must be turned away within this time (bombs included).
 PER_FILE_SECONDS = 2.0
 
@@ -103,8 +101,7 @@ def test_corpus_file_verdict(config: Config, relative: str) -> None:
 def test_bomb_rejected_before_parsing(path: Path) -> None:
     data = path.read_bytes()
     started = time.perf_counter()
-    result = sniff(data, path.name, max_file_bytes=25_000_000,
-                   max_uncompressed_bytes=300_000_000)
+    result = sniff(data, path.name, max_file_bytes=25_000_000, max_uncompressed_bytes=300_000_000)
 
     assert [f.code for f in result.findings] == ["unsafe-workbook"]
     assert not result.readable
@@ -114,8 +111,9 @@ def test_bomb_rejected_before_parsing(path: Path) -> None:
 @pytest.mark.parametrize("relative", MACROS)
 def test_macro_workbook_is_a_warning(relative: str) -> None:
     path = CORPUS / relative
-    result = sniff(path.read_bytes(), path.name, max_file_bytes=25_000_000,
-                   max_uncompressed_bytes=300_000_000)
+    result = sniff(
+        path.read_bytes(), path.name, max_file_bytes=25_000_000, max_uncompressed_bytes=300_000_000
+    )
 
     assert [(f.code, f.severity) for f in result.findings] == [("macro-workbook", "warning")]
     assert result.readable and result.has_macros
@@ -123,8 +121,9 @@ def test_macro_workbook_is_a_warning(relative: str) -> None:
 
 def test_plain_workbook_passes_intake() -> None:
     path = CORPUS / "poi" / "SampleSS.xlsx"
-    result = sniff(path.read_bytes(), path.name, max_file_bytes=25_000_000,
-                   max_uncompressed_bytes=300_000_000)
+    result = sniff(
+        path.read_bytes(), path.name, max_file_bytes=25_000_000, max_uncompressed_bytes=300_000_000
+    )
 
     assert result.findings == () and result.readable and not result.has_macros
 
@@ -139,15 +138,14 @@ def zipped(entries: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> byt
 
 MINIMAL = {
     "[Content_Types].xml": b'<?xml version="1.0"?><Types><Override ContentType="application/'
-                           b'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-                           b"</Types>",
+    b'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    b"</Types>",
     "xl/workbook.xml": b"<workbook/>",
 }
 
 
 def verdict(data: bytes, *, budget: int = 300_000_000) -> list[str]:
-    result = sniff(data, "werkmap.xlsx", max_file_bytes=25_000_000,
-                   max_uncompressed_bytes=budget)
+    result = sniff(data, "werkmap.xlsx", max_file_bytes=25_000_000, max_uncompressed_bytes=budget)
     return [f.code for f in result.findings]
 
 
@@ -177,8 +175,11 @@ def test_sniff_doctype_split_over_chunks() -> None:
 def test_sniff_structure_problems() -> None:
     assert verdict(zipped({"xl/workbook.xml": b"<workbook/>"})) == ["damaged-workbook"]
     assert verdict(zipped({"notes.txt": b"hallo"})) == ["not-a-workbook"]
-    assert verdict(zipped({"[Content_Types].xml": MINIMAL["[Content_Types].xml"],
-                           "word/document.xml": b"<w/>"})) == ["not-a-workbook"]
+    assert verdict(
+        zipped(
+            {"[Content_Types].xml": MINIMAL["[Content_Types].xml"], "word/document.xml": b"<w/>"}
+        )
+    ) == ["not-a-workbook"]
     many = {**MINIMAL, **{f"x/{i}": b"" for i in range(MAX_ZIP_ENTRIES + 1)}}
     assert verdict(zipped(many)) == ["unsafe-workbook"]
     assert verdict(zipped({**MINIMAL, "/etc/passwd": b""})) == ["unsafe-workbook"]
@@ -189,13 +190,15 @@ def test_sniff_lying_size_header() -> None:
     data = bytearray(zipped({**MINIMAL, "xl/worksheets/sheet1.xml": b"<a>" + b"1" * 5000}))
     central = data.rfind(b"PK\x01\x02")
     size_at = central + 24  # uncompressed size in the central directory entry
-    data[size_at:size_at + 4] = (100).to_bytes(4, "little")
+    data[size_at : size_at + 4] = (100).to_bytes(4, "little")
     assert verdict(bytes(data)) == ["unsafe-workbook"]
 
 
 def test_sniff_small_files() -> None:
     assert verdict(b"") == ["empty-file"]
-    assert sniff(b"x" * 11, "a.xlsx", max_file_bytes=10,
-                 max_uncompressed_bytes=10).findings[0].code == "file-too-large"
+    assert (
+        sniff(b"x" * 11, "a.xlsx", max_file_bytes=10, max_uncompressed_bytes=10).findings[0].code
+        == "file-too-large"
+    )
     assert verdict(b"%PDF-1.7 ...") == ["not-a-workbook"]
     assert verdict(bytes(range(256)) * 4) == ["damaged-workbook"]  # binary junk named .xlsx

@@ -58,8 +58,9 @@ def _office_missing() -> str | None:
         return "LibreOffice (soffice) is not installed"
     if not SYSTEM_PYTHON.exists():
         return f"{SYSTEM_PYTHON} is missing"
-    found = subprocess.run([str(SYSTEM_PYTHON), "-c", "import uno"], capture_output=True,
-                           check=False)
+    found = subprocess.run(
+        [str(SYSTEM_PYTHON), "-c", "import uno"], capture_output=True, check=False
+    )
     if found.returncode != 0:
         return "python3-uno is not installed for the system Python"
     return None
@@ -70,11 +71,23 @@ def cell(columns: list[Column], key: str, row: int) -> str:
 
 
 def probes_for(
-    config: Config, region: Region, monitor: Monitor, records: Records, party: Party,
+    config: Config,
+    region: Region,
+    monitor: Monitor,
+    records: Records,
+    party: Party,
 ) -> list[dict[str, Any]]:
     """Cells to type into: some the party owns (accepted), some it does not (refused)."""
-    layout = plan(config.catalogue, config.round, region, monitor, party, issued_at="",
-                  new_rows=config.new_project_rows, base_hash="")
+    layout = plan(
+        config.catalogue,
+        config.round,
+        region,
+        monitor,
+        party,
+        issued_at="",
+        new_rows=config.new_project_rows,
+        base_hash="",
+    )
     probes: list[dict[str, Any]] = [
         {"sheet": SHEET_INSTRUCTIONS, "cell": "B1", "text": TYPED, "expect": "refuse"},
         {"sheet": SHEET_MONITOR, "cell": f"B{FIRST_DATA_ROW}", "text": TYPED, "expect": "refuse"},
@@ -92,24 +105,45 @@ def probes_for(
             if not text_owned:
                 continue
             probes += [
-                {"sheet": sheet_name, "cell": cell(columns, text_owned[0], row), "text": TYPED,
-                 "expect": "accept"},
-                {"sheet": sheet_name, "cell": cell(columns, columns[0].key, row), "text": TYPED,
-                 "expect": "refuse"},
+                {
+                    "sheet": sheet_name,
+                    "cell": cell(columns, text_owned[0], row),
+                    "text": TYPED,
+                    "expect": "accept",
+                },
+                {
+                    "sheet": sheet_name,
+                    "cell": cell(columns, columns[0].key, row),
+                    "text": TYPED,
+                    "expect": "refuse",
+                },
             ]
             if choice_owned:
-                probes.append({"sheet": sheet_name, "cell": cell(columns, choice_owned[0], row),
-                               "expect": "list"})
+                probes.append(
+                    {
+                        "sheet": sheet_name,
+                        "cell": cell(columns, choice_owned[0], row),
+                        "expect": "list",
+                    }
+                )
             break
         else:
             if sheet.row_ids:  # nothing of its own here: the first row is read-only
-                probes.append({"sheet": sheet_name, "cell": f"A{FIRST_DATA_ROW}", "text": TYPED,
-                               "expect": "refuse"})
+                probes.append(
+                    {
+                        "sheet": sheet_name,
+                        "cell": f"A{FIRST_DATA_ROW}",
+                        "text": TYPED,
+                        "expect": "refuse",
+                    }
+                )
     return probes
 
 
 def test_issued_workbooks_open_and_protect_in_libreoffice(
-    config: Config, state: State, tmp_path: Path,
+    config: Config,
+    state: State,
+    tmp_path: Path,
 ) -> None:
     missing = _office_missing()
     if missing:
@@ -118,17 +152,29 @@ def test_issued_workbooks_open_and_protect_in_libreoffice(
     summary = issue_round(config, state, storage)
     region, monitor = state.region(), state.monitor(config.round)
     assert summary.parties == len(region.parties)
-    records = {entity: {str(r[ID_COLUMN[entity]]): r for r in monitor.records(entity)}
-               for entity in ENTITIES}
-    spec = {"profile": str(tmp_path / "lo-profile"), "workbooks": [
-        {"path": str(storage.party_dir(region.party(w.party_id)) / w.file_name),
-         "probes": probes_for(config, region, monitor, records, region.party(w.party_id))}
-        for w in summary.workbooks
-    ]}
+    records = {
+        entity: {str(r[ID_COLUMN[entity]]): r for r in monitor.records(entity)}
+        for entity in ENTITIES
+    }
+    spec = {
+        "profile": str(tmp_path / "lo-profile"),
+        "workbooks": [
+            {
+                "path": str(storage.party_dir(region.party(w.party_id)) / w.file_name),
+                "probes": probes_for(config, region, monitor, records, region.party(w.party_id)),
+            }
+            for w in summary.workbooks
+        ],
+    }
     spec_path = tmp_path / "spec.json"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
-    run = subprocess.run([str(SYSTEM_PYTHON), str(PROBE), str(spec_path)], capture_output=True,
-                         text=True, timeout=TIMEOUT_SECONDS, check=False)
+    run = subprocess.run(
+        [str(SYSTEM_PYTHON), str(PROBE), str(spec_path)],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     results = json.loads(run.stdout)["workbooks"]
     assert len(results) == len(summary.workbooks)
@@ -138,8 +184,15 @@ def test_issued_workbooks_open_and_protect_in_libreoffice(
         assert result["opened"], (name, result.get("error"))
         assert result["interactions"] == [], name  # no repair prompt, no load warning
         sheets = {s["name"]: s for s in result["sheets"]}
-        assert list(sheets) == [SHEET_INSTRUCTIONS, SHEET_OWN, SHEET_NEW, SHEET_AGREEMENTS,
-                                SHEET_MONITOR, SHEET_LISTS, SHEET_META]
+        assert list(sheets) == [
+            SHEET_INSTRUCTIONS,
+            SHEET_OWN,
+            SHEET_NEW,
+            SHEET_AGREEMENTS,
+            SHEET_MONITOR,
+            SHEET_LISTS,
+            SHEET_META,
+        ]
         assert all(s["protected"] for s in sheets.values()), name
         assert sheets[SHEET_LISTS]["state"] == sheets[SHEET_META]["state"] == "hidden"
         for probe in result["probes"]:
@@ -153,7 +206,10 @@ def test_issued_workbooks_open_and_protect_in_libreoffice(
             else:
                 validation = probe["validation"]
                 assert (validation["type"], validation["alert"], validation["show_error"]) == (
-                    "LIST", "STOP", True), where
+                    "LIST",
+                    "STOP",
+                    True,
+                ), where
                 assert SHEET_LISTS in validation["formula1"], where
                 lists += 1
     assert accepted > len(results) and refused > 2 * len(results) and lists > 0

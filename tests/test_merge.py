@@ -318,13 +318,25 @@ def test_rebuild_reproduces_the_state(session: Session, config: Config) -> None:
 
 
 def test_collect_skips_issued_feedback_and_known_files(session: Session) -> None:
-    party: Party = session.state.region().party(DEVELOPER)
-    session.storage.put_party_file(party, "Terugkoppeling 2026-H2 - iets.xlsx", b"feedback")
     assert collect(session, clock=Clock()).received == []
-    edit(session, DEVELOPER, lambda book: book.set(SHEET_OWN, 3, "stoplight", "geel"))
+    edit(session, DEVELOPER, lambda book: book.set(SHEET_OWN, 3, "phase", "bouw gestart"))
     assert len(collect(session, clock=Clock()).received) == 1
     again = collect(session, clock=Clock())
     assert again.received == [] and again.already_known == 1
+    report = check_round(session).reports[0]
+    assert report.feedback is not None and report.errors
+    # planmonitor's own feedback file in the party folder is not a submission ...
+    assert collect(session, clock=Clock()).received == []
+    # ... but a feedback copy the party corrected and saved is
+    party = session.state.region().party(DEVELOPER)
+    book = EditedWorkbook(
+        report.feedback.read_bytes(), session.config.catalogue, session.config.round
+    )
+    book.set(SHEET_OWN, 3, "phase", "planvorming")
+    session.storage.put_party_file(party, report.feedback.name, book.save())
+    received = collect(session, clock=Clock()).received
+    assert [r.file_name for r in received] == [report.feedback.name]
+    assert check_round(session).reports[0].errors == 0
 
 
 def test_archive_keeps_every_received_file(session: Session) -> None:

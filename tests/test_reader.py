@@ -40,15 +40,20 @@ def test_read_submission_round_trip_values(config: Config, state: State) -> None
     layout = issue(config, state)
     own = layout.sheet(SHEET_OWN)
     when = dt.datetime(2027, 3, 15)
-    data = build(config, state, layout, cells={
-        (SHEET_OWN, 3, "name"): "Waalfront deelplan 4",
-        (SHEET_OWN, 4, "total_dwellings"): 120,
-        (SHEET_OWN, 5, "total_dwellings"): "120 woningen",
-        (SHEET_OWN, 6, "municipal_remarks"): None,
-        (SHEET_AGREEMENTS, 3, "status"): "groen",
-        (SHEET_NEW, 3, "name"): "Nieuw plan",
-        (SHEET_NEW, 3, "permit_date"): when,
-    })
+    data = build(
+        config,
+        state,
+        layout,
+        cells={
+            (SHEET_OWN, 3, "name"): "Waalfront deelplan 4",
+            (SHEET_OWN, 4, "total_dwellings"): 120,
+            (SHEET_OWN, 5, "total_dwellings"): "120 woningen",
+            (SHEET_OWN, 6, "municipal_remarks"): None,
+            (SHEET_AGREEMENTS, 3, "status"): "groen",
+            (SHEET_NEW, 3, "name"): "Nieuw plan",
+            (SHEET_NEW, 3, "permit_date"): when,
+        },
+    )
     result = read(config, data)
 
     assert codes(result) == []
@@ -81,10 +86,15 @@ def test_read_submission_round_trip_values(config: Config, state: State) -> None
 
 def test_read_submission_records_formulas_as_text(config: Config, state: State) -> None:
     layout = issue(config, state)
-    data = build(config, state, layout, cells={
-        (SHEET_OWN, 3, "total_dwellings"): "=10*12",
-        (SHEET_OWN, 4, "name"): "'=looks like a formula",
-    })
+    data = build(
+        config,
+        state,
+        layout,
+        cells={
+            (SHEET_OWN, 3, "total_dwellings"): "=10*12",
+            (SHEET_OWN, 4, "name"): "'=looks like a formula",
+        },
+    )
     book = load_workbook(io.BytesIO(data))
     column = layout.sheet(SHEET_OWN).column_index("municipal_remarks")
     book[SHEET_OWN].cell(5, column).value = ArrayFormula("P5:P5", "=SUM(A1:A2)")
@@ -105,14 +115,19 @@ def test_read_submission_keeps_extra_rows_below_issued_rows(config: Config, stat
     layout = issue(config, state)
     own_end = FIRST_DATA_ROW + len(layout.sheet(SHEET_OWN).row_ids)
     agreements_end = FIRST_DATA_ROW + len(layout.sheet(SHEET_AGREEMENTS).row_ids)
-    data = build(config, state, layout, cells={
-        (SHEET_OWN, own_end + 2, "name"): "Stiekem toegevoegd",
-        (SHEET_OWN, own_end + 4, "name"): "   ",
-        (SHEET_AGREEMENTS, agreements_end, "status"): "rood",
-        (SHEET_NEW, 5, "name"): "Plan A",
-        (SHEET_NEW, 9, "total_dwellings"): 40,
-        (SHEET_NEW, 11, "name"): " ",
-    })
+    data = build(
+        config,
+        state,
+        layout,
+        cells={
+            (SHEET_OWN, own_end + 2, "name"): "Stiekem toegevoegd",
+            (SHEET_OWN, own_end + 4, "name"): "   ",
+            (SHEET_AGREEMENTS, agreements_end, "status"): "rood",
+            (SHEET_NEW, 5, "name"): "Plan A",
+            (SHEET_NEW, 9, "total_dwellings"): 40,
+            (SHEET_NEW, 11, "name"): " ",
+        },
+    )
 
     result = read(config, data)
 
@@ -197,9 +212,7 @@ def test_read_submission_without_metadata_is_not_issued(config: Config) -> None:
     assert codes(result) == [("not-issued-by-planmonitor", None)]
 
 
-def test_read_submission_with_garbled_metadata_is_not_issued(
-    config: Config, state: State
-) -> None:
+def test_read_submission_with_garbled_metadata_is_not_issued(config: Config, state: State) -> None:
     book = load_workbook(io.BytesIO(build(config, state, issue(config, state))))
     for row in book[SHEET_META].iter_rows():
         if row[0].value == "sheets":
@@ -218,9 +231,7 @@ def test_read_submission_missing_file(config: Config, tmp_path: Path) -> None:
     assert codes(result) == [("file-not-found", None)]
 
 
-def test_read_submission_reads_file_from_disk(
-    config: Config, state: State, tmp_path: Path
-) -> None:
+def test_read_submission_reads_file_from_disk(config: Config, state: State, tmp_path: Path) -> None:
     path = tmp_path / "inzending.xlsx"
     path.write_bytes(build(config, state, issue(config, state)))
 
@@ -256,9 +267,11 @@ def test_read_metadata_gives_the_plan(config: Config, state: State, tmp_path: Pa
 def test_read_submission_is_fast_for_a_large_workbook(config: Config, state: State) -> None:
     layout = with_rows(issue(config, state), SHEET_OWN, 700)
     width = len(layout.sheet(SHEET_OWN).columns)
-    cells = {(SHEET_OWN, row, key): f"waarde {row}"
-             for row in range(FIRST_DATA_ROW, FIRST_DATA_ROW + 700)
-             for key in layout.sheet(SHEET_OWN).columns[1:]}
+    cells = {
+        (SHEET_OWN, row, key): f"waarde {row}"
+        for row in range(FIRST_DATA_ROW, FIRST_DATA_ROW + 700)
+        for key in layout.sheet(SHEET_OWN).columns[1:]
+    }
     data = build(config, None, layout, cells=cells)
 
     started = time.perf_counter()
@@ -275,8 +288,10 @@ def test_read_submission_is_fast_for_a_large_workbook(config: Config, state: Sta
 def test_read_submission_flags_macros_but_reads_on(config: Config, state: State) -> None:
     data = build(config, state, issue(config, state))
     buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, \
-            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for item in source.infolist():
             target.writestr(item, source.read(item))
         target.writestr("xl/vbaProject.bin", b"\x00" * 64)

@@ -29,9 +29,17 @@ from pipeline.reporting import ReportSummary, build_reports, compute, render, re
 from pipeline.state import State
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                  "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
 FILTER = {"s": "Rijk van Nijmegen", "light": "rood"}
 
 
@@ -62,8 +70,9 @@ def add_second_snapshot(config: Config, state: State) -> None:
         projects.at[pid, "withdrawn"] = True
     agreements = monitor.agreements.copy()
     for aid in agreements.index[::7]:
-        agreements.at[aid, "status"] = {"groen": "geel", "geel": "rood",
-                                        "rood": "geel"}[agreements.at[aid, "status"]]
+        agreements.at[aid, "status"] = {"groen": "geel", "geel": "rood", "rood": "geel"}[
+            agreements.at[aid, "status"]
+        ]
     with state.transaction():
         state.save_monitor(config.round.next(), Monitor(projects, agreements))
 
@@ -142,8 +151,9 @@ def test_dutch_formatting() -> None:
 
 def test_charts_are_well_formed_svg_with_a_title() -> None:
     svgs = [
-        charts.bars_against_target([charts.Bar("2026", 900, 1000), charts.Bar("2027", 1200, 1000)],
-                                   "Oplevering & doel"),
+        charts.bars_against_target(
+            [charts.Bar("2026", 900, 1000), charts.Bar("2027", 1200, 1000)], "Oplevering & doel"
+        ),
         charts.capacity_against_norm(500, 800, 1000, 1.3, "Capaciteit"),
         charts.stoplight_counts({"groen": 3, "geel": 2, "rood": 1}, "Afspraken"),
         charts.stoplight_counts({"groen": 0}, "Leeg"),
@@ -174,8 +184,13 @@ def built(tmp_path_factory: pytest.TempPathFactory, _demo_database: Path) -> Ite
     steps: list[tuple[int, int, str]] = []
     with State(cfg.paths.database) as state:
         add_second_snapshot(cfg, state)
-        summary = build_reports(cfg, state, cfg.round, base / "out",
-                                progress=lambda i, n, label: steps.append((i, n, label)))
+        summary = build_reports(
+            cfg,
+            state,
+            cfg.round,
+            base / "out",
+            progress=lambda i, n, label: steps.append((i, n, label)),
+        )
     yield cfg, summary, base, steps
 
 
@@ -198,14 +213,15 @@ def test_build_reports_writes_every_file(built: Built) -> None:
 def _pages(pdf: Path, out: Path) -> list[float]:
     """The share of non-white pixels on each page, rendered at 40 dpi in grey."""
     prefix = out / pdf.stem
-    subprocess.run(["pdftoppm", "-r", "40", "-gray", str(pdf), str(prefix)], check=True,
-                   timeout=120)
+    subprocess.run(
+        ["pdftoppm", "-r", "40", "-gray", str(pdf), str(prefix)], check=True, timeout=120
+    )
     inked = []
     for page in sorted(out.glob(f"{pdf.stem}-*.pgm")):
         data = page.read_bytes()
         header = re.match(rb"P5\s+(\d+)\s+(\d+)\s+(\d+)\s", data)
         assert header is not None
-        pixels = data[header.end():]
+        pixels = data[header.end() :]
         inked.append(sum(1 for value in pixels if value < 200) / len(pixels))
     return inked
 
@@ -225,9 +241,19 @@ def test_pdfs_have_the_expected_pages(built: Built, tmp_path: Path) -> None:
 
 def _chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(CHROMIUM), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--enable-logging=stderr",
-         "--v=0", "--virtual-time-budget=5000", *args],
-        capture_output=True, text=True, timeout=120, check=False,
+        [
+            str(CHROMIUM),
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=5000",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -239,11 +265,21 @@ def test_dashboard_filters_in_headless_chromium(built: Built, tmp_path: Path) ->
     raw = re.search(r'id="monitor-data">(.*?)</script>', page, re.S)
     assert raw is not None
     projects: list[dict[str, Any]] = json.loads(raw.group(1))["projects"]
-    expected = [p for p in projects
-                if p["s"] == FILTER["s"] and p["light"] == FILTER["light"] and not p["w"]]
+    expected = [
+        p
+        for p in projects
+        if p["s"] == FILTER["s"] and p["light"] == FILTER["light"] and not p["w"]
+    ]
     detail = expected[0]["id"]
-    url = (summary.dashboard.as_uri() + "#test-filter=s=" + FILTER["s"].replace(" ", "%20")
-           + "&light=" + FILTER["light"] + "&detail=" + detail)
+    url = (
+        summary.dashboard.as_uri()
+        + "#test-filter=s="
+        + FILTER["s"].replace(" ", "%20")
+        + "&light="
+        + FILTER["light"]
+        + "&detail="
+        + detail
+    )
 
     result = _chromium(["--dump-dom", url], tmp_path / "profile-dom")
     dom = result.stdout
@@ -261,9 +297,10 @@ def test_dashboard_filters_in_headless_chromium(built: Built, tmp_path: Path) ->
     rows = re.findall(r'<tr[^>]*data-id="([^"]+)"', table.group(0))
     assert sorted(rows) == sorted(p["id"] for p in expected)  # the table follows the filter
     assert re.search(r'<section id="detail"[^>]*aria-labelledby', dom)
-    assert f'{detail}</span></h2>' in dom  # the detail view of one location is open
+    assert f"{detail}</span></h2>" in dom  # the detail view of one location is open
 
     screenshot = base / "dashboard-filter.png"
-    shot = _chromium(["--window-size=1280,2000", f"--screenshot={screenshot}", url],
-                     tmp_path / "profile-shot")
+    shot = _chromium(
+        ["--window-size=1280,2000", f"--screenshot={screenshot}", url], tmp_path / "profile-shot"
+    )
     assert screenshot.is_file() and screenshot.stat().st_size > 20_000, shot.stderr[-2000:]

@@ -214,3 +214,59 @@ def test_findings_are_capped_with_a_warning(config: Config, state: State, develo
     result = validate(submission, replace(context, max_findings=3))
     assert len(result.findings) == 4
     assert result.findings[-1].code == "too-many-findings"
+
+
+def test_status_rules_warn_without_blocking(config: Config, state: State) -> None:
+    region = state.region()
+    arnhem = region.party("P001")
+    submission, context = issued_submission(config, state, arnhem.id)
+    monitor = context.base
+    own_initiated = [
+        r
+        for r in submission.sheets[SHEET_OWN].layout.row_ids
+        if monitor.projects.at[r, "initiator"] == arnhem.id
+    ]
+    public = [
+        r
+        for r in submission.sheets[SHEET_OWN].layout.row_ids
+        if monitor.projects.at[r, "zoning_status"] == "in voorbereiding"
+    ]
+    set_cell(submission, SHEET_OWN, public[0], "permit_status", "onherroepelijk")
+    row_id = own_initiated[0]
+    set_cell(submission, SHEET_OWN, row_id, "bottlenecks_1", "stikstof")
+    set_cell(submission, SHEET_OWN, row_id, "bottlenecks_2", "stikstof")
+    set_cell(submission, SHEET_OWN, row_id, "bottleneck_explanation", "Depositie te hoog")
+    set_cell(submission, SHEET_OWN, row_id, "construction_start", "2025-K1")
+    set_cell(submission, SHEET_OWN, row_id, "phase", "planvorming")
+    result = validate(submission, context)
+    found = {f.code: f for f in result.findings}
+    assert set(found) == {
+        "permit-before-zoning",
+        "duplicate-choice",
+        "construction-start-in-past-without-progress",
+    }
+    assert all(f.severity == "warning" for f in found.values())
+    assert "stikstof" in found["duplicate-choice"].message
+    assert not any(r.blocked for r in result.rows)
+
+
+def test_new_project_with_an_existing_name_is_warned(
+    config: Config, state: State, developer: str
+) -> None:
+    submission, context = issued_submission(config, state, developer)
+    existing = context.base.projects.index[0]
+    name = context.base.projects.at[existing, "name"]
+    row = add_new_project(
+        submission,
+        {
+            "name": name.upper(),
+            "municipality": "Arnhem",
+            "total_dwellings": 8,
+            "planning_2028": 8,
+            "phase": "initiatief",
+            "stoplight": "groen",
+        },
+    )
+    result = validate(submission, context)
+    duplicate = next(f for f in result.findings if f.code == "new-project-duplicate")
+    assert duplicate.row == row and existing in duplicate.message

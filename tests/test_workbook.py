@@ -72,15 +72,24 @@ def issued(tmp_path_factory: pytest.TempPathFactory, _demo_database: Path) -> It
     with State(config.paths.database) as state:
         storage = LocalStorage(config.paths.storage)
         progress: list[tuple[int, int, str]] = []
-        summary = issue_round(config, state, storage, party_ids=PARTIES,
-                              progress=lambda i, n, name: progress.append((i, n, name)))
+        summary = issue_round(
+            config,
+            state,
+            storage,
+            party_ids=PARTIES,
+            progress=lambda i, n, name: progress.append((i, n, name)),
+        )
         region = state.region()
-        data = {w.party_id: storage.get_party_file(region.party(w.party_id), w.file_name)
-                for w in summary.workbooks}
+        data = {
+            w.party_id: storage.get_party_file(region.party(w.party_id), w.file_name)
+            for w in summary.workbooks
+        }
         books = {pid: openpyxl.load_workbook(io.BytesIO(raw)) for pid, raw in data.items()}
         monitor = state.monitor(config.round)
-        records = {entity: {str(r[key]): r for r in monitor.records(entity)}  # type: ignore[arg-type]
-                   for entity, key in (("project", "project_id"), ("agreement", "agreement_id"))}
+        records = {
+            entity: {str(r[key]): r for r in monitor.records(entity)}  # type: ignore[arg-type]
+            for entity, key in (("project", "project_id"), ("agreement", "agreement_id"))
+        }
         yield Issued(config, state, storage, summary, progress, books, data, records, region)
 
 
@@ -120,8 +129,10 @@ def expected_rows(issued: Issued, party_id: str, sheet_name: str) -> list[list[A
     records = issued.records[sheet.entity]
     row_ids = tuple(records) if sheet_name == SHEET_MONITOR else sheet.row_ids
     columns = columns_of(issued.config, sheet.columns, sheet.entity)
-    return [[as_shown(c, records[row_id].get(c.key), issued.region) for c in columns]
-            for row_id in row_ids]
+    return [
+        [as_shown(c, records[row_id].get(c.key), issued.region) for c in columns]
+        for row_id in row_ids
+    ]
 
 
 # -- issue --------------------------------------------------------------------------------------
@@ -130,8 +141,9 @@ def expected_rows(issued: Issued, party_id: str, sheet_name: str) -> list[list[A
 def test_issue_writes_and_records_one_workbook_per_party(issued: Issued) -> None:
     region, round_ = issued.region, issued.config.round
     assert [w.party_id for w in issued.summary.workbooks] == sorted(PARTIES)
-    assert issued.progress == [(i, len(PARTIES), region.party(pid).name)
-                               for i, pid in enumerate(sorted(PARTIES), start=1)]
+    assert issued.progress == [
+        (i, len(PARTIES), region.party(pid).name) for i, pid in enumerate(sorted(PARTIES), start=1)
+    ]
     records = {r.party: r for r in issued.state.issued(round_)}
     assert set(records) == set(PARTIES)
     for workbook in issued.summary.workbooks:
@@ -140,8 +152,9 @@ def test_issue_writes_and_records_one_workbook_per_party(issued: Issued) -> None
         assert files == [f"Planmonitor 2026-H2 - {party.name}.xlsx"]
         assert records[party.id].file_name == workbook.file_name
         assert records[party.id].sha256 == workbook.sha256
-        assert workbook.own_projects == len(layout_of(issued.books[party.id])
-                                            .sheet(SHEET_OWN).row_ids)
+        assert workbook.own_projects == len(
+            layout_of(issued.books[party.id]).sheet(SHEET_OWN).row_ids
+        )
     assert issued.state.round_info(round_)["issued_at"]
     assert issued.summary.editable_cells == sum(w.editable_cells for w in issued.summary.workbooks)
     assert next(w for w in issued.summary.workbooks if w.party_id == "P019").own_projects == 0
@@ -181,7 +194,7 @@ def test_values_survive_openpyxl_and_calamine(issued: Issued, party_id: str) -> 
         expected = expected_rows(issued, party_id, sheet_name)
         ws = book[sheet_name]
         found_openpyxl = [list(r) for r in ws.iter_rows(min_row=FIRST_DATA_ROW, values_only=True)]
-        found_calamine = calamine.get_sheet_by_name(sheet_name).to_python()[FIRST_DATA_ROW - 1:]
+        found_calamine = calamine.get_sheet_by_name(sheet_name).to_python()[FIRST_DATA_ROW - 1 :]
         assert len(found_openpyxl) == len(found_calamine) == len(expected)
         for want, got_o, got_c in zip(expected, found_openpyxl, found_calamine, strict=True):
             assert all(same(w, g) for w, g in zip(want, got_o, strict=True)), (want, got_o)
@@ -197,15 +210,22 @@ def test_cells_show_names_dates_and_yes_no(issued: Issued) -> None:
     names = {m.name for m in issued.region.municipalities}
     assert {ws.cell(r, municipality).value for r in range(FIRST_DATA_ROW, ws.max_row + 1)} <= names
     assert {ws.cell(r, in_programme).value for r in range(FIRST_DATA_ROW, ws.max_row + 1)} <= {
-        "ja", "nee", None}
-    dates = [ws.cell(r, permit_date) for r in range(FIRST_DATA_ROW, ws.max_row + 1)
-             if ws.cell(r, permit_date).value is not None]
+        "ja",
+        "nee",
+        None,
+    }
+    dates = [
+        ws.cell(r, permit_date)
+        for r in range(FIRST_DATA_ROW, ws.max_row + 1)
+        if ws.cell(r, permit_date).value is not None
+    ]
     assert dates and all(c.is_date and c.number_format == "DD-MM-YYYY" for c in dates)
 
 
 @pytest.mark.parametrize("party_id", PARTIES)
 def test_owned_cells_unlocked_and_yellow_all_else_locked_and_grey(
-    issued: Issued, party_id: str,
+    issued: Issued,
+    party_id: str,
 ) -> None:
     book, region = issued.books[party_id], issued.region
     party = region.party(party_id)
@@ -216,8 +236,7 @@ def test_owned_cells_unlocked_and_yellow_all_else_locked_and_grey(
         records = issued.records[sheet.entity]
         all_columns = list(config_columns(issued.config, sheet.entity))
         row_ids = tuple(records) if sheet_name == SHEET_MONITOR else sheet.row_ids
-        rows = ([{}] * sheet.new_rows if sheet_name == SHEET_NEW
-                else [records[i] for i in row_ids])
+        rows = [{}] * sheet.new_rows if sheet_name == SHEET_NEW else [records[i] for i in row_ids]
         for offset, record in enumerate(rows):
             if sheet_name == SHEET_NEW:
                 owned = set(sheet.columns)
@@ -239,8 +258,15 @@ def config_columns(config: Config, entity: str) -> list[Column]:
 @pytest.mark.parametrize("party_id", ["P001", "P021"])
 def test_sheets_and_structure_are_protected(issued: Issued, party_id: str) -> None:
     book = issued.books[party_id]
-    assert book.sheetnames == [SHEET_INSTRUCTIONS, SHEET_OWN, SHEET_NEW, SHEET_AGREEMENTS,
-                               SHEET_MONITOR, SHEET_LISTS, SHEET_META]
+    assert book.sheetnames == [
+        SHEET_INSTRUCTIONS,
+        SHEET_OWN,
+        SHEET_NEW,
+        SHEET_AGREEMENTS,
+        SHEET_MONITOR,
+        SHEET_LISTS,
+        SHEET_META,
+    ]
     assert book.active.title == SHEET_INSTRUCTIONS
     assert book.security.lockStructure and book.security.workbookPassword
     for ws in book.worksheets:
@@ -265,16 +291,16 @@ def test_validations_cover_owned_choice_and_number_cells(issued: Issued, party_i
         sheet = layout.sheet(sheet_name)
         columns = columns_of(issued.config, sheet.columns, sheet.entity)
         validations = ws.data_validations.dataValidation
-        assert all(len(v.promptTitle or "") <= 32 and len(v.prompt or "") <= 255
-                   for v in validations)
+        assert all(
+            len(v.promptTitle or "") <= 32 and len(v.prompt or "") <= 255 for v in validations
+        )
         covers: dict[str, list[Any]] = {}
         for validation in validations:
             for cell_range in validation.sqref.ranges:
                 for coordinates in rows_from_range(cell_range.coord):
                     for coordinate in coordinates:
                         covers.setdefault(coordinate, []).append(validation)
-        for row in range(FIRST_DATA_ROW, FIRST_DATA_ROW + max(len(sheet.row_ids),
-                                                              sheet.new_rows)):
+        for row in range(FIRST_DATA_ROW, FIRST_DATA_ROW + max(len(sheet.row_ids), sheet.new_rows)):
             for index, column in enumerate(columns, start=1):
                 cell = ws.cell(row, index)
                 covering = covers.get(cell.coordinate, [])
@@ -293,7 +319,10 @@ def test_validations_cover_owned_choice_and_number_cells(issued: Issued, party_i
                     assert validation.errorStyle == "stop" and validation.error
                 elif kind == "whole":
                     assert (validation.type, validation.formula1, validation.formula2) == (
-                        "whole", f"{column.field.min:.0f}", f"{column.field.max:.0f}")
+                        "whole",
+                        f"{column.field.min:.0f}",
+                        f"{column.field.max:.0f}",
+                    )
 
 
 def list_values(ws: Any, reference: str) -> list[str]:
@@ -306,8 +335,9 @@ def test_sum_checks_follow_the_catalogue_tags(issued: Issued) -> None:
     ws = issued.books["P028"][SHEET_OWN]
     header = [c.value for c in ws[HEADER_ROW]]
     total = openpyxl.utils.get_column_letter(header.index("Totaal woningen") + 1)
-    rules = [(str(cf.sqref), rule.formula[0]) for cf in ws.conditional_formatting
-             for rule in cf.rules]
+    rules = [
+        (str(cf.sqref), rule.formula[0]) for cf in ws.conditional_formatting for rule in cf.rules
+    ]
     on_total = [f for ref, f in rules if ref.startswith(total)]
     assert len(on_total) == 3  # planning, price segments, dwelling types
     assert all(f"${total}{FIRST_DATA_ROW}" in f for f in on_total)
@@ -327,28 +357,52 @@ def test_metadata_gives_back_the_recorded_fingerprint(issued: Issued) -> None:
 def test_instructions_tell_the_party_what_to_do(issued: Issued) -> None:
     ws = issued.books["P028"][SHEET_INSTRUCTIONS]
     text = "\n".join(str(v) for row in ws.iter_rows(values_only=True) for v in row if v)
-    for expected in ("Stichting Ooijpolder Huisvesting", "2026-H2", "15 januari 2027",
-                     "secretariaat@versnellingstafel.example", "Nieuwe projecten",
-                     "'Ingetrokken' op 'ja'", "Regiomonitor", ".xlsx", "€ 932,93",
-                     "€ 1.184,82", "€ 405.000", "tempomaker van pijler 1"):
+    for expected in (
+        "Stichting Ooijpolder Huisvesting",
+        "2026-H2",
+        "15 januari 2027",
+        "secretariaat@versnellingstafel.example",
+        "Nieuwe projecten",
+        "'Ingetrokken' op 'ja'",
+        "Regiomonitor",
+        ".xlsx",
+        "€ 932,93",
+        "€ 1.184,82",
+        "€ 405.000",
+        "tempomaker van pijler 1",
+    ):
         assert expected in text, expected
-    fills = {ws.cell(r, 1).value: ws.cell(r, 1).fill.fgColor.rgb[-6:]
-             for r in range(1, ws.max_row + 1) if ws.cell(r, 1).fill.fill_type}
+    fills = {
+        ws.cell(r, 1).value: ws.cell(r, 1).fill.fgColor.rgb[-6:]
+        for r in range(1, ws.max_row + 1)
+        if ws.cell(r, 1).fill.fill_type
+    }
     assert fills["invullen"] == YELLOW and fills["alleen lezen"] == GREY
 
 
 def test_instructions_fall_back_without_projects_pillars_or_price_bounds(
-    config: Config, state: State,
+    config: Config,
+    state: State,
 ) -> None:
     region, monitor = state.region(), state.monitor(config.round)
     party = region.party("P019")
-    layout = plan(config.catalogue, config.round, region, monitor, party, issued_at="",
-                  new_rows=config.new_project_rows, base_hash="")
-    lines = instruction_lines(load_texts(), layout, replace(config, price_bounds={}), region,
-                              party)
+    layout = plan(
+        config.catalogue,
+        config.round,
+        region,
+        monitor,
+        party,
+        issued_at="",
+        new_rows=config.new_project_rows,
+        base_hash="",
+    )
+    lines = instruction_lines(load_texts(), layout, replace(config, price_bounds={}), region, party)
     text = "\n".join(line.text for line in lines)
-    for expected in ("U houdt nog geen projecten bij", "De tempomakers van elke pijler",
-                     "De prijsgrenzen voor 2026 zijn nog niet vastgesteld"):
+    for expected in (
+        "U houdt nog geen projecten bij",
+        "De tempomakers van elke pijler",
+        "De prijsgrenzen voor 2026 zijn nog niet vastgesteld",
+    ):
         assert expected in text, expected
     assert "{" not in text and "€" not in text
     assert [line.label for line in lines if line.label] == ["1.", "2.", "3.", "4.", "5.", "6."]
@@ -359,11 +413,13 @@ def test_issued_workbook_reads_back_without_findings(issued: Issued, tmp_path: P
     region, monitor = issued.region, issued.state.monitor(issued.config.round)
     for party_id in ("P001",):
         workbook = next(w for w in issued.summary.workbooks if w.party_id == party_id)
-        result = read_submission(tmp_path / workbook.file_name, issued.config,
-                                 data=issued.data[party_id])
+        result = read_submission(
+            tmp_path / workbook.file_name, issued.config, data=issued.data[party_id]
+        )
         assert result.submission is not None and result.findings == []
-        context = Context(issued.config.catalogue, issued.config.round, region,
-                          region.party(party_id), monitor)
+        context = Context(
+            issued.config.catalogue, issued.config.round, region, region.party(party_id), monitor
+        )
         assert validate(result.submission, context).findings == []
 
 
@@ -398,7 +454,7 @@ def test_formula_like_text_stays_text(config: Config, state: State) -> None:
     for sheet_name in (SHEET_OWN, SHEET_MONITOR):
         ws = book[sheet_name]
         header = [c.value for c in ws[HEADER_ROW]]
-        ids = [c.value for c in ws["A"][FIRST_DATA_ROW - 1:]]
+        ids = [c.value for c in ws["A"][FIRST_DATA_ROW - 1 :]]
         row = FIRST_DATA_ROW + ids.index(project)
         values = calamine.get_sheet_by_name(sheet_name).to_python()[row - 1]
         for key, text in FORMULA_LIKE.items():
