@@ -74,16 +74,20 @@ class RodeDraad:
 
 
 def case_project(
-    project_id: Hashable, row: Mapping[Hashable, Any], fields: ProjectFields,
+    project_id: Hashable,
+    row: Mapping[Hashable, Any],
+    fields: ProjectFields,
     explanation_key: str = "",
 ) -> CaseProject:
     """A project row as casework, with the dwellings it still has to build; ``explanation_key``
     names the text to show with it."""
     total, completed = _number(row.get(fields.total)), _number(row.get(fields.completed))
     return CaseProject(
-        id=str(project_id), name=as_text(row.get(NAME)),
+        id=str(project_id),
+        name=as_text(row.get(NAME)),
         municipality=as_text(row.get(MUNICIPALITY)),
-        initiator=as_text(row.get(INITIATOR)), dwellings=max(0, whole(total - completed)),
+        initiator=as_text(row.get(INITIATOR)),
+        dwellings=max(0, whole(total - completed)),
         stoplight=as_text(row.get(STOPLIGHT)),
         explanation=as_text(row.get(explanation_key)) if explanation_key else "",
     )
@@ -109,7 +113,9 @@ def bottleneck_projects(projects: pd.DataFrame, fields: ProjectFields) -> dict[s
 
 
 def rode_draden(
-    current: pd.DataFrame, previous: pd.DataFrame | None, fields: ProjectFields,
+    current: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    fields: ProjectFields,
     settings: RodeDraden,
 ) -> list[RodeDraad]:
     """Every bottleneck category named now or in the previous round, most projects first.
@@ -131,18 +137,22 @@ def rode_draden(
             (case_project(pid, rows_by_id[pid], fields, BOTTLENECK_EXPLANATION) for pid in ids),
             key=lambda c: (-c.dwellings, c.id),
         )
-        result.append(RodeDraad(
-            category=category,
-            projects=len(ids),
-            dwellings=whole(todo[ids].sum()) if ids else 0,
-            municipalities=municipalities,
-            parties=parties,
-            previous_projects=len(before.get(category, [])) if before is not None else None,
-            recurring=(len(ids) >= settings.min_projects
-                       and len(municipalities) >= settings.min_municipalities),
-            route=settings.route.get(category, settings.default_route),
-            cases=tuple(cases),
-        ))
+        result.append(
+            RodeDraad(
+                category=category,
+                projects=len(ids),
+                dwellings=whole(todo[ids].sum()) if ids else 0,
+                municipalities=municipalities,
+                parties=parties,
+                previous_projects=len(before.get(category, [])) if before is not None else None,
+                recurring=(
+                    len(ids) >= settings.min_projects
+                    and len(municipalities) >= settings.min_municipalities
+                ),
+                route=settings.route.get(category, settings.default_route),
+                cases=tuple(cases),
+            )
+        )
     result.sort(key=lambda d: (-d.projects, -d.dwellings, d.category))
     return result
 
@@ -171,12 +181,22 @@ def progress(current: pd.DataFrame, previous: pd.DataFrame, fields: ProjectField
     was_active = ~flags(before, fields.withdrawn)
     is_active = ~flags(now, fields.withdrawn)
     grew = numbers(now, fields.completed) - numbers(before, fields.completed)
-    to_hard = (was_active & is_active & texts(now, ZONING).isin(fields.hard_zoning)
-               & ~texts(before, ZONING).isin(fields.hard_zoning))
-    granted = (is_active & texts(now, PERMIT).isin(PERMIT_GRANTED)
-               & ~texts(before, PERMIT).isin(PERMIT_GRANTED))
-    started = (is_active & texts(now, PHASE).isin(UNDER_CONSTRUCTION)
-               & ~texts(before, PHASE).isin(UNDER_CONSTRUCTION))
+    to_hard = (
+        was_active
+        & is_active
+        & texts(now, ZONING).isin(fields.hard_zoning)
+        & ~texts(before, ZONING).isin(fields.hard_zoning)
+    )
+    granted = (
+        is_active
+        & texts(now, PERMIT).isin(PERMIT_GRANTED)
+        & ~texts(before, PERMIT).isin(PERMIT_GRANTED)
+    )
+    started = (
+        is_active
+        & texts(now, PHASE).isin(UNDER_CONSTRUCTION)
+        & ~texts(before, PHASE).isin(UNDER_CONSTRUCTION)
+    )
     gone = was_active & ~is_active
     new = active(current.loc[current.index.difference(previous.index)], fields)
     return Progress(
@@ -204,8 +224,13 @@ class Attention:
 
 
 def attention(
-    current: pd.DataFrame, previous: pd.DataFrame | None, fields: ProjectFields,
-    start_slips: Mapping[str, int], *, large_dwellings: int, slip_quarters: int,
+    current: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    fields: ProjectFields,
+    start_slips: Mapping[str, int],
+    *,
+    large_dwellings: int,
+    slip_quarters: int,
 ) -> Attention:
     """Red projects (stalled when also red in the previous round) and large projects whose
     start of construction slipped at least ``slip_quarters`` since first reported."""
@@ -219,8 +244,10 @@ def attention(
         was_red = (before == RED).fillna(False).astype(bool)
 
     def cases(mask: pd.Series) -> tuple[CaseProject, ...]:
-        found = [case_project(pid, rows_by_id[pid], fields, STOPLIGHT_EXPLANATION)
-                 for pid in table.index[mask]]
+        found = [
+            case_project(pid, rows_by_id[pid], fields, STOPLIGHT_EXPLANATION)
+            for pid in table.index[mask]
+        ]
         return tuple(sorted(found, key=lambda c: (-c.dwellings, c.id)))
 
     large = flags(table, fields.large_scale) | (numbers(table, fields.total) >= large_dwellings)
@@ -228,8 +255,9 @@ def attention(
     for pid in table.index[large]:
         quarters = start_slips.get(str(pid))
         if quarters is not None and quarters >= slip_quarters:
-            slipped.append((case_project(pid, rows_by_id[pid], fields, STOPLIGHT_EXPLANATION),
-                            quarters))
+            slipped.append(
+                (case_project(pid, rows_by_id[pid], fields, STOPLIGHT_EXPLANATION), quarters)
+            )
     slipped.sort(key=lambda item: (-item[1], -item[0].dwellings, item[0].id))
     return Attention(
         stalled=cases(red & was_red),
@@ -238,4 +266,3 @@ def attention(
         red_total=int(red.sum()),
         red_dwellings=whole(todo[red].sum()),
     )
-

@@ -218,7 +218,9 @@ def _from_raw(raw: dict[str, Any], root: Path) -> Config:
         ),
         targets=Targets(
             completions={int(y): int(n) for y, n in targets.get("completions", {}).items()},
-            subregion_share={str(k): float(v) for k, v in targets.get("subregion_share", {}).items()},
+            subregion_share={
+                str(k): float(v) for k, v in targets.get("subregion_share", {}).items()
+            },
             affordable_share=float(targets.get("affordable_share", 2 / 3)),
             social_rent_share=float(targets.get("social_rent_share", 1 / 3)),
             plan_capacity_norm=float(targets.get("plan_capacity_norm", DEFAULT_PLAN_CAPACITY_NORM)),
@@ -244,7 +246,8 @@ def _report_settings(raw: dict[str, Any]) -> ReportSettings:
     return ReportSettings(
         pillar_indicators=(
             {str(k): tuple(str(x) for x in v) for k, v in indicators.items()}
-            if indicators is not None else dict(DEFAULT_PILLAR_INDICATORS)
+            if indicators is not None
+            else dict(DEFAULT_PILLAR_INDICATORS)
         ),
         realism_source=str(raw.get("realism_source", DEFAULT_REALISM_SOURCE)),
         large_project_dwellings=int(

@@ -131,6 +131,21 @@ def _round(
     responders = [p for p in roles.responders if p in issued and p != roles.late]
     on_time = step(f"{round_}: partijen vullen in")
     originals: dict[str, bytes] = {}
+
+    def fill(party_id: str, data: bytes, corrected: bool = False) -> bytes:
+        return simulation.fill_in(
+            data,
+            party=region.party(party_id),
+            region=region,
+            monitor=monitor,
+            catalogue=config.catalogue,
+            round_=round_,
+            rng=rng,
+            roles=roles,
+            corrected=corrected,
+            roll_forward=index > 0,
+        )
+
     for number, party_id in enumerate(responders, start=1):
         party = region.party(party_id)
         if on_time:
@@ -142,18 +157,7 @@ def _round(
             continue
         data = session.storage.get_party_file(party, issued[party_id])
         originals[party_id] = data
-        filled = simulation.fill_in(
-            data,
-            party=party,
-            region=region,
-            monitor=monitor,
-            catalogue=config.catalogue,
-            round_=round_,
-            rng=rng,
-            roles=roles,
-            roll_forward=index > 0,
-        )
-        session.storage.put_party_file(party, issued[party_id], filled)
+        session.storage.put_party_file(party, issued[party_id], fill(party_id, data))
     clock.advance(days=25)
     result.collected.append(collect(session, clock=clock, progress=step(f"{round_}: ophalen")))
     result.checked.append(check_round(session, progress=step(f"{round_}: controleren")))
@@ -166,19 +170,9 @@ def _round(
         data = originals.get(late_party) or session.storage.get_party_file(
             party, issued[late_party]
         )
-        filled = simulation.fill_in(
-            data,
-            party=party,
-            region=region,
-            monitor=monitor,
-            catalogue=config.catalogue,
-            round_=round_,
-            rng=rng,
-            roles=roles,
-            corrected=True,
-            roll_forward=index > 0,
+        session.storage.put_party_file(
+            party, issued[late_party], fill(late_party, data, corrected=True)
         )
-        session.storage.put_party_file(party, issued[late_party], filled)
         result.collected.append(collect(session, clock=clock))
         result.checked.append(check_round(session))
     clock.advance(days=3)

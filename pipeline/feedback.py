@@ -58,7 +58,7 @@ TEXTS = {
         "dezelfde map."
     ),
     "hint": "Klik op een cel in de kolom 'Cel' om ernaartoe te gaan; de opmerking bij de cel "
-            "zegt wat er mis is.",
+    "zegt wat er mis is.",
     "error": "Fout",
     "warning": "Waarschuwing",
     "columns": "Ernst|Werkblad|Cel|Veld|Gevonden waarde|Wat te doen",
@@ -72,11 +72,21 @@ WARNING_FILL = "FFFFC000"
 STATE_SHEET = "planmonitor-bevindingen"
 
 # Findings that mean there is no workbook of ours to mark up.
-_UNREADABLE = frozenset({
-    "file-not-found", "empty-file", "file-too-large", "old-xls-format", "ods-format",
-    "xlsb-format", "encrypted-workbook", "damaged-workbook", "unsafe-workbook",
-    "not-a-workbook", "not-issued-by-planmonitor",
-})
+_UNREADABLE = frozenset(
+    {
+        "file-not-found",
+        "empty-file",
+        "file-too-large",
+        "old-xls-format",
+        "ods-format",
+        "xlsb-format",
+        "encrypted-workbook",
+        "damaged-workbook",
+        "unsafe-workbook",
+        "not-a-workbook",
+        "not-issued-by-planmonitor",
+    }
+)
 _HEADER_ROW = 6
 _WIDTHS = (14, 20, 10, 28, 28, 90)
 
@@ -104,20 +114,26 @@ def write_feedback(data: bytes, findings: list[Finding], *, party_name: str, rou
 
 def _open(data: bytes) -> Any:
     """The submission as an openpyxl workbook, or None when it cannot be opened safely."""
-    intake = sniff(data, "", max_file_bytes=DEFAULT_MAX_FILE_BYTES,
-                   max_uncompressed_bytes=DEFAULT_MAX_UNCOMPRESSED_BYTES)
+    intake = sniff(
+        data,
+        "",
+        max_file_bytes=DEFAULT_MAX_FILE_BYTES,
+        max_uncompressed_bytes=DEFAULT_MAX_UNCOMPRESSED_BYTES,
+    )
     if not intake.readable:
         return None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return openpyxl.load_workbook(BytesIO(data), data_only=False, keep_links=False,
-                                          rich_text=True)
+            return openpyxl.load_workbook(
+                BytesIO(data), data_only=False, keep_links=False, rich_text=True
+            )
     except Exception:  # a file the reader already reported; feedback then lists only
         return None
 
 
 # -- marking cells ----------------------------------------------------------------------------
+
 
 @dataclass
 class _Mark:
@@ -128,8 +144,12 @@ class _Mark:
 def _mark_cells(book: Any, findings: Iterable[Finding]) -> None:
     marks: dict[tuple[str, str], _Mark] = {}
     for f in findings:
-        if f.sheet is None or f.sheet not in book.sheetnames or not _valid_cell(f.cell) \
-                or isinstance(book[f.sheet][str(f.cell)], MergedCell):
+        if (
+            f.sheet is None
+            or f.sheet not in book.sheetnames
+            or not _valid_cell(f.cell)
+            or isinstance(book[f.sheet][str(f.cell)], MergedCell)
+        ):
             continue
         key = (f.sheet, str(f.cell).upper())
         mark = marks.setdefault(key, _Mark(f.severity, []))
@@ -173,8 +193,9 @@ def _undo_previous(book: Any) -> None:
             continue
         cell = book[sheet.value][ref.value]
         cell.fill = copy(saved.fill)
-        cell.comment = Comment(str(text.value), str(author.value or "")) \
-            if text.value is not None else None
+        cell.comment = (
+            Comment(str(text.value), str(author.value or "")) if text.value is not None else None
+        )
     book.remove(state)
 
 
@@ -190,19 +211,27 @@ def _valid_cell(ref: object) -> bool:
 
 # -- the list -----------------------------------------------------------------------------------
 
+
 def _write_listing(
     book: Any, ws: Any, findings: list[Finding], *, party_name: str, round_: str
 ) -> None:
     errors = sum(1 for f in findings if f.blocking)
     warnings_ = len(findings) - errors
-    _text(ws, 1, 1, TEXTS["title"].format(party=party_name, round=round_)).font = \
-        Font(bold=True, size=14)
+    _text(ws, 1, 1, TEXTS["title"].format(party=party_name, round=round_)).font = Font(
+        bold=True, size=14
+    )
     if findings:
-        _text(ws, 2, 1, TEXTS["count"].format(
-            errors=errors, warnings=warnings_,
-            error_word=TEXTS["error_one" if errors == 1 else "error_many"],
-            warning_word=TEXTS["warning_one" if warnings_ == 1 else "warning_many"],
-        )).font = Font(bold=True)
+        _text(
+            ws,
+            2,
+            1,
+            TEXTS["count"].format(
+                errors=errors,
+                warnings=warnings_,
+                error_word=TEXTS["error_one" if errors == 1 else "error_many"],
+                warning_word=TEXTS["warning_one" if warnings_ == 1 else "warning_many"],
+            ),
+        ).font = Font(bold=True)
     _text(ws, 3, 1, TEXTS[_next_step(findings)])
     if findings:
         _text(ws, 4, 1, TEXTS["hint"])
@@ -223,8 +252,9 @@ def _write_listing(
         _text(ws, _HEADER_ROW, column, label).font = Font(bold=True)
     order = {name: index for index, name in enumerate(book.sheetnames)}
     wrap = Alignment(wrap_text=True, vertical="top")
-    for row, f in enumerate(sorted(findings, key=lambda f: _sort_key(f, order)),
-                            start=_HEADER_ROW + 1):
+    for row, f in enumerate(
+        sorted(findings, key=lambda f: _sort_key(f, order)), start=_HEADER_ROW + 1
+    ):
         severity = _text(ws, row, 1, TEXTS["error" if f.blocking else "warning"])
         severity.fill = PatternFill("solid", fgColor=ERROR_FILL if f.blocking else WARNING_FILL)
         _text(ws, row, 2, f.sheet or "")
@@ -252,8 +282,11 @@ def _next_step(findings: list[Finding]) -> str:
 
 
 def _sort_key(f: Finding, order: dict[str, int]) -> tuple[int, int, int, int]:
-    column = column_index_from_string(coordinate_from_string(str(f.cell))[0]) \
-        if _valid_cell(f.cell) else 0
+    column = (
+        column_index_from_string(coordinate_from_string(str(f.cell))[0])
+        if _valid_cell(f.cell)
+        else 0
+    )
     return (0 if f.blocking else 1, order.get(f.sheet or "", -1), f.row or 0, column)
 
 

@@ -23,8 +23,10 @@ NAME, MUNICIPALITY, SUBREGION, INITIATOR = "name", "municipality", "subregion", 
 ZONING, PERMIT, PHASE = "zoning_status", "permit_status", "phase"
 STOPLIGHT, STOPLIGHT_EXPLANATION = "stoplight", "stoplight_explanation"
 CONSTRUCTION_START = "construction_start"
-BOTTLENECKS, BOTTLENECK_EXPLANATION, TARGET_GROUPS = "bottlenecks", "bottleneck_explanation", (
-    "target_groups"
+BOTTLENECKS, BOTTLENECK_EXPLANATION, TARGET_GROUPS = (
+    "bottlenecks",
+    "bottleneck_explanation",
+    ("target_groups"),
 )
 PILLAR, STATUS = "pillar", "status"
 PERMIT_GRANTED = frozenset({"verleend", "onherroepelijk"})
@@ -200,8 +202,9 @@ def completions(
 ) -> Completions:
     table = active(projects, fields)
     years = tuple(
-        YearTarget(year, whole(numbers(table, f"{fields.planning}_{year}").sum()),
-                   targets.get(year))
+        YearTarget(
+            year, whole(numbers(table, f"{fields.planning}_{year}").sum()), targets.get(year)
+        )
         for year in planning_years(table, fields)
     )
     return Completions(
@@ -289,7 +292,9 @@ class Affordability:
 
 
 def affordability(
-    projects: pd.DataFrame, fields: ProjectFields, affordable_target: float,
+    projects: pd.DataFrame,
+    fields: ProjectFields,
+    affordable_target: float,
     social_rent_target: float,
 ) -> Affordability:
     table = active(projects, fields)
@@ -395,7 +400,9 @@ class AgreementSummary:
 
 
 def agreements(
-    current: pd.DataFrame, previous: pd.DataFrame | None, stoplights: Sequence[str],
+    current: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    stoplights: Sequence[str],
     pillar: str | None = None,
 ) -> AgreementSummary:
     """Agreements of one pillar (or all); ``previous`` is None in the first round."""
@@ -423,12 +430,20 @@ def agreements(
                 change = WORSE
             else:
                 change = SAME
-        rows.append(AgreementRow(
-            id=str(agreement_id), pillar=as_text(row.get(PILLAR)), text=as_text(row.get("text")),
-            partners=as_text(row.get("partners")), status=status, previous_status=old or None,
-            change=change, output=as_text(row.get("output")), outcome=as_text(row.get("outcome")),
-            actions=as_text(row.get("actions")),
-        ))
+        rows.append(
+            AgreementRow(
+                id=str(agreement_id),
+                pillar=as_text(row.get(PILLAR)),
+                text=as_text(row.get("text")),
+                partners=as_text(row.get("partners")),
+                status=status,
+                previous_status=old or None,
+                change=change,
+                output=as_text(row.get("output")),
+                outcome=as_text(row.get("outcome")),
+                actions=as_text(row.get("actions")),
+            )
+        )
     rows.sort(key=lambda r: _agreement_sort_key(r.id))
 
     def count(table: pd.DataFrame) -> dict[str, int]:

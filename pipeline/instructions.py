@@ -45,14 +45,20 @@ def load_texts(path: Path = TEXTS_PATH) -> dict[str, Any]:
 
 
 def instruction_lines(
-    texts: Mapping[str, Any], layout: WorkbookLayout, config: Config, region: Region,
+    texts: Mapping[str, Any],
+    layout: WorkbookLayout,
+    config: Config,
+    region: Region,
     party: Party,
 ) -> list[Line]:
     """The instructions for one party, top to bottom."""
     info = texts["instructions"]
     fields = instruction_fields(texts, layout, config, region, party)
-    lines = [Line("title", info["title"].format_map(fields)),
-             Line("heading", info["subtitle"].format_map(fields)), Line("blank")]
+    lines = [
+        Line("title", info["title"].format_map(fields)),
+        Line("heading", info["subtitle"].format_map(fields)),
+        Line("blank"),
+    ]
     for section in info["sections"]:
         lines.append(Line("heading", section["heading"].format_map(fields)))
         texts_here = [_fill(line, fields) for line in section["lines"]]
@@ -63,14 +69,19 @@ def instruction_lines(
             lines.append(Line("text", text, f"{number}." if section.get("numbered") else None))
         if section.get("legend"):
             legend = info["legend"]
-            lines += [Line("text", legend[key], sample=key, sample_text=legend[f"sample_{key}"])
-                      for key in ("edit", "locked", "conflict")]
+            lines += [
+                Line("text", legend[key], sample=key, sample_text=legend[f"sample_{key}"])
+                for key in ("edit", "locked", "conflict")
+            ]
         lines.append(Line("blank"))
     return lines
 
 
 def instruction_fields(
-    texts: Mapping[str, Any], layout: WorkbookLayout, config: Config, region: Region,
+    texts: Mapping[str, Any],
+    layout: WorkbookLayout,
+    config: Config,
+    region: Region,
     party: Party,
 ) -> dict[str, str]:
     """The values of the placeholders in the instructions."""
@@ -78,17 +89,27 @@ def instruction_fields(
     round_ = Round.parse(layout.round)
     own_count = len(layout.sheet(SHEET_OWN).row_ids)
     new_sheet = layout.sheet(SHEET_NEW)
-    new_fields = {c.field.key: c.field for c in catalogue.columns("project", round_)
-                  if c.key in new_sheet.columns}
+    new_fields = {
+        c.field.key: c.field
+        for c in catalogue.columns("project", round_)
+        if c.key in new_sheet.columns
+    }
     withdrawn = catalogue.tagged("withdrawn")
     pillars = [p for p in region.pillars if p.number in party.pillars]
     fields = {
-        "party": party.name, "region": region.name, "round": layout.round,
+        "party": party.name,
+        "region": region.name,
+        "round": layout.round,
         "deadline": dutch_date(config.deadline, texts["dates"]),
-        "contact_name": config.contact_name, "contact_email": config.contact_email,
-        "sheet_own": SHEET_OWN, "sheet_new": SHEET_NEW, "sheet_agreements": SHEET_AGREEMENTS,
-        "sheet_monitor": SHEET_MONITOR, "own_count": str(own_count),
-        "new_rows": str(new_sheet.new_rows), "year": str(round_.year),
+        "contact_name": config.contact_name,
+        "contact_email": config.contact_email,
+        "sheet_own": SHEET_OWN,
+        "sheet_new": SHEET_NEW,
+        "sheet_agreements": SHEET_AGREEMENTS,
+        "sheet_monitor": SHEET_MONITOR,
+        "own_count": str(own_count),
+        "new_rows": str(new_sheet.new_rows),
+        "year": str(round_.year),
         "pillars": dutch_list([f"{p.number} ({p.name})" for p in pillars]),
         "required": dutch_list([f"'{f.label}'" for f in new_fields.values() if f.required]),
         "withdrawn_yes": YES,

@@ -125,6 +125,7 @@ def _stop(found: Finding) -> IntakeResult:
 
 # -- Compound File Binary (OLE) containers: old .xls and encrypted OOXML -----------------------
 
+
 def _sniff_cfb(data: bytes, file_name: str) -> Finding:
     streams = _cfb_streams(data)
     if "encryptioninfo" in streams or "encryptedpackage" in streams:
@@ -156,16 +157,14 @@ def _cfb_streams(data: bytes) -> dict[str, tuple[int, int]]:
         name_length = struct.unpack_from("<H", data, at + 64)[0]
         if name_length != len(match.group()):
             continue
-        name = data[at:at + name_length - 2].decode("utf-16-le").lower()
+        name = data[at : at + name_length - 2].decode("utf-16-le").lower()
         start, size = struct.unpack_from("<IQ", data, at + 116)
         if name not in streams or streams[name][0] >= _CFB_SPECIAL_SECTOR:
             streams[name] = (start, size)  # a stale copy in free space has no start sector
     return streams
 
 
-def _biff_has_filepass(
-    data: bytes, start: int, size: int, *, root: tuple[int, int] | None
-) -> bool:
+def _biff_has_filepass(data: bytes, start: int, size: int, *, root: tuple[int, int] | None) -> bool:
     """Does the workbook stream announce encryption (FILEPASS) right after its BOF record?
 
     Only the first sector of the stream is looked at, without following FAT chains: FILEPASS
@@ -195,6 +194,7 @@ def _biff_has_filepass(
 
 # -- zip packages: xlsx, and what else comes in a zip -------------------------------------------
 
+
 class _Rejected(Exception):
     """Stops the zip checks with the finding that explains why."""
 
@@ -217,8 +217,9 @@ def _check_package(
     data: bytes, infos: list[zipfile.ZipInfo], file_name: str, budget: int
 ) -> IntakeResult:
     def unsafe(reason: str, **details: object) -> _Rejected:
-        return _Rejected(finding("unsafe-workbook", file=file_name,
-                                 reason=REASONS[reason].format(**details)))
+        return _Rejected(
+            finding("unsafe-workbook", file=file_name, reason=REASONS[reason].format(**details))
+        )
 
     def not_a_workbook(kind: str) -> _Rejected:
         return _Rejected(finding("not-a-workbook", file=file_name, kind=KINDS[kind]))
@@ -237,8 +238,9 @@ def _check_package(
     if declared > budget:
         raise unsafe("budget", limit=size_text(budget))
     for info in infos:
-        if info.file_size > RATIO_CHECK_MIN_BYTES and \
-                info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
+        if info.file_size > RATIO_CHECK_MIN_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(
+            info.compress_size, 1
+        ):
             raise unsafe("ratio", name=info.filename, limit=MAX_COMPRESSION_RATIO)
 
     names = {info.filename: info for info in infos}
@@ -256,8 +258,11 @@ def _check_package(
     if "ppt/presentation.xml" in seen:
         raise not_a_workbook("powerpoint")
     if "[content_types].xml" not in seen:
-        raise not_a_workbook("zip") if not any(n.startswith("xl/") for n in seen) else \
-            _Rejected(finding("damaged-workbook", file=file_name))
+        raise (
+            not_a_workbook("zip")
+            if not any(n.startswith("xl/") for n in seen)
+            else _Rejected(finding("damaged-workbook", file=file_name))
+        )
 
     content_types = b""
     for info in infos:
@@ -265,17 +270,22 @@ def _check_package(
             continue
         name = info.filename.casefold()
         is_manifest = name == "[content_types].xml"
-        content = _inflate(data, info, info.file_size if is_manifest else 0,
-                           scan=not name.startswith(_UNPARSED_PREFIXES), file_name=file_name)
+        content = _inflate(
+            data,
+            info,
+            info.file_size if is_manifest else 0,
+            scan=not name.startswith(_UNPARSED_PREFIXES),
+            file_name=file_name,
+        )
         if is_manifest:
             content_types = content
-    if "xl/workbook.xml" not in seen or not any(t in content_types
-                                                for t in _WORKBOOK_CONTENT_TYPES):
+    if "xl/workbook.xml" not in seen or not any(
+        t in content_types for t in _WORKBOOK_CONTENT_TYPES
+    ):
         raise _Rejected(finding("damaged-workbook", file=file_name))
 
-    has_macros = (
-        b"macroEnabled" in content_types
-        or any(n.endswith("vbaproject.bin") or n.startswith("xl/macrosheets/") for n in seen)
+    has_macros = b"macroEnabled" in content_types or any(
+        n.endswith("vbaproject.bin") or n.startswith("xl/macrosheets/") for n in seen
     )
     if has_macros:
         return IntakeResult((finding("macro-workbook", file=file_name),), has_macros=True)
@@ -288,9 +298,7 @@ def _escapes(name: str) -> bool:
     return name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":")
 
 
-def _inflate(
-    data: bytes, info: zipfile.ZipInfo, keep: int, *, scan: bool, file_name: str
-) -> bytes:
+def _inflate(data: bytes, info: zipfile.ZipInfo, keep: int, *, scan: bool, file_name: str) -> bytes:
     """Unpack one entry from the raw bytes with a hard cap on what it may produce.
 
     zipfile trusts the sizes in the headers; here the actual output is counted, so a header
@@ -300,14 +308,14 @@ def _inflate(
     damaged = _Rejected(finding("damaged-workbook", file=file_name))
     if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise damaged  # Excel never writes zip encryption or other compression methods
-    header = data[info.header_offset:info.header_offset + 30]
+    header = data[info.header_offset : info.header_offset + 30]
     if len(header) < 30 or header[:4] != b"PK\x03\x04":
         raise damaged
     name_length, extra_length = struct.unpack_from("<HH", header, 26)
     start = info.header_offset + 30 + name_length + extra_length
     if start + info.compress_size > len(data):
         raise damaged
-    raw = memoryview(data)[start:start + info.compress_size]
+    raw = memoryview(data)[start : start + info.compress_size]
 
     kept = bytearray()
     produced = 0
@@ -317,18 +325,31 @@ def _inflate(
         for chunk in _chunks(raw, info.compress_type, info.file_size + 1):
             produced += len(chunk)
             if produced > info.file_size:
-                raise _Rejected(finding("unsafe-workbook", file=file_name,
-                                        reason=REASONS["lying-size"].format(name=info.filename)))
+                raise _Rejected(
+                    finding(
+                        "unsafe-workbook",
+                        file=file_name,
+                        reason=REASONS["lying-size"].format(name=info.filename),
+                    )
+                )
             crc = zlib.crc32(chunk, crc)
             if scan:
                 seam = tail + chunk[:_DANGER_OVERLAP]
                 if any(word in chunk or word in seam for word in _XML_DANGER):
-                    raise _Rejected(finding("unsafe-workbook", file=file_name,
-                                            reason=REASONS["doctype"].format(name=info.filename)))
-                tail = (tail + chunk)[-_DANGER_OVERLAP:] if len(chunk) < _DANGER_OVERLAP \
+                    raise _Rejected(
+                        finding(
+                            "unsafe-workbook",
+                            file=file_name,
+                            reason=REASONS["doctype"].format(name=info.filename),
+                        )
+                    )
+                tail = (
+                    (tail + chunk)[-_DANGER_OVERLAP:]
+                    if len(chunk) < _DANGER_OVERLAP
                     else chunk[-_DANGER_OVERLAP:]
+                )
             if len(kept) < keep:
-                kept += chunk[:keep - len(kept)]
+                kept += chunk[: keep - len(kept)]
     except (zlib.error, _Truncated):
         raise damaged from None
     if produced != info.file_size or crc != info.CRC:
@@ -343,7 +364,7 @@ def _chunks(raw: memoryview, method: int, limit: int) -> Iterator[bytes]:
     """
     if method == zipfile.ZIP_STORED:
         for at in range(0, len(raw), _INFLATE_OUT):
-            yield bytes(raw[at:at + _INFLATE_OUT])
+            yield bytes(raw[at : at + _INFLATE_OUT])
         return
     inflater = zlib.decompressobj(-zlib.MAX_WBITS)
     at = 0
@@ -352,7 +373,7 @@ def _chunks(raw: memoryview, method: int, limit: int) -> Iterator[bytes]:
         if inflater.unconsumed_tail:
             feed: bytes | memoryview = inflater.unconsumed_tail
         elif at < len(raw):
-            feed = raw[at:at + _INFLATE_IN]
+            feed = raw[at : at + _INFLATE_IN]
             at += _INFLATE_IN
         else:
             raise _Truncated
@@ -397,12 +418,18 @@ def _describe(data: bytes, file_name: str) -> str:
 
 def _as_text(head: bytes) -> str | None:
     """The start of the file as text, when it looks like text in a common encoding."""
-    for bom, encoding in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"),
-                          (b"\xfe\xff", "utf-16-be")):
+    for bom, encoding in (
+        (b"\xef\xbb\xbf", "utf-8"),
+        (b"\xff\xfe", "utf-16-le"),
+        (b"\xfe\xff", "utf-16-be"),
+    ):
         if head.startswith(bom):
-            return head[len(bom):].decode(encoding, errors="replace")
-    text = head.decode("utf-8", errors="ignore") if _mostly_utf8(head) else \
-        head.decode("cp1252", errors="replace")
+            return head[len(bom) :].decode(encoding, errors="replace")
+    text = (
+        head.decode("utf-8", errors="ignore")
+        if _mostly_utf8(head)
+        else head.decode("cp1252", errors="replace")
+    )
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\r\n\f")
     return text if text and controls <= len(text) // 100 else None
 

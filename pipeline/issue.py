@@ -63,7 +63,11 @@ class IssueSummary:
 
 
 def issue_round(
-    config: Config, state: State, storage: Storage, *, party_ids: list[str] | None = None,
+    config: Config,
+    state: State,
+    storage: Storage,
+    *,
+    party_ids: list[str] | None = None,
     progress: Progress | None = None,
 ) -> IssueSummary:
     """Write and record the workbook of every party (or the given ones) for the current round."""
@@ -75,8 +79,18 @@ def issue_round(
     created = storage.ensure_layout(list(parties))
     issued = []
     for number, party in enumerate(parties, start=1):
-        issued.append(_issue_party(config, state, storage, region, monitor, party,
-                                   issued_at=issued_at, base_hash=base_hash))
+        issued.append(
+            _issue_party(
+                config,
+                state,
+                storage,
+                region,
+                monitor,
+                party,
+                issued_at=issued_at,
+                base_hash=base_hash,
+            )
+        )
         if progress is not None:
             progress(number, len(parties), party.name)
     with state.transaction():
@@ -107,18 +121,40 @@ def file_name(round_: str, party: Party) -> str:
 
 
 def _issue_party(
-    config: Config, state: State, storage: Storage, region: Region, monitor: Monitor,
-    party: Party, *, issued_at: str, base_hash: str,
+    config: Config,
+    state: State,
+    storage: Storage,
+    region: Region,
+    monitor: Monitor,
+    party: Party,
+    *,
+    issued_at: str,
+    base_hash: str,
 ) -> IssuedWorkbook:
-    plan = layout.plan(config.catalogue, config.round, region, monitor, party,
-                       issued_at=issued_at, new_rows=config.new_project_rows,
-                       base_hash=base_hash)
+    plan = layout.plan(
+        config.catalogue,
+        config.round,
+        region,
+        monitor,
+        party,
+        issued_at=issued_at,
+        new_rows=config.new_project_rows,
+        base_hash=base_hash,
+    )
     written = build_party_workbook(plan, config, region, monitor)
     name = file_name(str(config.round), party)
     digest = hashlib.sha256(written.data).hexdigest()
     storage.put_party_file(party, name, written.data)
     with state.transaction():
-        state.record_issue(IssueRecord(str(config.round), party.id, plan.fingerprint, name,
-                                       digest, issued_at))
-    return IssuedWorkbook(party.id, party.name, name, written.own_projects,
-                          written.editable_cells, digest, plan.fingerprint)
+        state.record_issue(
+            IssueRecord(str(config.round), party.id, plan.fingerprint, name, digest, issued_at)
+        )
+    return IssuedWorkbook(
+        party.id,
+        party.name,
+        name,
+        written.own_projects,
+        written.editable_cells,
+        digest,
+        plan.fingerprint,
+    )

@@ -16,12 +16,13 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .catalogue import Column
+from .catalogue import Entity
 from .config import Config
 from .monitor import Monitor
 from .region import Region
 from .state import Change
-from .values import looks_like_formula, to_cell
+from .values import looks_like_formula
+from .workbook import shown_value
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -39,9 +40,11 @@ def write_monitor_workbook(
     assert about is not None
     about.title = "Toelichting"
     _about(about, config, region, monitor, changes)
-    for entity, title in (("project", "Projecten"), ("agreement", "Afspraken")):
-        columns = config.catalogue.columns(entity, config.round)  # type: ignore[arg-type]
-        rows = [[_shown(region, c, r.get(c.key)) for c in columns] for r in monitor.records(entity)]  # type: ignore[arg-type]
+    sheets: tuple[tuple[Entity, str], ...] = (("project", "Projecten"), ("agreement", "Afspraken"))
+    for entity, title in sheets:
+        columns = config.catalogue.columns(entity, config.round)
+        records = monitor.records(entity)
+        rows = [[shown_value(c, r.get(c.key), region) for c in columns] for r in records]
         _table(
             workbook.create_sheet(title),
             [c.label for c in columns],
@@ -123,13 +126,6 @@ def _table(
     sheet.row_dimensions[1].height = 45
 
 
-def _shown(region: Region, column: Column, value: Any) -> Any:
-    choices = column.field.choices
-    if choices and choices.startswith("@"):
-        value = region.display(choices, value)
-    return to_cell(column, value)
-
-
 def _active(monitor: Monitor) -> list[dict[str, Any]]:
     return [r for r in monitor.records("project") if not r.get("withdrawn")]
 
@@ -208,7 +204,7 @@ def _changes(sheet: Worksheet, config: Config, region: Region, changes: list[Cha
         column = columns.get(change.field)
         old, new = change.old, change.new
         if column is not None:
-            old, new = _shown(region, column, old), _shown(region, column, new)
+            old, new = shown_value(column, old, region), shown_value(column, new, region)
         try:
             party = region.party(change.party).name
         except KeyError:

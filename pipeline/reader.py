@@ -53,8 +53,12 @@ def read_submission(path: Path, config: Config, *, data: bytes | None = None) ->
             return loaded
         data = loaded
     digest = hashlib.sha256(data).hexdigest()
-    intake = sniff(data, name, max_file_bytes=config.max_file_bytes,
-                   max_uncompressed_bytes=config.max_uncompressed_bytes)
+    intake = sniff(
+        data,
+        name,
+        max_file_bytes=config.max_file_bytes,
+        max_uncompressed_bytes=config.max_uncompressed_bytes,
+    )
     findings = list(intake.findings)
     if not intake.readable:
         return ReadResult(name, digest, None, findings)
@@ -74,8 +78,12 @@ def read_metadata(path: Path, *, data: bytes | None = None) -> WorkbookLayout | 
         content = path.read_bytes() if data is None else data
     except OSError:
         return None
-    intake = sniff(content, path.name, max_file_bytes=DEFAULT_MAX_FILE_BYTES,
-                   max_uncompressed_bytes=DEFAULT_MAX_UNCOMPRESSED_BYTES)
+    intake = sniff(
+        content,
+        path.name,
+        max_file_bytes=DEFAULT_MAX_FILE_BYTES,
+        max_uncompressed_bytes=DEFAULT_MAX_UNCOMPRESSED_BYTES,
+    )
     if not intake.readable:
         return None
     try:
@@ -94,8 +102,9 @@ def _opened(data: bytes) -> Iterator[Any]:
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        book = openpyxl.load_workbook(BytesIO(data), read_only=True, data_only=False,
-                                      keep_links=False)
+        book = openpyxl.load_workbook(
+            BytesIO(data), read_only=True, data_only=False, keep_links=False
+        )
         try:
             yield book
         finally:
@@ -114,8 +123,12 @@ def _read_bytes(path: Path, limit: int) -> bytes | ReadResult:
                 digest.update(chunk)
     except OSError:
         return ReadResult(path.name, "", None, [finding("file-not-found", file=path.name)])
-    return ReadResult(path.name, digest.hexdigest(), None,
-                      [finding("file-too-large", file=path.name, limit=size_text(limit))])
+    return ReadResult(
+        path.name,
+        digest.hexdigest(),
+        None,
+        [finding("file-too-large", file=path.name, limit=size_text(limit))],
+    )
 
 
 def _read_workbook(
@@ -127,20 +140,34 @@ def _read_workbook(
             return None, [finding("not-issued-by-planmonitor", file=name)]
         party = layout.party
         if layout.catalogue_version != config.catalogue.version:
-            return None, [finding("unknown-catalogue-version", file=name, party=party,
-                                  found=layout.catalogue_version,
-                                  expected=config.catalogue.version)]
+            return None, [
+                finding(
+                    "unknown-catalogue-version",
+                    file=name,
+                    party=party,
+                    found=layout.catalogue_version,
+                    expected=config.catalogue.version,
+                )
+            ]
         if layout.round != str(config.round):
-            return None, [finding("wrong-round", file=name, party=party, found=layout.round,
-                                  expected=str(config.round))]
+            return None, [
+                finding(
+                    "wrong-round",
+                    file=name,
+                    party=party,
+                    found=layout.round,
+                    expected=str(config.round),
+                )
+            ]
         problems: list[Finding] = []
         sheets: dict[str, SheetData] = {}
         for sheet_layout in layout.sheets:
             if sheet_layout.name == SHEET_MONITOR:
                 continue  # read-only for everyone: never read back
             if sheet_layout.name not in book.sheetnames:
-                problems.append(finding("sheet-missing", file=name, party=party,
-                                        sheet=sheet_layout.name))
+                problems.append(
+                    finding("sheet-missing", file=name, party=party, sheet=sheet_layout.name)
+                )
                 continue
             sheet = _read_sheet(book, book[sheet_layout.name], sheet_layout)
             changed = _header_change(sheet, config, name, party)
@@ -175,20 +202,29 @@ def _read_sheet(book: Any, ws: Any, layout: SheetLayout) -> SheetData:
     header: list[Any] = [None] * width
     by_row: dict[int, dict[int, tuple[Any, str]]] = {}
     with ws._get_source() as source:
-        parser = WorkSheetParser(source, ws._shared_strings, data_only=False, epoch=book.epoch,
-                                 date_formats=book._date_formats,
-                                 timedelta_formats=book._timedelta_formats)
+        parser = WorkSheetParser(
+            source,
+            ws._shared_strings,
+            data_only=False,
+            epoch=book.epoch,
+            date_formats=book._date_formats,
+            timedelta_formats=book._timedelta_formats,
+        )
         for row, cells in parser.parse():
             if row == HEADER_ROW:
                 for c in cells:
                     if c["column"] <= width:
                         header[c["column"] - 1] = c["value"]
             elif row >= FIRST_DATA_ROW:
-                by_row[row] = {c["column"]: (c["value"], c["data_type"]) for c in cells
-                               if c["column"] <= width}
+                by_row[row] = {
+                    c["column"]: (c["value"], c["data_type"]) for c in cells if c["column"] <= width
+                }
     protection = getattr(parser, "protection", None)
-    used = {row for row, cells in by_row.items()
-            if any(kind == "f" or not is_empty(value) for value, kind in cells.values())}
+    used = {
+        row
+        for row, cells in by_row.items()
+        if any(kind == "f" or not is_empty(value) for value, kind in cells.values())
+    }
     if layout.name == SHEET_NEW:
         rows = sorted(used)
     else:
@@ -206,10 +242,19 @@ def _read_sheet(book: Any, ws: Any, layout: SheetLayout) -> SheetData:
                 formulas.add((row, key))
             record.append(value)
         records.append(record)
-    values = pd.DataFrame(records, columns=list(layout.columns),
-                          index=pd.Index(rows, dtype="int64", name="row"), dtype=object)
-    return SheetData(layout, values, header=header, formulas=formulas,
-                     protected=bool(protection is not None and protection.sheet))
+    values = pd.DataFrame(
+        records,
+        columns=list(layout.columns),
+        index=pd.Index(rows, dtype="int64", name="row"),
+        dtype=object,
+    )
+    return SheetData(
+        layout,
+        values,
+        header=header,
+        formulas=formulas,
+        protected=bool(protection is not None and protection.sheet),
+    )
 
 
 def _value(value: Any, data_type: str) -> tuple[Any, bool]:
@@ -224,15 +269,22 @@ def _header_change(sheet: SheetData, config: Config, name: str, party: str) -> F
     """The first header cell whose label is not the catalogue's, or None when all match."""
     layout = sheet.layout
     labels = {c.key: c.label for c in config.catalogue.columns(layout.entity, config.round)}
-    for column, (key, found) in enumerate(zip(layout.columns, sheet.header, strict=True),
-                                          start=1):
+    for column, (key, found) in enumerate(zip(layout.columns, sheet.header, strict=True), start=1):
         expected = labels.get(key, key)
         if _label(found) != _label(expected):
             letter = get_column_letter(column)
-            return finding("column-changed", file=name, party=party, sheet=layout.name,
-                           cell=f"{letter}{HEADER_ROW}", column=letter,
-                           found="" if found is None else str(found), expected=expected,
-                           field=expected, value=found)
+            return finding(
+                "column-changed",
+                file=name,
+                party=party,
+                sheet=layout.name,
+                cell=f"{letter}{HEADER_ROW}",
+                column=letter,
+                found="" if found is None else str(found),
+                expected=expected,
+                field=expected,
+                value=found,
+            )
     return None
 
 

@@ -132,8 +132,9 @@ def project_slips(snapshots: Snapshots, fields: ProjectFields) -> dict[str, Proj
             observations=len(seen),
             start_first=first_start,
             start_now=now_start,
-            start_slip_quarters=(now_q - first_q
-                                 if first_q is not None and now_q is not None else None),
+            start_slip_quarters=(
+                now_q - first_q if first_q is not None and now_q is not None else None
+            ),
             year_first=means[0] if means else None,
             year_now=seen[-1][2],
             dwellings=round(float(totals[pid])),
@@ -153,11 +154,15 @@ class SlipSummary:
 
 
 def slip_summary(slips: Mapping[str, ProjectSlip], withdrawn_ids: set[str]) -> SlipSummary:
-    seen = [s for s in slips.values()
-            if s.observations > 1 and s.id not in withdrawn_ids and s.dwellings > 0]
+    seen = [
+        s
+        for s in slips.values()
+        if s.observations > 1 and s.id not in withdrawn_ids and s.dwellings > 0
+    ]
     by_year = [(s.year_slip, s.dwellings) for s in seen if s.year_slip is not None]
-    by_start = [(s.start_slip_quarters, s.dwellings) for s in seen
-                if s.start_slip_quarters is not None]
+    by_start = [
+        (s.start_slip_quarters, s.dwellings) for s in seen if s.start_slip_quarters is not None
+    ]
 
     def mean(pairs: Sequence[tuple[float, int]]) -> float:
         weight = sum(w for _, w in pairs)
@@ -195,8 +200,9 @@ class YearRealisation:
 def completed_between(earlier: Monitor, later: Monitor, fields: ProjectFields) -> int:
     """Growth of the completed field over projects present in both snapshots."""
     both = earlier.projects.index.intersection(later.projects.index)
-    grown = (numbers(later.projects.loc[both], fields.completed)
-             - numbers(earlier.projects.loc[both], fields.completed))
+    grown = numbers(later.projects.loc[both], fields.completed) - numbers(
+        earlier.projects.loc[both], fields.completed
+    )
     return round(float(grown.sum()))
 
 
@@ -222,15 +228,18 @@ def planned_vs_completed(snapshots: Snapshots, fields: ProjectFields) -> list[Ye
         observed = [(a, b) for a, b in periods if a in by_round and b in by_round]
         if not observed:
             continue
-        result.append(YearRealisation(
-            year=year,
-            planned=round(float(numbers(table, column).sum())),
-            planned_in=source,
-            completed=sum(completed_between(by_round[a], by_round[b], fields)
-                          for a, b in observed),
-            halves_observed=len(observed),
-            halves_planned=len(periods),
-        ))
+        result.append(
+            YearRealisation(
+                year=year,
+                planned=round(float(numbers(table, column).sum())),
+                planned_in=source,
+                completed=sum(
+                    completed_between(by_round[a], by_round[b], fields) for a, b in observed
+                ),
+                halves_observed=len(observed),
+                halves_planned=len(periods),
+            )
+        )
     return result
 
 
@@ -271,8 +280,11 @@ class Forecast:
 
 
 def realism_forecast(
-    projects: pd.DataFrame, fields: ProjectFields, chances: Mapping[str, float],
-    shift_years: float, targets: Mapping[int, int],
+    projects: pd.DataFrame,
+    fields: ProjectFields,
+    chances: Mapping[str, float],
+    shift_years: float,
+    targets: Mapping[int, int],
 ) -> Forecast:
     """Planned dwellings per year, each weighted by the chance of its zoning status (an unknown
     status gets the lowest chance), then moved ``shift_years`` later: a fractional shift splits

@@ -33,8 +33,17 @@ from .rounds import Round
 from .state import State
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "reports"
-INDICATORS = frozenset({"completions", "plan_capacity", "affordability", "circular",
-                        "target_groups", "rode_draden", "realism"})
+INDICATORS = frozenset(
+    {
+        "completions",
+        "plan_capacity",
+        "affordability",
+        "circular",
+        "target_groups",
+        "rode_draden",
+        "realism",
+    }
+)
 
 Progress = Callable[[int, int, str], None]
 REGION_SCOPE = "Regio"
@@ -137,7 +146,11 @@ class Report:
 
 
 def build_reports(
-    config: Config, state: State, round_: Round, out_dir: Path, *,
+    config: Config,
+    state: State,
+    round_: Round,
+    out_dir: Path,
+    *,
     progress: Progress | None = None,
 ) -> ReportSummary:
     """Write the factsheets (PDF per pillar), the progress report (PDF and HTML) and the
@@ -168,8 +181,15 @@ def build_reports(
     dashboard_path = out_dir / f"dashboard-{round_}.html"
     dashboard_path.write_text(render_dashboard(report), encoding="utf-8")
     report_progress(steps, steps, "Klaar")
-    return ReportSummary(round_, report.measured_round, report.previous_round,
-                         tuple(factsheets), progress_pdf, progress_html, dashboard_path)
+    return ReportSummary(
+        round_,
+        report.measured_round,
+        report.previous_round,
+        tuple(factsheets),
+        progress_pdf,
+        progress_html,
+        dashboard_path,
+    )
 
 
 def render(template: str, **context: Any) -> str:
@@ -194,7 +214,8 @@ def measured_rounds(state: State, round_: Round) -> tuple[Round, Round | None]:
     else:
         raise RoundError(
             f"Er is geen monitor voor ronde {round_}. Kies een ronde met een monitor: "
-            + (", ".join(str(r) for r in snapshots) or "(nog geen)") + "."
+            + (", ".join(str(r) for r in snapshots) or "(nog geen)")
+            + "."
         )
     earlier = [r for r in snapshots if r < measured]
     return measured, earlier[-1] if earlier else None
@@ -207,7 +228,10 @@ def compute(config: Config, state: State, round_: Round) -> Report:
     if unknown:
         raise ConfigError(
             "Onbekende indicator(en) in [reports.pillar_indicators]: "
-            + ", ".join(sorted(unknown)) + ". Kies uit: " + ", ".join(sorted(INDICATORS)) + "."
+            + ", ".join(sorted(unknown))
+            + ". Kies uit: "
+            + ", ".join(sorted(INDICATORS))
+            + "."
         )
     region = state.region()
     measured, previous_round = measured_rounds(state, round_)
@@ -221,18 +245,25 @@ def compute(config: Config, state: State, round_: Round) -> Report:
 
     slips = real.project_slips(history, fields)
     withdrawn_ids = real.withdrawn_ids(projects, fields)
-    start_slips = {k: s.start_slip_quarters for k, s in slips.items()
-                   if s.start_slip_quarters is not None}
+    start_slips = {
+        k: s.start_slip_quarters for k, s in slips.items() if s.start_slip_quarters is not None
+    }
     stand = _stand(state, round_, measured)
     whole = _scope(config, fields, projects, REGION_SCOPE, 1.0)
     subregions = tuple(
-        _scope(config, fields, ind.in_scope(projects, subregion_of, name), name,
-               config.targets.subregion_share.get(name))
+        _scope(
+            config,
+            fields,
+            ind.in_scope(projects, subregion_of, name),
+            name,
+            config.targets.subregion_share.get(name),
+        )
         for name in region.subregions
     )
     agreements_before = previous.agreements if previous is not None else None
-    sheets = tuple(_pillar_sheet(config, region, p, current, agreements_before, fields)
-                   for p in region.pillars)
+    sheets = tuple(
+        _pillar_sheet(config, region, p, current, agreements_before, fields) for p in region.pillars
+    )
     return Report(
         region=region,
         round=round_,
@@ -248,7 +279,10 @@ def compute(config: Config, state: State, round_: Round) -> Report:
         rode_draden=tuple(cw.rode_draden(projects, before, fields, config.rode_draden)),
         progress=cw.progress(projects, before, fields) if before is not None else None,
         attention=cw.attention(
-            projects, before, fields, start_slips,
+            projects,
+            before,
+            fields,
+            start_slips,
             large_dwellings=config.reports.large_project_dwellings,
             slip_quarters=config.reports.slip_attention_quarters,
         ),
@@ -256,7 +290,8 @@ def compute(config: Config, state: State, round_: Round) -> Report:
         withdrawn=_withdrawn(projects, fields),
         newly_withdrawn=frozenset(
             withdrawn_ids - (real.withdrawn_ids(before, fields) if before is not None else set())
-            if before is not None else set()
+            if before is not None
+            else set()
         ),
         config=config,
     )
@@ -270,38 +305,62 @@ def _stand(state: State, round_: Round, measured: Round) -> dt.date:
     return dt.date.today()
 
 
-def _scope(config: Config, fields: ind.ProjectFields, projects: Any, name: str,
-           share: float | None) -> Scope:
+def _scope(
+    config: Config, fields: ind.ProjectFields, projects: Any, name: str, share: float | None
+) -> Scope:
     targets = ind.scaled_targets(config.targets.completions, share) if share is not None else {}
     table = ind.active(projects, fields)
     completions = ind.completions(projects, fields, targets)
-    capacity = (ind.plan_capacity(projects, fields, targets, config.targets.plan_capacity_norm)
-                if share is not None else None)
+    capacity = (
+        ind.plan_capacity(projects, fields, targets, config.targets.plan_capacity_norm)
+        if share is not None
+        else None
+    )
     statuses = ind.texts(table, ind.STOPLIGHT)
     stoplights = {colour: int((statuses == colour).sum()) for colour in fields.stoplights}
-    affordability = ind.affordability(projects, fields, config.targets.affordable_share,
-                                      config.targets.social_rent_share)
+    affordability = ind.affordability(
+        projects, fields, config.targets.affordable_share, config.targets.social_rent_share
+    )
     scope_charts = {
-        "completions": Markup(charts.bars_against_target(
-            [charts.Bar(str(y.year), y.planned, y.target) for y in completions.years],
-            f"Geplande oplevering per jaar tegen het doel, {name}",
-            # subregions are drawn at half width: a narrower canvas keeps the labels legible
-            width=720 if name == REGION_SCOPE else 440,
-            height=210 if name == REGION_SCOPE else 230,
-        )),
-        "stoplights": Markup(charts.stoplight_counts(
-            stoplights, f"Projecten naar eigen stoplicht, {name}")),
-        "affordable": Markup(charts.share_against_target(
-            affordability.affordable_share, affordability.affordable_target, "betaalbaar",
-            f"Aandeel betaalbaar, {name}")),
-        "social_rent": Markup(charts.share_against_target(
-            affordability.social_rent_share, affordability.social_rent_target, "sociale huur",
-            f"Aandeel sociale huur, {name}")),
+        "completions": Markup(
+            charts.bars_against_target(
+                [charts.Bar(str(y.year), y.planned, y.target) for y in completions.years],
+                f"Geplande oplevering per jaar tegen het doel, {name}",
+                # subregions are drawn at half width: a narrower canvas keeps the labels legible
+                width=720 if name == REGION_SCOPE else 440,
+                height=210 if name == REGION_SCOPE else 230,
+            )
+        ),
+        "stoplights": Markup(
+            charts.stoplight_counts(stoplights, f"Projecten naar eigen stoplicht, {name}")
+        ),
+        "affordable": Markup(
+            charts.share_against_target(
+                affordability.affordable_share,
+                affordability.affordable_target,
+                "betaalbaar",
+                f"Aandeel betaalbaar, {name}",
+            )
+        ),
+        "social_rent": Markup(
+            charts.share_against_target(
+                affordability.social_rent_share,
+                affordability.social_rent_target,
+                "sociale huur",
+                f"Aandeel sociale huur, {name}",
+            )
+        ),
     }
     if capacity is not None:
-        scope_charts["capacity"] = Markup(charts.capacity_against_norm(
-            capacity.hard, capacity.soft, capacity.target, capacity.norm,
-            f"Plancapaciteit tegen doel en norm, {name}"))
+        scope_charts["capacity"] = Markup(
+            charts.capacity_against_norm(
+                capacity.hard,
+                capacity.soft,
+                capacity.target,
+                capacity.norm,
+                f"Plancapaciteit tegen doel en norm, {name}",
+            )
+        )
     return Scope(
         name=name,
         share=share,
@@ -311,55 +370,79 @@ def _scope(config: Config, fields: ind.ProjectFields, projects: Any, name: str,
         capacity=capacity,
         affordability=affordability,
         circular=ind.circular(projects, fields),
-        target_groups=ind.target_groups(projects, fields,
-                                        config.catalogue.lists["target_groups"]),
+        target_groups=ind.target_groups(projects, fields, config.catalogue.lists["target_groups"]),
         stoplights=stoplights,
         charts=scope_charts,
     )
 
 
-def _pillar_sheet(config: Config, region: Region, pillar: Pillar, current: Monitor,
-                  previous: Any, fields: ind.ProjectFields) -> PillarSheet:
+def _pillar_sheet(
+    config: Config,
+    region: Region,
+    pillar: Pillar,
+    current: Monitor,
+    previous: Any,
+    fields: ind.ProjectFields,
+) -> PillarSheet:
     summary = ind.agreements(current.agreements, previous, fields.stoplights, pillar.number)
     return PillarSheet(
         pillar=pillar,
         agreements=summary,
         indicators=tuple(config.reports.pillar_indicators.get(pillar.number, ())),
         tempomakers=tuple(p.name for p in tempomakers(region.parties, pillar.number)),
-        chart=Markup(charts.stoplight_counts(
-            summary.counts, f"Afspraken van pijler {pillar.number} naar status")),
+        chart=Markup(
+            charts.stoplight_counts(
+                summary.counts, f"Afspraken van pijler {pillar.number} naar status"
+            )
+        ),
     )
 
 
-def _realism(config: Config, fields: ind.ProjectFields, projects: Any,
-             history: list[tuple[Round, Monitor]], slips: Mapping[str, real.ProjectSlip],
-             withdrawn_ids: set[str]) -> Realism:
+def _realism(
+    config: Config,
+    fields: ind.ProjectFields,
+    projects: Any,
+    history: list[tuple[Round, Monitor]],
+    slips: Mapping[str, real.ProjectSlip],
+    withdrawn_ids: set[str],
+) -> Realism:
     summary = real.slip_summary(slips, withdrawn_ids)
-    forecast = real.realism_forecast(projects, fields, config.realism, summary.mean_year_slip,
-                                     config.targets.completions)
+    forecast = real.realism_forecast(
+        projects, fields, config.realism, summary.mean_year_slip, config.targets.completions
+    )
     years = [y.year for y in forecast.years]
     chart = charts.forecast_lines(
         years,
-        [("som van de plannen", charts.LIGHT, "line", [y.planned for y in forecast.years]),
-         ("realistisch verwacht", charts.MAIN, "line", [y.realistic for y in forecast.years]),
-         ("doel", charts.TARGET, "dash", [y.target or 0 for y in forecast.years])],
+        [
+            ("som van de plannen", charts.LIGHT, "line", [y.planned for y in forecast.years]),
+            ("realistisch verwacht", charts.MAIN, "line", [y.realistic for y in forecast.years]),
+            ("doel", charts.TARGET, "dash", [y.target or 0 for y in forecast.years]),
+        ],
         "Som van de plannen, realistische verwachting en doel per jaar",
     )
     table = ind.active(projects, fields)
     slipped = sorted(
-        (s for s in slips.values()
-         if s.id in table.index and (s.start_slip_quarters or 0) > 0),
+        (s for s in slips.values() if s.id in table.index and (s.start_slip_quarters or 0) > 0),
         key=lambda s: (-(s.start_slip_quarters or 0), -s.dwellings, s.id),
     )[: config.reports.attention_list_length]
     rows = ind.records(table)
     top = tuple((cw.case_project(s.id, rows[s.id], fields), s) for s in slipped)
-    return Realism(slips, summary, tuple(real.planned_vs_completed(history, fields)), forecast,
-                   config.reports.realism_source, Markup(chart), top)
+    return Realism(
+        slips,
+        summary,
+        tuple(real.planned_vs_completed(history, fields)),
+        forecast,
+        config.reports.realism_source,
+        Markup(chart),
+        top,
+    )
 
 
 def _withdrawn(projects: Any, fields: ind.ProjectFields) -> tuple[cw.CaseProject, ...]:
-    return tuple(cw.case_project(pid, row, fields, ind.STOPLIGHT_EXPLANATION)
-                 for pid, row in ind.records(ind.withdrawn(projects, fields)).items())
+    return tuple(
+        cw.case_project(pid, row, fields, ind.STOPLIGHT_EXPLANATION)
+        for pid, row in ind.records(ind.withdrawn(projects, fields)).items()
+    )
 
 
 def _slug(text: str) -> str:

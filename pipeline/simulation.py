@@ -238,7 +238,11 @@ def _municipal_updates(
         ):
             continue
         status = book.get(SHEET_OWN, row, "zoning_status")
-        if status in steps and rng.random() < 0.25:
+        if status is None:  # a project a market party added: the municipality fills in its part
+            book.set(SHEET_OWN, row, "zoning_status", "in ontwikkeling / principebesluit")
+            book.set(SHEET_OWN, row, "permit_status", "niet aangevraagd")
+            book.set(SHEET_OWN, row, "in_programme", "ja")
+        elif status in steps and rng.random() < 0.25:
             book.set(SHEET_OWN, row, "zoning_status", steps[status])
             if steps[status] == "onherroepelijk":
                 book.set(SHEET_OWN, row, "permit_status", "verleend")

@@ -116,8 +116,9 @@ def build_party_workbook(
     sheets = data_sheets(layout, config.catalogue, region, monitor)
     book = Workbook()
     styles = _Styles(book, texts["styles"])
-    _write_instructions(book.active, styles,
-                        instruction_lines(texts, layout, config, region, party))
+    _write_instructions(
+        book.active, styles, instruction_lines(texts, layout, config, region, party)
+    )
     lists = dropdown_lists(config.catalogue, region, sheets)
     refs = _list_references(lists)
     for sheet in sheets:
@@ -126,12 +127,14 @@ def build_party_workbook(
     _write_metadata(book, layout)
     for worksheet in book.worksheets:
         _protect(worksheet, config.sheet_password)
-    book.security = WorkbookProtection(workbookPassword=config.sheet_password or None,
-                                       lockStructure=True)
+    book.security = WorkbookProtection(
+        workbookPassword=config.sheet_password or None, lockStructure=True
+    )
     book.active = 0
     book.properties.creator = "planmonitor"
     book.properties.title = texts["workbook"]["title"].format(
-        region=region.name, round=layout.round)
+        region=region.name, round=layout.round
+    )
     buffer = io.BytesIO()
     book.save(buffer)
     own = next(s for s in sheets if s.layout.name == SHEET_OWN)
@@ -155,15 +158,18 @@ def data_sheets(
             rows = [{} for _ in range(sheet.new_rows)]
             editable = [frozenset(sheet.columns)] * sheet.new_rows
         else:
-            view = cast(list[dict[str, Any]],
-                        monitor.view(catalogue, round_, sheet.entity).to_dict("records"))
+            view = cast(
+                list[dict[str, Any]],
+                monitor.view(catalogue, round_, sheet.entity).to_dict("records"),
+            )
             if sheet.name == SHEET_MONITOR:
                 rows = list(view)
             else:
                 by_id = {str(r[ID_COLUMN[sheet.entity]]): r for r in view}
                 rows = [by_id[row_id] for row_id in sheet.row_ids]
             editable = [
-                frozenset() if sheet.name == SHEET_MONITOR
+                frozenset()
+                if sheet.name == SHEET_MONITOR
                 else frozenset(owned_columns(party, all_columns, row, region) & set(sheet.columns))
                 for row in rows
             ]
@@ -233,19 +239,24 @@ class _Styles:
         cell._style = copy(self.arrays[name])
 
     def _style(self, name: str, role: str, number_format: str, wrap: bool) -> NamedStyle:
-        style = NamedStyle(name=name, number_format=number_format,
-                           protection=Protection(locked=role != "edit"))
+        style = NamedStyle(
+            name=name, number_format=number_format, protection=Protection(locked=role != "edit")
+        )
         style.alignment = Alignment(vertical="top", wrap_text=wrap)
         if role in {"edit", "locked"}:
             style.fill = PatternFill("solid", fgColor=YELLOW if role == "edit" else GREY)
             style.border = self.border
         elif role in {"header", "group"}:
             style.font = Font(bold=True)
-            style.fill = PatternFill("solid", fgColor=HEADER_BLUE if role == "header"
-                                     else GROUP_BLUE)
+            style.fill = PatternFill(
+                "solid", fgColor=HEADER_BLUE if role == "header" else GROUP_BLUE
+            )
             style.border = self.border
-            style.alignment = Alignment(vertical="center", wrap_text=True,
-                                        horizontal="center" if role == "header" else "left")
+            style.alignment = Alignment(
+                vertical="center",
+                wrap_text=True,
+                horizontal="center" if role == "header" else "left",
+            )
         elif role == "title":
             style.font = Font(bold=True, size=16)
         elif role == "heading":
@@ -269,8 +280,9 @@ def _write_instructions(ws: Any, styles: _Styles, lines: Sequence[Line]) -> None
         cell.style = styles.get(line.role, wrap=True)
         put(cell, line.text)
         height = {"title": 22, "heading": 17}.get(line.role, 15)
-        ws.row_dimensions[row].height = height * math.ceil(
-            len(line.text) * 1.1 / INSTRUCTION_WIDTH) + 2
+        ws.row_dimensions[row].height = (
+            height * math.ceil(len(line.text) * 1.1 / INSTRUCTION_WIDTH) + 2
+        )
         if line.label is not None:
             put(ws.cell(row, 1), line.label)
             ws.cell(row, 1).alignment = Alignment(horizontal="right", vertical="top")
@@ -302,8 +314,9 @@ def _list_key(column: Column) -> str | None:
     return None
 
 
-def dropdown_lists(catalogue: Catalogue, region: Region,
-                   sheets: Iterable[DataSheet]) -> dict[str, list[str]]:
+def dropdown_lists(
+    catalogue: Catalogue, region: Region, sheets: Iterable[DataSheet]
+) -> dict[str, list[str]]:
     """The values of every dropdown in the workbook, by list name (region lists by name)."""
     lists: dict[str, list[str]] = {}
     for sheet in sheets:
@@ -339,8 +352,14 @@ def _write_lists(book: Workbook, lists: Mapping[str, Sequence[str]]) -> None:
 # -- data sheets ------------------------------------------------------------------------------
 
 
-def _write_data_sheet(book: Workbook, styles: _Styles, texts: Mapping[str, Any],
-                      sheet: DataSheet, region: Region, lists: Mapping[str, str]) -> None:
+def _write_data_sheet(
+    book: Workbook,
+    styles: _Styles,
+    texts: Mapping[str, Any],
+    sheet: DataSheet,
+    region: Region,
+    lists: Mapping[str, str],
+) -> None:
     ws = book.create_sheet(sheet.layout.name)
     _write_headers(ws, styles, sheet.columns)
     wrap = sheet.layout.entity == "agreement"
@@ -353,8 +372,9 @@ def _write_data_sheet(book: Workbook, styles: _Styles, texts: Mapping[str, Any],
             key = (index, column.key in editable)
             name = names.get(key)
             if name is None:
-                name = names[key] = styles.data(column, key[1],
-                                                wrap and column.field.type == "text")
+                name = names[key] = styles.data(
+                    column, key[1], wrap and column.field.type == "text"
+                )
             cell = Cell(ws, row=number, column=index)
             styles.apply(cell, name)
             value = shown_value(column, row.get(column.key), region)
@@ -385,8 +405,9 @@ def _write_headers(ws: Any, styles: _Styles, columns: Sequence[Column]) -> None:
         if is_last:
             put(ws.cell(GROUP_ROW, start), columns[start - 1].field.group)
             if index > start:
-                ws.merge_cells(start_row=GROUP_ROW, start_column=start, end_row=GROUP_ROW,
-                               end_column=index)
+                ws.merge_cells(
+                    start_row=GROUP_ROW, start_column=start, end_row=GROUP_ROW, end_column=index
+                )
             start = index + 1
     ws.row_dimensions[HEADER_ROW].height = 48
 
@@ -424,8 +445,9 @@ def _editable_rows(sheet: DataSheet, key: str) -> list[int]:
 # -- data validation --------------------------------------------------------------------------
 
 
-def _add_validations(ws: Any, texts: Mapping[str, str], sheet: DataSheet,
-                     lists: Mapping[str, str]) -> None:
+def _add_validations(
+    ws: Any, texts: Mapping[str, str], sheet: DataSheet, lists: Mapping[str, str]
+) -> None:
     for index, column in enumerate(sheet.columns, start=1):
         blocks = row_blocks(_editable_rows(sheet, column.key))
         if not blocks:
@@ -445,8 +467,9 @@ def _add_validations(ws: Any, texts: Mapping[str, str], sheet: DataSheet,
             ws.add_data_validation(validation)
 
 
-def _validation(column: Column, texts: Mapping[str, str], lists: Mapping[str, str],
-                anchor: str | None) -> DataValidation:
+def _validation(
+    column: Column, texts: Mapping[str, str], lists: Mapping[str, str], anchor: str | None
+) -> DataValidation:
     """The data validation of a column: its rule, input message and stop alert."""
     f = column.field
     rule: dict[str, Any] = {}
@@ -460,13 +483,20 @@ def _validation(column: Column, texts: Mapping[str, str], lists: Mapping[str, st
         low = low if low is not None else (1900 if f.type == "year" else -1e9)
         high = high if high is not None else (2100 if f.type == "year" else 1e9)
         kind = "decimal" if f.type == "decimal" else "whole"
-        rule = {"type": kind, "operator": "between", "formula1": _number(low),
-                "formula2": _number(high)}
+        rule = {
+            "type": kind,
+            "operator": "between",
+            "formula1": _number(low),
+            "formula2": _number(high),
+        }
         error = texts[f.type].format(min=dutch_number(low), max=dutch_number(high))
     elif f.type == "date":
-        rule = {"type": "date", "operator": "between",
-                "formula1": _number(to_excel(ANY_DATE[0])),
-                "formula2": _number(to_excel(ANY_DATE[1]))}
+        rule = {
+            "type": "date",
+            "operator": "between",
+            "formula1": _number(to_excel(ANY_DATE[0])),
+            "formula2": _number(to_excel(ANY_DATE[1])),
+        }
         error = texts["date"]
     elif f.type == "year_quarter" and anchor is not None:
         low = low if low is not None else 1900
@@ -474,21 +504,27 @@ def _validation(column: Column, texts: Mapping[str, str], lists: Mapping[str, st
         rule = {"type": "custom", "formula1": _year_quarter_formula(anchor, low, high)}
         error = texts["year_quarter"].format(min=_number(low), max=_number(high))
     elif f.max_length is not None:
-        rule = {"type": "textLength", "operator": "lessThanOrEqual",
-                "formula1": str(f.max_length)}
+        rule = {"type": "textLength", "operator": "lessThanOrEqual", "formula1": str(f.max_length)}
         error = texts["text"].format(max_length=f.max_length)
     return DataValidation(
-        **rule, allow_blank=True, showInputMessage=True, showErrorMessage=bool(error),
-        promptTitle=_clip(column.label, TITLE_LIMIT), prompt=_clip(f.help, PROMPT_LIMIT),
-        errorStyle="stop", errorTitle=_clip(texts["error_title"], TITLE_LIMIT),
+        **rule,
+        allow_blank=True,
+        showInputMessage=True,
+        showErrorMessage=bool(error),
+        promptTitle=_clip(column.label, TITLE_LIMIT),
+        prompt=_clip(f.help, PROMPT_LIMIT),
+        errorStyle="stop",
+        errorTitle=_clip(texts["error_title"], TITLE_LIMIT),
         error=error or None,
     )
 
 
 def _year_quarter_formula(cell: str, low: float, high: float) -> str:
     year = f"VALUE(LEFT({cell},4))"
-    return (f'AND(LEN({cell})=7,MID({cell},5,2)="-K",ISNUMBER(FIND(RIGHT({cell},1),"1234")),'
-            f"{year}>={_number(low)},{year}<={_number(high)})")
+    return (
+        f'AND(LEN({cell})=7,MID({cell},5,2)="-K",ISNUMBER(FIND(RIGHT({cell},1),"1234")),'
+        f"{year}>={_number(low)},{year}<={_number(high)})"
+    )
 
 
 def _number(value: float) -> str:
@@ -516,13 +552,14 @@ def _add_sum_checks(ws: Any, sheet: DataSheet) -> None:
         if not parts:
             continue
         for first, last in row_blocks(_editable_rows(sheet, total)):
-            formula = _sum_formula(letters[total], [letters[k] for k in parts], first,
-                                   when_filled)
+            formula = _sum_formula(letters[total], [letters[k] for k in parts], first, when_filled)
             ws.conditional_formatting.add(
                 f"{letters[total]}{first}:{letters[total]}{last}",
-                FormulaRule(formula=[formula], fill=red, font=Font(color=CONFLICT_TEXT)))
-            part_ranges = " ".join(f"{a}{first}:{b}{last}"
-                                   for a, b in _letter_runs(parts, sheet.columns))
+                FormulaRule(formula=[formula], fill=red, font=Font(color=CONFLICT_TEXT)),
+            )
+            part_ranges = " ".join(
+                f"{a}{first}:{b}{last}" for a, b in _letter_runs(parts, sheet.columns)
+            )
             ws.conditional_formatting.add(part_ranges, FormulaRule(formula=[formula], fill=light))
 
 
@@ -551,7 +588,12 @@ def _write_metadata(book: Workbook, layout: WorkbookLayout) -> None:
 
 def _protect(ws: Any, password: str) -> None:
     """Protect a sheet; filtering and column widths stay free (locked cells do the work)."""
-    ws.protection = SheetProtection(sheet=True, autoFilter=False, formatColumns=False,
-                                    selectLockedCells=False, selectUnlockedCells=False)
+    ws.protection = SheetProtection(
+        sheet=True,
+        autoFilter=False,
+        formatColumns=False,
+        selectLockedCells=False,
+        selectUnlockedCells=False,
+    )
     if password:
         ws.protection.password = password

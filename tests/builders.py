@@ -13,19 +13,13 @@ from pipeline.region import Region
 from pipeline.state import State
 from pipeline.submission import SheetData, Submission
 from pipeline.validation import Context
-from pipeline.values import to_cell
+from pipeline.workbook import shown_value
 
 
 def shown(config: Config, region: Region, entity: str, record: dict[str, Any]) -> dict[str, Any]:
     """A state record as its cells show it: names for region lists, ja/nee for yes/no."""
-    out = {}
-    for column in config.catalogue.columns(entity, config.round):  # type: ignore[arg-type]
-        value = record.get(column.key)
-        choices = column.field.choices
-        if choices and choices.startswith("@"):
-            value = region.display(choices, value)
-        out[column.key] = to_cell(column, value)
-    return out
+    columns = config.catalogue.columns(entity, config.round)  # type: ignore[arg-type]
+    return {c.key: shown_value(c, record.get(c.key), region) for c in columns}
 
 
 def issued_submission(config: Config, state: State, party_id: str) -> tuple[Submission, Context]:

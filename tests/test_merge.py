@@ -20,7 +20,6 @@ from pipeline.layout import SHEET_NEW, SHEET_OWN
 from pipeline.merge import merge_round
 from pipeline.monitor import Monitor
 from pipeline.rebuild import rebuild
-from pipeline.region import Party
 from pipeline.session import Session, open_session
 from pipeline.simulation import EditedWorkbook, old_xls
 from pipeline.state import State

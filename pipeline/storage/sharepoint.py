@@ -91,9 +91,15 @@ class _ConnectionLost(StorageError):
 class SharePointStorage:
     """Folders in a SharePoint document library: one per party, a shared and an archive folder."""
 
-    def __init__(self, context: ClientContext, settings: SharePointSettings,
-                 storage: StorageSettings | None = None, *, retry: RetryPolicy | None = None,
-                 progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        context: ClientContext,
+        settings: SharePointSettings,
+        storage: StorageSettings | None = None,
+        *,
+        retry: RetryPolicy | None = None,
+        progress: Progress | None = None,
+    ) -> None:
         storage = storage or StorageSettings()
         self.context = context
         self.settings = settings
@@ -104,23 +110,33 @@ class SharePointStorage:
         self.shared_path = f"{self.library_path}/{storage.shared_folder}"
         self.archive_path = f"{self.library_path}/{storage.archive_folder}"
         self.chunk_bytes = max(1, settings.chunk_bytes)
-        self.retry = retry or RetryPolicy(max_attempts=max(1, settings.max_attempts),
-                                          max_delay=settings.max_delay_seconds)
+        self.retry = retry or RetryPolicy(
+            max_attempts=max(1, settings.max_attempts), max_delay=settings.max_delay_seconds
+        )
         self.progress = progress
         self._skip_form_digest()
 
     @classmethod
-    def connect(cls, config: Config, *, environ: Mapping[str, str] | None = None,
-                notify: Notify | None = None, retry: RetryPolicy | None = None,
-                progress: Progress | None = None) -> SharePointStorage:
+    def connect(
+        cls,
+        config: Config,
+        *,
+        environ: Mapping[str, str] | None = None,
+        notify: Notify | None = None,
+        retry: RetryPolicy | None = None,
+        progress: Progress | None = None,
+    ) -> SharePointStorage:
         """Open the site of ``config`` with the credentials from the environment.
 
         Nothing goes over the network yet; the first operation signs in.
         """
         settings = config.sharepoint
         parsed = urlparse(settings.site_url)
-        if (parsed.scheme not in ("https", "http") or not parsed.netloc
-                or not parsed.path.strip("/")):
+        if (
+            parsed.scheme not in ("https", "http")
+            or not parsed.netloc
+            or not parsed.path.strip("/")
+        ):
             raise StorageError(
                 "[sharepoint] site_url in config.toml is leeg of geen site-adres. Vul het adres "
                 "van de site in, bijvoorbeeld https://contoso.sharepoint.com/sites/planmonitor."
@@ -150,8 +166,12 @@ class SharePointStorage:
 
     def layout_paths(self, parties: list[Party]) -> list[str]:
         """Every folder of the layout, parents first."""
-        return [self.parties_path, self.shared_path, self.archive_path,
-                *(self.party_path(p) for p in parties)]
+        return [
+            self.parties_path,
+            self.shared_path,
+            self.archive_path,
+            *(self.party_path(p) for p in parties),
+        ]
 
     def shown(self, path: str) -> str:
         """A path as the secretary sees it in the library."""
@@ -178,8 +198,9 @@ class SharePointStorage:
     def _add_folder(self, parent: str, name: str) -> object:
         return self.context.web.get_folder_by_server_relative_path(parent).folders.add(name)
 
-    def put_party_file(self, party: Party, name: str, data: bytes, *,
-                       progress: Progress | None = None) -> None:
+    def put_party_file(
+        self, party: Party, name: str, data: bytes, *, progress: Progress | None = None
+    ) -> None:
         self.upload(self.party_path(party), name, data, progress=progress)
 
     def list_party_files(self, party: Party) -> list[StoredFile]:
@@ -191,8 +212,11 @@ class SharePointStorage:
     def publish(self, name: str, data: bytes, *, progress: Progress | None = None) -> bool:
         target = f"{self.shared_path}/{name}"
         present = self.file_info(target)
-        if (present is not None and present.size == len(data)
-                and _sha256(self.download(target)) == _sha256(data)):
+        if (
+            present is not None
+            and present.size == len(data)
+            and _sha256(self.download(target)) == _sha256(data)
+        ):
             return False
         self.upload(self.shared_path, name, data, progress=progress)
         return True
@@ -206,8 +230,11 @@ class SharePointStorage:
     def folder_exists(self, path: str) -> bool:
         try:
             folder = self.execute(
-                lambda: self.context.web.get_folder_by_server_relative_path(path).get()
-                .select(["Exists", "Name"]),
+                lambda: (
+                    self.context.web.get_folder_by_server_relative_path(path)
+                    .get()
+                    .select(["Exists", "Name"])
+                ),
                 f"map {self.shown(path)} opzoeken",
             )
         except NotFound:
@@ -218,25 +245,50 @@ class SharePointStorage:
         """The files in a folder as SharePoint reports them, without temporary and lock files."""
         try:
             files = self.execute(
-                lambda: self.context.web.get_folder_by_server_relative_path(folder_path).files
-                .get().select(["Name", "Length", "TimeLastModified", "ETag", "ModifiedBy/Title",
-                               "ModifiedBy/Email", "ModifiedBy/LoginName"])
-                .expand(["ModifiedBy"]),
+                lambda: (
+                    self.context.web.get_folder_by_server_relative_path(folder_path)
+                    .files.get()
+                    .select(
+                        [
+                            "Name",
+                            "Length",
+                            "TimeLastModified",
+                            "ETag",
+                            "ModifiedBy/Title",
+                            "ModifiedBy/Email",
+                            "ModifiedBy/LoginName",
+                        ]
+                    )
+                    .expand(["ModifiedBy"])
+                ),
                 f"bestanden in {self.shown(folder_path)} opvragen",
             )
         except NotFound:
             return []
         stored = [_stored(file) for file in files]
-        return sorted((f for f in stored if not f.name.startswith(HIDDEN_PREFIXES)),
-                      key=lambda f: f.name)
+        return sorted(
+            (f for f in stored if not f.name.startswith(HIDDEN_PREFIXES)), key=lambda f: f.name
+        )
 
     def file_info(self, path: str) -> StoredFile | None:
         try:
             file = self.execute(
-                lambda: self.context.web.get_file_by_server_relative_path(path).get()
-                .select(["Name", "Length", "TimeLastModified", "ETag", "ModifiedBy/Title",
-                         "ModifiedBy/Email", "ModifiedBy/LoginName"])
-                .expand(["ModifiedBy"]),
+                lambda: (
+                    self.context.web.get_file_by_server_relative_path(path)
+                    .get()
+                    .select(
+                        [
+                            "Name",
+                            "Length",
+                            "TimeLastModified",
+                            "ETag",
+                            "ModifiedBy/Title",
+                            "ModifiedBy/Email",
+                            "ModifiedBy/LoginName",
+                        ]
+                    )
+                    .expand(["ModifiedBy"])
+                ),
                 f"bestand {self.shown(path)} opzoeken",
             )
         except NotFound:
@@ -251,8 +303,9 @@ class SharePointStorage:
         value = result.value
         return bytes(value) if value is not None else b""
 
-    def upload(self, folder_path: str, name: str, data: bytes, *,
-               progress: Progress | None = None) -> None:
+    def upload(
+        self, folder_path: str, name: str, data: bytes, *, progress: Progress | None = None
+    ) -> None:
         """Write ``data`` as ``name`` into a folder, replacing an older file in one step."""
         progress = progress or self.progress
         target = f"{folder_path}/{name}"
@@ -284,34 +337,45 @@ class SharePointStorage:
                 attempts=1,
             )
 
-    def _send(self, folder_path: str, temporary: str, data: bytes, name: str,
-              progress: Progress | None) -> None:
+    def _send(
+        self, folder_path: str, temporary: str, data: bytes, name: str, progress: Progress | None
+    ) -> None:
         total = len(data)
         temp_name = temporary.rpartition("/")[2]
         what = f"{self.shown(folder_path)}/{name} uploaden"
         folder = self.context.web.get_folder_by_server_relative_path
         if total <= self.chunk_bytes:
-            self.execute(lambda: folder(folder_path).files.add(temp_name, data, True), what,
-                         retry_connection=False)
+            self.execute(
+                lambda: folder(folder_path).files.add(temp_name, data, True),
+                what,
+                retry_connection=False,
+            )
             if progress:
                 progress(total, total, name)
             return
         # An upload session on an empty file; retrying a chunk is safe only when SharePoint
         # answered (throttling), so a dropped connection restarts the whole upload.
-        self.execute(lambda: folder(folder_path).files.add(temp_name, b"", True), what,
-                     retry_connection=False)
+        self.execute(
+            lambda: folder(folder_path).files.add(temp_name, b"", True),
+            what,
+            retry_connection=False,
+        )
         upload_id = str(uuid.uuid4())
         offset = 0
         while offset < total:
-            chunk = data[offset:offset + self.chunk_bytes]
-            self.execute(partial(self._chunk, temporary, upload_id, offset, chunk, total), what,
-                         retry_connection=False)
+            chunk = data[offset : offset + self.chunk_bytes]
+            self.execute(
+                partial(self._chunk, temporary, upload_id, offset, chunk, total),
+                what,
+                retry_connection=False,
+            )
             offset += len(chunk)
             if progress:
                 progress(offset, total, name)
 
-    def _chunk(self, temporary: str, upload_id: str, offset: int, chunk: bytes,
-               total: int) -> object:
+    def _chunk(
+        self, temporary: str, upload_id: str, offset: int, chunk: bytes, total: int
+    ) -> object:
         file = self.context.web.get_file_by_server_relative_path(temporary)
         if offset == 0:
             return file.start_upload(upload_id, chunk)
@@ -323,7 +387,8 @@ class SharePointStorage:
         def move() -> None:
             file = self.context.web.get_file_by_server_relative_path(temporary)
             query: ServiceOperationQuery[Any] = ServiceOperationQuery(
-                file, "moveto", {"newurl": target, "flags": MOVE_OVERWRITE})
+                file, "moveto", {"newurl": target, "flags": MOVE_OVERWRITE}
+            )
             self.context.add_query(query)
 
         try:
@@ -337,8 +402,14 @@ class SharePointStorage:
 
     # --- requests -----------------------------------------------------------------------------
 
-    def execute(self, build: Callable[[], T], what: str, *, retry_connection: bool = True,
-                attempts: int | None = None) -> T:
+    def execute(
+        self,
+        build: Callable[[], T],
+        what: str,
+        *,
+        retry_connection: bool = True,
+        attempts: int | None = None,
+    ) -> T:
         """Queue a request with ``build`` and send it, retrying throttling and dropped lines.
 
         ``build`` runs again for each attempt, so a retry never reuses half-processed state.
@@ -359,8 +430,11 @@ class SharePointStorage:
                     self.retry.sleep(self.retry.delay(attempt, retry_after))
                     continue
                 raise self._translate(exc, status, what, attempt) from None
-            except (requests.ConnectionError, requests.Timeout,
-                    requests.exceptions.ChunkedEncodingError) as exc:
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+            ) as exc:
                 self._discard_pending()
                 if isinstance(exc, requests.exceptions.SSLError):
                     raise StorageError(
@@ -368,8 +442,9 @@ class SharePointStorage:
                         "vertrouwd. Controleer het adres en de certificaten van deze computer."
                     ) from None
                 if not retry_connection:
-                    raise _ConnectionLost(f"SharePoint: {what} afgebroken: verbinding verbroken.") \
-                        from None
+                    raise _ConnectionLost(
+                        f"SharePoint: {what} afgebroken: verbinding verbroken."
+                    ) from None
                 if attempt < attempts:
                     self.retry.sleep(self.retry.delay(attempt))
                     continue
@@ -403,8 +478,9 @@ class SharePointStorage:
         if request.ensure_form_digest in request.beforeExecute:
             request.beforeExecute -= request.ensure_form_digest
 
-    def _translate(self, exc: ClientRequestException, status: int | None, what: str,
-                   attempt: int) -> StorageError:
+    def _translate(
+        self, exc: ClientRequestException, status: int | None, what: str, attempt: int
+    ) -> StorageError:
         if status == 404:
             return NotFound(f"SharePoint: {what}: niet gevonden.")
         if status == 401:
@@ -463,9 +539,13 @@ def _stored(file: Any) -> StoredFile:
         email = str(user.properties.get("Email") or "")
         login = str(user.properties.get("LoginName") or "")
         by = f"{title} <{email}>" if title and email else title or email or login
-    return StoredFile(name=str(file.properties.get("Name", "")),
-                      size=int(file.properties.get("Length") or 0),
-                      modified=when, etag=str(file.properties.get("ETag") or ""), modified_by=by)
+    return StoredFile(
+        name=str(file.properties.get("Name", "")),
+        size=int(file.properties.get("Length") or 0),
+        modified=when,
+        etag=str(file.properties.get("ETag") or ""),
+        modified_by=by,
+    )
 
 
 def _sha256(data: bytes) -> str:

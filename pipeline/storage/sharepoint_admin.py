@@ -82,9 +82,13 @@ class _Principal:
     id: int | None  # None: not yet known on the site (dry run)
 
 
-def planned_access(storage: SharePointStorage, parties: Sequence[Party], secretary: str,
-                   table_group: str, party_principals: Mapping[str, Sequence[str]] | None = None,
-                   ) -> dict[str, list[tuple[str, RoleType]]]:
+def planned_access(
+    storage: SharePointStorage,
+    parties: Sequence[Party],
+    secretary: str,
+    table_group: str,
+    party_principals: Mapping[str, Sequence[str]] | None = None,
+) -> dict[str, list[tuple[str, RoleType]]]:
     """Which principal gets which role on each folder of the layout."""
     mapping = storage.settings.party_principals if party_principals is None else party_principals
     admin = (secretary, RoleType.Administrator)
@@ -93,7 +97,8 @@ def planned_access(storage: SharePointStorage, parties: Sequence[Party], secreta
     plan: dict[str, list[tuple[str, RoleType]]] = {}
     for party in parties:
         people = list(mapping.get(party.id, ())) or (
-            [party.contact_email] if party.contact_email else [])
+            [party.contact_email] if party.contact_email else []
+        )
         if not people:
             raise StorageError(
                 f"Voor {party.name} ({party.id}) is niet bekend wie de map mag bewerken: geef "
@@ -107,10 +112,15 @@ def planned_access(storage: SharePointStorage, parties: Sequence[Party], secreta
     return plan
 
 
-def set_permissions(storage: SharePointStorage, parties: Sequence[Party],
-                    secretary_principal: str, table_group: str, *, dry_run: bool,
-                    party_principals: Mapping[str, Sequence[str]] | None = None,
-                    ) -> list[PermissionChange]:
+def set_permissions(
+    storage: SharePointStorage,
+    parties: Sequence[Party],
+    secretary_principal: str,
+    table_group: str,
+    *,
+    dry_run: bool,
+    party_principals: Mapping[str, Sequence[str]] | None = None,
+) -> list[PermissionChange]:
     """Bring each folder's permissions to the layout; with ``dry_run`` only say what would change.
 
     Grants come before revocations, so the secretary never loses access halfway.
@@ -142,12 +152,20 @@ def set_permissions(storage: SharePointStorage, parties: Sequence[Party],
         for name, role in wanted:
             key = (principals[name].id, roles[role])
             if key[0] is None or key not in current:
-                steps.append(_Step(PermissionChange(shown, "grant", name, ROLE_NAMES[role]),
-                                   name, roles[role]))
+                steps.append(
+                    _Step(
+                        PermissionChange(shown, "grant", name, ROLE_NAMES[role]), name, roles[role]
+                    )
+                )
         for (principal_id, role_id), (title, role_name) in sorted(current.items()):
             if (principal_id, role_id) not in wanted_keys:
-                steps.append(_Step(PermissionChange(shown, "revoke", title, role_name),
-                                   principal_id=principal_id, role_id=role_id))
+                steps.append(
+                    _Step(
+                        PermissionChange(shown, "revoke", title, role_name),
+                        principal_id=principal_id,
+                        role_id=role_id,
+                    )
+                )
         if not dry_run:
             _apply(storage, path, steps, principals)
         changes += [step.change for step in steps]
@@ -162,15 +180,21 @@ def check(storage: SharePointStorage, parties: Sequence[Party] = ()) -> list[Che
             lambda: storage.context.web.get().select(["Title", "Url", "EffectiveBasePermissions"]),
             "de site openen",
         )
-        user = storage.execute(lambda: storage.context.web.current_user.get(),
-                               "de aangemelde gebruiker opvragen")
+        user = storage.execute(
+            lambda: storage.context.web.current_user.get(), "de aangemelde gebruiker opvragen"
+        )
     except AuthenticationError as exc:
         return [CheckResult("sign-in-failed", False, str(exc))]
     except StorageError as exc:
         return [CheckResult("no-connection", False, str(exc))]
     who = user.properties.get("Title") or user.properties.get("LoginName") or "?"
-    results.append(CheckResult("connected", True, f"Verbonden met '{web.properties.get('Title')}' "
-                                                  f"({storage.site_url}) als {who}."))
+    results.append(
+        CheckResult(
+            "connected",
+            True,
+            f"Verbonden met '{web.properties.get('Title')}' ({storage.site_url}) als {who}.",
+        )
+    )
     permissions = web.properties.get("EffectiveBasePermissions")
     needed = {
         PermissionKind.AddListItems: "bestanden toevoegen",
@@ -180,41 +204,60 @@ def check(storage: SharePointStorage, parties: Sequence[Party] = ()) -> list[Che
     }
     if permissions is not None and hasattr(permissions, "has"):
         missing = [what for kind, what in needed.items() if not permissions.has(kind)]
-        results.append(CheckResult(
-            "rights" if not missing else "missing-rights", not missing,
-            "De aangemelde identiteit heeft genoeg rechten op de site." if not missing else
-            "Rechten ontbreken op de site voor: " + ", ".join(missing) + ". Zie "
-            "docs/sharepoint.md voor de rechten per handeling.",
-        ))
+        results.append(
+            CheckResult(
+                "rights" if not missing else "missing-rights",
+                not missing,
+                "De aangemelde identiteit heeft genoeg rechten op de site."
+                if not missing
+                else "Rechten ontbreken op de site voor: " + ", ".join(missing) + ". Zie "
+                "docs/sharepoint.md voor de rechten per handeling.",
+            )
+        )
     if not storage.folder_exists(storage.library_path):
-        results.append(CheckResult(
-            "missing-library", False,
-            f"De bibliotheek '{storage.settings.library}' bestaat niet op de site; controleer "
-            "[sharepoint] library (de naam zoals in het webadres).",
-        ))
+        results.append(
+            CheckResult(
+                "missing-library",
+                False,
+                f"De bibliotheek '{storage.settings.library}' bestaat niet op de site; controleer "
+                "[sharepoint] library (de naam zoals in het webadres).",
+            )
+        )
         return results
-    missing_folders = [storage.shown(p) for p in storage.layout_paths(list(parties))
-                       if not storage.folder_exists(p)]
-    results.append(CheckResult(
-        "folders" if not missing_folders else "missing-folders", not missing_folders,
-        "Alle mappen zijn aanwezig." if not missing_folders else
-        "Deze mappen ontbreken: " + ", ".join(missing_folders) + ". Laat planmonitor de "
-        "mappen aanmaken.",
-    ))
+    missing_folders = [
+        storage.shown(p)
+        for p in storage.layout_paths(list(parties))
+        if not storage.folder_exists(p)
+    ]
+    results.append(
+        CheckResult(
+            "folders" if not missing_folders else "missing-folders",
+            not missing_folders,
+            "Alle mappen zijn aanwezig."
+            if not missing_folders
+            else "Deze mappen ontbreken: " + ", ".join(missing_folders) + ". Laat planmonitor de "
+            "mappen aanmaken.",
+        )
+    )
     secretary = storage.settings.secretary
     if secretary and not missing_folders:
         try:
-            pending = set_permissions(storage, parties, secretary, storage.settings.table_group,
-                                      dry_run=True)
+            pending = set_permissions(
+                storage, parties, secretary, storage.settings.table_group, dry_run=True
+            )
         except StorageError as exc:
             results.append(CheckResult("permissions-unknown", False, str(exc)))
         else:
-            results.append(CheckResult(
-                "permissions" if not pending else "permissions-differ", not pending,
-                "De rechten op de mappen kloppen." if not pending else
-                f"{len(pending)} rechten wijken af van de indeling, bijvoorbeeld: "
-                f"{pending[0]}. Laat planmonitor de rechten zetten.",
-            ))
+            results.append(
+                CheckResult(
+                    "permissions" if not pending else "permissions-differ",
+                    not pending,
+                    "De rechten op de mappen kloppen."
+                    if not pending
+                    else f"{len(pending)} rechten wijken af van de indeling, bijvoorbeeld: "
+                    f"{pending[0]}. Laat planmonitor de rechten zetten.",
+                )
+            )
     return results
 
 
@@ -233,23 +276,27 @@ def _item(storage: SharePointStorage, path: str) -> Any:
     return storage.context.web.get_folder_by_server_relative_path(path).list_item_all_fields
 
 
-def _assignments(storage: SharePointStorage, path: str,
-                 ) -> tuple[bool, dict[tuple[int, int], tuple[str, str]]]:
+def _assignments(
+    storage: SharePointStorage,
+    path: str,
+) -> tuple[bool, dict[tuple[int, int], tuple[str, str]]]:
     """Whether the folder has its own permissions, and (principal, role) → (names) in force."""
     shown = storage.shown(path)
-    item = storage.execute(lambda: _item(storage, path).get().select(["HasUniqueRoleAssignments"]),
-                           f"rechten van {shown} opvragen")
+    item = storage.execute(
+        lambda: _item(storage, path).get().select(["HasUniqueRoleAssignments"]),
+        f"rechten van {shown} opvragen",
+    )
     assignments = storage.execute(
-        lambda: _item(storage, path).role_assignments.get()
-        .expand(["Member", "RoleDefinitionBindings"]),
+        lambda: (
+            _item(storage, path).role_assignments.get().expand(["Member", "RoleDefinitionBindings"])
+        ),
         f"rechten van {shown} opvragen",
     )
     current: dict[tuple[int, int], tuple[str, str]] = {}
     for assignment in assignments:
         member = assignment.properties.get("Member")
         member_props = member.properties if member is not None else {}
-        principal_id = int(assignment.properties.get("PrincipalId") or member_props.get("Id")
-                           or 0)
+        principal_id = int(assignment.properties.get("PrincipalId") or member_props.get("Id") or 0)
         title = str(member_props.get("Title") or member_props.get("LoginName") or principal_id)
         for binding in assignment.properties.get("RoleDefinitionBindings", []):
             props = binding.properties
@@ -267,16 +314,20 @@ def _resolve(storage: SharePointStorage, name: str, *, create: bool) -> _Princip
             return _Principal(name, int(user.properties["Id"]))
         try:
             user = storage.execute(
-                lambda: (web.site_users.get_by_login_name(name) if "|" in name
-                         else web.site_users.get_by_email(name)).get(),
+                lambda: (
+                    web.site_users.get_by_login_name(name)
+                    if "|" in name
+                    else web.site_users.get_by_email(name)
+                ).get(),
                 f"gebruiker {name} opzoeken",
             )
         except NotFound:
             return _Principal(name, None)  # EnsureUser adds it when the change is made
         return _Principal(name, int(user.properties["Id"]))
     try:
-        group = storage.execute(lambda: web.site_groups.get_by_name(name).get(),
-                                f"groep {name} opzoeken")
+        group = storage.execute(
+            lambda: web.site_groups.get_by_name(name).get(), f"groep {name} opzoeken"
+        )
     except NotFound:
         raise StorageError(
             f"De SharePoint-groep '{name}' bestaat niet op de site. Maak hem aan onder "
@@ -285,27 +336,38 @@ def _resolve(storage: SharePointStorage, name: str, *, create: bool) -> _Princip
     return _Principal(name, int(group.properties["Id"]))
 
 
-def _apply(storage: SharePointStorage, path: str, steps: list[_Step],
-           principals: Mapping[str, _Principal]) -> None:
+def _apply(
+    storage: SharePointStorage, path: str, steps: list[_Step], principals: Mapping[str, _Principal]
+) -> None:
     # Grants before revocations, so nobody who should keep access loses it halfway.
-    for step in sorted(steps, key=lambda s: ("break-inheritance", "grant", "revoke")
-                       .index(s.change.action)):
+    for step in sorted(
+        steps, key=lambda s: ("break-inheritance", "grant", "revoke").index(s.change.action)
+    ):
         what = str(step.change)
         if step.change.action == "break-inheritance":
             # Copy what is inherited, so access does not drop before the grants are made; what
             # does not belong is revoked afterwards.
-            storage.execute(lambda: _item(storage, path).break_role_inheritance(
-                copy_role_assignments=True, clear_sub_scopes=False), what)
+            storage.execute(
+                lambda: _item(storage, path).break_role_inheritance(
+                    copy_role_assignments=True, clear_sub_scopes=False
+                ),
+                what,
+            )
             continue
         principal_id = step.principal_id or principals[step.name].id
         if principal_id is None:
             raise StorageError(f"{what}: {step.name} is niet gevonden op de site.")
-        storage.execute(partial(_assign, storage, path, principal_id, step.role_id,
-                                step.change.action == "grant"), what)
+        storage.execute(
+            partial(
+                _assign, storage, path, principal_id, step.role_id, step.change.action == "grant"
+            ),
+            what,
+        )
 
 
-def _assign(storage: SharePointStorage, path: str, principal_id: int, role_id: int,
-            grant: bool) -> object:
+def _assign(
+    storage: SharePointStorage, path: str, principal_id: int, role_id: int, grant: bool
+) -> object:
     collection = _item(storage, path).role_assignments
     if grant:
         return collection.add_role_assignment(principal_id, role_id)

@@ -68,8 +68,15 @@ ENV_CERT_PASSPHRASE = "PLANMONITOR_SP_CERT_PASSPHRASE"
 ENV_TOKEN_CACHE = "PLANMONITOR_SP_TOKEN_CACHE"
 ENV_ACCESS_TOKEN = "PLANMONITOR_SP_ACCESS_TOKEN"
 ENV_SECRETS_FILE = "PLANMONITOR_SP_SECRETS_FILE"
-_NAMES = (ENV_TENANT, ENV_CLIENT_ID, ENV_CERT_PATH, ENV_CERT_THUMBPRINT, ENV_CERT_PASSPHRASE,
-          ENV_TOKEN_CACHE, ENV_ACCESS_TOKEN)
+_NAMES = (
+    ENV_TENANT,
+    ENV_CLIENT_ID,
+    ENV_CERT_PATH,
+    ENV_CERT_THUMBPRINT,
+    ENV_CERT_PASSPHRASE,
+    ENV_TOKEN_CACHE,
+    ENV_ACCESS_TOKEN,
+)
 
 AUTH_MODES = ("certificate", "device_code", "interactive", "token")
 LOGIN_AUTHORITY = "https://login.microsoftonline.com"
@@ -90,7 +97,7 @@ _AADSTS_HINTS = {
     "AADSTS70016": "de apparaatcode is nog niet ingevoerd",
     "AADSTS70019": "de apparaatcode is verlopen; probeer opnieuw",
     "AADSTS7000218": "openbare clientstromen staan uit in de app-registratie "
-                     "(Authentication > Allow public client flows)",
+    "(Authentication > Allow public client flows)",
 }
 
 
@@ -107,8 +114,9 @@ class Credentials:
     access_token: str = field(default="", repr=False)
 
 
-def load_credentials(settings: SharePointSettings,
-                     environ: Mapping[str, str] | None = None) -> Credentials:
+def load_credentials(
+    settings: SharePointSettings, environ: Mapping[str, str] | None = None
+) -> Credentials:
     """Collect credentials from the environment and the secrets file; settings give defaults."""
     env = os.environ if environ is None else environ
     values: dict[str, str] = {}
@@ -127,8 +135,9 @@ def load_credentials(settings: SharePointSettings,
     )
 
 
-def token_provider(settings: SharePointSettings, credentials: Credentials, *,
-                   notify: Notify | None = None) -> TokenProvider:
+def token_provider(
+    settings: SharePointSettings, credentials: Credentials, *, notify: Notify | None = None
+) -> TokenProvider:
     """A callable that returns a fresh access token for the site, for ``with_access_token``.
 
     Everything that can be checked without the network is checked here, so a missing variable
@@ -143,12 +152,23 @@ def token_provider(settings: SharePointSettings, credentials: Credentials, *,
     if mode == "token":
         return _bearer(credentials)
     _require_msal()
-    missing = [name for name, value in ((ENV_TENANT, credentials.tenant),
-                                        (ENV_CLIENT_ID, credentials.client_id)) if not value]
+    missing = [
+        name
+        for name, value in (
+            (ENV_TENANT, credentials.tenant),
+            (ENV_CLIENT_ID, credentials.client_id),
+        )
+        if not value
+    ]
     if mode == "certificate":
-        missing += [name for name, value in ((ENV_CERT_PATH, credentials.cert_path),
-                                             (ENV_CERT_THUMBPRINT, credentials.cert_thumbprint))
-                    if not value]
+        missing += [
+            name
+            for name, value in (
+                (ENV_CERT_PATH, credentials.cert_path),
+                (ENV_CERT_THUMBPRINT, credentials.cert_thumbprint),
+            )
+            if not value
+        ]
     if missing:
         raise AuthenticationError(
             "Aanmelden bij SharePoint kan niet: " + ", ".join(missing) + " ontbreekt. Zet de "
@@ -162,7 +182,7 @@ def token_provider(settings: SharePointSettings, credentials: Credentials, *,
     if mode == "device_code" and notify is None:
         raise AuthenticationError(
             "Aanmelden met een apparaatcode heeft een plek nodig om de code te tonen; gebruik "
-            "de opdrachtregel of kies auth = \"interactive\"."
+            'de opdrachtregel of kies auth = "interactive".'
         )
     return _delegated(mode, credentials, authority, scopes, notify)
 
@@ -190,7 +210,8 @@ def _certificate(credentials: Credentials, authority: str, scopes: list[str]) ->
             "(-----BEGIN PRIVATE KEY-----). Zet sleutel en certificaat samen in één .pem-bestand."
         )
     client_credential = build_client_credential(
-        thumbprint=credentials.cert_thumbprint, private_key=private_key,
+        thumbprint=credentials.cert_thumbprint,
+        private_key=private_key,
         passphrase=credentials.cert_passphrase or None,
     )
     state: dict[str, Any] = {}
@@ -201,7 +222,8 @@ def _certificate(credentials: Credentials, authority: str, scopes: list[str]) ->
         def run() -> dict[str, Any]:
             if "app" not in state:
                 state["app"] = msal.ConfidentialClientApplication(
-                    credentials.client_id, authority=authority,
+                    credentials.client_id,
+                    authority=authority,
                     client_credential=client_credential,
                 )
             result: dict[str, Any] = state["app"].acquire_token_for_client(scopes=scopes)
@@ -212,8 +234,9 @@ def _certificate(credentials: Credentials, authority: str, scopes: list[str]) ->
     return acquire
 
 
-def _delegated(mode: str, credentials: Credentials, authority: str, scopes: list[str],
-               notify: Notify | None) -> TokenProvider:
+def _delegated(
+    mode: str, credentials: Credentials, authority: str, scopes: list[str], notify: Notify | None
+) -> TokenProvider:
     def acquire() -> TokenResponse:
         import msal
 
@@ -222,8 +245,9 @@ def _delegated(mode: str, credentials: Credentials, authority: str, scopes: list
             cache_path = Path(credentials.token_cache) if credentials.token_cache else None
             if cache_path is not None and cache_path.is_file():
                 cache.deserialize(cache_path.read_text(encoding="utf-8"))
-            app = msal.PublicClientApplication(credentials.client_id, authority=authority,
-                                               token_cache=cache)
+            app = msal.PublicClientApplication(
+                credentials.client_id, authority=authority, token_cache=cache
+            )
             result: dict[str, Any] | None = None
             accounts = app.get_accounts()
             if accounts:
@@ -235,8 +259,10 @@ def _delegated(mode: str, credentials: Credentials, authority: str, scopes: list
                         return dict(flow)
                     assert notify is not None
                     page = flow.get("verification_uri", "https://microsoft.com/devicelogin")
-                    notify(f"Open {page} en voer de code {flow['user_code']} in om aan te "
-                           "melden bij SharePoint.")
+                    notify(
+                        f"Open {page} en voer de code {flow['user_code']} in om aan te "
+                        "melden bij SharePoint."
+                    )
                     result = app.acquire_token_by_device_flow(flow)
                 else:
                     result = app.acquire_token_interactive(scopes=scopes)
@@ -268,8 +294,11 @@ def _call_msal(run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 def _token_from(result: dict[str, Any]) -> TokenResponse:
     token = result.get("access_token")
     if isinstance(token, str) and token:
-        return TokenResponse(access_token=token, token_type=str(result.get("token_type", "Bearer")),
-                             expiresIn=int(result.get("expires_in", 3600)))
+        return TokenResponse(
+            access_token=token,
+            token_type=str(result.get("token_type", "Bearer")),
+            expiresIn=int(result.get("expires_in", 3600)),
+        )
     raise AuthenticationError(describe_sign_in_failure(result))
 
 
@@ -281,8 +310,10 @@ def describe_sign_in_failure(result: Mapping[str, Any]) -> str:
     hints = [f"{code}: {_AADSTS_HINTS[code]}" for code in codes if code in _AADSTS_HINTS]
     hints += [code for code in codes if code not in _AADSTS_HINTS]
     detail = f" ({'; '.join(hints)})" if hints else ""
-    return (f"Aanmelden bij SharePoint mislukt: {error}{detail}. Controleer de app-registratie, "
-            "de tenant en het certificaat (zie docs/sharepoint.md, 'Problemen oplossen').")
+    return (
+        f"Aanmelden bij SharePoint mislukt: {error}{detail}. Controleer de app-registratie, "
+        "de tenant en het certificaat (zie docs/sharepoint.md, 'Problemen oplossen')."
+    )
 
 
 def _require_msal() -> None:
