@@ -159,9 +159,7 @@ def issue(ctx: click.Context, parties: tuple[str, ...]) -> None:
             session.storage,
             party_ids=list(parties) or None,
             progress=progress,
-        )
-        session.archive.write_issue(
-            session.config.round, session.state.issued(session.config.round), _now()
+            archive=session.archive,
         )
     progress.close()
     click.echo(
@@ -533,12 +531,6 @@ def sharepoint_setup(ctx: click.Context, dry_run: bool) -> None:
         click.echo(("zou: " if dry_run else "") + str(change))
     if not changes:
         click.echo("De rechten zijn al zoals ze horen.")
-
-
-def _now() -> str:
-    from .archive import now
-
-    return now()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -122,8 +122,8 @@ def _round(
             session.storage,
             party_ids=parties,
             progress=step(f"{round_}: werkmappen maken"),
+            archive=session.archive,
         )
-        session.archive.write_issue(round_, state.issued(round_), clock())
     region = state.region()
     monitor = state.monitor(round_)
     roles = simulation.cast(region, monitor, rng, first_round=index == 0, parties=parties)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from . import layout
+from .archive import Archive
 from .config import Config
 from .errors import ConfigError
 from .monitor import Monitor
@@ -69,8 +70,12 @@ def issue_round(
     *,
     party_ids: list[str] | None = None,
     progress: Progress | None = None,
+    archive: Archive | None = None,
 ) -> IssueSummary:
-    """Write and record the workbook of every party (or the given ones) for the current round."""
+    """Write and record the workbook of every party (or the given ones) for the current round.
+
+    With an archive, what was issued is also kept there, so ``rebuild`` can restore it.
+    """
     region = state.region()
     monitor = state.monitor(config.round)
     parties = select_parties(region, party_ids)
@@ -95,6 +100,8 @@ def issue_round(
             progress(number, len(parties), party.name)
     with state.transaction():
         state.mark_round(config.round, "issued_at")
+    if archive is not None:
+        archive.write_issue(config.round, state.issued(config.round), issued_at)
     return IssueSummary(str(config.round), issued_at, tuple(issued), tuple(created))
 
 

@@ -97,9 +97,9 @@ def merge_round(
             next_config = replace(config, round=round_.next())
             # The parties that took part in this round get the next round's workbook.
             parties = [r.party for r in state.issued(round_)] or None
-            issued = issue_round(next_config, state, session.storage, party_ids=parties)
-            records = state.issued(round_.next())
-            session.archive.write_issue(round_.next(), records, clock())
+            issued = issue_round(
+                next_config, state, session.storage, party_ids=parties, archive=session.archive
+            )
             summary.issued_next = issued.parties
     return summary
 

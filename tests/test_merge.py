@@ -33,12 +33,11 @@ def session(config: Config, state: State) -> Iterator[Session]:
     with open_session(config) as opened:
         municipality = _municipality_of_first_project(opened, DEVELOPER)
         issue_round(
-            opened.config, opened.state, opened.storage, party_ids=[DEVELOPER, OTHER, municipality]
-        )
-        opened.archive.write_issue(
-            opened.config.round,
-            opened.state.issued(opened.config.round),
-            "2026-11-01T00:00:00+00:00",
+            opened.config,
+            opened.state,
+            opened.storage,
+            party_ids=[DEVELOPER, OTHER, municipality],
+            archive=opened.archive,
         )
         yield opened
 
