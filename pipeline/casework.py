@@ -125,7 +125,7 @@ def rode_draden(
     """
     now = bottleneck_projects(current, fields)
     before = bottleneck_projects(previous, fields) if previous is not None else None
-    todo = remaining(current, fields)
+    to_build = remaining(current, fields)
     rows_by_id = records(current)
     result = []
     for category in sorted(set(now) | set(before or {})):
@@ -141,7 +141,7 @@ def rode_draden(
             RodeDraad(
                 category=category,
                 projects=len(ids),
-                dwellings=whole(todo[ids].sum()) if ids else 0,
+                dwellings=whole(to_build[ids].sum()) if ids else 0,
                 municipalities=municipalities,
                 parties=parties,
                 previous_projects=len(before.get(category, [])) if before is not None else None,
@@ -235,7 +235,7 @@ def attention(
     """Red projects (stalled when also red in the previous round) and large projects whose
     start of construction slipped at least ``slip_quarters`` since first reported."""
     table = active(current, fields)
-    todo = remaining(table, fields)
+    to_build = remaining(table, fields)
     rows_by_id = records(table)
     red = texts(table, STOPLIGHT) == RED
     was_red = pd.Series(False, index=table.index)
@@ -264,5 +264,5 @@ def attention(
         newly_red=cases(red & ~was_red),
         slipped_large=tuple(slipped),
         red_total=int(red.sum()),
-        red_dwellings=whole(todo[red].sum()),
+        red_dwellings=whole(to_build[red].sum()),
     )

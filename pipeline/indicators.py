@@ -253,14 +253,14 @@ def plan_capacity(
     """Hard and soft capacity; the target is the sum of the yearly targets from the monitor's
     first planning year on (the part of the woondeal still ahead)."""
     table = active(projects, fields)
-    todo = remaining(table, fields)
+    to_build = remaining(table, fields)
     hard = texts(table, ZONING).isin(fields.hard_zoning)
     years = planning_years(projects, fields)
     first = years[0] if years else None
     ahead = {y: t for y, t in targets.items() if first is None or y >= first}
     return PlanCapacity(
-        hard=whole(todo[hard].sum()),
-        soft=whole(todo[~hard].sum()),
+        hard=whole(to_build[hard].sum()),
+        soft=whole(to_build[~hard].sum()),
         target=sum(ahead.values()),
         norm=norm,
         first_year=min(ahead) if ahead else None,

@@ -7,6 +7,7 @@ text ``str`` (region lists as codes), empty ``None``.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,9 +73,7 @@ def _frame(records: list[dict[str, Any]], id_column: str) -> pd.DataFrame:
 def _none(value: Any) -> Any:
     if value is None:
         return None
-    try:
+    with contextlib.suppress(TypeError, ValueError):  # lists and the like have no NaN
         if pd.isna(value):
             return None
-    except (TypeError, ValueError):
-        pass
     return value
