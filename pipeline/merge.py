@@ -94,7 +94,9 @@ def merge_round(
         write_atomic(target, data)
         summary = MergeSummary(outcome, target, session.storage.publish(name, data))
         if issue_next:
-            next_config = replace(config, round=round_.next())
+            following = round_.next()
+            deadline = following.shift_date(config.deadline, config.round)
+            next_config = replace(config, round=following, deadline=deadline)
             # The parties that took part in this round get the next round's workbook.
             parties = [r.party for r in state.issued(round_)] or None
             issued = issue_round(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 
 from pipeline.archive import Archive
@@ -136,6 +138,12 @@ def test_merge_takes_owned_changed_cells_only_and_logs_each(session: Session) ->
     assert result.rows_held == 1 and result.rows_accepted >= 1
     assert summary.monitor_file is not None and summary.monitor_file.exists()
     assert summary.issued_next == 3
+    # the next round's workbook names that round's deadline, six months on
+    party = session.state.region().party(DEVELOPER)
+    name = session.state.issued(round_.next(), DEVELOPER)[0].file_name
+    book = openpyxl.load_workbook(io.BytesIO(session.storage.get_party_file(party, name)))
+    text = " ".join(str(c.value) for row in book["Toelichting"].iter_rows() for c in row)
+    assert "15 juli 2027" in text and "15 januari 2027" not in text
 
 
 def test_blocked_row_keeps_previous_values(session: Session) -> None:
