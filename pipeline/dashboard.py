@@ -51,7 +51,7 @@ def data(report: Report) -> dict[str, Any]:
             {
                 "total": ind.numbers(projects, fields.total),
                 "done": ind.numbers(projects, fields.completed),
-                "todo": ind.remaining(projects, fields),
+                "to_build": ind.remaining(projects, fields),
                 "aff": ind.summed(projects, fields.affordable),
                 "soc": ind.summed(projects, fields.social_rent),
                 "tgd": ind.numbers(projects, fields.target_group_dwellings),
@@ -87,7 +87,7 @@ def data(report: Report) -> dict[str, Any]:
                 "p": str(row.get(ind.INITIATOR) or ""),
                 **{
                     k: int(numbers[k])
-                    for k in ("total", "done", "todo", "aff", "soc", "tgd", "later")
+                    for k in ("total", "done", "to_build", "aff", "soc", "tgd", "later")
                 },
                 "plan": [int(numbers[f"plan{y}"]) for y in years],
                 **{k: bool(flags[k]) for k in ("w", "circ", "large", "acc")},

@@ -111,7 +111,7 @@ def test_dashboard_is_self_contained_and_carries_all_projects(
     assert len(data["projects"]) == len(report.current.projects)
     withdrawn = [p["id"] for p in data["projects"] if p["w"]]
     assert len(withdrawn) == 2 and len(report.withdrawn) == 2
-    assert sum(p["todo"] for p in data["projects"] if not p["w"]) == report.whole.dwellings_to_build
+    assert sum(p["to_build"] for p in data["projects"] if not p["w"]) == report.whole.dwellings_to_build
 
 
 def test_script_json_cannot_close_the_script_element() -> None:
@@ -291,7 +291,7 @@ def test_dashboard_filters_in_headless_chromium(built: Built, tmp_path: Path) ->
     output = re.search(r'<output id="test-result"[^>]*>', dom)
     assert output is not None
     assert f'data-rows="{len(expected)}"' in output.group(0)
-    assert f'data-dwellings="{sum(p["todo"] for p in expected)}"' in output.group(0)
+    assert f'data-dwellings="{sum(p["to_build"] for p in expected)}"' in output.group(0)
     table = re.search(r'<table id="projects">.*?</table>', dom, re.S)
     assert table is not None
     rows = re.findall(r'<tr[^>]*data-id="([^"]+)"', table.group(0))
