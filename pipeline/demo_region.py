@@ -7,6 +7,7 @@ party, project and agreement is invented. The same seed always gives the same re
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from typing import Any
 
 from .catalogue import Catalogue
@@ -333,19 +334,7 @@ def _parties(rng: random.Random) -> list[Party]:
         for pool in (government[:6], others[:12]):
             chosen = rng.choice(pool)
             pillars_of.setdefault(chosen.id, []).append(pillar)
-    return [
-        Party(
-            p.id,
-            p.name,
-            p.kind,
-            p.sector,
-            p.contact_name,
-            p.contact_email,
-            p.municipality_code,
-            tuple(sorted(set(pillars_of.get(p.id, [])))),
-        )
-        for p in parties
-    ]
+    return [replace(p, pillars=tuple(sorted(set(pillars_of.get(p.id, []))))) for p in parties]
 
 
 def _projects(

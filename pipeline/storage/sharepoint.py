@@ -65,6 +65,18 @@ CONNECT_TIMEOUT_SECONDS = 10.0
 MOVE_OVERWRITE = 1  # SP.MoveOperations.Overwrite
 
 
+# What a file listing asks SharePoint for: enough for a StoredFile.
+FILE_PROPERTIES = [
+    "Name",
+    "Length",
+    "TimeLastModified",
+    "ETag",
+    "ModifiedBy/Title",
+    "ModifiedBy/Email",
+    "ModifiedBy/LoginName",
+]
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How often to try and how long to wait when SharePoint throttles or a connection drops."""
@@ -248,17 +260,7 @@ class SharePointStorage:
                 lambda: (
                     self.context.web.get_folder_by_server_relative_path(folder_path)
                     .files.get()
-                    .select(
-                        [
-                            "Name",
-                            "Length",
-                            "TimeLastModified",
-                            "ETag",
-                            "ModifiedBy/Title",
-                            "ModifiedBy/Email",
-                            "ModifiedBy/LoginName",
-                        ]
-                    )
+                    .select(FILE_PROPERTIES)
                     .expand(["ModifiedBy"])
                 ),
                 f"bestanden in {self.shown(folder_path)} opvragen",
@@ -276,17 +278,7 @@ class SharePointStorage:
                 lambda: (
                     self.context.web.get_file_by_server_relative_path(path)
                     .get()
-                    .select(
-                        [
-                            "Name",
-                            "Length",
-                            "TimeLastModified",
-                            "ETag",
-                            "ModifiedBy/Title",
-                            "ModifiedBy/Email",
-                            "ModifiedBy/LoginName",
-                        ]
-                    )
+                    .select(FILE_PROPERTIES)
                     .expand(["ModifiedBy"])
                 ),
                 f"bestand {self.shown(path)} opzoeken",
