@@ -32,26 +32,27 @@ REPO = HERE.parent
 RESULTS = HERE / "results"
 sys.path.insert(0, str(HERE))
 
-import openpyxl  # noqa: E402
-import pandas as pd  # noqa: E402
-from scaled_region import SCALES, generate  # noqa: E402
+import openpyxl
+import pandas as pd
+from scaled_region import SCALES, generate
 
-import pipeline  # noqa: E402
-from pipeline import config as config_module  # noqa: E402
-from pipeline import layout, simulation  # noqa: E402
-from pipeline.archive import Archive  # noqa: E402
-from pipeline.check import check_bytes  # noqa: E402
-from pipeline.collect import collect  # noqa: E402
-from pipeline.config import Config, Paths  # noqa: E402
-from pipeline.feedback import write_feedback  # noqa: E402
-from pipeline.issue import issue_round  # noqa: E402
-from pipeline.merge import apply_merge  # noqa: E402
-from pipeline.reader import read_submission  # noqa: E402
-from pipeline.session import Session  # noqa: E402
-from pipeline.state import State  # noqa: E402
-from pipeline.storage import open_storage  # noqa: E402
-from pipeline.validation import Context, validate  # noqa: E402
-from pipeline.workbook import build_party_workbook, data_sheets, shown_value  # noqa: E402
+import pipeline
+from pipeline.core import config as config_module
+from pipeline.core import layout
+from pipeline.core.config import Config, Paths
+from pipeline.demo import simulation
+from pipeline.stages.check import check_bytes
+from pipeline.stages.collect import collect
+from pipeline.stages.issue import issue_round
+from pipeline.stages.merge import apply_merge
+from pipeline.stages.session import Session
+from pipeline.state.archive import Archive
+from pipeline.state.database import State
+from pipeline.storage import open_storage
+from pipeline.validation.schema import Context, validate
+from pipeline.workbook.feedback import write_feedback
+from pipeline.workbook.party import build_party_workbook, data_sheets, shown_value
+from pipeline.workbook.reader import read_submission
 
 STEPS = ("issue", "read", "validate", "feedback", "merge")
 BASELINES = {
@@ -103,8 +104,9 @@ def set_up(scale: str, base: Path, submitters: int) -> Fixture:
     """A state with the scaled region, issued to a few parties who filled in and sent back."""
     paths = Paths(state=base / "state", outputs=base / "uitvoer", storage=base / "opslag")
     config = config_module.load(REPO / "config.toml", paths=paths)
-    region, monitor = generate(config.catalogue, config.round, config.seed, config.region_name,
-                               scale)
+    region, monitor = generate(
+        config.catalogue, config.round, config.seed, config.region_name, scale
+    )
     state = State(config.paths.database)
     with state.transaction():
         state.save_region(region)
@@ -118,37 +120,66 @@ def set_up(scale: str, base: Path, submitters: int) -> Fixture:
     roles = simulation.cast(region, monitor, rng, first_round=True)
     owners = monitor.projects["initiator"].value_counts()
     # The heaviest builders, with the parties that make a mistake first so feedback has cells.
-    chosen = sorted((p for p in roles.responders if p in owners and p != roles.xls),
-                    key=lambda p: (p not in roles.mistakes, -int(owners[p]), p))[:submitters]
+    chosen = sorted(
+        (p for p in roles.responders if p in owners and p != roles.xls),
+        key=lambda p: (p not in roles.mistakes, -int(owners[p]), p),
+    )[:submitters]
     issue_round(config, state, session.storage, party_ids=chosen)
     issued = {r.party: r.file_name for r in state.issued(config.round)}
     for party_id in chosen:
         party = region.party(party_id)
         data = session.storage.get_party_file(party, issued[party_id])
-        filled = simulation.fill_in(data, party=party, region=region, monitor=monitor,
-                                    catalogue=config.catalogue, round_=config.round, rng=rng,
-                                    roles=roles)
+        filled = simulation.fill_in(
+            data,
+            party=party,
+            region=region,
+            monitor=monitor,
+            catalogue=config.catalogue,
+            round_=config.round,
+            rng=rng,
+            roles=roles,
+        )
         session.storage.put_party_file(party, issued[party_id], filled)
     collect(session)
 
     measured = chosen[0]
-    plan = layout.plan(config.catalogue, config.round, region, monitor, region.party(measured),
-                       issued_at="2026-01-05T09:00:00", new_rows=config.new_project_rows,
-                       base_hash=layout.monitor_hash(monitor))
+    plan = layout.plan(
+        config.catalogue,
+        config.round,
+        region,
+        monitor,
+        region.party(measured),
+        issued_at="2026-01-05T09:00:00",
+        new_rows=config.new_project_rows,
+        base_hash=layout.monitor_hash(monitor),
+    )
     grid = {}
     for sheet in data_sheets(plan, config.catalogue, region, monitor):
-        rows: list[list[Any]] = [[c.field.group for c in sheet.columns],
-                                 [c.label for c in sheet.columns]]
-        rows += [[shown_value(c, row.get(c.key), region) for c in sheet.columns]
-                 for row in sheet.rows]
+        rows: list[list[Any]] = [
+            [c.field.group for c in sheet.columns],
+            [c.label for c in sheet.columns],
+        ]
+        rows += [
+            [shown_value(c, row.get(c.key), region) for c in sheet.columns] for row in sheet.rows
+        ]
         grid[sheet.layout.name] = rows
     party = region.party(measured)
     submission = session.storage.get_party_file(party, issued[measured])
     state.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     saved = base / "before-merge.sqlite"
     shutil.copy(config.paths.database, saved)
-    return Fixture(config, session, config.paths.database, saved, measured, plan, grid,
-                   submission, issued[measured], chosen)
+    return Fixture(
+        config,
+        session,
+        config.paths.database,
+        saved,
+        measured,
+        plan,
+        grid,
+        submission,
+        issued[measured],
+        chosen,
+    )
 
 
 # -- the steps and their baselines ------------------------------------------------------------
@@ -179,8 +210,9 @@ def plain_read(data: bytes) -> int:
 
 
 def plain_frames(frames: list[pd.DataFrame]) -> int:
-    return sum(int(f.map(lambda v: v is None or isinstance(v, str)).to_numpy().sum())
-               for f in frames)
+    return sum(
+        int(f.map(lambda v: v is None or isinstance(v, str)).to_numpy().sum()) for f in frames
+    )
 
 
 def plain_round_trip(data: bytes) -> bytes:
@@ -218,8 +250,9 @@ def _measure(scale: str, base: Path, repeat: int, submitters: int) -> dict[str, 
     result = read_submission(path, config, data=fx.submission)
     assert result.submission is not None, result.findings
     submission = result.submission
-    context = Context(config.catalogue, config.round, region, party, monitor,
-                      config.max_findings_per_file)
+    context = Context(
+        config.catalogue, config.round, region, party, monitor, config.max_findings_per_file
+    )
     report = check_bytes(config, state, fx.submission, fx.file_name, fx.party)
     frames = [s.values for s in submission.sheets.values()]
 
@@ -227,14 +260,21 @@ def _measure(scale: str, base: Path, repeat: int, submitters: int) -> dict[str, 
         apply_merge(config, fx.session.state, fx.session.archive, config.round)
 
     steps: dict[str, tuple[Callable[[], object], Callable[[], object]]] = {
-        "issue": (lambda: build_party_workbook(fx.plan, config, region, monitor),
-                  lambda: plain_write(fx.grid)),
-        "read": (lambda: read_submission(path, config, data=fx.submission),
-                 lambda: plain_read(fx.submission)),
+        "issue": (
+            lambda: build_party_workbook(fx.plan, config, region, monitor),
+            lambda: plain_write(fx.grid),
+        ),
+        "read": (
+            lambda: read_submission(path, config, data=fx.submission),
+            lambda: plain_read(fx.submission),
+        ),
         "validate": (lambda: validate(submission, context), lambda: plain_frames(frames)),
-        "feedback": (lambda: write_feedback(fx.submission, report.findings,
-                                            party_name=party.name, round_=str(config.round)),
-                     lambda: plain_round_trip(fx.submission)),
+        "feedback": (
+            lambda: write_feedback(
+                fx.submission, report.findings, party_name=party.name, round_=str(config.round)
+            ),
+            lambda: plain_round_trip(fx.submission),
+        ),
         "merge": (merge, lambda: [plain_read(fx.submission) for _ in fx.submitters]),
     }
     out: dict[str, Any] = {}
@@ -250,21 +290,30 @@ def _measure(scale: str, base: Path, repeat: int, submitters: int) -> dict[str, 
             restore(fx)
         baseline_peak = peak_mb(baseline)
         out[name] = {
-            "cpu_s": min(subject_times), "baseline_cpu_s": min(baseline_times),
+            "cpu_s": min(subject_times),
+            "baseline_cpu_s": min(baseline_times),
             "ratio": min(subject_times) / min(baseline_times),
-            "cpu_s_all": subject_times, "baseline_cpu_s_all": baseline_times,
-            "peak_mb": subject_peak, "baseline_peak_mb": baseline_peak,
+            "cpu_s_all": subject_times,
+            "baseline_cpu_s_all": baseline_times,
+            "peak_mb": subject_peak,
+            "baseline_peak_mb": baseline_peak,
             "peak_ratio": subject_peak / baseline_peak if baseline_peak else None,
             "baseline": BASELINES[name],
         }
-    sheets = {name: (len(rows) - 2, len(rows[0]) if rows else 0)
-              for name, rows in fx.grid.items()}
+    sheets = {name: (len(rows) - 2, len(rows[0]) if rows else 0) for name, rows in fx.grid.items()}
     fx.session.close()
     return {
-        "scale": scale, "parties": len(region.parties), "projects": len(monitor.projects),
-        "measured_party": fx.party, "sheets": sheets, "submitters": len(fx.submitters),
-        "findings": len(report.findings), "workbook_bytes": len(fx.submission),
-        "setup_cpu_s": setup_cpu, "repeat": repeat, "steps": out,
+        "scale": scale,
+        "parties": len(region.parties),
+        "projects": len(monitor.projects),
+        "measured_party": fx.party,
+        "sheets": sheets,
+        "submitters": len(fx.submitters),
+        "findings": len(report.findings),
+        "workbook_bytes": len(fx.submission),
+        "setup_cpu_s": setup_cpu,
+        "repeat": repeat,
+        "steps": out,
         "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
@@ -273,23 +322,33 @@ def _measure(scale: str, base: Path, repeat: int, submitters: int) -> dict[str, 
 
 
 def table(results: list[dict[str, Any]]) -> str:
-    lines = [f"{'scale':<7} {'step':<9} {'cpu s':>8} {'base s':>8} {'ratio':>6} "
-             f"{'peak MB':>8} {'base MB':>8}"]
+    lines = [
+        f"{'scale':<7} {'step':<9} {'cpu s':>8} {'base s':>8} {'ratio':>6} "
+        f"{'peak MB':>8} {'base MB':>8}"
+    ]
     for result in results:
         for name, step in result["steps"].items():
-            lines.append(f"{result['scale']:<7} {name:<9} {step['cpu_s']:>8.3f} "
-                         f"{step['baseline_cpu_s']:>8.3f} {step['ratio']:>6.2f} "
-                         f"{step['peak_mb']:>8.1f} {step['baseline_peak_mb']:>8.1f}")
-        lines.append(f"{result['scale']:<7} {'max rss':<9} {result['max_rss_mb']:>8.0f} MB "
-                     f"({result['parties']} parties, {result['projects']} projects, "
-                     f"merge of {result['submitters']})")
+            lines.append(
+                f"{result['scale']:<7} {name:<9} {step['cpu_s']:>8.3f} "
+                f"{step['baseline_cpu_s']:>8.3f} {step['ratio']:>6.2f} "
+                f"{step['peak_mb']:>8.1f} {step['baseline_peak_mb']:>8.1f}"
+            )
+        lines.append(
+            f"{result['scale']:<7} {'max rss':<9} {result['max_rss_mb']:>8.0f} MB "
+            f"({result['parties']} parties, {result['projects']} projects, "
+            f"merge of {result['submitters']})"
+        )
     return "\n".join(lines)
 
 
 def git_commit() -> str:
     try:
-        return subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return ""
 
@@ -309,9 +368,20 @@ def main() -> int:
     results = []
     for scale in scales:
         done = subprocess.run(
-            [sys.executable, __file__, "--child", scale, "--repeat", str(args.repeat),
-             "--submitters", str(args.submitters)],
-            capture_output=True, text=True, env=os.environ.copy())
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                scale,
+                "--repeat",
+                str(args.repeat),
+                "--submitters",
+                str(args.submitters),
+            ],
+            capture_output=True,
+            text=True,
+            env=os.environ.copy(),
+        )
         if done.returncode:
             sys.stderr.write(done.stderr)
             return done.returncode
@@ -320,10 +390,20 @@ def main() -> int:
     RESULTS.mkdir(exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     target = RESULTS / f"{args.label}-{stamp}.json"
-    target.write_text(json.dumps({
-        "label": args.label, "commit": git_commit(), "pipeline": str(Path(pipeline.__file__).parent),
-        "python": sys.version.split()[0], "openpyxl": openpyxl.__version__,
-        "results": results}, indent=2), encoding="utf-8")
+    target.write_text(
+        json.dumps(
+            {
+                "label": args.label,
+                "commit": git_commit(),
+                "pipeline": str(Path(pipeline.__file__).parent),
+                "python": sys.version.split()[0],
+                "openpyxl": openpyxl.__version__,
+                "results": results,
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
     print(f"written {target}")
     return 0
 

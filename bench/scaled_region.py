@@ -13,11 +13,11 @@ import random
 from dataclasses import replace
 from typing import Any
 
-from pipeline import demo_region
-from pipeline.catalogue import Catalogue
-from pipeline.monitor import Monitor
-from pipeline.region import Party, Region
-from pipeline.rounds import Round
+from pipeline.core.catalogue import Catalogue
+from pipeline.core.monitor import Monitor
+from pipeline.core.region import Party, Region
+from pipeline.core.rounds import Round
+from pipeline.sources import demo_region
 
 DEMO = "demo"
 REGION = "region"
@@ -49,8 +49,14 @@ def scaled(
     for offset in range(max(parties - len(base), 0)):
         template = templates[offset % len(templates)]
         copy = offset // len(templates) + 2
-        extra.append(replace(template, id=f"P{len(base) + offset + 1:03d}",
-                             name=f"{template.name} {copy}", pillars=()))
+        extra.append(
+            replace(
+                template,
+                id=f"P{len(base) + offset + 1:03d}",
+                name=f"{template.name} {copy}",
+                pillars=(),
+            )
+        )
     grown = replace(region, parties=tuple(base + extra))
     builders = [p.id for p in grown.parties if p.sector != "overheid"]
 

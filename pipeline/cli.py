@@ -15,11 +15,9 @@ from typing import Any
 import click
 
 from . import __version__
-from . import config as config_module
-from .config import Config
-from .errors import PlanmonitorError
-from .rounds import Round
-from .session import Session, open_session
+from .core import Config, PlanmonitorError, Round
+from .core import config as config_module
+from .stages import Session, open_session
 
 EXIT_OK, EXIT_BLOCKING, EXIT_USAGE = 0, 1, 2
 
@@ -127,9 +125,8 @@ def init(ctx: click.Context) -> None:
 
     Voorbeeld: planmonitor init
     """
-    from .archive import Archive
-    from .session import set_up
-    from .state import State
+    from .stages import set_up
+    from .state import Archive, State
 
     config = _load(ctx)
     with State(config.paths.database) as state:
@@ -150,7 +147,7 @@ def issue(ctx: click.Context, parties: tuple[str, ...]) -> None:
 
     Voorbeeld: planmonitor issue --partij P012
     """
-    from .issue import issue_round
+    from .stages import issue_round
 
     with _session(ctx) as session, _progress("Werkmappen maken") as progress:
         summary = issue_round(
@@ -176,7 +173,7 @@ def collect(ctx: click.Context) -> None:
 
     Voorbeeld: planmonitor collect
     """
-    from .collect import collect as collect_round
+    from .stages import collect as collect_round
 
     with _session(ctx) as session, _progress("Mappen doorzoeken") as progress:
         summary = collect_round(session, progress=progress)
@@ -210,7 +207,7 @@ def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool, recheck
 
     Voorbeeld: planmonitor validate "Planmonitor 2026-H2 - Gemeente Arnhem.xlsx" --json
     """
-    from .check import check_files, check_round
+    from .stages import check_files, check_round
 
     with _session(ctx) as session, _progress("Controleren", quiet=as_json) as progress:
         if files:
@@ -274,7 +271,7 @@ def merge(ctx: click.Context, round_text: str | None, no_issue: bool) -> None:
 
     Voorbeeld: planmonitor merge
     """
-    from .merge import merge_round
+    from .stages import merge_round
 
     round_ = Round.parse(round_text) if round_text else None
     with _session(ctx) as session, _progress("Samenvoegen") as progress:
@@ -310,7 +307,7 @@ def status(ctx: click.Context, round_text: str | None, as_json: bool) -> None:
 
     Voorbeeld: planmonitor status --ronde 2026-H2
     """
-    from .status import round_status
+    from .stages import round_status
 
     with _session(ctx) as session:
         result = round_status(session, Round.parse(round_text) if round_text else None)
@@ -341,7 +338,7 @@ def report(ctx: click.Context, round_text: str | None) -> None:
 
     Voorbeeld: planmonitor report --ronde 2026-H2
     """
-    from .publish import report_round
+    from .stages import report_round
 
     with _session(ctx) as session, _progress("Rapportage maken") as progress:
         summary, published = report_round(
@@ -366,7 +363,7 @@ def rebuild(ctx: click.Context) -> None:
 
     Voorbeeld: planmonitor rebuild
     """
-    from .rebuild import rebuild as rebuild_state
+    from .stages import rebuild as rebuild_state
 
     with _progress("Herbouwen") as progress:
         summary = rebuild_state(_load(ctx), progress=progress)
@@ -466,12 +463,11 @@ def sharepoint() -> None:
 
 def _sharepoint_session(ctx: click.Context) -> tuple[Config, Any, Any]:
     from .state import State
-    from .storage import open_storage
-    from .storage.sharepoint import SharePointStorage
+    from .storage import open_storage, sharepoint
 
     config = _load(ctx)
     storage = open_storage(config, notify=lambda text: click.echo(text, err=True))
-    if not isinstance(storage, SharePointStorage):
+    if not isinstance(storage, sharepoint.SharePointStorage):
         raise PlanmonitorError(
             'De opslag in config.toml is geen SharePoint ([storage] backend = "local"). '
             'Zet backend = "sharepoint" en vul [sharepoint] in; zie docs/sharepoint.md.'
@@ -489,10 +485,10 @@ def sharepoint_check(ctx: click.Context) -> None:
 
     Voorbeeld: planmonitor sharepoint check
     """
-    from .storage.sharepoint_admin import check
+    from .storage import sharepoint_admin
 
     _, storage, parties = _sharepoint_session(ctx)
-    results = check(storage, parties)
+    results = sharepoint_admin.check(storage, parties)
     for result in results:
         click.secho(str(result), fg="green" if result.ok else "red")
     sys.exit(EXIT_OK if all(r.ok for r in results) else EXIT_BLOCKING)
@@ -512,14 +508,14 @@ def sharepoint_setup(ctx: click.Context, dry_run: bool) -> None:
 
     Voorbeeld: planmonitor sharepoint inrichten --proef
     """
-    from .storage.sharepoint_admin import set_permissions
+    from .storage import sharepoint_admin
 
     config, storage, parties = _sharepoint_session(ctx)
     if not dry_run:
         for line in storage.ensure_layout(parties):
             click.echo(line)
     settings = config.sharepoint
-    changes = set_permissions(
+    changes = sharepoint_admin.set_permissions(
         storage,
         parties,
         settings.secretary,

@@ -6,14 +6,14 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.config import Config
-from pipeline.layout import FIRST_DATA_ROW, SHEET_AGREEMENTS, SHEET_NEW, SHEET_OWN, plan
-from pipeline.monitor import Monitor
-from pipeline.region import Region
-from pipeline.state import State
-from pipeline.submission import SheetData, Submission
-from pipeline.validation import Context
-from pipeline.workbook import shown_value
+from pipeline.core.config import Config
+from pipeline.core.layout import FIRST_DATA_ROW, SHEET_AGREEMENTS, SHEET_NEW, SHEET_OWN, plan
+from pipeline.core.monitor import Monitor
+from pipeline.core.region import Region
+from pipeline.core.submission import SheetData, Submission
+from pipeline.state.database import State
+from pipeline.validation.schema import Context
+from pipeline.workbook.party import shown_value
 
 
 def shown(config: Config, region: Region, entity: str, record: dict[str, Any]) -> dict[str, Any]:

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import config as config_module
-from pipeline.config import Config, Paths
-from pipeline.setup_region import initialise
-from pipeline.state import State
+from pipeline.core import config as config_module
+from pipeline.core.config import Config, Paths
+from pipeline.stages.init import initialise
+from pipeline.state.database import State
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

@@ -57,7 +57,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import requests
 
-from pipeline.config import Config, SharePointSettings, StorageSettings
+from pipeline.core.config import Config, SharePointSettings, StorageSettings
 from pipeline.storage.sharepoint import RetryPolicy, SharePointStorage
 
 SITE_PATH = "/sites/planmonitor"

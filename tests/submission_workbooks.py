@@ -13,8 +13,8 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from pipeline.config import Config
-from pipeline.layout import (
+from pipeline.core.config import Config
+from pipeline.core.layout import (
     FIRST_DATA_ROW,
     GROUP_ROW,
     HEADER_ROW,
@@ -26,8 +26,8 @@ from pipeline.layout import (
     monitor_hash,
     plan,
 )
-from pipeline.state import State
-from pipeline.values import to_cell
+from pipeline.core.values import to_cell
+from pipeline.state.database import State
 
 PARTY = "P010"  # Gemeente Nijmegen: many own projects, so realistic sheet sizes
 

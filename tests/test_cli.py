@@ -11,8 +11,8 @@ from click.testing import CliRunner, Result
 from conftest import REPO
 
 from pipeline.cli import main
-from pipeline.layout import SHEET_OWN
-from pipeline.simulation import EditedWorkbook, old_xls
+from pipeline.core.layout import SHEET_OWN
+from pipeline.demo.simulation import EditedWorkbook, old_xls
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_issue_then_validate_unchanged_workbook_exits_0(config_file: Path) -> No
 
 
 def test_unprotected_change_to_another_partys_cell_exits_1_with_cell(config_file: Path) -> None:
-    from pipeline import config as config_module
+    from pipeline.core import config as config_module
 
     path = issued_file(config_file, "P039")
     config = config_module.load(config_file)
@@ -66,7 +66,7 @@ def test_unprotected_change_to_another_partys_cell_exits_1_with_cell(config_file
     assert result.exit_code == 1
     report = json.loads(result.output)["files"][0]
     found = {(f["code"], f["sheet"], f["cell"]) for f in report["findings"]}
-    from pipeline.layout import column_letter
+    from pipeline.core.layout import column_letter
 
     assert ("not-owner", SHEET_OWN, f"{column_letter(column)}3") in found
     assert ("protection-removed", SHEET_OWN, None) in found

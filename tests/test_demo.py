@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import Config
-from pipeline.demo import DemoSummary, run_demo
-from pipeline.monitor import Monitor
-from pipeline.ownership import owners
-from pipeline.rebuild import rebuild
-from pipeline.state import State
+from pipeline.core.config import Config
+from pipeline.core.monitor import Monitor
+from pipeline.core.ownership import owners
+from pipeline.demo.runner import DemoSummary, run_demo
+from pipeline.stages.rebuild import rebuild
+from pipeline.state.database import State
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +32,7 @@ def cast_of(config: Config, state: State) -> list[str]:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, DemoSummary]:
     from conftest import make_config
 
-    from pipeline.setup_region import initialise
+    from pipeline.stages.init import initialise
 
     base = tmp_path_factory.mktemp("demo")
     config = make_config(base)

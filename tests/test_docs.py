@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.messages import TEMPLATES
+from pipeline.core.messages import TEMPLATES
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 SECRETARY = DOCS / "secretaris.md"

@@ -11,12 +11,19 @@ from openpyxl import load_workbook
 from openpyxl.comments import Comment
 from submission_workbooks import build, issue
 
-from pipeline.config import Config
-from pipeline.feedback import AUTHOR, ERROR_FILL, STATE_SHEET, TEXTS, WARNING_FILL, write_feedback
-from pipeline.findings import Finding, finding
-from pipeline.layout import SHEET_AGREEMENTS, SHEET_META, SHEET_NEW, SHEET_OWN
-from pipeline.reader import read_submission
-from pipeline.state import State
+from pipeline.core.config import Config
+from pipeline.core.findings import Finding, finding
+from pipeline.core.layout import SHEET_AGREEMENTS, SHEET_META, SHEET_NEW, SHEET_OWN
+from pipeline.state.database import State
+from pipeline.workbook.feedback import (
+    AUTHOR,
+    ERROR_FILL,
+    STATE_SHEET,
+    TEXTS,
+    WARNING_FILL,
+    write_feedback,
+)
+from pipeline.workbook.reader import read_submission
 
 LIST = TEXTS["sheet"]
 

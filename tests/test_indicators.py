@@ -14,16 +14,16 @@ from typing import Any
 import pytest
 from conftest import make_config
 
-from pipeline import casework as cw
-from pipeline import indicators as ind
-from pipeline import realism as real
-from pipeline.config import Config, ReportSettings, RodeDraden, Targets
-from pipeline.errors import ConfigError, RoundError
-from pipeline.monitor import Monitor
-from pipeline.region import Municipality, Party, Pillar, Region
-from pipeline.reporting import compute, measured_rounds
-from pipeline.rounds import Round
-from pipeline.state import State
+from pipeline.core.config import Config, ReportSettings, RodeDraden, Targets
+from pipeline.core.errors import ConfigError, RoundError
+from pipeline.core.monitor import Monitor
+from pipeline.core.region import Municipality, Party, Pillar, Region
+from pipeline.core.rounds import Round
+from pipeline.reporting import casework as cw
+from pipeline.reporting import indicators as ind
+from pipeline.reporting import realism as real
+from pipeline.reporting.render import compute, measured_rounds
+from pipeline.state.database import State
 
 A, B = Round(2026, 2), Round(2027, 1)
 CHANCES = {

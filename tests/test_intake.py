@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS
 
-from pipeline import messages
-from pipeline.config import Config
-from pipeline.intake import MAX_ZIP_ENTRIES, sniff
-from pipeline.reader import read_submission
+from pipeline.core import messages
+from pipeline.core.config import Config
+from pipeline.workbook.intake import MAX_ZIP_ENTRIES, sniff
+from pipeline.workbook.reader import read_submission
 
 if not CORPUS.is_dir():
     pytest.skip(f"robustness corpus not found at {CORPUS}", allow_module_level=True)

@@ -24,10 +24,9 @@ from typing import Any
 import pytest
 from openpyxl.utils import get_column_letter
 
-from pipeline.catalogue import ENTITIES, Column, Entity
-from pipeline.config import Config
-from pipeline.issue import issue_round
-from pipeline.layout import (
+from pipeline.core.catalogue import ENTITIES, Column, Entity
+from pipeline.core.config import Config
+from pipeline.core.layout import (
     FIRST_DATA_ROW,
     SHEET_AGREEMENTS,
     SHEET_INSTRUCTIONS,
@@ -38,10 +37,11 @@ from pipeline.layout import (
     SHEET_OWN,
     plan,
 )
-from pipeline.monitor import ID_COLUMN, Monitor
-from pipeline.ownership import owned_columns
-from pipeline.region import Party, Region
-from pipeline.state import State
+from pipeline.core.monitor import ID_COLUMN, Monitor
+from pipeline.core.ownership import owned_columns
+from pipeline.core.region import Party, Region
+from pipeline.stages.issue import issue_round
+from pipeline.state.database import State
 from pipeline.storage.local import LocalStorage
 
 pytestmark = pytest.mark.slow

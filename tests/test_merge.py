@@ -12,20 +12,20 @@ from typing import Any
 import openpyxl
 import pytest
 
-from pipeline.archive import Archive
-from pipeline.check import check_round
-from pipeline.collect import collect
-from pipeline.config import Config
-from pipeline.errors import LockHeld, RoundError
-from pipeline.issue import issue_round
-from pipeline.layout import SHEET_NEW, SHEET_OWN
-from pipeline.merge import merge_round
-from pipeline.monitor import Monitor
-from pipeline.rebuild import rebuild
-from pipeline.session import Session, open_session
-from pipeline.simulation import EditedWorkbook, old_xls
-from pipeline.state import State
-from pipeline.status import round_status
+from pipeline.core.config import Config
+from pipeline.core.errors import LockHeld, RoundError
+from pipeline.core.layout import SHEET_NEW, SHEET_OWN
+from pipeline.core.monitor import Monitor
+from pipeline.demo.simulation import EditedWorkbook, old_xls
+from pipeline.stages.check import check_round
+from pipeline.stages.collect import collect
+from pipeline.stages.issue import issue_round
+from pipeline.stages.merge import merge_round
+from pipeline.stages.rebuild import rebuild
+from pipeline.stages.session import Session, open_session
+from pipeline.stages.status import round_status
+from pipeline.state.archive import Archive
+from pipeline.state.database import State
 
 DEVELOPER, OTHER = "P039", "P031"
 

@@ -14,8 +14,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.formula import ArrayFormula
 from submission_workbooks import build, issue, with_rows
 
-from pipeline.config import Config
-from pipeline.layout import (
+from pipeline.core.config import Config
+from pipeline.core.layout import (
     FIRST_DATA_ROW,
     SHEET_AGREEMENTS,
     SHEET_META,
@@ -23,9 +23,9 @@ from pipeline.layout import (
     SHEET_NEW,
     SHEET_OWN,
 )
-from pipeline.reader import read_metadata, read_submission
-from pipeline.state import State
-from pipeline.submission import ReadResult
+from pipeline.core.submission import ReadResult
+from pipeline.state.database import State
+from pipeline.workbook.reader import read_metadata, read_submission
 
 
 def read(config: Config, data: bytes, name: str = "Gemeente Nijmegen.xlsx") -> ReadResult:

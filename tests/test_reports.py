@@ -21,12 +21,19 @@ import pytest
 from conftest import make_config
 from markupsafe import escape
 
-from pipeline import charts, formatting
-from pipeline.config import Config
-from pipeline.dashboard import to_script_json
-from pipeline.monitor import Monitor
-from pipeline.reporting import ReportSummary, build_reports, compute, render, render_dashboard
-from pipeline.state import State
+from pipeline.core import formatting
+from pipeline.core.config import Config
+from pipeline.core.monitor import Monitor
+from pipeline.reporting import charts
+from pipeline.reporting.dashboard import to_script_json
+from pipeline.reporting.render import (
+    ReportSummary,
+    build_reports,
+    compute,
+    render,
+    render_dashboard,
+)
+from pipeline.state.database import State
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -111,7 +118,10 @@ def test_dashboard_is_self_contained_and_carries_all_projects(
     assert len(data["projects"]) == len(report.current.projects)
     withdrawn = [p["id"] for p in data["projects"] if p["w"]]
     assert len(withdrawn) == 2 and len(report.withdrawn) == 2
-    assert sum(p["to_build"] for p in data["projects"] if not p["w"]) == report.whole.dwellings_to_build
+    assert (
+        sum(p["to_build"] for p in data["projects"] if not p["w"])
+        == report.whole.dwellings_to_build
+    )
 
 
 def test_script_json_cannot_close_the_script_element() -> None:

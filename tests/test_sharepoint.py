@@ -11,10 +11,10 @@ import pytest
 from fake_sharepoint import FakeSharePoint
 from fake_sharepoint import fake_sharepoint as _fake_sharepoint_fixture
 
-from pipeline.config import Config
-from pipeline.errors import AuthenticationError, StorageError
-from pipeline.region import Party
-from pipeline.state import State
+from pipeline.core.config import Config
+from pipeline.core.errors import AuthenticationError, StorageError
+from pipeline.core.region import Party
+from pipeline.state.database import State
 from pipeline.storage import StoredFile, open_storage, party_folder_name
 from pipeline.storage.local import LocalStorage
 from pipeline.storage.sharepoint import SharePointStorage
@@ -608,7 +608,7 @@ def local_tree(root: Path) -> dict[str, bytes]:
 def test_a_round_through_sharepoint_matches_the_local_folder(
     fake_sharepoint: FakeSharePoint, config: Config, state: State
 ) -> None:
-    from pipeline.issue import issue_round
+    from pipeline.stages.issue import issue_round
 
     parties = list(state.region().parties)[:3]
     principals = {p.id: [f"contact-{p.id.lower()}@partij.example"] for p in parties}

@@ -12,13 +12,13 @@ from conftest import make_config
 from fake_sharepoint import FakeSharePoint
 from fake_sharepoint import fake_sharepoint as _fake_sharepoint_fixture
 
-from pipeline.check import check_round
-from pipeline.collect import collect
-from pipeline.issue import issue_round
-from pipeline.layout import SHEET_NEW, SHEET_OWN
-from pipeline.merge import merge_round
-from pipeline.session import Session, open_session
-from pipeline.simulation import EditedWorkbook, old_xls
+from pipeline.core.layout import SHEET_NEW, SHEET_OWN
+from pipeline.demo.simulation import EditedWorkbook, old_xls
+from pipeline.stages.check import check_round
+from pipeline.stages.collect import collect
+from pipeline.stages.issue import issue_round
+from pipeline.stages.merge import merge_round
+from pipeline.stages.session import Session, open_session
 from pipeline.storage import Storage
 from pipeline.storage.local import LocalStorage
 

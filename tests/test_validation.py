@@ -8,10 +8,10 @@ from collections import Counter
 import pytest
 from builders import add_new_project, issued_submission, set_cell
 
-from pipeline.config import Config
-from pipeline.layout import SHEET_AGREEMENTS, SHEET_NEW, SHEET_OWN
-from pipeline.state import State
-from pipeline.validation import Validation, validate
+from pipeline.core.config import Config
+from pipeline.core.layout import SHEET_AGREEMENTS, SHEET_NEW, SHEET_OWN
+from pipeline.state.database import State
+from pipeline.validation.schema import Validation, validate
 
 
 def codes(result: Validation) -> set[tuple[str, str | None]]:
@@ -62,7 +62,7 @@ def test_cell_findings_name_code_and_cell(
     row = set_cell(submission, SHEET_OWN, first_own(submission), key, value)
     letter_cell = submission.sheets[SHEET_OWN].layout.column_index(key)
     result = validate(submission, context)
-    from pipeline.layout import column_letter
+    from pipeline.core.layout import column_letter
 
     cell = f"{column_letter(letter_cell)}{row}"
     assert (code, cell) in codes(result)
@@ -114,7 +114,7 @@ def test_change_to_another_partys_cell_is_not_owner(
     submission.sheets[SHEET_OWN].protected = False
     result = validate(submission, context)
     col = submission.sheets[SHEET_OWN].layout.column_index("zoning_status")
-    from pipeline.layout import column_letter
+    from pipeline.core.layout import column_letter
 
     assert ("not-owner", f"{column_letter(col)}{row}") in codes(result)
     assert ("protection-removed", None) in codes(result)

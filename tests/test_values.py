@@ -7,9 +7,9 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline import catalogue as catalogue_module
-from pipeline.rounds import Round
-from pipeline.values import check, parse_text, to_cell, to_value
+from pipeline.core import catalogue as catalogue_module
+from pipeline.core.rounds import Round
+from pipeline.core.values import check, parse_text, to_cell, to_value
 
 CATALOGUE = catalogue_module.load()
 COLUMNS = {c.key: c for c in CATALOGUE.columns("project", Round(2026, 2))}

@@ -17,12 +17,10 @@ from conftest import make_config
 from openpyxl.utils.cell import rows_from_range
 from python_calamine import CalamineWorkbook
 
-from pipeline.catalogue import Column
-from pipeline.config import Config
-from pipeline.errors import ConfigError
-from pipeline.instructions import instruction_lines, load_texts
-from pipeline.issue import IssueSummary, file_name, issue_round
-from pipeline.layout import (
+from pipeline.core.catalogue import Column
+from pipeline.core.config import Config
+from pipeline.core.errors import ConfigError
+from pipeline.core.layout import (
     FIRST_DATA_ROW,
     HEADER_ROW,
     SHEET_AGREEMENTS,
@@ -36,13 +34,15 @@ from pipeline.layout import (
     metadata_from_rows,
     plan,
 )
-from pipeline.ownership import owned_columns
-from pipeline.reader import read_submission
-from pipeline.region import Party, Region
-from pipeline.state import State
+from pipeline.core.ownership import owned_columns
+from pipeline.core.region import Party, Region
+from pipeline.stages.issue import IssueSummary, file_name, issue_round
+from pipeline.state.database import State
 from pipeline.storage.local import LocalStorage
-from pipeline.validation import Context, validate
-from pipeline.workbook import GREY, YELLOW
+from pipeline.validation.schema import Context, validate
+from pipeline.workbook.instructions import instruction_lines, load_texts
+from pipeline.workbook.party import GREY, YELLOW
+from pipeline.workbook.reader import read_submission
 
 # A municipality that is tempomaker of pillar 1, a corporation that is tempomaker of pillar 1, a
 # corporation without pillars, and the province (no projects, no pillars).

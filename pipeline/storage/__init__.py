@@ -18,11 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from ..errors import StorageError
-from ..region import Party
+from ..core import Party, StorageError
 
 if TYPE_CHECKING:
-    from ..config import Config
+    from ..core import Config
 
 
 @dataclass(frozen=True)
@@ -93,3 +92,15 @@ def open_storage(config: Config, *, notify: Callable[[str], None] | None = None)
         f"Onbekende opslag '{backend}' in [storage] backend van config.toml. Kies \"local\" "
         '(een map op schijf) of "sharepoint" (SharePoint Online).'
     )
+
+
+__all__ = [
+    "Storage",
+    "StoredFile",
+    "local",  # submodules, imported on use: the SharePoint ones load office365 only when needed
+    "open_storage",
+    "party_folder_name",
+    "sharepoint",
+    "sharepoint_admin",
+    "sharepoint_auth",
+]

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import os
-import tempfile
 from pathlib import Path
 
-from ..errors import StorageError
-from ..region import Party
+from ..core import Party, StorageError, sha256, write_atomic
 from . import StoredFile, party_folder_name
 
 
@@ -83,7 +79,7 @@ class LocalStorage:
 
     def publish(self, name: str, data: bytes) -> bool:
         target = self.shared_dir / name
-        if target.is_file() and _sha256(target.read_bytes()) == _sha256(data):
+        if target.is_file() and sha256(target.read_bytes()) == sha256(data):
             return False
         write_atomic(target, data)
         return True
@@ -92,25 +88,3 @@ class LocalStorage:
         target = self.archive_dir / name
         if not target.exists():
             write_atomic(target, data)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary name beside the target and rename, so no half file is ever seen."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise StorageError(f"Bestand {path} kan niet worden geschreven: {exc}") from exc
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -39,22 +38,24 @@ from office365.runtime.queries.service_operation import ServiceOperationQuery
 from office365.runtime.retry import response_retry_after
 from office365.sharepoint.client_context import ClientContext
 
-from ..config import (
+from ..core import (
     DEFAULT_SP_MAX_ATTEMPTS,
     DEFAULT_SP_MAX_DELAY_SECONDS,
+    AuthenticationError,
+    Party,
+    Progress,
     SharePointSettings,
+    StorageError,
     StorageSettings,
+    sha256,
 )
-from ..errors import AuthenticationError, StorageError
-from ..region import Party
 from . import StoredFile, party_folder_name
 from .sharepoint_auth import Notify, load_credentials, token_provider
 
 if TYPE_CHECKING:
-    from ..config import Config
+    from ..core import Config
 
 T = TypeVar("T")
-Progress = Callable[[int, int, str], None]
 """Called with (bytes done, bytes in all, file name) while a file goes up."""
 
 TEMP_PREFIX = "~tmp-"
@@ -227,7 +228,7 @@ class SharePointStorage:
         if (
             present is not None
             and present.size == len(data)
-            and _sha256(self.download(target)) == _sha256(data)
+            and sha256(self.download(target)) == sha256(data)
         ):
             return False
         self.upload(self.shared_path, name, data, progress=progress)
@@ -538,7 +539,3 @@ def _stored(file: Any) -> StoredFile:
         etag=str(file.properties.get("ETag") or ""),
         modified_by=by,
     )
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

@@ -26,8 +26,7 @@ from typing import Any
 from office365.sharepoint.permissions.kind import PermissionKind
 from office365.sharepoint.sharing.role_type import RoleType
 
-from ..errors import AuthenticationError, StorageError
-from ..region import Party
+from ..core import AuthenticationError, Party, StorageError
 from .sharepoint import NotFound, SharePointStorage
 
 ROLE_NAMES = {

@@ -57,8 +57,7 @@ from urllib.parse import urlparse
 from office365.runtime.auth.certificate import build_client_credential
 from office365.runtime.auth.token_response import TokenResponse
 
-from ..config import SharePointSettings
-from ..errors import AuthenticationError
+from ..core import AuthenticationError, SharePointSettings
 
 ENV_TENANT = "PLANMONITOR_SP_TENANT"
 ENV_CLIENT_ID = "PLANMONITOR_SP_CLIENT_ID"

@@ -1,0 +1,199 @@
+"""The demo: whole rounds on the demo region, with simulated parties, from issue to reports.
+
+Deterministic with the configured seed. Meant for a newcomer to see a round happen, and as the
+end-to-end exercise of every step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ..core import Config, ConfigError
+from ..stages import (
+    CheckSummary,
+    CollectSummary,
+    MergeSummary,
+    RoundStatus,
+    Session,
+    check_round,
+    collect,
+    issue_round,
+    merge_round,
+    open_session,
+    round_status,
+)
+from . import simulation
+
+# stage, number, total, item
+Progress = Callable[[str, int, int, str], None]
+
+
+@dataclass
+class DemoRound:
+    round: str
+    collected: list[CollectSummary] = field(default_factory=list)
+    checked: list[CheckSummary] = field(default_factory=list)
+    merge: MergeSummary | None = None
+    status: RoundStatus | None = None
+
+
+@dataclass
+class DemoSummary:
+    rounds: list[DemoRound] = field(default_factory=list)
+    storage: str = ""
+    outputs: Path | None = None
+    reports: list[Path] = field(default_factory=list)
+
+
+class _Clock:
+    """Simulated time: parties save their files over the weeks before the deadline."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.moment = start
+
+    def advance(self, **delta: float) -> None:
+        self.moment += dt.timedelta(**delta)
+
+    def __call__(self) -> str:
+        self.moment += dt.timedelta(seconds=1)
+        return self.moment.isoformat(timespec="seconds")
+
+
+def run_demo(
+    config: Config,
+    *,
+    rounds: int = 2,
+    progress: Progress | None = None,
+    parties: list[str] | None = None,
+    reports: bool = True,
+) -> DemoSummary:
+    """Run whole rounds on the demo region, starting from scratch in the configured folders."""
+    if config.region_source != "demo":
+        raise ConfigError(
+            'De demo draait alleen op de demoregio (region.source = "demo"): hij begint met '
+            "lege mappen en zou de status van een echte regio wissen."
+        )
+    for folder in (config.paths.state, config.paths.outputs, config.paths.storage):
+        shutil.rmtree(folder, ignore_errors=True)
+    summary = DemoSummary()
+    rng = random.Random(config.seed)
+
+    def step(stage: str) -> Callable[[int, int, str], None] | None:
+        if progress is None:
+            return None
+        return lambda number, total, item: progress(stage, number, total, item)
+
+    with open_session(config) as session:
+        summary.storage = session.storage.describe()
+        for index in range(rounds):
+            summary.rounds.append(_round(session, index, rng, step, parties))
+            session = _next(session)
+        if reports:
+            summary.reports = _reports(session, step)
+    summary.outputs = config.paths.outputs
+    return summary
+
+
+def _next(session: Session) -> Session:
+    """The session for the round after a merge."""
+    round_ = session.state.current_round(session.config.round)
+    first = session.config.round
+    config = replace(
+        session.config, round=round_, deadline=round_.shift_date(session.config.deadline, first)
+    )
+    return Session(config, session.state, session.storage, session.archive)
+
+
+def _round(
+    session: Session,
+    index: int,
+    rng: random.Random,
+    step: Callable[[str], Callable[[int, int, str], None] | None],
+    parties: list[str] | None,
+) -> DemoRound:
+    config, state = session.config, session.state
+    round_ = config.round
+    result = DemoRound(str(round_))
+    deadline = dt.datetime.combine(config.deadline, dt.time(12, 0), dt.UTC)
+    clock = _Clock(deadline - dt.timedelta(days=30))
+    if index == 0:
+        issue_round(
+            config,
+            state,
+            session.storage,
+            party_ids=parties,
+            progress=step(f"{round_}: werkmappen maken"),
+            archive=session.archive,
+        )
+    region = state.region()
+    monitor = state.monitor(round_)
+    roles = simulation.cast(region, monitor, rng, first_round=index == 0, parties=parties)
+    issued = {r.party: r.file_name for r in state.issued(round_)}
+    responders = [p for p in roles.responders if p in issued and p != roles.late]
+    on_time = step(f"{round_}: partijen vullen in")
+    originals: dict[str, bytes] = {}
+
+    def fill(party_id: str, data: bytes, corrected: bool = False) -> bytes:
+        return simulation.fill_in(
+            data,
+            party=region.party(party_id),
+            region=region,
+            monitor=monitor,
+            catalogue=config.catalogue,
+            round_=round_,
+            rng=rng,
+            roles=roles,
+            corrected=corrected,
+            roll_forward=index > 0,
+        )
+
+    for number, party_id in enumerate(responders, start=1):
+        party = region.party(party_id)
+        if on_time:
+            on_time(number, len(responders), party.name)
+        if party_id == roles.xls:
+            session.storage.put_party_file(
+                party, f"Planmonitor {round_} ingevuld.xls", simulation.old_xls()
+            )
+            continue
+        data = session.storage.get_party_file(party, issued[party_id])
+        originals[party_id] = data
+        session.storage.put_party_file(party, issued[party_id], fill(party_id, data))
+    clock.advance(days=25)
+    result.collected.append(collect(session, clock=clock, progress=step(f"{round_}: ophalen")))
+    result.checked.append(check_round(session, progress=step(f"{round_}: controleren")))
+    # After the feedback one party sends a corrected file; after the deadline the late one.
+    for late_party, days in ((roles.twice, 3), (roles.late, 8)):
+        clock.advance(days=days)
+        if late_party is None or late_party not in issued:
+            continue
+        party = region.party(late_party)
+        data = originals.get(late_party) or session.storage.get_party_file(
+            party, issued[late_party]
+        )
+        session.storage.put_party_file(
+            party, issued[late_party], fill(late_party, data, corrected=True)
+        )
+        result.collected.append(collect(session, clock=clock))
+        result.checked.append(check_round(session))
+    clock.advance(days=3)
+    result.merge = merge_round(session, progress=step(f"{round_}: samenvoegen"), clock=clock)
+    result.status = round_status(session, round_)
+    return result
+
+
+def _reports(
+    session: Session, step: Callable[[str], Callable[[int, int, str], None] | None]
+) -> list[Path]:
+    from ..stages import last_merged_round, report_round
+
+    last = last_merged_round(session)
+    if last is None:
+        return []
+    summary, _ = report_round(session, last, progress=step(f"{last}: rapportage"))
+    return list(summary.paths)

@@ -1,0 +1,403 @@
+"""Simulated parties for the demo: they fill in their workbooks as people would, mistakes included.
+
+Each party edits its own issued workbook with openpyxl, finding columns by the labels it sees,
+and saves it back into its folder. Which party does what is drawn from the seed, so a demo run
+is the same every time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+import struct
+from dataclasses import dataclass, field
+from typing import Any
+
+import openpyxl
+from openpyxl.workbook.workbook import Workbook
+
+from ..core import (
+    FIRST_DATA_ROW,
+    HEADER_ROW,
+    SHEET_AGREEMENTS,
+    SHEET_NEW,
+    SHEET_OWN,
+    Catalogue,
+    Monitor,
+    Party,
+    Region,
+    Round,
+)
+
+MISTAKES = ("typo", "sums", "choice", "date")
+
+
+@dataclass(frozen=True)
+class Cast:
+    """Who plays which part in a round of the demo."""
+
+    responders: tuple[str, ...]
+    mistakes: dict[str, str] = field(default_factory=dict)  # party -> one of MISTAKES
+    cheater: str | None = None  # removes protection and changes another party's cell
+    twice: str | None = None  # submits with a mistake, then a corrected file
+    late: str | None = None
+    xls: str | None = None  # sends an old .xls instead of the workbook
+    adds: tuple[str, ...] = ()
+    withdraws: tuple[str, ...] = ()
+
+
+def cast(
+    region: Region,
+    monitor: Monitor,
+    rng: random.Random,
+    first_round: bool,
+    parties: list[str] | None = None,
+) -> Cast:
+    """Draw the parts; the same seed gives the same cast."""
+    pool = [p for p in region.parties if parties is None or p.id in parties]
+    initiators = {str(i) for i in monitor.projects["initiator"]}
+    builders = [p.id for p in pool if p.id in initiators and not p.is_municipality]
+    municipalities = [
+        p.id
+        for p in pool
+        if p.is_municipality and (monitor.projects["municipality"] == p.municipality_code).any()
+    ]
+    rng.shuffle(builders)
+    rng.shuffle(municipalities)
+    responders = [
+        p.id
+        for p in pool
+        if rng.random() < 0.85 or p.id in builders[:8] or p.id in municipalities[:2] or p.pillars
+    ]
+    special = builders[:8]
+    mistakes = dict(zip(special[:3], MISTAKES[:3], strict=False))
+    if municipalities:
+        mistakes[municipalities[0]] = "date"
+    return Cast(
+        responders=tuple(sorted(set(responders))),
+        mistakes=mistakes,
+        cheater=special[3] if len(special) > 3 else None,
+        twice=special[4] if len(special) > 4 else None,
+        late=special[5] if len(special) > 5 else None,
+        xls=special[6] if first_round and len(special) > 6 else None,
+        adds=tuple(special[7:8]) + tuple(builders[8:10]),
+        withdraws=tuple(builders[10:12]),
+    )
+
+
+class EditedWorkbook:
+    """A party's workbook opened for editing, with columns found by their labels."""
+
+    def __init__(self, data: bytes, catalogue: Catalogue, round_: Round) -> None:
+        self.book: Workbook = openpyxl.load_workbook(io.BytesIO(data))
+        self.labels = {
+            c.key: c.label for e in ("project", "agreement") for c in catalogue.columns(e, round_)
+        }  # type: ignore[arg-type]
+
+    def column(self, sheet: str, key: str) -> int:
+        ws = self.book[sheet]
+        for cell in ws[HEADER_ROW]:
+            if cell.value == self.labels[key]:
+                return int(cell.column)
+        raise KeyError(key)
+
+    def rows(self, sheet: str) -> list[int]:
+        ws = self.book[sheet]
+        return [
+            r
+            for r in range(FIRST_DATA_ROW, ws.max_row + 1)
+            if ws.cell(r, 1).value not in (None, "")
+        ]
+
+    def get(self, sheet: str, row: int, key: str) -> Any:
+        return self.book[sheet].cell(row, self.column(sheet, key)).value
+
+    def set(self, sheet: str, row: int, key: str, value: Any) -> None:
+        self.book[sheet].cell(row, self.column(sheet, key)).value = value
+
+    def row_of(self, sheet: str, row_id: str) -> int | None:
+        ws = self.book[sheet]
+        return next((r for r in self.rows(sheet) if ws.cell(r, 1).value == row_id), None)
+
+    def unprotect(self, sheet: str) -> None:
+        self.book[sheet].protection.sheet = False
+
+    def save(self) -> bytes:
+        out = io.BytesIO()
+        self.book.save(out)
+        return out.getvalue()
+
+
+def fill_in(
+    data: bytes,
+    *,
+    party: Party,
+    region: Region,
+    monitor: Monitor,
+    catalogue: Catalogue,
+    round_: Round,
+    rng: random.Random,
+    roles: Cast,
+    corrected: bool = False,
+    roll_forward: bool = False,
+) -> bytes:
+    """The party's workbook after the party has done its work for the round."""
+    book = EditedWorkbook(data, catalogue, round_)
+    own = _own_projects(book, party, monitor)
+    if roll_forward:
+        _roll_forward(book, own, monitor, round_)
+    if party.is_municipality:
+        _municipal_updates(book, party, monitor, rng)
+    _initiator_updates(book, own, rng)
+    if party.pillars:
+        _agreement_updates(book, party, monitor, rng)
+    if party.id in roles.adds:
+        _add_project(book, party, region, round_, rng)
+    if party.id in roles.withdraws and own:
+        book.set(SHEET_OWN, own[-1][0], "withdrawn", "ja")
+        book.set(SHEET_OWN, own[-1][0], "stoplight_explanation", "Project gaat niet door.")
+    mistake = roles.mistakes.get(party.id)
+    if party.id == roles.twice and not corrected:
+        mistake = "sums"
+    if mistake:
+        _make_mistake(book, mistake, own, party, monitor)
+    if party.id == roles.cheater:
+        _change_other_party_cell(book, own)
+    return book.save()
+
+
+def _own_projects(book: EditedWorkbook, party: Party, monitor: Monitor) -> list[tuple[int, str]]:
+    """(excel row, project id) of the projects whose private part the party keeps."""
+    rows = []
+    for row in book.rows(SHEET_OWN):
+        project_id = str(book.get(SHEET_OWN, row, "project_id"))
+        if (
+            project_id in monitor.projects.index
+            and monitor.projects.at[project_id, "initiator"] == party.id
+        ):
+            rows.append((row, project_id))
+    return rows
+
+
+def _roll_forward(
+    book: EditedWorkbook, own: list[tuple[int, str]], monitor: Monitor, round_: Round
+) -> None:
+    """A new year: what was planned for last year is now (mostly) completed, the rest slips."""
+    if round_.half != 1:
+        return
+    past = f"planning_{round_.year - 1}"
+    if past not in monitor.projects.columns:
+        return
+    for row, project_id in own:
+        planned = _count(monitor.projects.at[project_id, past])
+        if not planned:
+            continue
+        realised = round(planned * 0.8)
+        completed = int(book.get(SHEET_OWN, row, "completed") or 0)
+        book.set(SHEET_OWN, row, "completed", completed + realised)
+        current = f"planning_{round_.year}"
+        book.set(
+            SHEET_OWN,
+            row,
+            current,
+            int(book.get(SHEET_OWN, row, current) or 0) + planned - realised,
+        )
+
+
+def _initiator_updates(
+    book: EditedWorkbook, own: list[tuple[int, str]], rng: random.Random
+) -> None:
+    """Planning slips now and then; stoplights move."""
+    years = [k for k in book.labels if k.startswith("planning_") and k != "planning_later"]
+    for row, _ in own:
+        if rng.random() < 0.3:
+            for index, key in enumerate(years):
+                value = int(book.get(SHEET_OWN, row, key) or 0)
+                if value:
+                    later = years[index + 1] if index + 1 < len(years) else "planning_later"
+                    book.set(SHEET_OWN, row, key, 0)
+                    book.set(
+                        SHEET_OWN, row, later, int(book.get(SHEET_OWN, row, later) or 0) + value
+                    )
+                    book.set(SHEET_OWN, row, "stoplight", "geel")
+                    book.set(
+                        SHEET_OWN, row, "stoplight_explanation", "Oplevering schuift een jaar op."
+                    )
+                    break
+        elif rng.random() < 0.1:
+            book.set(SHEET_OWN, row, "stoplight", "groen")
+
+
+def _municipal_updates(
+    book: EditedWorkbook, party: Party, monitor: Monitor, rng: random.Random
+) -> None:
+    steps = {
+        "in ontwikkeling / principebesluit": "in voorbereiding",
+        "in voorbereiding": "vastgesteld, niet onherroepelijk",
+        "vastgesteld, niet onherroepelijk": "onherroepelijk",
+    }
+    for row in book.rows(SHEET_OWN):
+        project_id = str(book.get(SHEET_OWN, row, "project_id"))
+        if (
+            project_id not in monitor.projects.index
+            or monitor.projects.at[project_id, "municipality"] != party.municipality_code
+        ):
+            continue
+        status = book.get(SHEET_OWN, row, "zoning_status")
+        if status is None:  # a project a market party added: the municipality fills in its part
+            book.set(SHEET_OWN, row, "zoning_status", "in ontwikkeling / principebesluit")
+            book.set(SHEET_OWN, row, "permit_status", "niet aangevraagd")
+            book.set(SHEET_OWN, row, "in_programme", "ja")
+        elif status in steps and rng.random() < 0.25:
+            book.set(SHEET_OWN, row, "zoning_status", steps[status])
+            if steps[status] == "onherroepelijk":
+                book.set(SHEET_OWN, row, "permit_status", "verleend")
+                book.set(SHEET_OWN, row, "permit_date", dt.datetime(2026, 10, rng.randint(1, 28)))
+
+
+def _agreement_updates(
+    book: EditedWorkbook, party: Party, monitor: Monitor, rng: random.Random
+) -> None:
+    for row in book.rows(SHEET_AGREEMENTS):
+        agreement = str(book.get(SHEET_AGREEMENTS, row, "agreement_id"))
+        if (
+            agreement not in monitor.agreements.index
+            or monitor.agreements.at[agreement, "pillar"] not in party.pillars
+        ):
+            continue
+        if rng.random() < 0.4:
+            book.set(SHEET_AGREEMENTS, row, "status", rng.choice(["groen", "geel", "rood"]))
+            book.set(
+                SHEET_AGREEMENTS,
+                row,
+                "outcome",
+                f"{rng.randint(2, 30)} projecten ondersteund; {rng.randint(40, 800)} woningen.",
+            )
+            book.set(
+                SHEET_AGREEMENTS,
+                row,
+                "actions",
+                "Tempotafel bespreekt voortgang; knelpunten naar het kernteam.",
+            )
+
+
+def _add_project(
+    book: EditedWorkbook, party: Party, region: Region, round_: Round, rng: random.Random
+) -> None:
+    sheet = SHEET_NEW
+    row = FIRST_DATA_ROW
+    municipality = rng.choice(region.municipalities)
+    total = rng.choice([18, 24, 36, 60])
+    values: dict[str, Any] = {
+        "name": f"{municipality.name} {rng.choice(['Hoge Weide', 'Kloosterhof', 'De Akkers'])}",
+        "municipality": municipality.name,
+        "total_dwellings": total,
+        "social_rent": total // 3,
+        "affordable_buy": total - total // 3,
+        "single_family": total // 2,
+        "multi_family": total - total // 2,
+        f"planning_{round_.year + 2}": total,
+        "construction_start": f"{round_.year + 1}-K{rng.randint(1, 4)}",
+        "phase": "initiatief",
+        "stoplight": "groen",
+        "withdrawn": "nee",
+    }
+    for key, value in values.items():
+        if key in book.labels:
+            try:
+                book.set(sheet, row, key, value)
+            except KeyError:
+                continue  # a column this party does not get
+
+
+def _make_mistake(
+    book: EditedWorkbook, mistake: str, own: list[tuple[int, str]], party: Party, monitor: Monitor
+) -> None:
+    if mistake == "date":
+        rows = [
+            r
+            for r in book.rows(SHEET_OWN)
+            if monitor.projects.at[str(book.get(SHEET_OWN, r, "project_id")), "municipality"]
+            == party.municipality_code
+        ]
+        if rows:
+            book.set(SHEET_OWN, rows[0], "permit_date", "2026/31/12")
+        return
+    if not own:
+        return
+    row = own[0][0]
+    if mistake == "typo":
+        total = book.get(SHEET_OWN, row, "total_dwellings")
+        book.set(SHEET_OWN, row, "total_dwellings", str(total).replace("0", "O", 1) + "O")
+    elif mistake == "sums":
+        book.set(
+            SHEET_OWN,
+            row,
+            "total_dwellings",
+            int(book.get(SHEET_OWN, row, "total_dwellings") or 0) + 7,
+        )
+    elif mistake == "choice":
+        book.set(SHEET_OWN, row, "phase", "bouw gestart")
+
+
+def _change_other_party_cell(book: EditedWorkbook, own: list[tuple[int, str]]) -> None:
+    """Remove the sheet protection and 'improve' the municipality's zoning status."""
+    if not own:
+        return
+    book.unprotect(SHEET_OWN)
+    row = own[0][0]
+    current = book.get(SHEET_OWN, row, "zoning_status")
+    book.set(
+        SHEET_OWN,
+        row,
+        "zoning_status",
+        "onherroepelijk" if current != "onherroepelijk" else "in voorbereiding",
+    )
+
+
+def old_xls() -> bytes:
+    """A minimal Excel 97-2003 (.xls) file: a Compound File with a BIFF8 'Workbook' stream."""
+    sector = 512
+    stream = _biff_record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 0))
+    stream += _biff_record(0x000A, b"")  # EOF
+    stream = stream.ljust(4096, b"\x00")  # at the mini-stream cutoff: stored in normal sectors
+    stream_sectors = len(stream) // sector
+    fat = [0xFFFFFFFD, 0xFFFFFFFE]  # sector 0: the FAT itself; sector 1: the directory
+    fat += [2 + i + 1 for i in range(stream_sectors - 1)] + [0xFFFFFFFE]
+    fat += [0xFFFFFFFF] * (sector // 4 - len(fat))
+    header = bytearray(sector)
+    header[0:8] = bytes.fromhex("D0CF11E0A1B11AE1")
+    struct.pack_into("<HHHH", header, 0x18, 0x003E, 0x0003, 0xFFFE, 9)
+    struct.pack_into("<H", header, 0x20, 6)
+    struct.pack_into("<IIIIIIII", header, 0x2C, 1, 1, 0, 4096, 0xFFFFFFFE, 0, 0xFFFFFFFE, 0)
+    struct.pack_into("<I", header, 0x4C, 0)
+    for index in range(1, 109):
+        struct.pack_into("<I", header, 0x4C + 4 * index, 0xFFFFFFFF)
+    directory = _dir_entry("Root Entry", 5, 0xFFFFFFFE, 0, child=1)
+    directory += _dir_entry("Workbook", 2, 2, len(stream))
+    directory = directory.ljust(sector, b"\x00")
+    return bytes(header) + struct.pack(f"<{sector // 4}I", *fat) + directory + stream
+
+
+def _biff_record(kind: int, payload: bytes) -> bytes:
+    return struct.pack("<HH", kind, len(payload)) + payload
+
+
+def _dir_entry(name: str, kind: int, start: int, size: int, child: int = 0xFFFFFFFF) -> bytes:
+    entry = bytearray(128)
+    encoded = (name + "\x00").encode("utf-16-le")
+    entry[0 : len(encoded)] = encoded
+    struct.pack_into("<HBB", entry, 64, len(encoded), kind, 1)
+    struct.pack_into("<III", entry, 68, 0xFFFFFFFF, 0xFFFFFFFF, child)
+    struct.pack_into("<IQ", entry, 116, start, size)
+    return bytes(entry)
+
+
+def _count(value: Any) -> int:
+    """A number of dwellings from the monitor; empty (None or NaN) counts as 0."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return 0
+    return 0 if number != number else int(number)

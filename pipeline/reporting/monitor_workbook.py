@@ -1,0 +1,220 @@
+"""The shared monitor workbook: the whole region after a merge, read-only for everyone.
+
+A rendering of the state, never its source: projects, agreements, totals per subregion and
+municipality, and what changed this round and by whom.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterable
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..core import Config, Entity, Monitor, Region, looks_like_formula
+from ..state import Change
+from ..workbook import shown_value
+
+HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+TITLE_FONT = Font(bold=True, size=14)
+DATE_FORMAT = "DD-MM-YYYY"
+ENTITY_LABEL = {"project": "Project", "agreement": "Afspraak"}
+
+
+def write_monitor_workbook(
+    config: Config, region: Region, monitor: Monitor, changes: list[Change]
+) -> bytes:
+    """The monitor after merging ``config.round``, as an .xlsx."""
+    workbook = Workbook()
+    about = workbook.active
+    assert about is not None
+    about.title = "Toelichting"
+    _about(about, config, region, monitor, changes)
+    sheets: tuple[tuple[Entity, str], ...] = (("project", "Projecten"), ("agreement", "Afspraken"))
+    for entity, title in sheets:
+        columns = config.catalogue.columns(entity, config.round)
+        records = monitor.records(entity)
+        rows = [[shown_value(c, r.get(c.key), region) for c in columns] for r in records]
+        _table(
+            workbook.create_sheet(title),
+            [c.label for c in columns],
+            rows,
+            [c.field.width for c in columns],
+        )
+    _totals(workbook.create_sheet("Totalen"), config, region, monitor)
+    _changes(workbook.create_sheet("Wijzigingen"), config, region, changes)
+    for sheet in workbook.worksheets:
+        sheet.protection.sheet = True
+        if config.sheet_password:
+            sheet.protection.password = config.sheet_password
+        sheet.protection.autoFilter = False
+        sheet.protection.sort = False
+    workbook.security.lockStructure = True  # type: ignore[union-attr]
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _about(
+    sheet: Worksheet, config: Config, region: Region, monitor: Monitor, changes: list[Change]
+) -> None:
+    active = _active(monitor)
+    lines = [
+        (f"Planmonitor {region.name}", TITLE_FONT),
+        (f"Stand na ronde {config.round}", Font(bold=True)),
+        (f"Gemaakt op {dt.date.today().strftime('%d-%m-%Y')} door planmonitor.", None),
+        ("", None),
+        (
+            "Deze werkmap is alleen-lezen. Wijzigingen geeft u door in uw eigen werkmap van de "
+            "volgende ronde.",
+            None,
+        ),
+        ("", None),
+        (
+            f"Projecten: {len(active)} actief, {len(monitor.projects) - len(active)} ingetrokken",
+            None,
+        ),
+        (f"Afspraken: {len(monitor.agreements)}", None),
+        (f"Wijzigingen deze ronde: {len(changes)} cellen", None),
+        ("", None),
+        (
+            "Werkbladen: Projecten (alle projecten), Afspraken, Totalen (per subregio en gemeente), "
+            "Wijzigingen (wat deze ronde is veranderd, door wie).",
+            None,
+        ),
+    ]
+    for number, (text, font) in enumerate(lines, start=1):
+        cell = sheet.cell(number, 1, text)
+        if font is not None:
+            cell.font = font
+    sheet.column_dimensions["A"].width = 110
+
+
+def _table(
+    sheet: Worksheet, header: list[str], rows: Iterable[list[Any]], widths: list[int] | None = None
+) -> None:
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.fill = HEADER_FILL
+        cell.font = HEADER_FONT
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    count = 0
+    for row in rows:
+        sheet.append(row)
+        count += 1
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str) and looks_like_formula(cell.value):
+                cell.data_type = "s"
+                cell.quotePrefix = True
+            elif isinstance(cell.value, dt.date):
+                cell.number_format = DATE_FORMAT
+    sheet.freeze_panes = "B2"
+    last = get_column_letter(max(len(header), 1))
+    sheet.auto_filter.ref = f"A1:{last}{count + 1}"
+    for index, width in enumerate(widths or [16] * len(header), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.row_dimensions[1].height = 45
+
+
+def _active(monitor: Monitor) -> list[dict[str, Any]]:
+    return [r for r in monitor.records("project") if not r.get("withdrawn")]
+
+
+def _totals(sheet: Worksheet, config: Config, region: Region, monitor: Monitor) -> None:
+    years = config.round.planning_years(config.catalogue.planning_years)
+    hard = set(config.catalogue.hard_zoning_statuses)
+    header = [
+        "Subregio",
+        "Gemeente",
+        "Projecten",
+        "Woningen totaal",
+        "Harde plancapaciteit",
+        "Zachte plancapaciteit",
+        *[f"Oplevering {y}" for y in years],
+        "Oplevering later",
+    ]
+    groups: dict[tuple[str, str], list[float]] = {}
+    for record in _active(monitor):
+        municipality = record.get("municipality")
+        try:
+            place = region.municipality(str(municipality))
+            key = (place.subregion, place.name)
+        except KeyError:
+            key = ("(onbekend)", str(municipality))
+        totals = groups.setdefault(key, [0.0] * (len(header) - 2))
+        total = float(record.get("total_dwellings") or 0)
+        remaining = total - float(record.get("completed") or 0)
+        totals[0] += 1
+        totals[1] += total
+        totals[2 if record.get("zoning_status") in hard else 3] += remaining
+        for index, year in enumerate(years):
+            totals[4 + index] += float(record.get(f"planning_{year}") or 0)
+        totals[4 + len(years)] += float(record.get("planning_later") or 0)
+    rows: list[list[Any]] = []
+    for subregion in sorted({k[0] for k in groups}):
+        members = sorted(k for k in groups if k[0] == subregion)
+        for key in members:
+            rows.append([subregion, key[1], *(int(v) for v in groups[key])])
+        summed = [sum(groups[k][i] for k in members) for i in range(len(header) - 2)]
+        rows.append([subregion, "Totaal subregio", *(int(v) for v in summed)])
+    region_total = [sum(v[i] for v in groups.values()) for i in range(len(header) - 2)]
+    rows.append(["Regio", "Totaal regio", *(int(v) for v in region_total)])
+    _table(sheet, header, rows, [24, 22] + [12] * (len(header) - 2))
+    for row in sheet.iter_rows(min_row=2):
+        if str(row[1].value).startswith("Totaal"):
+            for cell in row:
+                cell.font = Font(bold=True)
+        for cell in row[2:]:
+            cell.number_format = "#,##0"
+
+
+def _changes(sheet: Worksheet, config: Config, region: Region, changes: list[Change]) -> None:
+    labels = {
+        c.key: c.label
+        for e in ("project", "agreement")
+        for c in config.catalogue.columns(e, config.round)
+    }  # type: ignore[arg-type]
+    columns = {
+        c.key: c
+        for e in ("project", "agreement")
+        for c in config.catalogue.columns(e, config.round)
+    }  # type: ignore[arg-type]
+    header = [
+        "Ontvangen",
+        "Partij",
+        "Soort",
+        "Id",
+        "Veld",
+        "Oude waarde",
+        "Nieuwe waarde",
+        "Bestand (SHA-256)",
+    ]
+    rows = []
+    for change in changes:
+        column = columns.get(change.field)
+        old, new = change.old, change.new
+        if column is not None:
+            old, new = shown_value(column, old, region), shown_value(column, new, region)
+        try:
+            party = region.party(change.party).name
+        except KeyError:
+            party = change.party
+        rows.append(
+            [
+                change.at[:19].replace("T", " "),
+                party,
+                ENTITY_LABEL.get(change.entity, change.entity),
+                change.row_id,
+                labels.get(change.field, change.field),
+                old,
+                new,
+                change.submission[:16],
+            ]
+        )
+    _table(sheet, header, rows, [19, 30, 10, 11, 24, 24, 24, 18])

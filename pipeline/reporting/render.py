@@ -1,0 +1,467 @@
+"""Reports for the table and the steering board: factsheets per pillar, the progress report
+(*voortgangsrapportage*) and the digital dashboard.
+
+The numbers come from :mod:`indicators` and :mod:`realism`, the charts from :mod:`charts`; the
+Dutch text and the layout live in the Jinja templates of the top-level ``reports`` folder. The
+report of round R describes the monitor after merging R (the snapshot of the next round) and
+compares it with the monitor as issued in R. Before R is merged, or in the first round, it
+describes the monitor as issued and shows trends as "eerste meting".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from ..core import (
+    FILTERS,
+    Config,
+    ConfigError,
+    Monitor,
+    Pillar,
+    Progress,
+    Region,
+    Round,
+    RoundError,
+    tempomakers,
+)
+from ..state import State
+from . import casework as cw
+from . import charts, dashboard
+from . import indicators as ind
+from . import realism as real
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "reports"
+INDICATORS = frozenset(
+    {
+        "completions",
+        "plan_capacity",
+        "affordability",
+        "circular",
+        "target_groups",
+        "rode_draden",
+        "realism",
+    }
+)
+
+REGION_SCOPE = "Regio"
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    """What :func:`build_reports` wrote."""
+
+    round: Round
+    measured_round: Round
+    previous_round: Round | None
+    factsheets: tuple[Path, ...]
+    progress_pdf: Path
+    progress_html: Path
+    dashboard: Path
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        return (*self.factsheets, self.progress_pdf, self.progress_html, self.dashboard)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The dashboard numbers of the region or of one subregion."""
+
+    name: str
+    share: float | None
+    projects: int
+    dwellings_to_build: int
+    completions: ind.Completions
+    capacity: ind.PlanCapacity | None
+    affordability: ind.Affordability
+    circular: ind.Circular
+    target_groups: ind.TargetGroups
+    stoplights: Mapping[str, int]
+    charts: Mapping[str, Markup] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PillarSheet:
+    pillar: Pillar
+    agreements: ind.AgreementSummary
+    indicators: tuple[str, ...]
+    tempomakers: tuple[str, ...]
+    chart: Markup
+
+
+@dataclass(frozen=True)
+class Realism:
+    slips: Mapping[str, real.ProjectSlip]
+    summary: real.SlipSummary
+    years: tuple[real.YearRealisation, ...]
+    forecast: real.Forecast
+    source: str
+    chart: Markup
+    top_slips: tuple[tuple[cw.CaseProject, real.ProjectSlip], ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the templates show, computed once per run."""
+
+    region: Region
+    round: Round
+    measured_round: Round
+    previous_round: Round | None
+    stand: dt.date
+    current: Monitor
+    previous: Monitor | None
+    whole: Scope
+    subregions: tuple[Scope, ...]
+    pillars: tuple[PillarSheet, ...]
+    agreements: ind.AgreementSummary
+    rode_draden: tuple[cw.RodeDraad, ...]
+    progress: cw.Progress | None
+    attention: cw.Attention
+    realism: Realism
+    withdrawn: tuple[cw.CaseProject, ...]
+    newly_withdrawn: frozenset[str]
+    config: Config
+
+    @property
+    def first(self) -> bool:
+        return self.previous_round is None
+
+    @property
+    def projects_with_bottlenecks(self) -> int:
+        return len({c.id for d in self.rode_draden for c in d.cases})
+
+    @property
+    def recurring(self) -> tuple[cw.RodeDraad, ...]:
+        return tuple(d for d in self.rode_draden if d.recurring)
+
+    def municipality_name(self, code: str) -> str:
+        return str(self.region.display("@municipalities", code))
+
+    def party_name(self, party_id: str) -> str:
+        return str(self.region.display("@parties", party_id))
+
+
+def build_reports(
+    config: Config,
+    state: State,
+    round_: Round,
+    out_dir: Path,
+    *,
+    progress: Progress | None = None,
+) -> ReportSummary:
+    """Write the factsheets (PDF per pillar), the progress report (PDF and HTML) and the
+    dashboard (one self-contained HTML file) of a round into ``out_dir``."""
+    import weasyprint
+
+    region = state.region()
+    pillars = region.pillars
+    steps = len(pillars) + 3
+    report_progress = progress or (lambda step, total, label: None)
+    report_progress(0, steps, "Cijfers berekenen")
+    report = compute(config, state, round_)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    factsheets = []
+    for step, sheet in enumerate(report.pillars, start=1):
+        report_progress(step, steps, f"Factsheet pijler {sheet.pillar.number}")
+        html = render("factsheet.html.j2", report=report, sheet=sheet)
+        path = out_dir / f"factsheet-{round_}-pijler-{_slug(sheet.pillar.number)}.pdf"
+        weasyprint.HTML(string=html, base_url=str(TEMPLATES)).write_pdf(path)
+        factsheets.append(path)
+    report_progress(len(pillars) + 1, steps, "Voortgangsrapportage")
+    html = render("voortgangsrapportage.html.j2", report=report)
+    progress_html = out_dir / f"voortgangsrapportage-{round_}.html"
+    progress_html.write_text(html, encoding="utf-8")
+    progress_pdf = progress_html.with_suffix(".pdf")
+    weasyprint.HTML(string=html, base_url=str(TEMPLATES)).write_pdf(progress_pdf)
+    report_progress(len(pillars) + 2, steps, "Dashboard")
+    dashboard_path = out_dir / f"dashboard-{round_}.html"
+    dashboard_path.write_text(render_dashboard(report), encoding="utf-8")
+    report_progress(steps, steps, "Klaar")
+    return ReportSummary(
+        round_,
+        report.measured_round,
+        report.previous_round,
+        tuple(factsheets),
+        progress_pdf,
+        progress_html,
+        dashboard_path,
+    )
+
+
+def render(template: str, **context: Any) -> str:
+    """One report template as HTML."""
+    return _environment().get_template(template).render(**context)
+
+
+def render_dashboard(report: Report) -> str:
+    """The dashboard page, its data embedded as JSON."""
+    data = Markup(dashboard.to_script_json(dashboard.data(report)))
+    return render("dashboard.html.j2", report=report, data=data)
+
+
+def measured_rounds(state: State, round_: Round) -> tuple[Round, Round | None]:
+    """The snapshot a round's report describes (after the round's merge when there is one) and
+    the latest snapshot before it, to compare with (None at the first measurement)."""
+    snapshots = state.snapshots()
+    if round_.next() in snapshots:
+        measured = round_.next()
+    elif round_ in snapshots:
+        measured = round_
+    else:
+        raise RoundError(
+            f"Er is geen monitor voor ronde {round_}. Kies een ronde met een monitor: "
+            + (", ".join(str(r) for r in snapshots) or "(nog geen)")
+            + "."
+        )
+    earlier = [r for r in snapshots if r < measured]
+    return measured, earlier[-1] if earlier else None
+
+
+def compute(config: Config, state: State, round_: Round) -> Report:
+    """All numbers of the reports of a round."""
+    unknown = {name for names in config.reports.pillar_indicators.values() for name in names}
+    unknown -= INDICATORS
+    if unknown:
+        raise ConfigError(
+            "Onbekende indicator(en) in [reports.pillar_indicators]: "
+            + ", ".join(sorted(unknown))
+            + ". Kies uit: "
+            + ", ".join(sorted(INDICATORS))
+            + "."
+        )
+    region = state.region()
+    measured, previous_round = measured_rounds(state, round_)
+    current = state.monitor(measured)
+    previous = state.monitor(previous_round) if previous_round is not None else None
+    history = [(r, state.monitor(r)) for r in state.snapshots() if r <= measured]
+    fields = ind.ProjectFields.from_catalogue(config.catalogue)
+    projects = current.projects
+    before = previous.projects if previous is not None else None
+    subregion_of = {m.code: m.subregion for m in region.municipalities}
+
+    slips = real.project_slips(history, fields)
+    withdrawn_ids = real.withdrawn_ids(projects, fields)
+    start_slips = {
+        k: s.start_slip_quarters for k, s in slips.items() if s.start_slip_quarters is not None
+    }
+    stand = _stand(state, round_, measured)
+    whole = _scope(config, fields, projects, REGION_SCOPE, 1.0)
+    subregions = tuple(
+        _scope(
+            config,
+            fields,
+            ind.in_scope(projects, subregion_of, name),
+            name,
+            config.targets.subregion_share.get(name),
+        )
+        for name in region.subregions
+    )
+    agreements_before = previous.agreements if previous is not None else None
+    sheets = tuple(
+        _pillar_sheet(config, region, p, current, agreements_before, fields) for p in region.pillars
+    )
+    return Report(
+        region=region,
+        round=round_,
+        measured_round=measured,
+        previous_round=previous_round,
+        stand=stand,
+        current=current,
+        previous=previous,
+        whole=whole,
+        subregions=subregions,
+        pillars=sheets,
+        agreements=ind.agreements(current.agreements, agreements_before, fields.stoplights),
+        rode_draden=tuple(cw.rode_draden(projects, before, fields, config.rode_draden)),
+        progress=cw.progress(projects, before, fields) if before is not None else None,
+        attention=cw.attention(
+            projects,
+            before,
+            fields,
+            start_slips,
+            large_dwellings=config.reports.large_project_dwellings,
+            slip_quarters=config.reports.slip_attention_quarters,
+        ),
+        realism=_realism(config, fields, projects, history, slips, withdrawn_ids),
+        withdrawn=_withdrawn(projects, fields),
+        newly_withdrawn=frozenset(
+            withdrawn_ids - (real.withdrawn_ids(before, fields) if before is not None else set())
+            if before is not None
+            else set()
+        ),
+        config=config,
+    )
+
+
+def _stand(state: State, round_: Round, measured: Round) -> dt.date:
+    """The date the numbers describe: when the round was merged, else today."""
+    merged = state.round_info(round_).get("merged_at") if measured != round_ else None
+    if merged:
+        return dt.datetime.fromisoformat(merged).date()
+    return dt.date.today()
+
+
+def _scope(
+    config: Config, fields: ind.ProjectFields, projects: Any, name: str, share: float | None
+) -> Scope:
+    targets = ind.scaled_targets(config.targets.completions, share) if share is not None else {}
+    table = ind.active(projects, fields)
+    completions = ind.completions(projects, fields, targets)
+    capacity = (
+        ind.plan_capacity(projects, fields, targets, config.targets.plan_capacity_norm)
+        if share is not None
+        else None
+    )
+    statuses = ind.texts(table, ind.STOPLIGHT)
+    stoplights = {colour: int((statuses == colour).sum()) for colour in fields.stoplights}
+    affordability = ind.affordability(
+        projects, fields, config.targets.affordable_share, config.targets.social_rent_share
+    )
+    scope_charts = {
+        "completions": Markup(
+            charts.bars_against_target(
+                [charts.Bar(str(y.year), y.planned, y.target) for y in completions.years],
+                f"Geplande oplevering per jaar tegen het doel, {name}",
+                # subregions are drawn at half width: a narrower canvas keeps the labels legible
+                width=720 if name == REGION_SCOPE else 440,
+                height=210 if name == REGION_SCOPE else 230,
+            )
+        ),
+        "stoplights": Markup(
+            charts.stoplight_counts(stoplights, f"Projecten naar eigen stoplicht, {name}")
+        ),
+        "affordable": Markup(
+            charts.share_against_target(
+                affordability.affordable_share,
+                affordability.affordable_target,
+                "betaalbaar",
+                f"Aandeel betaalbaar, {name}",
+            )
+        ),
+        "social_rent": Markup(
+            charts.share_against_target(
+                affordability.social_rent_share,
+                affordability.social_rent_target,
+                "sociale huur",
+                f"Aandeel sociale huur, {name}",
+            )
+        ),
+    }
+    if capacity is not None:
+        scope_charts["capacity"] = Markup(
+            charts.capacity_against_norm(
+                capacity.hard,
+                capacity.soft,
+                capacity.target,
+                capacity.norm,
+                f"Plancapaciteit tegen doel en norm, {name}",
+            )
+        )
+    return Scope(
+        name=name,
+        share=share,
+        projects=len(table),
+        dwellings_to_build=int(ind.remaining(table, fields).sum()),
+        completions=completions,
+        capacity=capacity,
+        affordability=affordability,
+        circular=ind.circular(projects, fields),
+        target_groups=ind.target_groups(projects, fields, config.catalogue.lists["target_groups"]),
+        stoplights=stoplights,
+        charts=scope_charts,
+    )
+
+
+def _pillar_sheet(
+    config: Config,
+    region: Region,
+    pillar: Pillar,
+    current: Monitor,
+    previous: Any,
+    fields: ind.ProjectFields,
+) -> PillarSheet:
+    summary = ind.agreements(current.agreements, previous, fields.stoplights, pillar.number)
+    return PillarSheet(
+        pillar=pillar,
+        agreements=summary,
+        indicators=tuple(config.reports.pillar_indicators.get(pillar.number, ())),
+        tempomakers=tuple(p.name for p in tempomakers(region.parties, pillar.number)),
+        chart=Markup(
+            charts.stoplight_counts(
+                summary.counts, f"Afspraken van pijler {pillar.number} naar status"
+            )
+        ),
+    )
+
+
+def _realism(
+    config: Config,
+    fields: ind.ProjectFields,
+    projects: Any,
+    history: list[tuple[Round, Monitor]],
+    slips: Mapping[str, real.ProjectSlip],
+    withdrawn_ids: set[str],
+) -> Realism:
+    summary = real.slip_summary(slips, withdrawn_ids)
+    forecast = real.realism_forecast(
+        projects, fields, config.realism, summary.mean_year_slip, config.targets.completions
+    )
+    years = [y.year for y in forecast.years]
+    chart = charts.forecast_lines(
+        years,
+        [
+            ("som van de plannen", charts.LIGHT, "line", [y.planned for y in forecast.years]),
+            ("realistisch verwacht", charts.MAIN, "line", [y.realistic for y in forecast.years]),
+            ("doel", charts.TARGET, "dash", [y.target or 0 for y in forecast.years]),
+        ],
+        "Som van de plannen, realistische verwachting en doel per jaar",
+    )
+    table = ind.active(projects, fields)
+    slipped = sorted(
+        (s for s in slips.values() if s.id in table.index and (s.start_slip_quarters or 0) > 0),
+        key=lambda s: (-(s.start_slip_quarters or 0), -s.dwellings, s.id),
+    )[: config.reports.attention_list_length]
+    rows = ind.records(table)
+    top = tuple((cw.case_project(s.id, rows[s.id], fields), s) for s in slipped)
+    return Realism(
+        slips,
+        summary,
+        tuple(real.planned_vs_completed(history, fields)),
+        forecast,
+        config.reports.realism_source,
+        Markup(chart),
+        top,
+    )
+
+
+def _withdrawn(projects: Any, fields: ind.ProjectFields) -> tuple[cw.CaseProject, ...]:
+    return tuple(
+        cw.case_project(pid, row, fields, ind.STOPLIGHT_EXPLANATION)
+        for pid, row in ind.records(ind.withdrawn(projects, fields)).items()
+    )
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in text).strip("-") or "x"
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(FILTERS)
+    return environment

@@ -1,0 +1,36 @@
+"""The stages of a round, one module each: init, issue, collect, check, merge, status, publish and
+rebuild, each working on a session (configuration, state, storage and archive).
+"""
+
+from __future__ import annotations
+
+from .check import CheckSummary, check_files, check_round
+from .collect import CollectSummary, collect
+from .init import InitSummary, initialise
+from .issue import issue_round
+from .merge import MergeSummary, merge_round
+from .publish import last_merged_round, report_round
+from .rebuild import rebuild
+from .session import Session, open_session, set_up
+from .status import RoundStatus, round_status
+
+__all__ = [
+    "CheckSummary",
+    "CollectSummary",
+    "InitSummary",
+    "MergeSummary",
+    "RoundStatus",
+    "Session",
+    "check_files",
+    "check_round",
+    "collect",
+    "initialise",
+    "issue_round",
+    "last_merged_round",
+    "merge_round",
+    "open_session",
+    "rebuild",
+    "report_round",
+    "round_status",
+    "set_up",
+]

@@ -1,0 +1,241 @@
+"""Checking submissions: read, validate, record the verdict and give each party its feedback.
+
+``check_file`` checks one file against the state (used by ``planmonitor validate FILE``);
+``check_round`` checks every collected submission of the round and writes feedback workbooks.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..core import Config, Finding, Party, Progress, column_letter, finding, sha256, write_atomic
+from ..state import Archive, State, SubmissionRecord
+from ..validation import Context, Validation, validate
+from ..workbook import read_submission
+from .session import Session
+
+VERDICT_CLEAN = "geen fouten"
+VERDICT_WARNINGS = "alleen waarschuwingen"
+VERDICT_ERRORS = "fouten"
+VERDICT_UNREADABLE = "niet verwerkt"
+
+
+@dataclass
+class FileReport:
+    """The outcome of checking one file."""
+
+    file: str
+    sha256: str
+    party: str | None
+    party_name: str | None
+    findings: list[Finding]
+    validation: Validation | None = None  # None when the file could not be read as ours
+    feedback: Path | None = None
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.blocking)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if not f.blocking)
+
+    @property
+    def verdict(self) -> str:
+        if self.validation is None:
+            return VERDICT_UNREADABLE
+        if self.errors:
+            return VERDICT_ERRORS
+        return VERDICT_WARNINGS if self.warnings else VERDICT_CLEAN
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "sha256": self.sha256,
+            "party": self.party,
+            "party_name": self.party_name,
+            "verdict": self.verdict,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+@dataclass
+class CheckSummary:
+    round: str
+    reports: list[FileReport] = field(default_factory=list)
+
+    @property
+    def blocking(self) -> bool:
+        return any(r.errors for r in self.reports)
+
+
+def check_bytes(
+    config: Config, state: State, data: bytes, file_name: str, expected_party: str | None = None
+) -> FileReport:
+    """Read and validate one submission against the state of the round in progress."""
+    result = read_submission(Path(file_name), config, data=data)
+    region = state.region()
+    if result.submission is None:
+        sender = region.party(expected_party) if expected_party else None
+        return FileReport(
+            file_name,
+            result.sha256,
+            expected_party,
+            sender.name if sender else None,
+            list(result.findings),
+        )
+    submission = result.submission
+    findings = list(result.findings)
+    party_id = submission.layout.party
+    try:
+        party: Party | None = region.party(party_id)
+    except KeyError:
+        party = None
+    if party is None or (expected_party is not None and party_id != expected_party):
+        expected = region.party(expected_party).name if expected_party else "een bekende partij"
+        findings.append(
+            finding(
+                "wrong-party",
+                file=file_name,
+                found=submission.layout.party_name or party_id,
+                expected=expected,
+            )
+        )
+        return FileReport(
+            file_name,
+            result.sha256,
+            expected_party or party_id,
+            submission.layout.party_name,
+            findings,
+        )
+    if not any(
+        r.fingerprint == submission.layout.fingerprint for r in state.issued(config.round, party.id)
+    ):
+        findings.append(finding("unknown-issue", file=file_name, party=party.id))
+    context = Context(
+        config.catalogue,
+        config.round,
+        region,
+        party,
+        state.monitor(config.round),
+        config.max_findings_per_file,
+    )
+    validation = validate(submission, context)
+    findings.extend(validation.findings)
+    findings.extend(_held_back(validation, file_name, party.id))
+    return FileReport(file_name, result.sha256, party.id, party.name, findings, validation)
+
+
+def _held_back(validation: Validation, file_name: str, party: str) -> list[Finding]:
+    """A warning per row that the merge will leave at its previous values."""
+    return [
+        finding(
+            "row-held-back",
+            file=file_name,
+            party=party,
+            sheet=row.sheet,
+            cell=f"{column_letter(1)}{row.excel_row}",
+            row=row.excel_row,
+            row_id=row.row_id,
+        )
+        for row in validation.rows
+        if row.blocked
+    ]
+
+
+def check_record(
+    config: Config, state: State, archive: Archive, record: SubmissionRecord
+) -> FileReport:
+    """Check an archived submission and store its verdict."""
+    data = archive.read(record.archive_path)
+    report = check_bytes(config, state, data, record.original_name, record.party)
+    findings_json = json.dumps([f.to_dict() for f in report.findings], ensure_ascii=False)
+    with state.transaction():
+        state.record_verdict(
+            record.sha256, config.round, record.party, report.verdict, report.errors, findings_json
+        )
+    return report
+
+
+def check_round(
+    session: Session, *, progress: Progress | None = None, recheck: bool = False
+) -> CheckSummary:
+    """Check every unchecked submission of the round and put feedback in the party's folder."""
+    config, state = session.config, session.state
+    summary = CheckSummary(str(config.round))
+    records = [r for r in state.submissions(config.round) if recheck or r.verdict is None]
+    region = state.region()
+    for number, record in enumerate(records, start=1):
+        if progress:
+            progress(number, len(records), record.original_name)
+        report = check_record(config, state, session.archive, record)
+        data = session.archive.read(record.archive_path)
+        if record.party is not None:
+            party = region.party(record.party)
+            name, feedback = feedback_file(config, party, data, report, record.received_at)
+            with state.transaction():
+                state.remember_feedback(party.id, name, sha256(feedback))
+            session.storage.put_party_file(party, name, feedback)
+            target = config.paths.outputs / "terugkoppeling" / str(config.round) / name
+            write_atomic(target, feedback)
+            report.feedback = target
+        summary.reports.append(report)
+    return summary
+
+
+def feedback_file(
+    config: Config, party: Party, data: bytes, report: FileReport, received_at: str
+) -> tuple[str, bytes]:
+    """The feedback workbook for one submission, and its file name."""
+    from ..workbook import write_feedback
+
+    stamp = received_at[:19].replace(":", "").replace("T", " ")
+    name = f"Terugkoppeling {config.round} - {party.name} - {stamp}.xlsx"
+    # Cells are only marked when there is something to mark; otherwise the list says all is well.
+    annotate = report.validation is not None and bool(report.findings)
+    content = write_feedback(
+        data if annotate else b"", report.findings, party_name=party.name, round_=str(config.round)
+    )
+    return _safe_name(name), content
+
+
+def _safe_name(name: str) -> str:
+    for char in '\\/:*?"<>|#%':
+        name = name.replace(char, " ")
+    return " ".join(name.split())
+
+
+def check_files(config: Config, state: State, paths: list[Path]) -> list[FileReport]:
+    """Check files named on the command line and write a feedback workbook for each.
+
+    A missing file is a finding too. Feedback goes to ``<outputs>/terugkoppeling/losse bestanden``.
+    """
+    from ..workbook import write_feedback
+
+    reports = []
+    folder = config.paths.outputs / "terugkoppeling" / "losse bestanden"
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            reports.append(
+                FileReport(str(path), "", None, None, [finding("file-not-found", file=str(path))])
+            )
+            continue
+        report = check_bytes(config, state, data, path.name)
+        report.file = str(path)
+        annotate = report.validation is not None and bool(report.findings)
+        content = write_feedback(
+            data if annotate else b"",
+            report.findings,
+            party_name=report.party_name or "onbekende partij",
+            round_=str(config.round),
+        )
+        report.feedback = folder / _safe_name(f"Terugkoppeling - {path.stem}.xlsx")
+        write_atomic(report.feedback, content)
+        reports.append(report)
+    return reports

@@ -1,0 +1,114 @@
+"""Intake: fetch what parties saved in their folders into the archive."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..core import Progress, now, sha256
+from ..state import SubmissionRecord
+from .session import Session
+
+
+@dataclass(frozen=True)
+class Received:
+    party: str
+    party_name: str
+    file_name: str
+    sha256: str
+    received_at: str
+    late: bool
+
+
+@dataclass
+class CollectSummary:
+    round: str
+    received: list[Received] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # parties whose folder holds only the issue
+    already_known: int = 0
+
+
+def is_late(received_at: str, deadline: dt.date) -> bool:
+    return dt.datetime.fromisoformat(received_at).date() > deadline
+
+
+def collect(
+    session: Session, *, progress: Progress | None = None, clock: Callable[[], str] = now
+) -> CollectSummary:
+    """Archive every new file in the party folders as a submission of the round in progress.
+
+    The issued workbook itself (unchanged), files of earlier rounds and the feedback files
+    planmonitor wrote are not submissions; a feedback file the party corrected and saved is. A file version (by ETag) that was fetched before is not downloaded again; a
+    changed file is a new submission that supersedes the earlier one in the merge, and the
+    earlier one stays in the archive.
+    """
+    config, state = session.config, session.state
+    round_ = config.round
+    region = state.region()
+    issued = {r.party: r.sha256 for r in state.issued(round_)}
+    summary = CollectSummary(str(round_))
+    parties = list(region.parties)
+    for number, party in enumerate(parties, start=1):
+        if progress:
+            progress(number, len(parties), party.name)
+        submitted = False
+        for stored in session.storage.list_party_files(party):
+            digest = state.seen_file(party.id, stored.name, stored.etag) if stored.etag else None
+            data = b""
+            if digest is None:
+                data = session.storage.get_party_file(party, stored.name)
+                digest = sha256(data)
+                if stored.etag:
+                    with state.transaction():
+                        state.remember_file(party.id, stored.name, stored.etag, digest)
+            if (
+                digest == issued.get(party.id)
+                or state.is_earlier_file(digest, party.id, round_)
+                or state.is_feedback(digest, party.id)
+            ):
+                continue
+            submitted = True
+            if state.known_submission(digest, round_, party.id):
+                summary.already_known += 1
+                continue
+            received_at = clock()
+            data = data or session.storage.get_party_file(party, stored.name)
+            receipt = session.archive.receive(
+                data,
+                round_=round_,
+                party=party.id,
+                original_name=stored.name,
+                received_at=received_at,
+                saved_by=stored.modified_by,
+            )
+            with state.transaction():
+                state.record_submission(
+                    SubmissionRecord(
+                        digest,
+                        str(round_),
+                        party.id,
+                        stored.name,
+                        received_at,
+                        receipt.blob,
+                        stored.modified_by or None,
+                        None,
+                        None,
+                        None,
+                    )
+                )
+            session.storage.put_archive(f"{round_} {Path(receipt.blob).name}", data)
+            summary.received.append(
+                Received(
+                    party.id,
+                    party.name,
+                    stored.name,
+                    digest,
+                    received_at,
+                    is_late(received_at, config.deadline),
+                )
+            )
+        if not submitted:
+            summary.unchanged.append(party.id)
+    return summary

@@ -1,0 +1,300 @@
+"""The merge: the parties' submissions of a round, owner's cells only, into the next monitor.
+
+For each party the last readable submission received counts; of it, only rows without a blocking
+finding, and of those only the cells the party owns and actually changed against what it was
+issued. Every accepted cell goes into the change log with the hash of the file it came from.
+
+The database work happens in one transaction (a crash leaves the previous state), and files are
+written to a temporary name and renamed. Merging the same inputs again gives the same state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from ..core import (
+    ID_COLUMN,
+    Config,
+    Entity,
+    Monitor,
+    Progress,
+    Region,
+    Round,
+    RoundError,
+    now,
+    write_atomic,
+)
+from ..state import Archive, Change, MergeRecord, MergeResult, State, SubmissionRecord, held
+from ..validation import RowOutcome
+from .check import VERDICT_UNREADABLE, check_bytes, check_record
+from .session import Session
+
+_ID_NUMBER = re.compile(r"(\d+)$")
+NEW_PROJECT_DEFAULTS: dict[str, Any] = {
+    "acceleration_site": False,
+    "large_scale": False,
+    "withdrawn": False,
+}
+
+
+_now_precise = partial(now, "microseconds")
+
+
+@dataclass
+class MergeOutcome:
+    """What a merge did to the state."""
+
+    round: Round
+    results: list[MergeResult] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    new_projects: list[tuple[str, str, str]] = field(default_factory=list)  # party, id, name
+    superseded: list[SubmissionRecord] = field(default_factory=list)
+    used: list[SubmissionRecord] = field(default_factory=list)
+
+
+@dataclass
+class MergeSummary:
+    outcome: MergeOutcome
+    monitor_file: Path | None = None
+    published: bool = False
+    issued_next: int = 0
+
+
+def merge_round(
+    session: Session,
+    *,
+    round_: Round | None = None,
+    progress: Progress | None = None,
+    clock: Callable[[], str] = _now_precise,
+    issue_next: bool = True,
+) -> MergeSummary:
+    """Merge a round (default: the one in progress) and write the monitor and next workbooks."""
+    from ..reporting import write_monitor_workbook
+    from .issue import issue_round
+
+    config, state = session.config, session.state
+    round_ = round_ or config.round
+    round_config = replace(config, round=round_)
+    with held(config.paths.state / "samenvoegen.lock", "samenvoeging"):
+        _refuse_if_next_round_started(state, round_)
+        for record in state.submissions(round_):
+            if record.verdict is None:
+                check_record(round_config, state, session.archive, record)
+        outcome = apply_merge(round_config, state, session.archive, round_, progress=progress)
+        session.archive.write_merge(
+            MergeRecord(str(round_), clock(), tuple(r.sha256 for r in outcome.used))
+        )
+        region = state.region()
+        monitor = state.monitor(round_.next())
+        data = write_monitor_workbook(round_config, region, monitor, state.changes(round_))
+        name = f"Planmonitor {region.name} - stand na {round_}.xlsx"
+        target = config.paths.outputs / "monitor" / name
+
+        write_atomic(target, data)
+        summary = MergeSummary(outcome, target, session.storage.publish(name, data))
+        if issue_next:
+            following = round_.next()
+            deadline = following.shift_date(config.deadline, config.round)
+            next_config = replace(config, round=following, deadline=deadline)
+            # The parties that took part in this round get the next round's workbook.
+            parties = [r.party for r in state.issued(round_)] or None
+            issued = issue_round(
+                next_config, state, session.storage, party_ids=parties, archive=session.archive
+            )
+            summary.issued_next = issued.parties
+    return summary
+
+
+def _refuse_if_next_round_started(state: State, round_: Round) -> None:
+    if state.submissions(round_.next()):
+        raise RoundError(
+            f"Ronde {round_} kan niet opnieuw worden samengevoegd: voor ronde {round_.next()} "
+            "zijn al inzendingen ontvangen."
+        )
+    if not state.submissions(round_):
+        raise RoundError(
+            f"Er zijn nog geen inzendingen voor ronde {round_}. Voer eerst 'planmonitor collect' "
+            "uit."
+        )
+
+
+def apply_merge(
+    config: Config,
+    state: State,
+    archive: Archive,
+    round_: Round,
+    *,
+    progress: Progress | None = None,
+) -> MergeOutcome:
+    """Compute the merged monitor and store it, with the change log, in one transaction."""
+    region = state.region()
+    base = state.monitor(round_)
+    outcome = MergeOutcome(round_)
+    chosen, outcome.superseded = _latest_per_party(state.submissions(round_))
+    work = {
+        entity: {str(r[ID_COLUMN[entity]]): dict(r) for r in base.records(entity)}
+        for entity in ("project", "agreement")
+    }
+    issued = {entity: {k: dict(v) for k, v in rows.items()} for entity, rows in work.items()}
+    superseded_by_party: dict[str, int] = {}
+    for record in outcome.superseded:
+        superseded_by_party[record.party or ""] = superseded_by_party.get(record.party or "", 0) + 1
+    with state.transaction():
+        state.clear_merge(round_)
+        next_number = _next_project_number(state)
+        for number, record in enumerate(chosen, start=1):
+            if progress:
+                progress(number, len(chosen), record.original_name)
+            report = check_bytes(
+                config, state, archive.read(record.archive_path), record.original_name, record.party
+            )
+            if report.validation is None or record.party is None:
+                continue
+            outcome.used.append(record)
+            accepted = held_back = new = 0
+            changes_before = len(outcome.changes)
+            for row in report.validation.rows:
+                if row.blocked and row.values:
+                    held_back += 1
+                    continue
+                if row.is_new:
+                    project_id = f"PRJ-{next_number:04d}"
+                    next_number += 1
+                    work["project"][project_id] = _new_project(
+                        project_id, record.party, row, region
+                    )
+                    outcome.new_projects.append(
+                        (record.party, project_id, str(row.values.get("name")))
+                    )
+                    outcome.changes.extend(
+                        _change(round_, record, "project", project_id, k, None, v)
+                        for k, v in work["project"][project_id].items()
+                        if v is not None and k != "project_id"
+                    )
+                    new += 1
+                    continue
+                if row.values:  # a row the party keeps something of
+                    accepted += 1
+                outcome.changes.extend(_apply_row(round_, record, row, issued, work))
+            outcome.results.append(
+                MergeResult(
+                    str(round_),
+                    record.party,
+                    record.sha256,
+                    accepted,
+                    held_back,
+                    len(outcome.changes) - changes_before,
+                    new,
+                    superseded_by_party.get(record.party, 0),
+                )
+            )
+        merged = Monitor.from_records(
+            list(work["project"].values()), list(work["agreement"].values())
+        )
+        state.save_monitor(round_.next(), merged)
+        state.record_changes(outcome.changes)
+        for result in outcome.results:
+            state.record_merge_result(result)
+        state.mark_round(round_, "merged_at")
+        state.open_round(round_.next())
+    return outcome
+
+
+def _latest_per_party(
+    records: list[SubmissionRecord],
+) -> tuple[list[SubmissionRecord], list[SubmissionRecord]]:
+    """Per party the last readable submission received; the rest is superseded."""
+    latest: dict[str, SubmissionRecord] = {}
+    for record in records:  # oldest first
+        if record.party is None or record.verdict == VERDICT_UNREADABLE:
+            continue
+        latest[record.party] = record
+    chosen = sorted(latest.values(), key=lambda r: (r.received_at, r.party or ""))
+    used = {r.sha256 + (r.party or "") for r in chosen}
+    superseded = [
+        r
+        for r in records
+        if r.party is not None
+        and r.verdict != VERDICT_UNREADABLE
+        and r.sha256 + r.party not in used
+    ]
+    return chosen, superseded
+
+
+def _apply_row(
+    round_: Round,
+    record: SubmissionRecord,
+    row: RowOutcome,
+    issued: dict[str, dict[str, dict[str, Any]]],
+    work: dict[str, dict[str, dict[str, Any]]],
+) -> list[Change]:
+    """Take the owned cells the party changed against what it was issued."""
+    changes = []
+    before = issued[row.entity].get(row.row_id, {})
+    current = work[row.entity].setdefault(row.row_id, {ID_COLUMN[row.entity]: row.row_id})
+    for key, value in row.values.items():
+        if same(value, before.get(key)):
+            continue
+        changes.append(
+            _change(round_, record, row.entity, row.row_id, key, current.get(key), value)
+        )
+        current[key] = value
+    return changes
+
+
+def _new_project(project_id: str, party: str, row: RowOutcome, region: Region) -> dict[str, Any]:
+    record: dict[str, Any] = {"project_id": project_id, **NEW_PROJECT_DEFAULTS}
+    record.update({k: v for k, v in row.values.items() if v is not None})
+    record["initiator"] = party
+    municipality = record.get("municipality")
+    if isinstance(municipality, str):
+        with contextlib.suppress(KeyError):  # an unknown code was reported by the validation
+            record["subregion"] = region.municipality(municipality).subregion
+    return record
+
+
+def _change(
+    round_: Round,
+    record: SubmissionRecord,
+    entity: Entity | str,
+    row_id: str,
+    key: str,
+    old: Any,
+    new: Any,
+) -> Change:
+    return Change(
+        str(round_),
+        record.party or "",
+        str(entity),
+        row_id,
+        key,
+        old,
+        new,
+        record.sha256,
+        record.received_at,
+    )
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal as monitor values: text without surrounding spaces, numbers within rounding."""
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b or (a == b and type(a) is type(b))
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return math.isclose(float(a), float(b), abs_tol=1e-9)
+    if isinstance(a, str) and isinstance(b, str):
+        return a.strip() == b.strip()
+    return bool(a == b)
+
+
+def _next_project_number(state: State) -> int:
+    numbers = [int(m[1]) for r in state.row_ids("project") if (m := _ID_NUMBER.search(r))]
+    return max(numbers, default=0) + 1

@@ -1,0 +1,93 @@
+"""Rebuilding the state from the archive alone: the base, what was issued, received and merged.
+
+The rebuilt database is compared with the current one and then takes its place (the old one is
+kept beside it as a backup), so a damaged or lost database can always be recovered.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..core import Config, Progress, StateError
+from ..state import Archive, State, SubmissionRecord
+from .check import check_record
+from .merge import apply_merge
+
+
+@dataclass(frozen=True)
+class RebuildSummary:
+    database: Path
+    backup: Path | None
+    rounds: int
+    submissions: int
+    equal_to_previous: bool | None  # None when there was no previous database
+
+
+def rebuild(config: Config, *, progress: Progress | None = None) -> RebuildSummary:
+    """Replay the archive into a fresh state database and put it in place."""
+    archive = Archive(config.paths.archive)
+    if not archive.has_base():
+        raise StateError(
+            f"Het archief {archive.root} bevat geen basis (basis.json); herbouwen kan niet."
+        )
+    target = config.paths.database
+    fresh = target.with_name(target.name + ".herbouw")
+    for leftover in (
+        fresh,
+        fresh.with_name(fresh.name + "-wal"),
+        fresh.with_name(fresh.name + "-shm"),
+    ):
+        leftover.unlink(missing_ok=True)
+    region, first, base = archive.read_base()
+    merges = {m.round: m for m in archive.merges()}
+    rounds = sorted(set(archive.rounds()) | {first})
+    received = 0
+    with State(fresh) as state:
+        with state.transaction():
+            state.save_region(region)
+            state.open_round(first)
+            state.save_monitor(first, base)
+        for index, round_ in enumerate(rounds, start=1):
+            if progress:
+                progress(index, len(rounds), str(round_))
+            round_config = replace(config, round=round_)
+            with state.transaction():
+                state.open_round(round_)
+                for record in archive.issues(round_):
+                    state.record_issue(record)
+                if archive.issues(round_):
+                    state.mark_round(round_, "issued_at")
+                for receipt in archive.receipts(round_):
+                    state.record_submission(
+                        SubmissionRecord(
+                            receipt.sha256,
+                            receipt.round,
+                            receipt.party,
+                            receipt.original_name,
+                            receipt.received_at,
+                            receipt.blob,
+                            receipt.saved_by or None,
+                            None,
+                            None,
+                            None,
+                        )
+                    )
+                    received += 1
+            for submitted in state.submissions(round_):
+                check_record(round_config, state, archive, submitted)
+            if str(round_) in merges:
+                apply_merge(round_config, state, archive, round_)
+        state.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        rebuilt = state.dump()
+    equal: bool | None = None
+    backup: Path | None = None
+    if target.exists():
+        with State(target) as current:
+            equal = current.dump() == rebuilt
+            current.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        backup = target.with_name(target.name + ".voor-herbouw")
+        os.replace(target, backup)
+    os.replace(fresh, target)
+    return RebuildSummary(target, backup, len(rounds), received, equal)

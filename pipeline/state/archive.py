@@ -1,0 +1,189 @@
+"""The archive: every received file, immutable under its SHA-256, with what is known of it.
+
+Nothing in the archive is ever overwritten or deleted. Together with the base (the region and
+the monitor of the first round) it holds enough to rebuild the whole state (see ``rebuild``)::
+
+    archief/
+      basis.json                          region registry and first monitor
+      bestanden/<sha256><suffix>          received files, by content
+      <round>/uitgifte-<time>.json        what was issued (one file per issue run)
+      <round>/ontvangst/<time>-<party>-<sha12>.json   one receipt per received file
+      <round>/samenvoeging-<time>.json    what a merge used
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from ..core import (
+    ENTITIES,
+    Monitor,
+    Municipality,
+    Party,
+    Pillar,
+    Region,
+    Round,
+    sha256,
+    write_atomic,
+)
+from .database import IssueRecord, decode, encode
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """One received file: who sent it, when, and where its bytes are."""
+
+    sha256: str
+    round: str
+    party: str | None
+    original_name: str
+    received_at: str
+    blob: str  # path relative to the archive folder
+    saved_by: str = ""
+
+
+@dataclass(frozen=True)
+class MergeRecord:
+    round: str
+    merged_at: str
+    submissions: tuple[str, ...]  # sha256 of the submissions merged, in order applied
+
+
+def _stamp(moment: str) -> str:
+    return moment.replace(":", "").replace("-", "").replace("+0000", "Z").replace("+00:00", "Z")
+
+
+class Archive:
+    """The archive folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    # -- files --------------------------------------------------------------------------------
+
+    def store(self, data: bytes, original_name: str) -> str:
+        """Keep the bytes under their hash; returns the path relative to the archive."""
+        suffix = Path(original_name).suffix.lower()[:8] or ".bin"
+        relative = f"bestanden/{sha256(data)}{suffix}"
+        target = self.root / relative
+        if not target.exists():
+            write_atomic(target, data)
+        return relative
+
+    def read(self, relative: str) -> bytes:
+        return (self.root / relative).read_bytes()
+
+    def receive(
+        self,
+        data: bytes,
+        *,
+        round_: Round,
+        party: str | None,
+        original_name: str,
+        received_at: str,
+        saved_by: str = "",
+    ) -> Receipt:
+        """Archive a received file and write its receipt."""
+        receipt = Receipt(
+            sha256(data),
+            str(round_),
+            party,
+            original_name,
+            received_at,
+            self.store(data, original_name),
+            saved_by,
+        )
+        name = f"{_stamp(received_at)}-{party or 'onbekend'}-{receipt.sha256[:12]}.json"
+        path = self.root / str(round_) / "ontvangst" / name
+        if not path.exists():
+            _write_json(path, asdict(receipt))
+        return receipt
+
+    def receipts(self, round_: Round | None = None) -> list[Receipt]:
+        """All receipts (of one round), in the order received."""
+        pattern = f"{round_}/ontvangst/*.json" if round_ else "*/ontvangst/*.json"
+        found = [Receipt(**_read_json(p)) for p in self.root.glob(pattern)]
+        return sorted(found, key=lambda r: (r.received_at, r.party or "", r.sha256))
+
+    # -- base, issue and merge records ---------------------------------------------------------
+
+    def write_base(self, region: Region, round_: Round, monitor: Monitor) -> None:
+        path = self.root / "basis.json"
+        if path.exists():
+            return
+        _write_json(
+            path,
+            {
+                "region": {
+                    "name": region.name,
+                    "municipalities": [asdict(m) for m in region.municipalities],
+                    "pillars": [asdict(p) for p in region.pillars],
+                    "parties": [asdict(p) for p in region.parties],
+                },
+                "round": str(round_),
+                "monitor": {
+                    e: [{k: encode(v) for k, v in r.items()} for r in monitor.records(e)]
+                    for e in ENTITIES
+                },
+            },
+        )
+
+    def read_base(self) -> tuple[Region, Round, Monitor]:
+        data = _read_json(self.root / "basis.json")
+        raw = data["region"]
+        region = Region(
+            raw["name"],
+            tuple(Municipality(**m) for m in raw["municipalities"]),
+            tuple(Pillar(**p) for p in raw["pillars"]),
+            tuple(Party(**{**p, "pillars": tuple(p["pillars"])}) for p in raw["parties"]),
+        )
+        records = {
+            e: [{k: decode(v) for k, v in r.items()} for r in data["monitor"][e]] for e in ENTITIES
+        }
+        monitor = Monitor.from_records(records["project"], records["agreement"])
+        return region, Round.parse(data["round"]), monitor
+
+    def has_base(self) -> bool:
+        return (self.root / "basis.json").exists()
+
+    def write_issue(self, round_: Round, records: list[IssueRecord], issued_at: str) -> None:
+        _write_json(
+            self.root / str(round_) / f"uitgifte-{_stamp(issued_at)}.json",
+            [asdict(r) for r in records],
+        )
+
+    def issues(self, round_: Round) -> list[IssueRecord]:
+        """The latest issue record per party of a round."""
+        latest: dict[str, IssueRecord] = {}
+        for path in sorted((self.root / str(round_)).glob("uitgifte-*.json")):
+            for raw in _read_json(path):
+                latest[raw["party"]] = IssueRecord(**raw)
+        return [latest[p] for p in sorted(latest)]
+
+    def write_merge(self, record: MergeRecord) -> None:
+        path = self.root / record.round / f"samenvoeging-{_stamp(record.merged_at)}.json"
+        _write_json(path, asdict(record))
+
+    def merges(self) -> list[MergeRecord]:
+        """The last merge of every round, oldest round first."""
+        latest: dict[str, MergeRecord] = {}
+        for path in sorted(self.root.glob("*/samenvoeging-*.json")):
+            raw = _read_json(path)
+            latest[raw["round"]] = MergeRecord(
+                raw["round"], raw["merged_at"], tuple(raw["submissions"])
+            )
+        return [latest[r] for r in sorted(latest)]
+
+    def rounds(self) -> list[Round]:
+        return sorted(Round.parse(p.name) for p in self.root.glob("*-H[12]") if p.is_dir())
+
+
+def _write_json(path: Path, data: Any) -> None:
+    write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode())
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,579 @@
+"""State: the SQLite database that is the truth of the monitor.
+
+It holds the region registry, the value of every cell per round, what was issued, what was
+received and a cell-level change log. Workbooks are renderings of this state, never its source.
+
+``cells`` keyed by round R hold the monitor as issued in round R; merging round R writes the
+monitor for the next round.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..core import (
+    ENTITIES,
+    ID_COLUMN,
+    Entity,
+    Monitor,
+    Municipality,
+    Party,
+    Pillar,
+    Region,
+    Round,
+    StateError,
+    now,
+)
+
+MIGRATIONS: list[str] = [
+    # 1: the initial schema
+    """
+    CREATE TABLE region (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE municipalities (code TEXT PRIMARY KEY, name TEXT NOT NULL,
+                                 subregion TEXT NOT NULL);
+    CREATE TABLE pillars (number TEXT PRIMARY KEY, name TEXT NOT NULL);
+    CREATE TABLE parties (id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL,
+                          sector TEXT NOT NULL, contact_name TEXT, contact_email TEXT,
+                          municipality_code TEXT, pillars TEXT NOT NULL DEFAULT '');
+    CREATE TABLE rounds (round TEXT PRIMARY KEY, opened_at TEXT NOT NULL, issued_at TEXT,
+                         merged_at TEXT);
+    CREATE TABLE cells (round TEXT NOT NULL, entity TEXT NOT NULL, row_id TEXT NOT NULL,
+                        field TEXT NOT NULL, value TEXT NOT NULL,
+                        PRIMARY KEY (round, entity, row_id, field));
+    CREATE TABLE rows (entity TEXT NOT NULL, row_id TEXT NOT NULL, created_round TEXT NOT NULL,
+                       created_by TEXT, PRIMARY KEY (entity, row_id));
+    CREATE TABLE issued (round TEXT NOT NULL, party TEXT NOT NULL, fingerprint TEXT NOT NULL,
+                         file_name TEXT NOT NULL, sha256 TEXT NOT NULL, issued_at TEXT NOT NULL,
+                         PRIMARY KEY (round, party));
+    CREATE TABLE submissions (sha256 TEXT NOT NULL, round TEXT NOT NULL, party TEXT,
+                              original_name TEXT NOT NULL, received_at TEXT NOT NULL,
+                              archive_path TEXT NOT NULL, saved_by TEXT, verdict TEXT,
+                              blocking INTEGER, findings TEXT,
+                              PRIMARY KEY (sha256, round, party));
+    CREATE TABLE changes (id INTEGER PRIMARY KEY AUTOINCREMENT, round TEXT NOT NULL,
+                          party TEXT NOT NULL, entity TEXT NOT NULL, row_id TEXT NOT NULL,
+                          field TEXT NOT NULL, old TEXT, new TEXT, submission TEXT NOT NULL,
+                          at TEXT NOT NULL);
+    CREATE INDEX changes_round ON changes (round, party);
+    """,
+    # 2: what each merge did with each party's submission
+    """
+    CREATE TABLE merge_results (round TEXT NOT NULL, party TEXT NOT NULL, sha256 TEXT NOT NULL,
+                                rows_accepted INTEGER NOT NULL, rows_held INTEGER NOT NULL,
+                                cells_changed INTEGER NOT NULL, new_projects INTEGER NOT NULL,
+                                superseded INTEGER NOT NULL, PRIMARY KEY (round, party));
+    """,
+    # 3: files seen in the party folders, so unchanged files are not fetched again
+    """
+    CREATE TABLE seen_files (party TEXT NOT NULL, name TEXT NOT NULL, etag TEXT NOT NULL,
+                             sha256 TEXT NOT NULL, PRIMARY KEY (party, name, etag));
+    """,
+]
+
+
+FEEDBACK_ETAG = "terugkoppeling"  # marks the feedback files planmonitor wrote in seen_files
+
+
+@dataclass(frozen=True)
+class SubmissionRecord:
+    """A received file as the state knows it, with the verdict of its last check."""
+
+    sha256: str
+    round: str
+    party: str | None
+    original_name: str
+    received_at: str
+    archive_path: str
+    saved_by: str | None
+    verdict: str | None  # "geen fouten", "waarschuwingen", "fouten", "onleesbaar"; None: unchecked
+    blocking: int | None  # number of blocking findings
+    findings: str | None  # JSON list of finding dicts
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    round: str
+    party: str
+    sha256: str
+    rows_accepted: int
+    rows_held: int
+    cells_changed: int
+    new_projects: int
+    superseded: int
+
+
+@dataclass(frozen=True)
+class Change:
+    round: str
+    party: str
+    entity: str
+    row_id: str
+    field: str
+    old: Any
+    new: Any
+    submission: str
+    at: str
+
+
+@dataclass(frozen=True)
+class IssueRecord:
+    round: str
+    party: str
+    fingerprint: str
+    file_name: str
+    sha256: str
+    issued_at: str
+
+
+def encode(value: Any) -> str:
+    """A cell value as JSON text; dates are tagged so they come back as dates."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return json.dumps({"$date": value.isoformat()})
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    return json.dumps(value, ensure_ascii=False)
+
+
+def decode(text: str | None) -> Any:
+    if text is None:
+        return None
+    value = json.loads(text)
+    if isinstance(value, dict) and "$date" in value:
+        return dt.date.fromisoformat(value["$date"])
+    return value
+
+
+class State:
+    """The state database. Use as a context manager, or call :meth:`close`."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        try:
+            self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            # Reading a monitor decodes every cell: keep what was read until it is written.
+            self._monitors: dict[str, Monitor] = {}
+            self._region: Region | None = None
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StateError(f"De statusdatabase {path} is onleesbaar: {exc}") from exc
+
+    def __enter__(self) -> State:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        version = self.schema_version
+        if version > len(MIGRATIONS):
+            raise StateError(
+                f"De statusdatabase {self.path} is van een nieuwere planmonitor (schema {version}). "
+                "Werk planmonitor bij."
+            )
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.transaction():
+                for statement in script.split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {number}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All or nothing: a crash inside leaves the database as it was."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            self._monitors.clear()
+            self._region = None
+            raise
+        self.db.execute("COMMIT")
+
+    # -- region -------------------------------------------------------------------------------
+
+    @property
+    def initialised(self) -> bool:
+        return self.db.execute("SELECT 1 FROM region WHERE key = 'name'").fetchone() is not None
+
+    def save_region(self, region: Region) -> None:
+        self._region = None
+        db = self.db
+        db.execute("INSERT OR REPLACE INTO region VALUES ('name', ?)", (region.name,))
+        db.execute("DELETE FROM municipalities")
+        db.executemany(
+            "INSERT INTO municipalities VALUES (?, ?, ?)",
+            [(m.code, m.name, m.subregion) for m in region.municipalities],
+        )
+        db.execute("DELETE FROM pillars")
+        db.executemany(
+            "INSERT INTO pillars VALUES (?, ?)", [(p.number, p.name) for p in region.pillars]
+        )
+        db.execute("DELETE FROM parties")
+        db.executemany(
+            "INSERT INTO parties VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    p.id,
+                    p.name,
+                    p.kind,
+                    p.sector,
+                    p.contact_name,
+                    p.contact_email,
+                    p.municipality_code,
+                    ";".join(p.pillars),
+                )
+                for p in region.parties
+            ],
+        )
+
+    def region(self) -> Region:
+        if self._region is None:
+            self._region = self._read_region()
+        return self._region
+
+    def _read_region(self) -> Region:
+        row = self.db.execute("SELECT value FROM region WHERE key = 'name'").fetchone()
+        if row is None:
+            raise StateError(
+                "De monitor is nog niet aangemaakt. Voer eerst 'planmonitor init' uit."
+            )
+        municipalities = tuple(
+            Municipality(*r)
+            for r in self.db.execute(
+                "SELECT code, name, subregion FROM municipalities ORDER BY code"
+            )
+        )
+        pillars = tuple(
+            Pillar(*r) for r in self.db.execute("SELECT number, name FROM pillars ORDER BY number")
+        )
+        parties = tuple(
+            Party(
+                pid,
+                name,
+                kind,
+                sector,
+                cname or "",
+                cmail or "",
+                code,
+                tuple(x for x in (pillars_text or "").split(";") if x),
+            )
+            for pid, name, kind, sector, cname, cmail, code, pillars_text in self.db.execute(
+                "SELECT * FROM parties ORDER BY id"
+            )
+        )
+        return Region(row[0], municipalities, pillars, parties)
+
+    # -- rounds and monitor snapshots ---------------------------------------------------------
+
+    def open_round(self, round_: Round) -> None:
+        self.db.execute(
+            "INSERT OR IGNORE INTO rounds (round, opened_at) VALUES (?, ?)", (str(round_), now())
+        )
+
+    def rounds(self) -> list[Round]:
+        return sorted(Round.parse(r) for (r,) in self.db.execute("SELECT round FROM rounds"))
+
+    def round_info(self, round_: Round) -> dict[str, str | None]:
+        row = self.db.execute(
+            "SELECT opened_at, issued_at, merged_at FROM rounds WHERE round = ?", (str(round_),)
+        ).fetchone()
+        if row is None:
+            return {}
+        return {"opened_at": row[0], "issued_at": row[1], "merged_at": row[2]}
+
+    def mark_round(self, round_: Round, column: str) -> None:
+        assert column in {"issued_at", "merged_at"}
+        self.open_round(round_)
+        self.db.execute(f"UPDATE rounds SET {column} = ? WHERE round = ?", (now(), str(round_)))
+
+    def latest_monitor_round(self) -> Round | None:
+        row = self.db.execute("SELECT MAX(round) FROM cells").fetchone()
+        return Round.parse(row[0]) if row and row[0] else None
+
+    def save_monitor(self, round_: Round, monitor: Monitor, created_by: str | None = None) -> None:
+        self._monitors.clear()
+        """Store the monitor as the snapshot of a round (replacing any earlier one)."""
+        key = str(round_)
+        self.db.execute("DELETE FROM cells WHERE round = ?", (key,))
+        for entity in ENTITIES:
+            rows: list[tuple[str, str, str, str, str]] = []
+            for record in monitor.records(entity):
+                row_id = str(record.pop(ID_COLUMN[entity]))
+                self.db.execute(
+                    "INSERT OR IGNORE INTO rows VALUES (?, ?, ?, ?)",
+                    (entity, row_id, key, created_by),
+                )
+                rows.extend(
+                    (key, entity, row_id, f, encode(v)) for f, v in record.items() if v is not None
+                )
+            self.db.executemany("INSERT INTO cells VALUES (?, ?, ?, ?, ?)", rows)
+
+    def monitor(self, round_: Round) -> Monitor:
+        """The monitor of a round; callers must not change the frames they get."""
+        key = str(round_)
+        if key not in self._monitors:
+            self._monitors[key] = self._read_monitor(round_)
+        return self._monitors[key]
+
+    def _read_monitor(self, round_: Round) -> Monitor:
+        records: dict[Entity, dict[str, dict[str, Any]]] = {e: {} for e in ENTITIES}
+        for entity, row_id, field, value in self.db.execute(
+            "SELECT entity, row_id, field, value FROM cells WHERE round = ? "
+            "ORDER BY entity, row_id",
+            (str(round_),),
+        ):
+            entity_key: Entity = entity
+            record = records[entity_key].setdefault(row_id, {ID_COLUMN[entity_key]: row_id})
+            record[field] = decode(value)
+        if not records["project"] and not records["agreement"]:
+            raise StateError(f"Er is geen monitor voor ronde {round_} in de statusdatabase.")
+        return Monitor.from_records(
+            list(records["project"].values()), list(records["agreement"].values())
+        )
+
+    def snapshots(self) -> list[Round]:
+        """Rounds that have a monitor snapshot, oldest first."""
+        return [
+            Round.parse(r)
+            for (r,) in self.db.execute("SELECT DISTINCT round FROM cells ORDER BY round")
+        ]
+
+    def monitor_after(self, round_: Round) -> Monitor:
+        """The monitor as it stands after merging a round (the snapshot of the next round)."""
+        return self.monitor(round_.next())
+
+    def row_ids(self, entity: Entity) -> list[str]:
+        return [
+            r
+            for (r,) in self.db.execute(
+                "SELECT row_id FROM rows WHERE entity = ? ORDER BY row_id", (entity,)
+            )
+        ]
+
+    # -- issued workbooks ---------------------------------------------------------------------
+
+    def record_issue(self, record: IssueRecord) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO issued VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                record.round,
+                record.party,
+                record.fingerprint,
+                record.file_name,
+                record.sha256,
+                record.issued_at,
+            ),
+        )
+
+    def issued(self, round_: Round, party: str | None = None) -> list[IssueRecord]:
+        sql = "SELECT * FROM issued WHERE round = ?"
+        args: tuple[str, ...] = (str(round_),)
+        if party is not None:
+            sql += " AND party = ?"
+            args += (party,)
+        return [IssueRecord(*r) for r in self.db.execute(sql + " ORDER BY party", args)]
+
+    def issue_by_fingerprint(self, fingerprint: str) -> IssueRecord | None:
+        row = self.db.execute(
+            "SELECT * FROM issued WHERE fingerprint = ?", (fingerprint,)
+        ).fetchone()
+        return IssueRecord(*row) if row else None
+
+    # -- submissions, checks and merges -------------------------------------------------------
+
+    def record_submission(self, record: SubmissionRecord) -> bool:
+        """Remember a received file; False when this file was already known for that party."""
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                record.sha256,
+                record.round,
+                record.party,
+                record.original_name,
+                record.received_at,
+                record.archive_path,
+                record.saved_by,
+                record.verdict,
+                record.blocking,
+                record.findings,
+            ),
+        )
+        return cursor.rowcount > 0
+
+    def record_verdict(
+        self,
+        sha: str,
+        round_: Round,
+        party: str | None,
+        verdict: str,
+        blocking: int,
+        findings_json: str,
+    ) -> None:
+        self.db.execute(
+            "UPDATE submissions SET verdict = ?, blocking = ?, findings = ? "
+            "WHERE sha256 = ? AND round = ? AND party IS ?",
+            (verdict, blocking, findings_json, sha, str(round_), party),
+        )
+
+    def submissions(self, round_: Round, party: str | None = None) -> list[SubmissionRecord]:
+        """Received files of a round, oldest first."""
+        sql = "SELECT * FROM submissions WHERE round = ?"
+        args: tuple[Any, ...] = (str(round_),)
+        if party is not None:
+            sql += " AND party = ?"
+            args += (party,)
+        rows = self.db.execute(sql + " ORDER BY received_at, sha256", args)
+        return [SubmissionRecord(*r) for r in rows]
+
+    def seen_file(self, party: str, name: str, etag: str) -> str | None:
+        """The hash of a party's file when this version (ETag) was fetched before."""
+        row = self.db.execute(
+            "SELECT sha256 FROM seen_files WHERE party = ? AND name = ? AND etag = ?",
+            (party, name, etag),
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def remember_file(self, party: str, name: str, etag: str, sha: str) -> None:
+        self.db.execute(
+            "INSERT OR IGNORE INTO seen_files VALUES (?, ?, ?, ?)", (party, name, etag, sha)
+        )
+
+    def remember_feedback(self, party: str, name: str, sha: str) -> None:
+        """Note a feedback file planmonitor wrote, so collect does not take it for a submission."""
+        self.remember_file(party, name, FEEDBACK_ETAG, sha)
+
+    def is_feedback(self, sha: str, party: str) -> bool:
+        return (
+            self.db.execute(
+                "SELECT 1 FROM seen_files WHERE sha256 = ? AND party = ? AND etag = ?",
+                (sha, party, FEEDBACK_ETAG),
+            ).fetchone()
+            is not None
+        )
+
+    def is_earlier_file(self, sha: str, party: str, round_: Round) -> bool:
+        """Was this file issued to or received from the party in an earlier round?"""
+        return (
+            self.db.execute(
+                "SELECT 1 FROM submissions WHERE sha256 = ? AND party = ? AND round < ? "
+                "UNION SELECT 1 FROM issued WHERE sha256 = ? AND party = ? AND round < ?",
+                (sha, party, str(round_), sha, party, str(round_)),
+            ).fetchone()
+            is not None
+        )
+
+    def known_submission(self, sha: str, round_: Round, party: str | None) -> bool:
+        return (
+            self.db.execute(
+                "SELECT 1 FROM submissions WHERE sha256 = ? AND round = ? AND party IS ?",
+                (sha, str(round_), party),
+            ).fetchone()
+            is not None
+        )
+
+    def record_changes(self, changes: list[Change]) -> None:
+        self.db.executemany(
+            "INSERT INTO changes (round, party, entity, row_id, field, old, new, submission, at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    c.round,
+                    c.party,
+                    c.entity,
+                    c.row_id,
+                    c.field,
+                    encode(c.old),
+                    encode(c.new),
+                    c.submission,
+                    c.at,
+                )
+                for c in changes
+            ],
+        )
+
+    def changes(self, round_: Round | None = None) -> list[Change]:
+        sql = "SELECT round, party, entity, row_id, field, old, new, submission, at FROM changes"
+        args: tuple[str, ...] = ()
+        if round_ is not None:
+            sql += " WHERE round = ?"
+            args = (str(round_),)
+        return [
+            Change(r[0], r[1], r[2], r[3], r[4], decode(r[5]), decode(r[6]), r[7], r[8])
+            for r in self.db.execute(sql + " ORDER BY id", args)
+        ]
+
+    def clear_merge(self, round_: Round) -> None:
+        """Forget an earlier merge of this round (a merge is redone from its inputs)."""
+        self._monitors.clear()
+        key = str(round_)
+        self.db.execute("DELETE FROM changes WHERE round = ?", (key,))
+        self.db.execute("DELETE FROM merge_results WHERE round = ?", (key,))
+        self.db.execute("DELETE FROM cells WHERE round = ?", (str(round_.next()),))
+        self.db.execute("DELETE FROM rows WHERE created_round = ?", (str(round_.next()),))
+
+    def record_merge_result(self, result: MergeResult) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO merge_results VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                result.round,
+                result.party,
+                result.sha256,
+                result.rows_accepted,
+                result.rows_held,
+                result.cells_changed,
+                result.new_projects,
+                result.superseded,
+            ),
+        )
+
+    def merge_results(self, round_: Round) -> list[MergeResult]:
+        return [
+            MergeResult(*r)
+            for r in self.db.execute(
+                "SELECT * FROM merge_results WHERE round = ? ORDER BY party", (str(round_),)
+            )
+        ]
+
+    def current_round(self, first: Round) -> Round:
+        """The round in progress: the one after the last merged round, or the first round."""
+        row = self.db.execute(
+            "SELECT MAX(round) FROM rounds WHERE merged_at IS NOT NULL"
+        ).fetchone()
+        return Round.parse(row[0]).next() if row and row[0] else first
+
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
+        """The content that defines the monitor, for comparing two states (times excluded)."""
+        queries = {
+            "parties": "SELECT * FROM parties ORDER BY id",
+            "cells": "SELECT * FROM cells ORDER BY round, entity, row_id, field",
+            "rows": "SELECT * FROM rows ORDER BY entity, row_id",
+            "changes": "SELECT round, party, entity, row_id, field, old, new, submission, at "
+            "FROM changes ORDER BY id",
+            "submissions": "SELECT sha256, round, party, original_name, received_at, verdict, "
+            "blocking, findings FROM submissions ORDER BY round, received_at, sha256",
+            "merge_results": "SELECT * FROM merge_results ORDER BY round, party",
+            "issued": "SELECT round, party, fingerprint, file_name, sha256 FROM issued "
+            "ORDER BY round, party",
+            "rounds": "SELECT round, merged_at IS NOT NULL FROM rounds ORDER BY round",
+        }
+        return {name: [tuple(r) for r in self.db.execute(sql)] for name, sql in queries.items()}

@@ -1,0 +1,261 @@
+"""Cross-field rules over typed project rows, built from the catalogue.
+
+Each rule is a pandera DataFrame check (``passes`` gives True per row that is fine), the finding
+code it raises, the columns it reads (a party only hears of rules on columns it owns) and the
+column whose cell gets the finding. Rules find their columns by catalogue tags where a tag
+exists, so a new field joins a rule by being tagged.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from ..core import Catalogue, Column, Round
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A cross-field rule over typed project rows."""
+
+    code: str
+    columns: frozenset[str]
+    anchor: str  # the column whose cell gets the finding
+    passes: Callable[[pd.DataFrame], pd.Series]
+    details: Callable[[pd.Series], dict[str, Any]]
+
+
+def project_rules(
+    catalogue: Catalogue, columns: list[Column], round_: Round | None = None
+) -> list[Rule]:
+    """The cross-field rules, built from the catalogue's tags so new fields join by tagging."""
+    keys = {c.key for c in columns}
+
+    def tagged(tag: str) -> list[str]:
+        return [c.key for c in columns if tag in c.field.tags]
+
+    total = next(iter(tagged("total")), None)
+    if total is None:
+        return []
+    completed = next(iter(tagged("completed")), None)
+    planning = tagged("planning")
+    segments = tagged("segment")
+    types = tagged("dwelling_type")
+    group_dwellings = next(iter(tagged("target_group_dwellings")), None)
+    target_groups = [c.key for c in columns if c.field.key == "target_groups"]
+    bottlenecks = [c.key for c in columns if c.field.key == "bottlenecks"]
+    rules: list[Rule] = []
+
+    def num(frame: pd.DataFrame, key: str) -> pd.Series:
+        return (
+            pd.to_numeric(frame[key], errors="coerce")
+            if key in frame
+            else pd.Series(float("nan"), index=frame.index)
+        )
+
+    def total_of(frame: pd.DataFrame) -> pd.Series:
+        return num(frame, total)
+
+    if planning:
+
+        def slices_add_up(frame: pd.DataFrame) -> pd.Series:
+            planned = sum(
+                (num(frame, k).fillna(0) for k in planning), start=pd.Series(0.0, index=frame.index)
+            )
+            done = num(frame, completed).fillna(0) if completed else 0
+            return total_of(frame).isna() | (planned + done == total_of(frame))
+
+        def slices_details(row: pd.Series) -> dict[str, Any]:
+            planned = sum(_n(row.get(k)) for k in planning)
+            done = _n(row.get(completed)) if completed else 0
+            return {"completed": done, "planned": planned + done, "total": _n(row.get(total))}
+
+        rules.append(
+            Rule(
+                "year-slices-do-not-add-up",
+                frozenset([total, *planning]),
+                total,
+                slices_add_up,
+                slices_details,
+            )
+        )
+    for code, parts in (
+        ("segments-do-not-add-up", segments),
+        ("dwelling-types-do-not-add-up", types),
+    ):
+        if not parts:
+            continue
+        rules.append(_sum_rule(code, total, parts, num))
+    if completed:
+        rules.append(
+            Rule(
+                "completed-exceeds-total",
+                frozenset([total, completed]),
+                completed,
+                lambda f: total_of(f).isna() | ~(num(f, completed) > total_of(f)),
+                lambda r: {"completed": _n(r.get(completed)), "total": _n(r.get(total))},
+            )
+        )
+    if group_dwellings:
+        rules.append(
+            Rule(
+                "target-group-dwellings-exceed-total",
+                frozenset([total, group_dwellings]),
+                group_dwellings,
+                lambda f: total_of(f).isna() | ~(num(f, group_dwellings) > total_of(f)),
+                lambda r: {"value": _n(r.get(group_dwellings)), "total": _n(r.get(total))},
+            )
+        )
+        if target_groups:
+            rules.append(
+                Rule(
+                    "target-group-dwellings-without-group",
+                    frozenset([group_dwellings, *target_groups]),
+                    target_groups[0],
+                    lambda f: (
+                        ~(num(f, group_dwellings).fillna(0) > 0) | _any_filled(f, target_groups)
+                    ),
+                    lambda r: {},
+                )
+            )
+    if bottlenecks and "bottleneck_explanation" in keys:
+        rules.append(
+            Rule(
+                "bottleneck-without-explanation",
+                frozenset([*bottlenecks, "bottleneck_explanation"]),
+                "bottleneck_explanation",
+                lambda f: ~_any_filled(f, bottlenecks) | _any_filled(f, ["bottleneck_explanation"]),
+                lambda r: {},
+            )
+        )
+    if "stoplight" in keys and "stoplight_explanation" in keys:
+        rules.append(
+            Rule(
+                "red-without-explanation",
+                frozenset(["stoplight", "stoplight_explanation"]),
+                "stoplight_explanation",
+                lambda f: (
+                    (f.get("stoplight") != "rood") | _any_filled(f, ["stoplight_explanation"])
+                ),
+                lambda r: {},
+            )
+        )
+    rules.extend(_choice_rules(columns))
+    rules.extend(_planning_status_rules(catalogue, keys, round_))
+    return rules
+
+
+def _choice_rules(columns: list[Column]) -> list[Rule]:
+    """A multiple-choice field must not name the same value in two of its columns."""
+    rules = []
+    slots: dict[str, list[str]] = {}
+    for column in columns:
+        if column.field.type == "multiple_choice":
+            slots.setdefault(column.field.key, []).append(column.key)
+    for keys in slots.values():
+        if len(keys) < 2:
+            continue
+
+        def distinct(frame: pd.DataFrame, keys: list[str] = keys) -> pd.Series:
+            present = [k for k in keys if k in frame]
+            values = frame[present].astype(object).where(frame[present].notna(), None)
+            return values.apply(lambda row: _no_repeats(list(row)), axis=1).astype(bool)
+
+        def repeated(row: pd.Series, keys: list[str] = keys) -> dict[str, Any]:
+            seen = [row.get(k) for k in keys if row.get(k) is not None]
+            return {"value": next((v for v in seen if seen.count(v) > 1), None)}
+
+        rules.append(Rule("duplicate-choice", frozenset(keys), keys[0], distinct, repeated))
+    return rules
+
+
+def _col(frame: pd.DataFrame, key: str) -> pd.Series:
+    """A column of the frame, or an empty one when the sheet does not have it."""
+    if key in frame:
+        return frame[key].astype(object)
+    return pd.Series(None, index=frame.index, dtype=object)
+
+
+def _no_repeats(values: list[Any]) -> bool:
+    filled = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    return len(filled) == len(set(filled))
+
+
+def _planning_status_rules(
+    catalogue: Catalogue, keys: set[str], round_: Round | None
+) -> list[Rule]:
+    """Status fields that contradict each other, or a start of construction that has passed."""
+    rules = []
+    hard = set(catalogue.hard_zoning_statuses)
+    if {"permit_status", "zoning_status"} <= keys:
+        rules.append(
+            Rule(
+                "permit-before-zoning",
+                frozenset(["permit_status", "zoning_status"]),
+                "zoning_status",
+                lambda f: (
+                    (_col(f, "permit_status") != "onherroepelijk")
+                    | _col(f, "zoning_status").isin(hard)
+                ),
+                lambda r: {},
+            )
+        )
+    if round_ is not None and {"construction_start", "phase"} <= keys:
+        started = f"{round_.year}-K{1 if round_.half == 1 else 3}"
+        waiting = {"initiatief", "planvorming", "voorbereiding realisatie"}
+
+        def not_overdue(frame: pd.DataFrame) -> pd.Series:
+            start = _col(frame, "construction_start")
+            overdue = (
+                start.notna() & (start.astype(str) < started) & _col(frame, "phase").isin(waiting)
+            )
+            return ~overdue
+
+        rules.append(
+            Rule(
+                "construction-start-in-past-without-progress",
+                frozenset(["construction_start", "phase"]),
+                "construction_start",
+                not_overdue,
+                lambda r: {"value": r.get("construction_start")},
+            )
+        )
+    return rules
+
+
+def _sum_rule(
+    code: str, total: str, parts: list[str], num: Callable[[pd.DataFrame, str], pd.Series]
+) -> Rule:
+    def passes(frame: pd.DataFrame) -> pd.Series:
+        filled = _any_filled(frame, parts)
+        summed = sum(
+            (num(frame, k).fillna(0) for k in parts), start=pd.Series(0.0, index=frame.index)
+        )
+        return ~filled | num(frame, total).isna() | (summed == num(frame, total))
+
+    def details(row: pd.Series) -> dict[str, Any]:
+        return {"sum": sum(_n(row.get(k)) for k in parts), "total": _n(row.get(total))}
+
+    return Rule(code, frozenset([total, *parts]), total, passes, details)
+
+
+def _any_filled(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
+    result = pd.Series(False, index=frame.index)
+    for key in keys:
+        if key in frame:
+            column = frame[key]
+            result |= column.notna() & (column.astype(str).str.strip() != "")
+    return result
+
+
+def _n(value: Any) -> int:
+    try:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return 0
+        return int(value)
+    except (TypeError, ValueError):
+        return 0

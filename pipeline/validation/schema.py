@@ -1,0 +1,461 @@
+"""Validation of a submission: types, cross-field rules and ownership, as findings.
+
+Pure pandas and pandera on a :class:`~pipeline.submission.Submission`; no workbook library, so
+the same checks can run inside Excel later. The order:
+
+1. per cell, a pandera schema built from the catalogue (lazy: all problems at once), reported
+   only for cells the party owns;
+2. per row, cross-field rules (pandera DataFrame checks on the typed values);
+3. ownership: every cell is compared with what was issued; a change to a cell the party does not
+   own is a ``not-owner`` finding, also when sheet protection was removed.
+
+The result also carries the typed values of every row, marked blocked or not, for the merge.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+
+from ..core import (
+    ID_COLUMN,
+    SHEET_NEW,
+    Catalogue,
+    Column,
+    Entity,
+    Finding,
+    Monitor,
+    Party,
+    Region,
+    Round,
+    SheetData,
+    Submission,
+    column_letter,
+    finding,
+    messages,
+    owned_columns,
+    owners,
+    values,
+)
+from .rules import project_rules
+
+NEW_ROW_PREFIX = "nieuw-"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a submission is checked against: the issued monitor and who sent it."""
+
+    catalogue: Catalogue
+    round: Round
+    region: Region
+    party: Party
+    base: Monitor
+    max_findings: int = 500
+
+
+@dataclass
+class RowOutcome:
+    """The typed values of one submitted row, and whether a blocking finding holds it back."""
+
+    entity: Entity
+    row_id: str  # the permanent id, or "nieuw-<excel row>" for a new project
+    sheet: str
+    excel_row: int
+    values: dict[str, Any]  # owned columns only, typed, region lists as codes
+    blocked: bool = False
+
+    @property
+    def is_new(self) -> bool:
+        return self.row_id.startswith(NEW_ROW_PREFIX)
+
+
+@dataclass
+class Validation:
+    """Findings and row outcomes of one submission."""
+
+    findings: list[Finding] = field(default_factory=list)
+    rows: list[RowOutcome] = field(default_factory=list)
+
+    @property
+    def blocking(self) -> bool:
+        return any(f.blocking for f in self.findings)
+
+
+def validate(submission: Submission, context: Context) -> Validation:
+    """Check every editable sheet of a submission."""
+    result = Validation()
+    for sheet in submission.sheets.values():
+        findings, rows = _SheetChecker(submission, sheet, context).run()
+        result.findings.extend(findings)
+        result.rows.extend(rows)
+    result.findings = _capped(result.findings, submission.file_name, context.max_findings)
+    return result
+
+
+def _capped(findings: list[Finding], file_name: str, limit: int) -> list[Finding]:
+    findings.sort(key=lambda f: (f.severity != "error", f.sheet or "", f.row or 0))
+    if len(findings) <= limit:
+        return findings
+    kept = findings[:limit]
+    kept.append(finding("too-many-findings", file=file_name, limit=limit))
+    return kept
+
+
+class _SheetChecker:
+    """Checks one sheet; holds what every step needs."""
+
+    def __init__(self, submission: Submission, sheet: SheetData, context: Context) -> None:
+        self.submission = submission
+        self.sheet = sheet
+        self.context = context
+        self.entity: Entity = sheet.layout.entity
+        by_key = {c.key: c for c in context.catalogue.columns(self.entity, context.round)}
+        self.columns = [by_key[k] for k in sheet.layout.columns if k in by_key]
+        self.lists = context.region.lists()
+        self.findings: list[Finding] = []
+
+    # -- the steps ----------------------------------------------------------------------------
+
+    def run(self) -> tuple[list[Finding], list[RowOutcome]]:
+        frame = _cleaned(self.sheet.values, [c.key for c in self.columns])
+        if not self.sheet.protected:
+            self._add("protection-removed")
+        if self.sheet.layout.name == SHEET_NEW:
+            rows = self._new_rows(frame)
+        else:
+            rows = self._issued_rows(frame)
+        if not rows:
+            return self.findings, []
+        owned = {r.excel_row: r.owned for r in rows}
+        self._cell_checks(frame.loc[[r.excel_row for r in rows]], owned)
+        outcomes = [self._outcome(frame, r) for r in rows]
+        self._row_rules(outcomes, owned)
+        blocked = {f.row for f in self.findings if f.blocking}
+        for outcome in outcomes:
+            outcome.blocked = outcome.excel_row in blocked
+        return self.findings, outcomes
+
+    def _issued_rows(self, frame: pd.DataFrame) -> list[_Row]:
+        """Match submitted rows to issued rows by id; compare every cell with what was issued."""
+        id_key = ID_COLUMN[self.entity]
+        base = self.context.base.table(self.entity)
+        issued = list(self.sheet.layout.row_ids)
+        seen: dict[str, int] = {}
+        rows: list[_Row] = []
+        for excel_row, row in frame.iterrows():
+            row_number = int(str(excel_row))
+            row_id = row.get(id_key)
+            row_id = str(row_id).strip() if row_id is not None else None
+            if row_id not in issued or row_id in seen:
+                if any(v is not None for v in row.to_numpy()):
+                    self._add("unexpected-row", cell=f"A{row_number}", row=row_number, value=row_id)
+                continue
+            seen[row_id] = row_number
+            base_row = _base_record(base, row_id)
+            base_row[id_key] = row_id
+            owned = owned_columns(self.context.party, self.columns, base_row, self.context.region)
+            self._ownership(row, row_number, row_id, base_row, owned)
+            rows.append(_Row(row_number, row_id, owned, base_row))
+        for row_id in issued:
+            if row_id not in seen:
+                self._add("row-removed", row_id=row_id)
+        return rows
+
+    def _new_rows(self, frame: pd.DataFrame) -> list[_Row]:
+        party = self.context.party
+        rows = []
+        projects = self.context.base.projects
+        names = (
+            {str(n).strip().casefold(): str(i) for i, n in projects["name"].items()}
+            if "name" in projects
+            else {}
+        )
+        for excel_row, row in frame.iterrows():
+            if all(v is None for v in row.to_numpy()):
+                continue
+            row_number = int(str(excel_row))
+            base_row = {"initiator": party.id}
+            rows.append(
+                _Row(
+                    row_number,
+                    f"{NEW_ROW_PREFIX}{row_number}",
+                    {c.key for c in self.columns},
+                    base_row,
+                )
+            )
+            name = row.get("name")
+            existing = names.get(str(name).strip().casefold()) if name is not None else None
+            if existing is not None:
+                self._add(
+                    "new-project-duplicate",
+                    row=row_number,
+                    key="name",
+                    value=name,
+                    existing=existing,
+                )
+            shown = row.get("municipality")
+            if party.municipality_code is not None and shown is not None:
+                code = self.context.region.code("@municipalities", shown)
+                if code != party.municipality_code:
+                    self._add(
+                        "new-project-other-municipality",
+                        row=row_number,
+                        value=shown,
+                        cell=self._cell(row_number, "municipality"),
+                    )
+        return rows
+
+    def _cell_checks(self, frame: pd.DataFrame, owned: dict[int, set[str]]) -> None:
+        """Types, lists, bounds and required values, via pandera; only owned cells count."""
+        schema = pa.DataFrameSchema(
+            {
+                c.key: pa.Column(
+                    object,
+                    checks=[self._type_check(c)],
+                    nullable=not c.field.required,
+                    required=False,
+                )
+                for c in self.columns
+            },
+            strict=False,
+        )
+        try:
+            schema.validate(frame, lazy=True)
+        except pa.errors.SchemaErrors as errors:
+            self._translate(errors.failure_cases, owned)
+        for row_number, key in sorted(self.sheet.formulas):
+            if key in owned.get(row_number, set()):
+                self._add(
+                    "formula-not-allowed",
+                    row=row_number,
+                    key=key,
+                    value=self.sheet.values.at[row_number, key],
+                )
+        for index, row in frame.iterrows():
+            number = int(str(index))
+            for key in owned.get(number, set()):
+                raw = row.get(key)
+                if values.looks_like_formula(raw) and (number, key) not in self.sheet.formulas:
+                    self._add(
+                        "text-looks-like-formula",
+                        row=number,
+                        key=key,
+                        value=raw,
+                        prefix=_prefix_name(str(raw)[0]),
+                    )
+
+    def _type_check(self, column: Column) -> pa.Check:
+        choices = self.context.catalogue.choices(column.field, self.lists)
+
+        def acceptable(raw: Any) -> bool:
+            return values.check(column, raw, choices) is None
+
+        return pa.Check(acceptable, element_wise=True, ignore_na=True, name="cell-value")
+
+    def _translate(self, cases: pd.DataFrame, owned: dict[int, set[str]]) -> None:
+        done: set[tuple[int, str]] = set()
+        by_key = {c.key: c for c in self.columns}
+        for case in cases.itertuples(index=False):
+            key, index = str(case.column), case.index
+            if index is None or (isinstance(index, float) and math.isnan(index)):
+                continue
+            row_number = int(str(index))
+            if key not in owned.get(row_number, set()) or (row_number, key) in done:
+                continue
+            if (row_number, key) in self.sheet.formulas:
+                continue  # reported as formula-not-allowed
+            done.add((row_number, key))
+            column = by_key[key]
+            if case.check == "not_nullable":
+                self._add("required-value-missing", row=row_number, key=key)
+                continue
+            choices = self.context.catalogue.choices(column.field, self.lists)
+            problem = values.check(column, case.failure_case, choices)
+            if problem is not None:
+                code, details = problem
+                self._add(code, row=row_number, key=key, value=case.failure_case, **details)
+
+    def _outcome(self, frame: pd.DataFrame, row: _Row) -> RowOutcome:
+        typed: dict[str, Any] = {}
+        source = frame.loc[row.excel_row]
+        for column in self.columns:
+            if column.key not in row.owned or (row.excel_row, column.key) in self.sheet.formulas:
+                continue
+            typed[column.key] = self._typed(column, source.get(column.key))
+        sheet = self.sheet.layout.name
+        return RowOutcome(self.entity, row.row_id, sheet, row.excel_row, typed)
+
+    def _typed(self, column: Column, raw: Any) -> Any:
+        choices = self.context.catalogue.choices(column.field, self.lists)
+        if raw is None or values.check(column, raw, choices) is not None:
+            return None
+        value = values.to_value(column, raw, choices)
+        if column.field.choices and column.field.choices.startswith("@"):
+            value = self.context.region.code(column.field.choices, value)
+        return value
+
+    def _row_rules(self, outcomes: list[RowOutcome], owned: dict[int, set[str]]) -> None:
+        """Cross-field rules on the typed rows, as pandera DataFrame checks."""
+        if self.entity != "project":
+            return
+        merged = []
+        for outcome in outcomes:
+            row = dict(self._base_for(outcome))
+            row.update(outcome.values)
+            row["_row"] = outcome.excel_row
+            merged.append(row)
+        typed = pd.DataFrame(merged).set_index("_row")
+        rules = [
+            r
+            for r in project_rules(self.context.catalogue, self.columns, self.context.round)
+            if r.columns & set().union(*owned.values())
+        ]
+        schema = pa.DataFrameSchema(
+            checks=[pa.Check(r.passes, name=r.code) for r in rules], strict=False
+        )
+        try:
+            schema.validate(typed, lazy=True)
+        except pa.errors.SchemaErrors as errors:
+            rule_by_code = {r.code: r for r in rules}
+            seen: set[tuple[str, int]] = set()
+            for case in errors.failure_cases.itertuples(index=False):
+                rule = rule_by_code.get(str(case.check))
+                if rule is None or case.index is None:
+                    continue
+                row_number = int(case.index)
+                if (rule.code, row_number) in seen or not rule.columns & owned.get(
+                    row_number, set()
+                ):
+                    continue
+                seen.add((rule.code, row_number))
+                found = typed.loc[row_number]
+                details = rule.details(found if isinstance(found, pd.Series) else found.iloc[0])
+                self._add(rule.code, row=row_number, key=rule.anchor, **details)
+
+    def _base_for(self, outcome: RowOutcome) -> dict[str, Any]:
+        if outcome.is_new:
+            return {}
+        return _base_record(self.context.base.table(self.entity), outcome.row_id)
+
+    # -- ownership ----------------------------------------------------------------------------
+
+    def _ownership(
+        self,
+        row: pd.Series,
+        row_number: int,
+        row_id: str,
+        base_row: dict[str, Any],
+        owned: set[str],
+    ) -> None:
+        for column in self.columns:
+            if column.key in owned:
+                continue
+            raw = row.get(column.key)
+            old = base_row.get(column.key)
+            if (row_number, column.key) not in self.sheet.formulas and self._same(column, raw, old):
+                continue
+            holders = owners(column.field, base_row, self.context.region)
+            owner = (
+                ", ".join(sorted(self.context.region.party(p).name for p in holders))
+                or "het secretariaat"
+            )
+            self._add(
+                "not-owner",
+                row=row_number,
+                key=column.key,
+                value=raw,
+                row_id=row_id,
+                old=messages.show_value(self._shown(column, old)),
+                owner=owner,
+            )
+
+    def _same(self, column: Column, raw: Any, old: Any) -> bool:
+        if values.is_empty(raw):
+            return old is None or old == ""
+        typed = self._typed(column, raw)
+        if typed is None:
+            return False
+        if isinstance(typed, float) or isinstance(old, float):
+            try:
+                return math.isclose(float(typed), float(old), abs_tol=1e-9)
+            except (TypeError, ValueError):
+                return False
+        if isinstance(typed, str) and isinstance(old, str):
+            return typed.strip() == old.strip()
+        return bool(typed == old)
+
+    def _shown(self, column: Column, value: Any) -> Any:
+        if column.field.choices and column.field.choices.startswith("@"):
+            return self.context.region.display(column.field.choices, value)
+        return values.to_cell(column, value)
+
+    # -- findings -----------------------------------------------------------------------------
+
+    def _cell(self, row_number: int, key: str) -> str:
+        return f"{column_letter(self.sheet.layout.column_index(key))}{row_number}"
+
+    def _add(
+        self,
+        code: str,
+        *,
+        row: int | None = None,
+        key: str | None = None,
+        cell: str | None = None,
+        **details: Any,
+    ) -> None:
+        label = None
+        if key is not None:
+            label = next((c.label for c in self.columns if c.key == key), key)
+            cell = cell or (self._cell(row, key) if row is not None else None)
+        self.findings.append(
+            finding(
+                code,
+                party=self.context.party.id,
+                file=self.submission.file_name,
+                sheet=self.sheet.layout.name,
+                cell=cell,
+                field=label,
+                row=row,
+                **details,
+            )
+        )
+
+
+@dataclass
+class _Row:
+    excel_row: int
+    row_id: str
+    owned: set[str]
+    base: dict[str, Any]
+
+
+def _base_record(table: pd.DataFrame, row_id: str) -> dict[str, Any]:
+    if row_id not in table.index:
+        return {}
+    row = table.loc[row_id]
+    return {str(k): (None if _missing(v) else v) for k, v in row.items()}
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _cleaned(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Blank strings as None, every layout column present, object dtype."""
+    cleaned = frame.reindex(columns=keys).astype(object)
+    empty = cleaned.map(values.is_empty).astype(bool)
+    return cleaned.where(~empty, None)
+
+
+def _prefix_name(char: str) -> str:
+    return {"\t": "een tab", "\r": "een regelterugloop"}.get(char, f"'{char}'")

@@ -1,0 +1,16 @@
+"""Workbooks: the locked party workbook, its instruction sheet, the safe intake of returned
+files, reading a submission's cells, and the feedback workbook. The only home of openpyxl.
+"""
+
+from __future__ import annotations
+
+from .feedback import write_feedback
+from .party import build_party_workbook, shown_value
+from .reader import read_submission
+
+__all__ = [
+    "build_party_workbook",
+    "read_submission",
+    "shown_value",
+    "write_feedback",
+]

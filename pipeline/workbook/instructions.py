@@ -1,0 +1,172 @@
+"""The instructions of a party workbook: the Dutch texts of ``workbook_templates/texts.toml``
+filled in for one party and round, as lines the workbook writer lays out on its first sheet."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from ..core import (
+    SHEET_AGREEMENTS,
+    SHEET_MONITOR,
+    SHEET_NEW,
+    SHEET_OWN,
+    YES,
+    Config,
+    ConfigError,
+    Party,
+    Region,
+    Round,
+    WorkbookLayout,
+)
+
+TEXTS_PATH = Path(__file__).resolve().parents[2] / "workbook_templates" / "texts.toml"
+
+Role = Literal["title", "heading", "text", "blank"]
+Sample = Literal["edit", "locked", "conflict"]
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of the instructions; a legend line carries a coloured sample cell."""
+
+    role: Role
+    text: str = ""
+    label: str | None = None  # the number of a step
+    sample: Sample | None = None
+    sample_text: str = ""
+
+
+@lru_cache(maxsize=4)
+def load_texts(path: Path = TEXTS_PATH) -> dict[str, Any]:
+    """The Dutch texts of the workbook."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"De werkmapteksten {path} kunnen niet worden gelezen: {exc}") from exc
+
+
+def instruction_lines(
+    texts: Mapping[str, Any],
+    layout: WorkbookLayout,
+    config: Config,
+    region: Region,
+    party: Party,
+) -> list[Line]:
+    """The instructions for one party, top to bottom."""
+    info = texts["instructions"]
+    fields = instruction_fields(texts, layout, config, region, party)
+    lines = [
+        Line("title", info["title"].format_map(fields)),
+        Line("heading", info["subtitle"].format_map(fields)),
+        Line("blank"),
+    ]
+    for section in info["sections"]:
+        lines.append(Line("heading", section["heading"].format_map(fields)))
+        texts_here = [_fill(line, fields) for line in section["lines"]]
+        if section.get("price_bounds"):
+            texts_here += _price_bound_lines(texts, config, Round.parse(layout.round).year)
+        present = [text for text in texts_here if text is not None]
+        for number, text in enumerate(present, start=1):
+            lines.append(Line("text", text, f"{number}." if section.get("numbered") else None))
+        if section.get("legend"):
+            legend = info["legend"]
+            lines += [
+                Line("text", legend[key], sample=key, sample_text=legend[f"sample_{key}"])
+                for key in ("edit", "locked", "conflict")
+            ]
+        lines.append(Line("blank"))
+    return lines
+
+
+def instruction_fields(
+    texts: Mapping[str, Any],
+    layout: WorkbookLayout,
+    config: Config,
+    region: Region,
+    party: Party,
+) -> dict[str, str]:
+    """The values of the placeholders in the instructions."""
+    catalogue = config.catalogue
+    round_ = Round.parse(layout.round)
+    own_count = len(layout.sheet(SHEET_OWN).row_ids)
+    new_sheet = layout.sheet(SHEET_NEW)
+    new_fields = {
+        c.field.key: c.field
+        for c in catalogue.columns("project", round_)
+        if c.key in new_sheet.columns
+    }
+    withdrawn = catalogue.tagged("withdrawn")
+    pillars = [p for p in region.pillars if p.number in party.pillars]
+    fields = {
+        "party": party.name,
+        "region": region.name,
+        "round": layout.round,
+        "deadline": dutch_date(config.deadline, texts["dates"]),
+        "contact_name": config.contact_name,
+        "contact_email": config.contact_email,
+        "sheet_own": SHEET_OWN,
+        "sheet_new": SHEET_NEW,
+        "sheet_agreements": SHEET_AGREEMENTS,
+        "sheet_monitor": SHEET_MONITOR,
+        "own_count": str(own_count),
+        "new_rows": str(new_sheet.new_rows),
+        "year": str(round_.year),
+        "pillars": dutch_list([f"{p.number} ({p.name})" for p in pillars]),
+        "required": dutch_list([f"'{f.label}'" for f in new_fields.values() if f.required]),
+        "withdrawn_yes": YES,
+    }
+    if withdrawn:
+        fields["withdrawn"] = withdrawn[0].label
+    variants = texts["instructions"]["variants"]
+    own_step = variants["own_projects_some" if own_count else "own_projects_none"]
+    agreements_step = variants["agreements_tempomaker" if pillars else "agreements_other"]
+    fields["own_projects_step"] = own_step.format_map(fields)
+    fields["agreements_step"] = agreements_step.format_map(fields)
+    return fields
+
+
+def _fill(template: str, fields: Mapping[str, str]) -> str | None:
+    """A text with its placeholders filled, or None when one has no value here."""
+    try:
+        return template.format_map(fields)
+    except KeyError:
+        return None
+
+
+def _price_bound_lines(texts: Mapping[str, Any], config: Config, year: int) -> list[str | None]:
+    bounds = config.price_bounds.get(year)
+    if not bounds:
+        return [texts["instructions"]["variants"]["no_price_bounds"].format(year=year)]
+    amounts = {key: euro(value) for key, value in bounds.items()}
+    return [_fill(line, amounts) for line in texts["instructions"]["price_bounds"]["lines"]]
+
+
+def dutch_date(day: dt.date, names: Mapping[str, Sequence[str]]) -> str:
+    """A date as Dutch readers write it: 'vrijdag 15 januari 2027'."""
+    weekday, month = names["weekdays"][day.weekday()], names["months"][day.month - 1]
+    return f"{weekday} {day.day} {month} {day.year}"
+
+
+def dutch_list(items: Sequence[str]) -> str:
+    """'a', 'a en b', 'a, b en c'."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " en " + items[-1]
+
+
+def dutch_number(value: float) -> str:
+    """A number as Dutch readers write it: 20.000 and 2,5."""
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def euro(amount: float) -> str:
+    """An amount in euros as Dutch readers write it: '€ 932,93', '€ 405.000'."""
+    text = f"{amount:,.0f}" if float(amount).is_integer() else f"{amount:,.2f}"
+    return "€ " + text.replace(",", "_").replace(".", ",").replace("_", ".")

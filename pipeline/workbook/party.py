@@ -1,0 +1,602 @@
+"""The party workbook: the locked .xlsx a party fills in, laid out by a :class:`WorkbookLayout`.
+
+Everyone sees everything; each party can change only its own cells. Sheet protection is a
+convenience that prevents accidents (ownership is enforced by the validation), so the workbook
+marks a party's own cells yellow and unlocked, everything else grey and locked, and offers
+dropdowns, input messages and live checks on exactly the cells the party fills in. The Dutch
+texts that do not come from the catalogue live in ``workbook_templates/texts.toml``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils.datetime import to_excel
+from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.protection import SheetProtection
+
+from ..core import (
+    FIRST_DATA_ROW,
+    GROUP_ROW,
+    HEADER_ROW,
+    ID_COLUMN,
+    SHEET_INSTRUCTIONS,
+    SHEET_LISTS,
+    SHEET_META,
+    SHEET_MONITOR,
+    SHEET_NEW,
+    SHEET_OWN,
+    Catalogue,
+    Column,
+    Config,
+    Monitor,
+    Region,
+    Round,
+    SheetLayout,
+    WorkbookLayout,
+    looks_like_formula,
+    metadata_rows,
+    owned_columns,
+    to_cell,
+)
+from .instructions import Line, dutch_number, instruction_lines, load_texts
+from .xlsx import add_cell, set_style
+
+YELLOW = "FFF2CC"  # the party's own cells
+GREY = "EDEDED"  # cells kept by someone else
+HEADER_BLUE = "DDEBF7"
+GROUP_BLUE = "BDD7EE"
+CONFLICT_RED = "FFC7CE"
+CONFLICT_TEXT = "9C0006"
+CONFLICT_PART = "FCE4D6"
+GRID = "BFBFBF"
+
+# Sums the workbook checks live, by catalogue tag: the parts must add up to the field tagged
+# "total". "When filled" means the check only applies once one of the parts has a value; the
+# same rules as in ``validation``.
+SUM_CHECKS: tuple[tuple[tuple[str, ...], bool], ...] = (
+    (("completed", "planning"), False),
+    (("segment",), True),
+    (("dwelling_type",), True),
+)
+# The columns that stay in view when scrolling right: up to and including this field.
+FROZEN_THROUGH = {"project": "name", "agreement": "text"}
+NUMBER_FORMATS = {"whole": "#,##0", "year": "0", "date": "DD-MM-YYYY"}
+ANY_DATE = (dt.date(1900, 1, 1), dt.date(9999, 12, 31))
+TITLE_LIMIT = 32  # Excel's limit for input-message and error titles
+PROMPT_LIMIT = 255
+INSTRUCTION_WIDTH = 100
+
+
+@dataclass(frozen=True)
+class PartyWorkbook:
+    """A written workbook and what it offers the party."""
+
+    data: bytes
+    own_projects: int
+    editable_cells: int
+
+
+@dataclass(frozen=True)
+class DataSheet:
+    """The content of one data sheet: its columns, rows (state values) and editable cells."""
+
+    layout: SheetLayout
+    columns: tuple[Column, ...]
+    rows: tuple[Mapping[str, Any], ...]
+    editable: tuple[frozenset[str], ...]
+
+    @property
+    def editable_cells(self) -> int:
+        return sum(len(keys) for keys in self.editable)
+
+
+def write_party_workbook(
+    layout: WorkbookLayout, config: Config, region: Region, monitor: Monitor
+) -> bytes:
+    """The .xlsx of one party, laid out by ``layout`` (see :func:`layout.plan`)."""
+    return build_party_workbook(layout, config, region, monitor).data
+
+
+def build_party_workbook(
+    layout: WorkbookLayout, config: Config, region: Region, monitor: Monitor
+) -> PartyWorkbook:
+    """Write the workbook of one party and count what it offers."""
+    texts = load_texts()
+    party = region.party(layout.party)
+    sheets = data_sheets(layout, config.catalogue, region, monitor)
+    book = Workbook()
+    styles = _Styles(book, texts["styles"])
+    _write_instructions(
+        book.active, styles, instruction_lines(texts, layout, config, region, party)
+    )
+    lists = dropdown_lists(config.catalogue, region, sheets)
+    refs = _list_references(lists)
+    for sheet in sheets:
+        _write_data_sheet(book, styles, texts, sheet, region, refs)
+    _write_lists(book, lists)
+    _write_metadata(book, layout)
+    for worksheet in book.worksheets:
+        _protect(worksheet, config.sheet_password)
+    book.security = WorkbookProtection(
+        workbookPassword=config.sheet_password or None, lockStructure=True
+    )
+    book.active = 0
+    book.properties.creator = "planmonitor"
+    book.properties.title = texts["workbook"]["title"].format(
+        region=region.name, round=layout.round
+    )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    own = next(s for s in sheets if s.layout.name == SHEET_OWN)
+    editable = sum(s.editable_cells for s in sheets)
+    return PartyWorkbook(buffer.getvalue(), len(own.rows), editable)
+
+
+def data_sheets(
+    layout: WorkbookLayout, catalogue: Catalogue, region: Region, monitor: Monitor
+) -> list[DataSheet]:
+    """What goes in each data sheet of the layout, and which cells the party may change."""
+    party = region.party(layout.party)
+    round_ = Round.parse(layout.round)
+    out = []
+    for sheet in layout.sheets:
+        by_key = {c.key: c for c in catalogue.columns(sheet.entity, round_)}
+        columns = tuple(by_key[key] for key in sheet.columns)
+        all_columns = list(by_key.values())
+        rows: list[Mapping[str, Any]]
+        if sheet.name == SHEET_NEW:
+            rows = [{} for _ in range(sheet.new_rows)]
+            editable = [frozenset(sheet.columns)] * sheet.new_rows
+        else:
+            view = cast(
+                list[dict[str, Any]],
+                monitor.view(catalogue, round_, sheet.entity).to_dict("records"),
+            )
+            if sheet.name == SHEET_MONITOR:
+                rows = list(view)
+            else:
+                by_id = {str(r[ID_COLUMN[sheet.entity]]): r for r in view}
+                rows = [by_id[row_id] for row_id in sheet.row_ids]
+            editable = [
+                frozenset()
+                if sheet.name == SHEET_MONITOR
+                else frozenset(owned_columns(party, all_columns, row, region) & set(sheet.columns))
+                for row in rows
+            ]
+        out.append(DataSheet(sheet, columns, tuple(rows), tuple(editable)))
+    return out
+
+
+def shown_value(column: Column, value: Any, region: Region) -> Any:
+    """A state value as the party sees it in a cell: region codes by name, yes/no as ja/nee."""
+    if value is None:
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    choices = column.field.choices
+    if choices is not None and choices.startswith("@"):
+        value = region.display(choices, value)
+    return to_cell(column, value)
+
+
+# -- cells and styles -------------------------------------------------------------------------
+
+
+def put(cell: Any, value: Any) -> None:
+    """Write a value; text always as text, so a leading '=' never becomes a formula."""
+    if isinstance(value, str):
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell.data_type = "s"
+        if looks_like_formula(value):
+            cell.quotePrefix = True  # Excel keeps it text even when the party edits the cell
+    else:
+        cell.value = value
+
+
+class _Styles:
+    """The named cell styles of one workbook, created as they are first needed."""
+
+    def __init__(self, book: Workbook, names: Mapping[str, str]) -> None:
+        self.book = book
+        self.names = names
+        self.made: dict[tuple[str, str, bool], str] = {}
+        self.arrays: dict[str, StyleArray] = {}
+        thin = Side(style="thin", color=GRID)
+        self.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+
+    def data(self, column: Column, editable: bool, wrap: bool = False) -> str:
+        role = "edit" if editable else "locked"
+        return self.get(role, NUMBER_FORMATS.get(column.field.type, "General"), wrap)
+
+    def get(self, role: str, number_format: str = "General", wrap: bool = False) -> str:
+        key = (role, number_format, wrap)
+        if key not in self.made:
+            count = sum(1 for r, _, _ in self.made if r == role)
+            name = self.names[role] + (f" {count + 1}" if count else "")
+            style = self._style(name, role, number_format, wrap)
+            self.book.add_named_style(style)
+            self.made[key] = name
+            self.arrays[name] = style.as_tuple()
+        return self.made[key]
+
+    def apply(self, cell: Any, name: str) -> None:
+        """Give a cell a named style made here; what ``cell.style = name`` does, without
+        openpyxl's search of the workbook's style names on every cell."""
+        set_style(cell, self.arrays[name])
+
+    def _style(self, name: str, role: str, number_format: str, wrap: bool) -> NamedStyle:
+        style = NamedStyle(
+            name=name, number_format=number_format, protection=Protection(locked=role != "edit")
+        )
+        style.alignment = Alignment(vertical="top", wrap_text=wrap)
+        if role in {"edit", "locked"}:
+            style.fill = PatternFill("solid", fgColor=YELLOW if role == "edit" else GREY)
+            style.border = self.border
+        elif role in {"header", "group"}:
+            style.font = Font(bold=True)
+            style.fill = PatternFill(
+                "solid", fgColor=HEADER_BLUE if role == "header" else GROUP_BLUE
+            )
+            style.border = self.border
+            style.alignment = Alignment(
+                vertical="center",
+                wrap_text=True,
+                horizontal="center" if role == "header" else "left",
+            )
+        elif role == "title":
+            style.font = Font(bold=True, size=16)
+        elif role == "heading":
+            style.font = Font(bold=True, size=12)
+        return style
+
+
+# -- the instructions sheet -------------------------------------------------------------------
+
+
+def _write_instructions(ws: Any, styles: _Styles, lines: Sequence[Line]) -> None:
+    ws.title = SHEET_INSTRUCTIONS
+    ws.sheet_view.showGridLines = False
+    ws.sheet_view.tabSelected = True
+    ws.column_dimensions["A"].width = 16
+    ws.column_dimensions["B"].width = INSTRUCTION_WIDTH
+    for row, line in enumerate(lines, start=1):
+        if line.role == "blank":
+            continue
+        cell = ws.cell(row, 2)
+        cell.style = styles.get(line.role, wrap=True)
+        put(cell, line.text)
+        height = {"title": 22, "heading": 17}.get(line.role, 15)
+        ws.row_dimensions[row].height = (
+            height * math.ceil(len(line.text) * 1.1 / INSTRUCTION_WIDTH) + 2
+        )
+        if line.label is not None:
+            put(ws.cell(row, 1), line.label)
+            ws.cell(row, 1).alignment = Alignment(horizontal="right", vertical="top")
+        if line.sample is not None:
+            _legend_sample(ws.cell(row, 1), styles, line)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _legend_sample(cell: Any, styles: _Styles, line: Line) -> None:
+    """A coloured sample cell of the legend; locked, like everything on this sheet."""
+    cell.style = styles.get("edit" if line.sample == "edit" else "locked")
+    put(cell, line.sample_text)
+    if line.sample == "conflict":
+        cell.fill = PatternFill("solid", fgColor=CONFLICT_RED)
+        cell.font = Font(color=CONFLICT_TEXT)
+    cell.protection = Protection(locked=True)
+
+
+# -- the lists sheet --------------------------------------------------------------------------
+
+
+def _list_key(column: Column) -> str | None:
+    if column.field.type == "yes_no":
+        return "yes_no"
+    if column.field.type in {"choice", "multiple_choice"}:
+        return column.field.choices
+    return None
+
+
+def dropdown_lists(
+    catalogue: Catalogue, region: Region, sheets: Iterable[DataSheet]
+) -> dict[str, list[str]]:
+    """The values of every dropdown in the workbook, by list name (region lists by name)."""
+    lists: dict[str, list[str]] = {}
+    for sheet in sheets:
+        for column in sheet.columns:
+            key = _list_key(column)
+            if key is None or key in lists:
+                continue
+            values = catalogue.choices(column.field, region.lists())
+            lists[key] = sorted(values, key=str.casefold) if key.startswith("@") else values
+    return lists
+
+
+def _list_references(lists: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """Where each list stands on the lists sheet: one column per list, values from row 2."""
+    refs = {}
+    for index, (key, values) in enumerate(lists.items(), start=1):
+        letter = get_column_letter(index)
+        last = 1 + max(len(values), 1)
+        refs[key] = f"{quote_sheetname(SHEET_LISTS)}!${letter}$2:${letter}${last}"
+    return refs
+
+
+def _write_lists(book: Workbook, lists: Mapping[str, Sequence[str]]) -> None:
+    ws = book.create_sheet(SHEET_LISTS)
+    ws.sheet_state = "hidden"
+    for index, (key, values) in enumerate(lists.items(), start=1):
+        put(ws.cell(1, index), key)
+        for offset, value in enumerate(values):
+            put(ws.cell(2 + offset, index), value)
+        ws.column_dimensions[get_column_letter(index)].width = 40
+
+
+# -- data sheets ------------------------------------------------------------------------------
+
+
+def _write_data_sheet(
+    book: Workbook,
+    styles: _Styles,
+    texts: Mapping[str, Any],
+    sheet: DataSheet,
+    region: Region,
+    lists: Mapping[str, str],
+) -> None:
+    ws = book.create_sheet(sheet.layout.name)
+    _write_headers(ws, styles, sheet.columns)
+    wrap = sheet.layout.entity == "agreement"
+    # A data sheet has up to tens of thousands of cells: they are made directly, with each
+    # column's style names looked up once (on first use, so styles are made in the same order).
+    names: dict[tuple[int, bool], str] = {}
+    for offset, (row, editable) in enumerate(zip(sheet.rows, sheet.editable, strict=True)):
+        number = FIRST_DATA_ROW + offset
+        for index, column in enumerate(sheet.columns, start=1):
+            key = (index, column.key in editable)
+            name = names.get(key)
+            if name is None:
+                name = names[key] = styles.data(
+                    column, key[1], wrap and column.field.type == "text"
+                )
+            cell = Cell(ws, row=number, column=index)
+            styles.apply(cell, name)
+            value = shown_value(column, row.get(column.key), region)
+            if value is not None:  # a new cell is already empty
+                put(cell, value)
+            add_cell(ws, cell)
+    _add_validations(ws, texts["validation"], sheet, lists)
+    _add_sum_checks(ws, sheet)
+    last_row = max(FIRST_DATA_ROW + len(sheet.rows) - 1, HEADER_ROW)
+    last_column = get_column_letter(len(sheet.columns))
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{last_column}{last_row}"
+    ws.freeze_panes = ws.cell(FIRST_DATA_ROW, _frozen_columns(sheet) + 1).coordinate
+    if sheet.editable_cells:
+        ws.sheet_properties.tabColor = YELLOW
+    _print_setup(ws)
+
+
+def _write_headers(ws: Any, styles: _Styles, columns: Sequence[Column]) -> None:
+    header, group = styles.get("header"), styles.get("group")
+    start = 1
+    for index, column in enumerate(columns, start=1):
+        cell = ws.cell(HEADER_ROW, index)
+        cell.style = header
+        put(cell, column.label)
+        ws.cell(GROUP_ROW, index).style = group
+        ws.column_dimensions[get_column_letter(index)].width = column.field.width
+        is_last = index == len(columns) or columns[index].field.group != column.field.group
+        if is_last:
+            put(ws.cell(GROUP_ROW, start), columns[start - 1].field.group)
+            if index > start:
+                ws.merge_cells(
+                    start_row=GROUP_ROW, start_column=start, end_row=GROUP_ROW, end_column=index
+                )
+            start = index + 1
+    ws.row_dimensions[HEADER_ROW].height = 48
+
+
+def _frozen_columns(sheet: DataSheet) -> int:
+    keys = [c.key for c in sheet.columns]
+    through = FROZEN_THROUGH.get(sheet.layout.entity)
+    return keys.index(through) + 1 if through in keys else 1
+
+
+def _print_setup(ws: Any) -> None:
+    ws.print_title_rows = f"{GROUP_ROW}:{HEADER_ROW}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def row_blocks(rows: Iterable[int]) -> list[tuple[int, int]]:
+    """Consecutive row numbers as (first, last) blocks: 3, 4, 5, 9 → (3, 5), (9, 9)."""
+    blocks: list[tuple[int, int]] = []
+    for row in sorted(rows):
+        if blocks and blocks[-1][1] == row - 1:
+            blocks[-1] = (blocks[-1][0], row)
+        else:
+            blocks.append((row, row))
+    return blocks
+
+
+def _editable_rows(sheet: DataSheet, key: str) -> list[int]:
+    return [FIRST_DATA_ROW + i for i, keys in enumerate(sheet.editable) if key in keys]
+
+
+# -- data validation --------------------------------------------------------------------------
+
+
+def _add_validations(
+    ws: Any, texts: Mapping[str, str], sheet: DataSheet, lists: Mapping[str, str]
+) -> None:
+    for index, column in enumerate(sheet.columns, start=1):
+        blocks = row_blocks(_editable_rows(sheet, column.key))
+        if not blocks:
+            continue
+        letter = get_column_letter(index)
+        ranges = [f"{letter}{first}:{letter}{last}" for first, last in blocks]
+        if column.field.type == "year_quarter":
+            # A custom formula refers to the first cell of its range: one rule per block.
+            for (first, _), cell_range in zip(blocks, ranges, strict=True):
+                validation = _validation(column, texts, lists, f"{letter}{first}")
+                validation.add(cell_range)
+                ws.add_data_validation(validation)
+        else:
+            validation = _validation(column, texts, lists, None)
+            for cell_range in ranges:
+                validation.add(cell_range)
+            ws.add_data_validation(validation)
+
+
+def _validation(
+    column: Column, texts: Mapping[str, str], lists: Mapping[str, str], anchor: str | None
+) -> DataValidation:
+    """The data validation of a column: its rule, input message and stop alert."""
+    f = column.field
+    rule: dict[str, Any] = {}
+    error = ""
+    key = _list_key(column)
+    low, high = f.min, f.max
+    if key is not None:
+        rule = {"type": "list", "formula1": lists[key]}
+        error = texts["list"]
+    elif f.type in {"whole", "year", "decimal"}:
+        low = low if low is not None else (1900 if f.type == "year" else -1e9)
+        high = high if high is not None else (2100 if f.type == "year" else 1e9)
+        kind = "decimal" if f.type == "decimal" else "whole"
+        rule = {
+            "type": kind,
+            "operator": "between",
+            "formula1": _number(low),
+            "formula2": _number(high),
+        }
+        error = texts[f.type].format(min=dutch_number(low), max=dutch_number(high))
+    elif f.type == "date":
+        rule = {
+            "type": "date",
+            "operator": "between",
+            "formula1": _number(to_excel(ANY_DATE[0])),
+            "formula2": _number(to_excel(ANY_DATE[1])),
+        }
+        error = texts["date"]
+    elif f.type == "year_quarter" and anchor is not None:
+        low = low if low is not None else 1900
+        high = high if high is not None else 2100
+        rule = {"type": "custom", "formula1": _year_quarter_formula(anchor, low, high)}
+        error = texts["year_quarter"].format(min=_number(low), max=_number(high))
+    elif f.max_length is not None:
+        rule = {"type": "textLength", "operator": "lessThanOrEqual", "formula1": str(f.max_length)}
+        error = texts["text"].format(max_length=f.max_length)
+    return DataValidation(
+        **rule,
+        allow_blank=True,
+        showInputMessage=True,
+        showErrorMessage=bool(error),
+        promptTitle=_clip(column.label, TITLE_LIMIT),
+        prompt=_clip(f.help, PROMPT_LIMIT),
+        errorStyle="stop",
+        errorTitle=_clip(texts["error_title"], TITLE_LIMIT),
+        error=error or None,
+    )
+
+
+def _year_quarter_formula(cell: str, low: float, high: float) -> str:
+    year = f"VALUE(LEFT({cell},4))"
+    return (
+        f'AND(LEN({cell})=7,MID({cell},5,2)="-K",ISNUMBER(FIND(RIGHT({cell},1),"1234")),'
+        f"{year}>={_number(low)},{year}<={_number(high)})"
+    )
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# -- live sum checks --------------------------------------------------------------------------
+
+
+def _add_sum_checks(ws: Any, sheet: DataSheet) -> None:
+    """Colour the total red (and the parts light red) while a row does not add up."""
+    letters = {c.key: get_column_letter(i) for i, c in enumerate(sheet.columns, start=1)}
+    totals = [c.key for c in sheet.columns if "total" in c.field.tags]
+    if not totals:
+        return
+    total = totals[0]
+    red = PatternFill("solid", fgColor=CONFLICT_RED, bgColor=CONFLICT_RED)
+    light = PatternFill("solid", fgColor=CONFLICT_PART, bgColor=CONFLICT_PART)
+    for tags, when_filled in SUM_CHECKS:
+        parts = [c.key for c in sheet.columns if set(tags) & set(c.field.tags)]
+        if not parts:
+            continue
+        for first, last in row_blocks(_editable_rows(sheet, total)):
+            formula = _sum_formula(letters[total], [letters[k] for k in parts], first, when_filled)
+            ws.conditional_formatting.add(
+                f"{letters[total]}{first}:{letters[total]}{last}",
+                FormulaRule(formula=[formula], fill=red, font=Font(color=CONFLICT_TEXT)),
+            )
+            part_ranges = " ".join(
+                f"{a}{first}:{b}{last}" for a, b in _letter_runs(parts, sheet.columns)
+            )
+            ws.conditional_formatting.add(part_ranges, FormulaRule(formula=[formula], fill=light))
+
+
+def _sum_formula(total: str, parts: Sequence[str], row: int, when_filled: bool) -> str:
+    cells = ",".join(f"${p}{row}" for p in parts)
+    filled = f"COUNTA({cells})>0," if when_filled else ""
+    return f"AND(ISNUMBER(${total}{row}),{filled}SUM({cells})<>${total}{row})"
+
+
+def _letter_runs(keys: Sequence[str], columns: Sequence[Column]) -> list[tuple[str, str]]:
+    """Columns of the keys as runs of adjacent letters: [(P, X), (AB, AB)]."""
+    positions = [i for i, c in enumerate(columns, start=1) if c.key in keys]
+    return [(get_column_letter(a), get_column_letter(b)) for a, b in row_blocks(positions)]
+
+
+# -- metadata and protection ------------------------------------------------------------------
+
+
+def _write_metadata(book: Workbook, layout: WorkbookLayout) -> None:
+    ws = book.create_sheet(SHEET_META)
+    ws.sheet_state = "veryHidden"
+    for number, values in enumerate(metadata_rows(layout.to_metadata()), start=1):
+        for index, value in enumerate(values, start=1):
+            put(ws.cell(number, index), value)
+
+
+def _protect(ws: Any, password: str) -> None:
+    """Protect a sheet; filtering and column widths stay free (locked cells do the work)."""
+    ws.protection = SheetProtection(
+        sheet=True,
+        autoFilter=False,
+        formatColumns=False,
+        selectLockedCells=False,
+        selectUnlockedCells=False,
+    )
+    if password:
+        ws.protection.password = password

@@ -1,0 +1,289 @@
+"""The reader: a received file back into a ``Submission``, by the plan stored inside it.
+
+The file first passes the intake (``intake.sniff``); only then does openpyxl see it, with
+defusedxml guarding the XML. Anything openpyxl cannot cope with becomes a
+``damaged-workbook`` finding: reading never raises on a party's file. The reader takes cells as
+they are (no type conversion); checking them is the validation's job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pandas as pd
+from openpyxl.utils import get_column_letter
+
+from ..core import (
+    DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_MAX_UNCOMPRESSED_BYTES,
+    FIRST_DATA_ROW,
+    HEADER_ROW,
+    SHEET_META,
+    SHEET_MONITOR,
+    SHEET_NEW,
+    Config,
+    Finding,
+    ReadResult,
+    SheetData,
+    SheetLayout,
+    Submission,
+    WorkbookLayout,
+    finding,
+    is_empty,
+    metadata_from_rows,
+)
+from .intake import size_text, sniff
+from .xlsx import sheet_parser
+
+_HASH_CHUNK = 1024 * 1024
+# What a cell holds when it holds a value; anything else (ArrayFormula, DataTableFormula) is a
+# formula object.
+_PLAIN = (str, int, float, bool, type(None), dt.datetime, dt.date, dt.time, dt.timedelta)
+
+
+def read_submission(path: Path, config: Config, *, data: bytes | None = None) -> ReadResult:
+    """Read one received file; ``data`` are its bytes when already in memory."""
+    name = path.name
+    if data is None:
+        loaded = _read_bytes(path, config.max_file_bytes)
+        if isinstance(loaded, ReadResult):
+            return loaded
+        data = loaded
+    digest = hashlib.sha256(data).hexdigest()
+    intake = sniff(
+        data,
+        name,
+        max_file_bytes=config.max_file_bytes,
+        max_uncompressed_bytes=config.max_uncompressed_bytes,
+    )
+    findings = list(intake.findings)
+    if not intake.readable:
+        return ReadResult(name, digest, None, findings)
+    try:
+        submission, problems = _read_workbook(data, name, digest, config, intake.has_macros)
+    except Exception:  # openpyxl on a malformed package: a party's file must never crash a run
+        return ReadResult(name, digest, None, [*findings, finding("damaged-workbook", file=name)])
+    return ReadResult(name, digest, submission, findings + problems)
+
+
+def read_metadata(path: Path, *, data: bytes | None = None) -> WorkbookLayout | None:
+    """The plan stored in a workbook, or None when the file is not a readable planmonitor file.
+
+    Uses the default size limits; for identifying a file before reading it in full.
+    """
+    try:
+        content = path.read_bytes() if data is None else data
+    except OSError:
+        return None
+    intake = sniff(
+        content,
+        path.name,
+        max_file_bytes=DEFAULT_MAX_FILE_BYTES,
+        max_uncompressed_bytes=DEFAULT_MAX_UNCOMPRESSED_BYTES,
+    )
+    if not intake.readable:
+        return None
+    try:
+        with _opened(content) as book:
+            return _layout(book)
+    except Exception:  # any unreadable or foreign file simply has no plan
+        return None
+
+
+@contextmanager
+def _opened(data: bytes) -> Iterator[Any]:
+    """The workbook in read-only mode: sheets are parsed only when read, and only once.
+
+    A foreign workbook is turned away after its metadata sheet, and the monitor sheet, the
+    largest of ours, is never parsed. openpyxl's warnings about features it drops are silenced.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        book = openpyxl.load_workbook(
+            BytesIO(data), read_only=True, data_only=False, keep_links=False
+        )
+        try:
+            yield book
+        finally:
+            book.close()
+
+
+def _read_bytes(path: Path, limit: int) -> bytes | ReadResult:
+    """The file's bytes, or a result explaining why they are not read."""
+    try:
+        size = path.stat().st_size
+        if size <= limit:
+            return path.read_bytes()
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(_HASH_CHUNK), b""):
+                digest.update(chunk)
+    except OSError:
+        return ReadResult(path.name, "", None, [finding("file-not-found", file=path.name)])
+    return ReadResult(
+        path.name,
+        digest.hexdigest(),
+        None,
+        [finding("file-too-large", file=path.name, limit=size_text(limit))],
+    )
+
+
+def _read_workbook(
+    data: bytes, name: str, digest: str, config: Config, has_macros: bool
+) -> tuple[Submission | None, list[Finding]]:
+    with _opened(data) as book:
+        layout = _layout(book)
+        if layout is None:
+            return None, [finding("not-issued-by-planmonitor", file=name)]
+        party = layout.party
+        if layout.catalogue_version != config.catalogue.version:
+            return None, [
+                finding(
+                    "unknown-catalogue-version",
+                    file=name,
+                    party=party,
+                    found=layout.catalogue_version,
+                    expected=config.catalogue.version,
+                )
+            ]
+        if layout.round != str(config.round):
+            return None, [
+                finding(
+                    "wrong-round",
+                    file=name,
+                    party=party,
+                    found=layout.round,
+                    expected=str(config.round),
+                )
+            ]
+        problems: list[Finding] = []
+        sheets: dict[str, SheetData] = {}
+        for sheet_layout in layout.sheets:
+            if sheet_layout.name == SHEET_MONITOR:
+                continue  # read-only for everyone: never read back
+            if sheet_layout.name not in book.sheetnames:
+                problems.append(
+                    finding("sheet-missing", file=name, party=party, sheet=sheet_layout.name)
+                )
+                continue
+            sheet = _read_sheet(book, book[sheet_layout.name], sheet_layout)
+            changed = _header_change(sheet, config, name, party)
+            if changed is not None:
+                problems.append(changed)
+                continue
+            sheets[sheet_layout.name] = sheet
+    if problems:
+        return None, problems
+    return Submission(name, digest, layout, sheets, has_macros=has_macros), []
+
+
+def _layout(book: Any) -> WorkbookLayout | None:
+    """The plan from the very-hidden metadata sheet, or None when it is missing or garbled."""
+    if SHEET_META not in book.sheetnames:
+        return None
+    rows = [list(row) for row in book[SHEET_META].iter_rows(values_only=True)]
+    try:
+        return WorkbookLayout.from_metadata(metadata_from_rows(rows))
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return None
+
+
+def _read_sheet(book: Any, ws: Any, layout: SheetLayout) -> SheetData:
+    """One data sheet, parsed in a single pass over its XML.
+
+    openpyxl's own sheet parser is driven directly, as its read-only worksheet does: it yields
+    only the rows present in the file (a stray value far down costs nothing extra) and also
+    picks up the sheet protection, which the read-only worksheet does not expose.
+    """
+    width = len(layout.columns)
+    header: list[Any] = [None] * width
+    by_row: dict[int, dict[int, tuple[Any, str]]] = {}
+    with sheet_parser(book, ws) as parser:
+        for row, cells in parser.parse():
+            if row == HEADER_ROW:
+                for c in cells:
+                    if c["column"] <= width:
+                        header[c["column"] - 1] = c["value"]
+            elif row >= FIRST_DATA_ROW:
+                by_row[row] = {
+                    c["column"]: (c["value"], c["data_type"]) for c in cells if c["column"] <= width
+                }
+    protection = getattr(parser, "protection", None)
+    used = {
+        row
+        for row, cells in by_row.items()
+        if any(kind == "f" or not is_empty(value) for value, kind in cells.values())
+    }
+    if layout.name == SHEET_NEW:
+        rows = sorted(used)
+    else:
+        issued_end = FIRST_DATA_ROW + len(layout.row_ids)
+        rows = list(range(FIRST_DATA_ROW, issued_end)) + sorted(r for r in used if r >= issued_end)
+
+    records: list[list[Any]] = []
+    formulas: set[tuple[int, str]] = set()
+    for row in rows:
+        cells = by_row.get(row, {})
+        record: list[Any] = []
+        for column, key in enumerate(layout.columns, start=1):
+            value, is_formula = _value(*cells.get(column, (None, "n")))
+            if is_formula:
+                formulas.add((row, key))
+            record.append(value)
+        records.append(record)
+    values = pd.DataFrame(
+        records,
+        columns=list(layout.columns),
+        index=pd.Index(rows, dtype="int64", name="row"),
+        dtype=object,
+    )
+    return SheetData(
+        layout,
+        values,
+        header=header,
+        formulas=formulas,
+        protected=bool(protection is not None and protection.sheet),
+    )
+
+
+def _value(value: Any, data_type: str) -> tuple[Any, bool]:
+    """A cell's value as openpyxl gives it, a formula as its text, and whether it is one."""
+    if data_type == "f" or not isinstance(value, _PLAIN):
+        text = getattr(value, "text", None)  # an ArrayFormula keeps its formula in .text
+        return (text if isinstance(text, str) else str(value)), True
+    return value, False
+
+
+def _header_change(sheet: SheetData, config: Config, name: str, party: str) -> Finding | None:
+    """The first header cell whose label is not the catalogue's, or None when all match."""
+    layout = sheet.layout
+    labels = {c.key: c.label for c in config.catalogue.columns(layout.entity, config.round)}
+    for column, (key, found) in enumerate(zip(layout.columns, sheet.header, strict=True), start=1):
+        expected = labels.get(key, key)
+        if _label(found) != _label(expected):
+            letter = get_column_letter(column)
+            return finding(
+                "column-changed",
+                file=name,
+                party=party,
+                sheet=layout.name,
+                cell=f"{letter}{HEADER_ROW}",
+                column=letter,
+                found="" if found is None else str(found),
+                expected=expected,
+                field=expected,
+                value=found,
+            )
+    return None
+
+
+def _label(value: object) -> str:
+    return " ".join(str(value).split()) if value is not None else ""
