@@ -14,7 +14,50 @@ never leaves the machine. The server stops when the fixture ends and in any case
 
 Faults can be injected: :meth:`FakeSharePoint.throttle` answers the next matching requests with
 429 (or 503) and ``Retry-After``; :meth:`FakeSharePoint.drop` closes the connection without an
-answer, before or after carrying out the request.
+answer, before or after carrying out the request; :meth:`FakeSharePoint.lock` holds a file open
+as Excel does; :meth:`FakeSharePoint.rate_limit` adds the RateLimit headers to answers.
+
+How the fake behaves like SharePoint Online, with the source of each behaviour:
+
+* **Overwrite keeps the item.** ``Files/Add(overwrite=true)`` on an existing file and a chunked
+  upload committed by ``FinishUpload`` replace the content of the same list item: item id,
+  ``UniqueId`` and permissions stay, the major version goes up by one and the previous content is
+  kept in ``File/Versions`` (which lists the earlier versions, not the current one). Sources:
+  Microsoft Learn, "Working with folders and files with REST" (Files/add with overwrite) and
+  "Versioning in SharePoint" (every save of a file in a library with major versioning, the
+  default, adds a version); "File.StartUpload method": "The current file content is not changed
+  when this method completes"; "File.FinishUpload method": "Uploads the last file fragment and
+  commits the file".
+* **CancelUpload** ends an upload session without saving; if the session's file did not exist
+  before, it is deleted (Microsoft Learn, "File.CancelUpload method"; the client library's
+  ``File.cancel_upload`` docstring, office365-rest-python-client 3.3).
+* **MoveTo with overwrite (flags=1) replaces the item**: the target's item, its versions and
+  its own permissions go (to the recycle bin); the moved file keeps the source's item id,
+  versions and author (Microsoft Learn, "File.MoveTo method", ``MoveOperations.Overwrite``; the
+  target is deleted, not updated). The old backend relied on the opposite, which is why party
+  folders lost their version history.
+* **Locks.** A workbook open in Excel (also on the web, also only viewed) holds a shared lock:
+  writes answer ``423 Locked`` with ``-2147018894, Microsoft.SharePoint.SPFileLockException``
+  "The file ... is locked for shared use by ..."; reading still works. Source:
+  vgrem/office365-rest-python-client issue #697 (the exact answer to ``Files/add`` on an open
+  workbook), OneDrive/onedrive-api-docs issue #912 (423 when a file is open in the browser).
+* **Throttling** answers 429 or 503 with ``Retry-After`` in seconds; the RateLimit headers
+  (``RateLimit-Limit``, ``RateLimit-Remaining``, ``RateLimit-Reset``) come with answers once an
+  app has used most of its budget (Microsoft Learn, "Avoid getting throttled or blocked in
+  SharePoint Online"). The ``User-Agent`` of every request is recorded, because that page asks
+  background tools to decorate their traffic as ``NONISV|CompanyName|AppName/Version``.
+* **The app's role on the site.** An app with ``Sites.Selected`` gets the role an administrator
+  granted on this site (``read``, ``write`` or ``fullcontrol``; Microsoft Graph "Create
+  permission" on a site). The fake enforces: ``read`` reads only; ``write`` adds, changes and
+  deletes files and folders but cannot read or change permissions; ``fullcontrol`` may do
+  everything. ``EffectiveBasePermissions`` of the web reports the role's rights
+  (``SP.PermissionKind``). Users get the rights of their roles (Read, Contribute, ...).
+* **Users must exist.** ``EnsureUser`` only finds accounts the tenant's directory knows:
+  members, and external people who are already guests; for anyone else SharePoint answers
+  "The specified user ... could not be found." (pnp/powershell issue #4143; pnp/PnP-Sites-Core
+  pull request #2136: EnsureUser works for an external user only once the user exists in the
+  directory). :meth:`FakeSharePoint.add_user` puts an account in the directory,
+  :meth:`FakeSharePoint.invite` makes an external address a guest.
 
 Where the fake departs from SharePoint Online (on purpose, to stay small):
 
@@ -27,13 +70,8 @@ Where the fake departs from SharePoint Online (on purpose, to stay small):
 * The form digest from ``contextinfo`` is handed out but never checked (SharePoint Online does
   not check it for OAuth bearer tokens either).
 * Granting a right on a folder does not add *Limited Access* on its parents, and sharing links,
-  versions, check-out, the recycle bin and the 400-character path limit do not exist.
-* Access is enforced simply: the app token may do everything (as an app with
-  ``Sites.FullControl.All``); a user needs a non-*Limited Access* role on the nearest folder with
-  unique permissions (Read to read, Contribute or more to write), directly or through a group.
-  A user without rights gets 403 where SharePoint often answers 404.
-* ``EnsureUser`` accepts every e-mail address and claims string (a real tenant only accepts
-  accounts it knows); ``MoveTo`` keeps the file's modification time and author.
+  check-out, minor versions, the recycle bin and the 400-character path limit do not exist.
+* A user without rights gets 403 where SharePoint often answers 404.
 * An unfinished upload session keeps its data in memory and never expires; the placeholder file
   stays empty until ``FinishUpload``, as in SharePoint.
 """
@@ -81,6 +119,19 @@ ROLE_DEFINITIONS = {  # id: (name, RoleTypeKind)
 }
 WRITE_ROLES = {FULL_CONTROL, DESIGN, EDIT, CONTRIBUTE}
 READ_ROLES = WRITE_ROLES | {READ}
+MANAGE_ROLES = {FULL_CONTROL}
+# What an app's Sites.Selected role allows: (read, write, manage permissions).
+APP_ROLES = {
+    "read": (True, False, False),
+    "write": (True, True, False),
+    "fullcontrol": (True, True, True),
+}
+# SP.PermissionKind values (Microsoft Learn, "PermissionKind enumeration"; bit = value - 1) of the
+# Read and Edit permission levels; Full Control has every bit.
+_READ_KINDS = (1, 6, 7, 13, 17, 18, 28, 37, 38, 40)  # view and open items, versions, user info, API
+_WRITE_KINDS = (2, 3, 4, 8, 12, 27)  # add, edit, delete items; delete versions; manage lists
+LOCK_CODE = "-2147018894, Microsoft.SharePoint.SPFileLockException"
+TENANT_DOMAIN = "tafel.example"
 
 
 class FakeError(Exception):
@@ -122,31 +173,52 @@ class Folder(Securable):
 
 
 @dataclass
+class Version:
+    """An earlier version of a file, as ``File/Versions`` lists it."""
+
+    label: str
+    data: bytes
+    created: dt.datetime
+    created_by: int
+
+
+@dataclass
 class File(Securable):
     data: bytes = b""
     version: int = 1
     modified: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     modified_by: int = 0
+    history: list[Version] = field(default_factory=list)
+    locked_by: str = ""  # who holds the file open
+    lock_refusals: int | None = None  # refuse this many writes, then let go (None: until unlock)
 
 
 @dataclass
 class Fault:
-    kind: str  # "throttle" or "drop"
+    kind: str  # "throttle", "drop" or "ratelimit"
     match: str
     times: int
     method: str | None = None
     status: int = 429
     retry_after: str | None = "1"
     after_apply: bool = False
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class FakeSharePoint:
     """The state of one fake site and the server that answers for it."""
 
-    def __init__(self, *, library: str = LIBRARY, lifetime: float = 120.0) -> None:
+    def __init__(
+        self, *, library: str = LIBRARY, lifetime: float = 120.0, app_role: str = "fullcontrol"
+    ) -> None:
         self.library = library
         self.lifetime = lifetime
-        self.lock = threading.RLock()
+        self.app_role = app_role
+        self.user_agents: list[str] = []
+        self.invitations: list[tuple[str, str]] = []  # (address, message)
+        self.recycle_bin: list[File] = []
+        self.now: Any = lambda: dt.datetime.now(dt.UTC)
+        self.mutex = threading.RLock()
         self.folders: dict[str, Folder] = {}
         self.files: dict[str, File] = {}
         self.sessions: dict[str, tuple[str, bytearray]] = {}
@@ -188,23 +260,70 @@ class FakeSharePoint:
         return f"http://127.0.0.1:{self._server.server_address[1]}{SITE_PATH}"
 
     def add_user(self, email: str, title: str = "") -> Principal:
-        with self.lock:
+        """An account the tenant's directory knows (a member, or a guest who was invited)."""
+        with self.mutex:
             for principal in self.principals.values():
                 if not principal.is_group and principal.email.lower() == email.lower():
                     return principal
-            return self._add_principal(
-                title or email.split("@")[0], f"i:0#.f|membership|{email.lower()}", email
+            domain = email.rpartition("@")[2].lower()
+            login = (
+                f"i:0#.f|membership|{email.lower()}"
+                if domain == TENANT_DOMAIN
+                else f"i:0#.f|membership|{email.lower().replace('@', '_')}#ext#@{TENANT_DOMAIN}"
             )
+            return self._add_principal(title or email.split("@")[0], login, email)
+
+    def knows(self, email: str) -> bool:
+        """Whether the directory has an account for this address."""
+        return any(
+            not p.is_group and p.email.lower() == email.lower() for p in self.principals.values()
+        )
+
+    def invite(self, email: str, message: str = "") -> Principal:
+        """An external address becomes a guest of the tenant (B2B invitation)."""
+        with self.mutex:
+            self.invitations.append((email, message))
+            return self.add_user(email)
+
+    def set_app_role(self, role: str) -> None:
+        """The role an administrator granted the app on this site (Sites.Selected)."""
+        assert role in APP_ROLES, role
+        self.app_role = role
+
+    def lock(self, relative: str, *, by: str, refusals: int | None = None) -> None:
+        """Hold a file open as Excel does; ``refusals``: let go after refusing that many writes."""
+        with self.mutex:
+            file = self.files[f"{self.library_path}/{relative}"]
+            file.locked_by, file.lock_refusals = by, refusals
+
+    def unlock(self, relative: str) -> None:
+        with self.mutex:
+            self.files[f"{self.library_path}/{relative}"].locked_by = ""
+
+    def rate_limit(self, *, limit: int, remaining: int, reset: int, times: int = 1) -> None:
+        """Add RateLimit headers to the next ``times`` answers."""
+        self.faults.append(
+            Fault(
+                "ratelimit",
+                "",
+                times,
+                headers={
+                    "RateLimit-Limit": str(limit),
+                    "RateLimit-Remaining": str(remaining),
+                    "RateLimit-Reset": str(reset),
+                },
+            )
+        )
 
     def add_group(self, title: str, members: list[str] = ()) -> Principal:  # type: ignore[assignment]
-        with self.lock:
+        with self.mutex:
             group = self._add_principal(title, title, is_group=True)
             group.members = {self.add_user(email).id for email in members}
             return group
 
     def token_for(self, email: str) -> str:
         """A bearer token that signs in as this user (created when new)."""
-        with self.lock:
+        with self.mutex:
             user = self.add_user(email)
             token = f"fake-user-token-{user.id}"
             self.tokens[token] = user.id
@@ -228,18 +347,28 @@ class FakeSharePoint:
         """Close the connection of the next matching requests without an answer."""
         self.faults.append(Fault("drop", match, times, method, after_apply=after_apply))
 
-    def put(self, relative: str, data: bytes, *, by: str = "") -> None:
-        """Place a file as if a user saved it (no HTTP)."""
-        with self.lock:
+    def put(
+        self, relative: str, data: bytes, *, by: str = "", at: dt.datetime | None = None
+    ) -> None:
+        """Place a file as if a user saved it (no HTTP), at the time ``at`` (default now)."""
+        with self.mutex:
             path = f"{self.library_path}/{relative}"
             user = self.add_user(by).id if by else self.app_id
-            self._write_file(path, data, user)
+            self._write_file(path, data, user, at=at)
 
     # --- what tests look at -----------------------------------------------------------------
 
     def file_bytes(self, relative: str) -> bytes | None:
         file = self.files.get(f"{self.library_path}/{relative}")
         return None if file is None else file.data
+
+    def file(self, relative: str) -> File:
+        return self.files[f"{self.library_path}/{relative}"]
+
+    def history(self, relative: str) -> list[bytes]:
+        """Every version of a file, oldest first, the current one last."""
+        file = self.file(relative)
+        return [v.data for v in file.history] + [file.data]
 
     def tree(self) -> dict[str, bytes]:
         """Every file below the library by its library-relative path."""
@@ -252,7 +381,7 @@ class FakeSharePoint:
 
     def assignments(self, relative: str) -> dict[str, set[str]]:
         """The role assignments that apply to a folder: principal title → role names."""
-        with self.lock:
+        with self.mutex:
             holder = self._effective(f"{self.library_path}/{relative}")
             return {
                 self.principals[pid].title: {ROLE_DEFINITIONS[r][0] for r in roles}
@@ -264,7 +393,7 @@ class FakeSharePoint:
 
     def snapshot(self) -> Any:
         """Everything a change could touch, to compare before and after."""
-        with self.lock:
+        with self.mutex:
             return json.dumps(
                 {
                     "folders": {p: dataclasses.asdict(f) for p, f in self.folders.items()},
@@ -401,24 +530,39 @@ class FakeSharePoint:
     def _folder(self, path: str) -> Folder:
         return Folder(path, self._item_id())
 
-    def _write_file(self, path: str, data: bytes, user: int) -> File:
+    def _write_file(
+        self, path: str, data: bytes, user: int, *, at: dt.datetime | None = None
+    ) -> File:
+        """Save content under a path: a new item, or a new version of the item that is there."""
         parent = path.rpartition("/")[0]
         if parent not in self.folders:
             raise _not_found(parent)
+        when = at or self.now()
         old = self.files.get(path)
-        file = File(
-            path,
-            old.item_id if old else self._item_id(),
-            data=data,
-            version=old.version + 1 if old else 1,
-            modified_by=user,
-            unique=old.unique if old else False,
-            assignments=old.assignments if old else {},
+        if old is None:
+            file = File(path, self._item_id(), data=data, modified=when, modified_by=user)
+            self.files[path] = file
+            return file
+        # Same item, same UniqueId and permissions; the content so far becomes a version.
+        old.history.append(Version(f"{old.version}.0", old.data, old.modified, old.modified_by))
+        old.data, old.version, old.modified, old.modified_by = data, old.version + 1, when, user
+        return old
+
+    def _refuse_if_locked(self, file: File | None) -> None:
+        """423 as SharePoint answers a write to a workbook that someone has open."""
+        if file is None or not file.locked_by:
+            return
+        if file.lock_refusals is not None:
+            file.lock_refusals -= 1
+            if file.lock_refusals < 0:
+                file.locked_by, file.lock_refusals = "", None
+                return
+        raise FakeError(
+            423,
+            LOCK_CODE,
+            f'The file "{self.site_url.rsplit(SITE_PATH, 1)[0]}{file.path}" is locked for shared '
+            f"use by {file.locked_by}.",
         )
-        if old is not None:
-            file.unique_id = old.unique_id
-        self.files[path] = file
-        return file
 
     def _effective(self, path: str) -> Securable:
         """The nearest object with unique permissions, the site at the top."""
@@ -437,14 +581,32 @@ class FakeSharePoint:
                 roles |= granted
         return roles
 
-    def _require(self, user: int, path: str, write: bool) -> None:
+    def _require(self, user: int, path: str, write: bool, *, manage: bool = False) -> None:
         if user == self.app_id:
-            return
-        roles = self._roles_of(user, self._effective(path))
-        if not roles & (WRITE_ROLES if write else READ_ROLES):
+            may_read, may_write, may_manage = APP_ROLES[self.app_role]
+            allowed = may_manage if manage else may_write if write else may_read
+        else:
+            roles = self._roles_of(user, self._effective(path))
+            wanted = MANAGE_ROLES if manage else WRITE_ROLES if write else READ_ROLES
+            allowed = bool(roles & wanted)
+        if not allowed:
             raise FakeError(
                 403, "-2147024891, System.UnauthorizedAccessException", "Access denied."
             )
+
+    def _base_permissions(self, user: int) -> dict[str, Any]:
+        """SP.BasePermissions of the web for this identity."""
+        if user == self.app_id:
+            may_read, may_write, may_manage = APP_ROLES[self.app_role]
+        else:
+            roles = self._roles_of(user, self.web)
+            may_read = bool(roles & READ_ROLES)
+            may_write = bool(roles & WRITE_ROLES)
+            may_manage = bool(roles & MANAGE_ROLES)
+        kinds = (_READ_KINDS if may_read else ()) + (_WRITE_KINDS if may_write else ())
+        bits = sum(1 << (kind - 1) for kind in set(kinds))
+        low, high = (0xFFFFFFFF, 0x7FFFFFFF) if may_manage else (bits & 0xFFFFFFFF, bits >> 32)
+        return {"__metadata": {"type": "SP.BasePermissions"}, "Low": str(low), "High": str(high)}
 
 
 # --- request handling ----------------------------------------------------------------------
@@ -556,9 +718,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if self.headers.get("X-HTTP-Method", "").upper() == "DELETE":
             method = "DELETE"
         site = self.site
-        with site.lock:
+        with site.mutex:
             site.requests.append((method, path))
+            site.user_agents.append(self.headers.get("User-Agent", ""))
             fault = self._fault(method, path)
+            extra_headers = self._rate_limit_headers()
         if fault is not None and fault.kind == "throttle":
             self._send_json(
                 fault.status,
@@ -568,7 +732,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                         "message": {"value": "Too many requests"},
                     }
                 },
-                {"Retry-After": fault.retry_after} if fault.retry_after else {},
+                {
+                    **extra_headers,
+                    **({"Retry-After": fault.retry_after} if fault.retry_after else {}),
+                },
             )
             return
         if fault is not None and not fault.after_apply:
@@ -576,13 +743,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         try:
             user = self._user()
-            with site.lock:
+            with site.mutex:
                 status, payload, headers = self._dispatch(method, path, unquote(query), body, user)
         except FakeError as exc:
             if fault is not None:
                 self._drop()
                 return
             extra = {"WWW-Authenticate": 'Bearer realm="fake"'} if exc.status == 401 else {}
+            extra.update(extra_headers)
             self._send_json(
                 exc.status,
                 {"error": {"code": exc.code, "message": {"lang": "en-US", "value": exc.message}}},
@@ -592,15 +760,24 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if fault is not None:
             self._drop()
             return
+        headers = {**headers, **extra_headers}
         if isinstance(payload, bytes):
             self._send(status, payload, "application/octet-stream", headers)
         else:
             self._send_json(status, payload, headers)
 
+    def _rate_limit_headers(self) -> dict[str, str]:
+        for fault in self.site.faults:
+            if fault.kind == "ratelimit" and fault.times > 0:
+                fault.times -= 1
+                return fault.headers
+        return {}
+
     def _fault(self, method: str, path: str) -> Fault | None:
         for fault in self.site.faults:
             if (
-                fault.times > 0
+                fault.kind != "ratelimit"
+                and fault.times > 0
                 and fault.match.lower() in path.lower()
                 and (fault.method is None or fault.method == method)
             ):
@@ -716,7 +893,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 return ("principal", user)
             if name == "effectivebasepermissions":
                 return _Answer(
-                    200, {"d": {"EffectiveBasePermissions": _permissions(user == site.app_id)}}
+                    200, {"d": {"EffectiveBasePermissions": site._base_permissions(user)}}
                 )
             if name == "roledefinitions":
                 return ("roledefinitions",)
@@ -725,9 +902,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if name == "sitegroups":
                 return ("sitegroups",)
             if name == "ensureuser":
+                # Only accounts the directory knows (see the module docstring).
+                site._require(user, SITE_PATH, write=True, manage=True)
                 login = str(value or body_args.get("logonName", ""))
                 email = login.rpartition("|")[2] if "|" in login else login
-                if "@" not in email:
+                if "@" not in email or not site.knows(email):
                     raise FakeError(
                         404,
                         "-2146232832, Microsoft.SharePoint.SPException",
@@ -753,6 +932,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     return ("item", file_path)
                 if name == "modifiedby":
                     return ("principal", self._get_file(file_path, user).modified_by)
+                if name == "versions":
+                    self._get_file(file_path, user)
+                    return ("versions", file_path)
                 return self._file_operation(file_path, name, named, body, user)
             if kind == "files" and name == "add":
                 folder_path = target[1]
@@ -767,6 +949,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     )
                 if full.rpartition("/")[0] not in site.folders:
                     raise _not_found(folder_path)
+                site._refuse_if_locked(site.files.get(full))
                 return ("file", site._write_file(full, body, user).path)
             if kind == "folders" and name == "add":
                 parent = target[1]
@@ -779,6 +962,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 return ("folder", full)
             if kind == "item":
                 item_path = target[1]
+                if name in ("roleassignments", "breakroleinheritance", "resetroleinheritance"):
+                    # Reading or changing permissions: EnumeratePermissions / ManagePermissions.
+                    site._require(user, item_path, write=True, manage=True)
                 if name == "roleassignments":
                     return ("assignments", item_path)
                 if name == "breakroleinheritance":
@@ -822,6 +1008,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         site = self.site
         if name == "startupload":
             file = self._get_file(file_path, user, write=True)
+            site._refuse_if_locked(file)
             site.sessions[str(named["uploadid"])] = (file.path, bytearray(body))
             return _Answer(200, {"d": {"StartUpload": str(len(body))}})
         if name in ("continueupload", "finishupload"):
@@ -841,11 +1028,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             session[1].extend(body)
             if name == "continueupload":
                 return _Answer(200, {"d": {"ContinueUpload": str(len(session[1]))}})
+            site._refuse_if_locked(site.files.get(file_path))
             del site.sessions[str(named["uploadid"])]
             site._write_file(file_path, bytes(session[1]), user)
             return ("file", file_path)
         if name == "cancelupload":
-            site.sessions.pop(str(named.get("uploadid")), None)
+            # The client library sends the id in the body; the session ends without saving.
+            upload_id = str(named.get("uploadid") or _json(body).get("uploadId", ""))
+            site.sessions.pop(upload_id, None)
             return _Answer(200, {"d": {"CancelUpload": None}})
         if name == "moveto":
             file = self._get_file(file_path, user, write=True)
@@ -859,11 +1049,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if new.rpartition("/")[0] not in site.folders:
                 raise _not_found(new)
             site._require(user, new.rpartition("/")[0], write=True)
+            site._refuse_if_locked(file)
+            site._refuse_if_locked(site.files.get(new))
+            # Overwrite deletes the target item (its versions and permissions go with it); the
+            # moved file stays the source's item, with the source's versions.
+            replaced = site.files.pop(new, None)
+            if replaced is not None:
+                site.recycle_bin.append(replaced)
             old = site.files.pop(file.path)
-            moved = dataclasses.replace(old, path=new, unique=False, assignments={})
-            if new in site.files:
-                moved.version = site.files[new].version + 1
-            site.files[new] = moved
+            site.files[new] = dataclasses.replace(old, path=new, unique=False, assignments={})
             return _Answer(200, {"d": {"MoveTo": None}})
         raise FakeError(501, "501", f"Fake SharePoint does not know file operation {name}")
 
@@ -918,7 +1112,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     "Title": "Planmonitor",
                     "Url": site.site_url,
                     "ServerRelativeUrl": SITE_PATH,
-                    "EffectiveBasePermissions": _permissions(user == site.app_id),
+                    "EffectiveBasePermissions": site._base_permissions(user),
                 }
             }
         kind = target[0]
@@ -933,7 +1127,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if kind == "file":
             file = self._get_file(target[1], user, write=method == "DELETE")
             if method == "DELETE":
-                del site.files[file.path]
+                site._refuse_if_locked(file)
+                site.recycle_bin.append(site.files.pop(file.path))
                 return {"d": None}
             return {"d": self._file_json(file, expanded)}
         if kind == "files":
@@ -967,6 +1162,23 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                             },
                         }
                         for pid, roles in sorted(holder.assignments.items())
+                    ]
+                }
+            }
+        if kind == "versions":
+            file = site.files[target[1]]
+            return {
+                "d": {
+                    "results": [
+                        {
+                            "__metadata": {"type": "SP.FileVersion"},
+                            "ID": 512 * int(v.label.split(".")[0]),
+                            "VersionLabel": v.label,
+                            "Size": len(v.data),
+                            "Created": v.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                            "IsCurrentVersion": False,
+                        }
+                        for v in file.history
                     ]
                 }
             }
@@ -1067,11 +1279,6 @@ def _role_json(role: int) -> dict[str, Any]:
         "RoleTypeKind": kind,
         "Hidden": role == LIMITED,
     }
-
-
-def _permissions(full: bool) -> dict[str, Any]:
-    low, high = (0xFFFFFFFF, 0x7FFFFFFF) if full else (0x1 | 0x2 | 0x4 | 0x8 | 0x10000, 0)
-    return {"__metadata": {"type": "SP.BasePermissions"}, "Low": str(low), "High": str(high)}
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from certificates import make_certificate
 from fake_sharepoint import FakeSharePoint
 from fake_sharepoint import fake_sharepoint as _fake_sharepoint_fixture
 
@@ -128,15 +129,21 @@ def test_large_workbook_goes_up_in_chunks_with_progress(
     assert temporary_files(fake_sharepoint) == []
 
 
-def test_replacing_a_file_moves_over_the_old_one(
+def test_replacing_a_file_keeps_the_item_and_its_version_history(
     storage: SharePointStorage, fake_sharepoint: FakeSharePoint
 ) -> None:
     storage.put_party_file(ARNHEM, WORKBOOK, b"oud")
+    first = fake_sharepoint.file(f"{folder(ARNHEM)}/{WORKBOOK}")
+    item, unique = first.item_id, first.unique_id
     storage.put_party_file(ARNHEM, WORKBOOK, b"nieuw")
     [stored] = storage.list_party_files(ARNHEM)
     assert storage.get_party_file(ARNHEM, WORKBOOK) == b"nieuw"
     assert stored.etag.endswith(',2"')
-    assert fake_sharepoint.count("POST", "/moveto(") == 2
+    now = fake_sharepoint.file(f"{folder(ARNHEM)}/{WORKBOOK}")
+    assert (now.item_id, now.unique_id) == (item, unique)
+    assert fake_sharepoint.history(f"{folder(ARNHEM)}/{WORKBOOK}") == [b"oud", b"nieuw"]
+    assert fake_sharepoint.count("POST", "/moveto(") == 0
+    assert temporary_files(fake_sharepoint) == []
 
 
 def test_listing_hides_temporary_and_lock_files(
@@ -201,15 +208,19 @@ def test_throttled_chunk_without_retry_after_backs_off(
     assert fake_sharepoint.count("POST", "startUpload") == 1  # the session went on
 
 
-def test_throttling_gives_up_after_max_attempts_with_capped_waits(
+def test_retry_after_is_honoured_as_given_until_the_budget_is_spent(
     storage: SharePointStorage, fake_sharepoint: FakeSharePoint
 ) -> None:
+    storage.retry = dataclasses.replace(storage.retry, budget=100.0)
+    fake_sharepoint.throttle("/Files/add", times=2, retry_after="45")
+    storage.put_party_file(ARNHEM, WORKBOOK, b"na lang wachten")
+    assert fake_sharepoint.sleeps == [45, 45]  # not capped at max_delay (2 s here)
     fake_sharepoint.throttle("/Files/add", times=99, retry_after="3600")
-    with pytest.raises(StorageError, match="te druk"):
+    with pytest.raises(StorageError, match="te druk") as caught:
         storage.put_party_file(ARNHEM, WORKBOOK, b"gaat niet")
-    assert fake_sharepoint.count("POST", "/Files/add") == storage.retry.max_attempts
-    assert fake_sharepoint.sleeps == [2.0] * (storage.retry.max_attempts - 1)  # max_delay
-    assert fake_sharepoint.tree() == {}
+    assert "3600 s" in str(caught.value) and "100 s" in str(caught.value)
+    assert fake_sharepoint.sleeps == [45, 45]  # an hour does not fit what is left: no sleep
+    assert fake_sharepoint.tree() == {f"{folder(ARNHEM)}/{WORKBOOK}": b"na lang wachten"}
 
 
 def test_interrupted_chunked_upload_restarts_and_leaves_no_partial(
@@ -239,13 +250,16 @@ def test_upload_that_keeps_breaking_off_leaves_the_old_file(
     assert fake_sharepoint.tree() == {f"{folder(ARNHEM)}/{WORKBOOK}": b"oude versie"}
 
 
-def test_dropped_answer_after_the_move_counts_as_done(
-    storage: SharePointStorage, fake_sharepoint: FakeSharePoint
+def test_dropped_answer_after_finish_upload_counts_as_done(
+    fake_sharepoint: FakeSharePoint, config: Config
 ) -> None:
-    fake_sharepoint.drop("/moveto(", after_apply=True)
-    storage.put_party_file(ARNHEM, WORKBOOK, b"verplaatst")
-    assert fake_sharepoint.tree() == {f"{folder(ARNHEM)}/{WORKBOOK}": b"verplaatst"}
-    assert fake_sharepoint.count("POST", "/moveto(") == 1
+    store = fake_sharepoint.storage(config, chunk_bytes=100)
+    store.ensure_layout([ARNHEM])
+    fake_sharepoint.drop("finishUpload", after_apply=True)
+    data = b"z" * 250
+    store.put_party_file(ARNHEM, WORKBOOK, data)
+    assert fake_sharepoint.tree() == {f"{folder(ARNHEM)}/{WORKBOOK}": data}
+    assert fake_sharepoint.count("POST", "finishUpload") == 1
 
 
 def test_dropped_connection_on_a_read_is_retried(
@@ -286,6 +300,8 @@ def test_permissions_give_each_party_only_its_own_folder(
 def test_permissions_are_enforced_for_parties(
     storage: SharePointStorage, fake_sharepoint: FakeSharePoint, config: Config
 ) -> None:
+    for guest in ("wonen@arnhem.example", "plan@dezon.example", SECRETARY):
+        fake_sharepoint.add_user(guest)
     set_permissions(
         storage,
         [ARNHEM, BOUWER],
@@ -309,6 +325,8 @@ def test_dry_run_changes_nothing_and_lists_what_the_real_run_does(
     storage: SharePointStorage, fake_sharepoint: FakeSharePoint
 ) -> None:
     fake_sharepoint.add_group(TABLE)
+    for guest in ("wonen@arnhem.example", "plan@dezon.example", SECRETARY):
+        fake_sharepoint.add_user(guest)
     before = fake_sharepoint.snapshot()
     planned = set_permissions(storage, [ARNHEM, BOUWER], SECRETARY, TABLE, dry_run=True)
     assert fake_sharepoint.snapshot() == before
@@ -334,8 +352,10 @@ def test_permissions_need_an_existing_group_and_a_secretary(storage: SharePointS
 def test_check_reports_connection_folders_and_permission_drift(
     fake_sharepoint: FakeSharePoint, config: Config
 ) -> None:
-    store = fake_sharepoint.storage(config, secretary=SECRETARY)
-    results = check(store, [ARNHEM])
+    store = fake_sharepoint.storage(config, secretary=SECRETARY, role="manage")
+    fake_sharepoint.add_user(SECRETARY)
+    fake_sharepoint.add_user(ARNHEM.contact_email)
+    results = [r for r in check(store, [ARNHEM]) if not r.code.startswith("command-")]
     assert [(r.code, r.ok) for r in results] == [
         ("connected", True),
         ("rights", True),
@@ -393,19 +413,20 @@ class _StubConfidentialApp:
         return {
             "error": "invalid_client",
             "error_description": "AADSTS700027: Client assertion contains an invalid signature. [Reason - "
-            f"thumbprint {self.seen['thumbprint']}, passphrase {self.seen['passphrase']}]",
+            f"thumbprint {self.seen['thumbprint']}, key {self.seen['private_key'][40:80]}]",
         }
 
 
 def certificate_env(tmp_path: Path) -> dict[str, str]:
-    key = tmp_path / "buiten-de-repo" / "planmonitor-geheim.pem"
-    key.parent.mkdir()
-    key.write_text("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG\n-----END PRIVATE KEY-----\n")
+    key, thumbprint = make_certificate(
+        tmp_path / "buiten-de-repo" / "planmonitor-geheim.pem",
+        password="wachtwoord-van-de-sleutel",
+    )
     return {
         ENV_TENANT: "contoso.onmicrosoft.com",
         ENV_CLIENT_ID: "11111111-2222-3333-4444-5555",
         ENV_CERT_PATH: str(key),
-        ENV_CERT_THUMBPRINT: "AB12CD34EF56AB12CD34EF56AB12CD34EF56AB12",
+        ENV_CERT_THUMBPRINT: thumbprint,
         ENV_CERT_PASSPHRASE: "wachtwoord-van-de-sleutel",
     }
 
@@ -432,7 +453,7 @@ def test_certificate_sign_in_failure_shows_the_cause_not_the_secrets(
         env[ENV_CERT_THUMBPRINT],
         env[ENV_CERT_PASSPHRASE],
         env[ENV_CERT_PATH],
-        "MIIEvQIBADANBgkqhkiG",
+        Path(env[ENV_CERT_PATH]).read_text().splitlines()[1],  # a line of the key
         "planmonitor-geheim",
     ):
         assert secret not in message and secret not in caplog.text
@@ -469,7 +490,7 @@ def test_missing_variables_and_missing_msal_are_explained(
     )
     with pytest.raises(
         AuthenticationError,
-        match=f"{ENV_TENANT}, {ENV_CLIENT_ID}, {ENV_CERT_PATH}, {ENV_CERT_THUMBPRINT}",
+        match=f"{ENV_TENANT}, {ENV_CLIENT_ID}, {ENV_CERT_PATH} ontbreekt",
     ):
         token_provider(sp, load_credentials(sp, {}))
     from pipeline.storage import sharepoint_auth
@@ -612,6 +633,8 @@ def test_a_round_through_sharepoint_matches_the_local_folder(
 
     parties = list(state.region().parties)[:3]
     principals = {p.id: [f"contact-{p.id.lower()}@partij.example"] for p in parties}
+    for people in [*principals.values(), [SECRETARY]]:
+        fake_sharepoint.add_user(people[0])  # already guests of the tenant
     online = fake_sharepoint.storage(config, chunk_bytes=16 * 1024)  # workbooks go up in chunks
     local = LocalStorage(config.paths.storage)
     online.ensure_layout(parties)

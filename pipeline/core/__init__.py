@@ -12,6 +12,8 @@ from .clock import now
 from .config import (
     DEFAULT_MAX_FILE_BYTES,
     DEFAULT_MAX_UNCOMPRESSED_BYTES,
+    DEFAULT_SP_BUDGET_SECONDS,
+    DEFAULT_SP_LOCK_WAIT_SECONDS,
     DEFAULT_SP_MAX_ATTEMPTS,
     DEFAULT_SP_MAX_DELAY_SECONDS,
     Config,
@@ -60,6 +62,8 @@ from .values import is_empty, looks_like_formula, parse_text, to_cell
 __all__ = [
     "DEFAULT_MAX_FILE_BYTES",
     "DEFAULT_MAX_UNCOMPRESSED_BYTES",
+    "DEFAULT_SP_BUDGET_SECONDS",
+    "DEFAULT_SP_LOCK_WAIT_SECONDS",
     "DEFAULT_SP_MAX_ATTEMPTS",
     "DEFAULT_SP_MAX_DELAY_SECONDS",
     "ENTITIES",

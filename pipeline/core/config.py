@@ -76,6 +76,8 @@ DEFAULT_SP_CHUNK_BYTES = 4 * 1024 * 1024
 DEFAULT_SP_TIMEOUT_SECONDS = 120.0
 DEFAULT_SP_MAX_ATTEMPTS = 6
 DEFAULT_SP_MAX_DELAY_SECONDS = 60.0
+DEFAULT_SP_BUDGET_SECONDS = 900.0  # all waits (throttling, locks) of one run together
+DEFAULT_SP_LOCK_WAIT_SECONDS = 60.0  # waiting for one workbook someone has open
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,10 @@ class SharePointSettings:
     timeout_seconds: float = DEFAULT_SP_TIMEOUT_SECONDS
     max_attempts: int = DEFAULT_SP_MAX_ATTEMPTS
     max_delay_seconds: float = DEFAULT_SP_MAX_DELAY_SECONDS
+    budget_seconds: float = DEFAULT_SP_BUDGET_SECONDS
+    lock_wait_seconds: float = DEFAULT_SP_LOCK_WAIT_SECONDS
+    # What the signed-in identity may do on the site: read, write or manage (docs/sharepoint.md).
+    role: str = "write"
 
     def __post_init__(self) -> None:
         # config.toml gives lists or a single string per party; keep tuples.

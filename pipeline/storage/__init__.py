@@ -24,6 +24,17 @@ if TYPE_CHECKING:
     from ..core import Config
 
 
+class FileLocked(StorageError):
+    """A file someone keeps open (Excel holds a lock), so it cannot be replaced right now.
+
+    Nothing was changed; trying again once the file is closed finishes the work.
+    """
+
+    def __init__(self, message: str, *, holder: str = "") -> None:
+        super().__init__(message)
+        self.holder = holder
+
+
 @dataclass(frozen=True)
 class StoredFile:
     """A file as the backend reports it."""

@@ -5,17 +5,30 @@ Everything goes through ``office365-rest-python-client`` (``ClientContext``) aga
 site's web address, e.g. ``Gedeelde documenten`` or ``Shared Documents``. Signing in is in
 :mod:`.sharepoint_auth`; folder permissions and the connection check in :mod:`.sharepoint_admin`.
 
-Behaviour on a shared service:
+Behaviour on a shared service (each point checked against Microsoft's documentation; the
+sources are named in ``tests/fake_sharepoint.py``, which behaves the same way):
 
-* Throttling (HTTP 429 and 503) and passing server errors (500, 502, 504) are retried, waiting
-  what ``Retry-After`` asks or else an exponential backoff (1, 2, 4 … s), never longer than
-  ``max_delay_seconds`` per wait and never more than ``max_attempts`` attempts in all.
-* A dropped connection is retried the same bounded number of times. A file is first written to
-  ``~tmp-<id>-<name>`` in the same folder (in one request up to ``chunk_bytes``, above that in an
-  upload session: StartUpload, ContinueUpload, FinishUpload) and only then moved over the real
-  name with ``MoveTo(flags=1)`` (overwrite), so a party never opens half a workbook. When an
-  upload breaks off, the temporary file is removed and the upload starts again; names starting
-  with ``~tmp-`` are never listed as a party's files.
+* **Overwrite in place.** A file is written under its real name: in one request
+  (``Files/Add(overwrite=true)``) up to ``chunk_bytes``, above that in an upload session
+  (StartUpload, ContinueUpload, FinishUpload) on the existing file, which SharePoint commits in
+  one step at FinishUpload. Either way the list item stays the same item: its id, sharing links,
+  permissions and version history are kept, and the previous content is a version in the
+  history. A party never sees half a workbook and no temporary file appears in its folder. A
+  broken upload session is cancelled (CancelUpload) and started again; a placeholder that this
+  upload created for a new file is removed again when the upload does not finish.
+* **Locks.** A workbook someone has open in Excel (also in the browser, also only viewing) is
+  locked: SharePoint answers 423. The write is tried again with a growing wait for at most
+  ``lock_wait_seconds``; then :class:`FileLocked` says who holds it, and the caller decides
+  (``issue`` skips that party and lists it for a re-run).
+* **Throttling** (HTTP 429 and 503): wait exactly what ``Retry-After`` asks, else an exponential
+  backoff (1, 2, 4 … s, at most ``max_delay_seconds``), as long as the total of all waits of this
+  connection stays within ``budget_seconds``; past the budget the step fails with a message
+  instead of sleeping for an hour. ``RateLimit-Remaining`` and ``RateLimit-Reset`` (sent when
+  the app has used most of its quota) slow the next requests down before a 429 comes.
+* Passing server errors (500, 502, 504) and dropped connections are retried with the same
+  backoff, at most ``max_attempts`` attempts in all.
+* Every request carries the ``User-Agent`` ``NONISV|planmonitor|planmonitor/<version>``, as
+  Microsoft asks of background tools ("decorate your traffic").
 * :meth:`SharePointStorage.publish` compares size and SHA-256 with what is already there and
   uploads nothing when the bytes are the same.
 """
@@ -34,11 +47,13 @@ from urllib.parse import urlparse
 
 import requests
 from office365.runtime.client_request_exception import ClientRequestException
-from office365.runtime.queries.service_operation import ServiceOperationQuery
 from office365.runtime.retry import response_retry_after
 from office365.sharepoint.client_context import ClientContext
 
+from .. import __version__
 from ..core import (
+    DEFAULT_SP_BUDGET_SECONDS,
+    DEFAULT_SP_LOCK_WAIT_SECONDS,
     DEFAULT_SP_MAX_ATTEMPTS,
     DEFAULT_SP_MAX_DELAY_SECONDS,
     AuthenticationError,
@@ -49,21 +64,22 @@ from ..core import (
     StorageSettings,
     sha256,
 )
-from . import StoredFile, party_folder_name
+from . import FileLocked, StoredFile, party_folder_name
 from .sharepoint_auth import Notify, load_credentials, token_provider
 
 if TYPE_CHECKING:
     from ..core import Config
 
 T = TypeVar("T")
-"""Called with (bytes done, bytes in all, file name) while a file goes up."""
 
-TEMP_PREFIX = "~tmp-"
+TEMP_PREFIX = "~tmp-"  # temporary files of versions before 0.2; still never listed
 HIDDEN_PREFIXES = (TEMP_PREFIX, "~$", ".")
 THROTTLED = frozenset({429, 503})
 PASSING_ERRORS = frozenset({408, 500, 502, 504})
+LOCKED = 423
+LOCK_ERROR = "SPFileLockException"
 CONNECT_TIMEOUT_SECONDS = 10.0
-MOVE_OVERWRITE = 1  # SP.MoveOperations.Overwrite
+USER_AGENT = f"NONISV|planmonitor|planmonitor/{__version__}"
 
 
 # What a file listing asks SharePoint for: enough for a StoredFile.
@@ -80,17 +96,32 @@ FILE_PROPERTIES = [
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How often to try and how long to wait when SharePoint throttles or a connection drops."""
+    """How often to try and how long to wait when SharePoint throttles, locks or drops a line.
+
+    ``budget`` bounds the sum of all waits of one connection (one run of a command);
+    ``lock_wait`` bounds the waits for one locked file.
+    """
 
     max_attempts: int = DEFAULT_SP_MAX_ATTEMPTS
     base_delay: float = 1.0
     max_delay: float = DEFAULT_SP_MAX_DELAY_SECONDS
+    budget: float = DEFAULT_SP_BUDGET_SECONDS
+    lock_wait: float = DEFAULT_SP_LOCK_WAIT_SECONDS
+    lock_delay: float = 5.0
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
-        """Seconds to wait after failed attempt ``attempt`` (1-based)."""
-        wait = retry_after if retry_after is not None else self.base_delay * 2 ** (attempt - 1)
-        return max(0.0, min(wait, self.max_delay))
+        """Seconds to wait after failed attempt ``attempt`` (1-based).
+
+        The server's ``Retry-After`` is taken as given; the budget, not a cap, bounds it.
+        """
+        if retry_after is not None:
+            return max(0.0, float(retry_after))
+        return max(0.0, min(self.base_delay * 2.0 ** (attempt - 1), self.max_delay))
+
+    def lock_delay_after(self, attempt: int) -> float:
+        """Seconds to wait before trying a locked file again: 5, 10, 20 … s, at most 60."""
+        return min(self.lock_delay * 2.0 ** (attempt - 1), max(self.lock_delay, 60.0))
 
 
 class NotFound(StorageError):
@@ -124,10 +155,18 @@ class SharePointStorage:
         self.archive_path = f"{self.library_path}/{storage.archive_folder}"
         self.chunk_bytes = max(1, settings.chunk_bytes)
         self.retry = retry or RetryPolicy(
-            max_attempts=max(1, settings.max_attempts), max_delay=settings.max_delay_seconds
+            max_attempts=max(1, settings.max_attempts),
+            max_delay=settings.max_delay_seconds,
+            budget=settings.budget_seconds,
+            lock_wait=settings.lock_wait_seconds,
         )
         self.progress = progress
+        self.waited = 0.0  # seconds slept so far, against ``retry.budget``
+        self._pause = 0.0  # seconds to wait before the next request (RateLimit headers)
         self._skip_form_digest()
+        request = self.context.pending_request()
+        request.beforeExecute += _decorate
+        request.afterExecute += self._observe
 
     @classmethod
     def connect(
@@ -299,66 +338,63 @@ class SharePointStorage:
     def upload(
         self, folder_path: str, name: str, data: bytes, *, progress: Progress | None = None
     ) -> None:
-        """Write ``data`` as ``name`` into a folder, replacing an older file in one step."""
+        """Write ``data`` as ``name`` into a folder, replacing the content of the file in place.
+
+        The file stays the same item (id, links, permissions, version history); the previous
+        content becomes a version. Raises :class:`FileLocked` when someone keeps it open.
+        """
         progress = progress or self.progress
         target = f"{folder_path}/{name}"
+        what = f"{self.shown(target)} uploaden"
+        total = len(data)
+        if total <= self.chunk_bytes:
+            folder = self.context.web.get_folder_by_server_relative_path
+            # One request that SharePoint carries out whole or not at all; sending it again
+            # after a dropped line writes the same bytes again.
+            self.execute(lambda: folder(folder_path).files.add(name, data, True), what)
+            if progress:
+                progress(total, total, name)
+            return
+        folder = self.context.web.get_folder_by_server_relative_path
         for attempt in range(1, self.retry.max_attempts + 1):
-            temporary = f"{folder_path}/{TEMP_PREFIX}{uuid.uuid4().hex[:12]}-{name}"
+            created = False
+            if self.file_info(target) is None:
+                self.execute(lambda: folder(folder_path).files.add(name, b"", True), what)
+                created = True
+            upload_id = str(uuid.uuid4())
             try:
-                self._send(folder_path, temporary, data, name, progress)
-                self._move_over(temporary, target, len(data))
+                self._send_chunks(target, upload_id, data, name, progress)
                 return
             except _ConnectionLost as exc:
-                self.remove_quietly(temporary)
+                self._abandon(target, upload_id, created)
+                if self._arrived(target, data):
+                    return  # FinishUpload went through before the line dropped
                 if attempt == self.retry.max_attempts:
                     raise StorageError(
                         f"Het uploaden van {self.shown(target)} is {attempt} keer afgebroken "
                         "doordat de verbinding met SharePoint wegviel. Het oude bestand is "
                         "ongewijzigd; probeer het later opnieuw."
                     ) from exc
-                self.retry.sleep(self.retry.delay(attempt))
+                self._wait(self.retry.delay(attempt), what)
             except BaseException:
-                self.remove_quietly(temporary)
+                self._abandon(target, upload_id, created)
                 raise
 
-    def remove_quietly(self, path: str) -> None:
-        """Delete a file if it is there; one attempt, failures ignored (used to clean up)."""
-        with contextlib.suppress(StorageError):
-            self.execute(
-                lambda: self.context.web.get_file_by_server_relative_path(path).delete_object(),
-                f"tijdelijk bestand {self.shown(path)} opruimen",
-                attempts=1,
-            )
-
-    def _send(
-        self, folder_path: str, temporary: str, data: bytes, name: str, progress: Progress | None
+    def _send_chunks(
+        self, target: str, upload_id: str, data: bytes, name: str, progress: Progress | None
     ) -> None:
+        """An upload session on the file; nothing changes for readers until FinishUpload.
+
+        Retrying a chunk is safe only when SharePoint answered (throttling, a lock); a dropped
+        connection raises :class:`_ConnectionLost` and the caller starts a new session.
+        """
         total = len(data)
-        temp_name = temporary.rpartition("/")[2]
-        what = f"{self.shown(folder_path)}/{name} uploaden"
-        folder = self.context.web.get_folder_by_server_relative_path
-        if total <= self.chunk_bytes:
-            self.execute(
-                lambda: folder(folder_path).files.add(temp_name, data, True),
-                what,
-                retry_connection=False,
-            )
-            if progress:
-                progress(total, total, name)
-            return
-        # An upload session on an empty file; retrying a chunk is safe only when SharePoint
-        # answered (throttling), so a dropped connection restarts the whole upload.
-        self.execute(
-            lambda: folder(folder_path).files.add(temp_name, b"", True),
-            what,
-            retry_connection=False,
-        )
-        upload_id = str(uuid.uuid4())
+        what = f"{self.shown(target)} uploaden"
         offset = 0
         while offset < total:
             chunk = data[offset : offset + self.chunk_bytes]
             self.execute(
-                partial(self._chunk, temporary, upload_id, offset, chunk, total),
+                partial(self._chunk, target, upload_id, offset, chunk, total),
                 what,
                 retry_connection=False,
             )
@@ -366,32 +402,50 @@ class SharePointStorage:
             if progress:
                 progress(offset, total, name)
 
-    def _chunk(
-        self, temporary: str, upload_id: str, offset: int, chunk: bytes, total: int
-    ) -> object:
-        file = self.context.web.get_file_by_server_relative_path(temporary)
+    def _chunk(self, target: str, upload_id: str, offset: int, chunk: bytes, total: int) -> object:
+        file = self.context.web.get_file_by_server_relative_path(target)
         if offset == 0:
             return file.start_upload(upload_id, chunk)
         if offset + len(chunk) < total:
             return file.continue_upload(upload_id, offset, chunk)
         return file.finish_upload(upload_id, offset, chunk)
 
-    def _move_over(self, temporary: str, target: str, size: int) -> None:
-        def move() -> None:
-            file = self.context.web.get_file_by_server_relative_path(temporary)
-            query: ServiceOperationQuery[Any] = ServiceOperationQuery(
-                file, "moveto", {"newurl": target, "flags": MOVE_OVERWRITE}
+    def _abandon(self, target: str, upload_id: str, created: bool) -> None:
+        """End a broken upload session; remove the empty placeholder this upload made."""
+        with contextlib.suppress(StorageError):
+            self.execute(
+                lambda: self.context.web.get_file_by_server_relative_path(target).cancel_upload(
+                    upload_id
+                ),
+                f"onderbroken upload van {self.shown(target)} afbreken",
+                attempts=1,
             )
-            self.context.add_query(query)
+        if created:
+            present = self._quiet_info(target)
+            if present is not None and present.size == 0:
+                self.remove_quietly(target)
 
-        try:
-            self.execute(move, f"{self.shown(target)} vervangen", retry_connection=False)
-        except _ConnectionLost:
-            # The move may have happened before the connection dropped.
-            present = self.file_info(target)
-            if self.file_info(temporary) is None and present is not None and present.size == size:
-                return
-            raise
+    def _arrived(self, target: str, data: bytes) -> bool:
+        present = self._quiet_info(target)
+        if present is None or present.size != len(data):
+            return False
+        with contextlib.suppress(StorageError):
+            return sha256(self.download(target)) == sha256(data)
+        return False
+
+    def _quiet_info(self, path: str) -> StoredFile | None:
+        with contextlib.suppress(StorageError):
+            return self.file_info(path)
+        return None
+
+    def remove_quietly(self, path: str) -> None:
+        """Delete a file if it is there; one attempt, failures ignored (used to clean up)."""
+        with contextlib.suppress(StorageError):
+            self.execute(
+                lambda: self.context.web.get_file_by_server_relative_path(path).delete_object(),
+                f"onvolledig bestand {self.shown(path)} opruimen",
+                attempts=1,
+            )
 
     # --- requests -----------------------------------------------------------------------------
 
@@ -403,26 +457,54 @@ class SharePointStorage:
         retry_connection: bool = True,
         attempts: int | None = None,
     ) -> T:
-        """Queue a request with ``build`` and send it, retrying throttling and dropped lines.
+        """Queue a request with ``build`` and send it, retrying throttling, locks and dropped lines.
 
         ``build`` runs again for each attempt, so a retry never reuses half-processed state.
         ``what`` (Dutch) names the step in messages. With ``retry_connection`` false a dropped
         connection raises at once, for steps that the caller must restart as a whole.
+        ``attempts`` bounds passing errors and dropped lines; throttling is bounded by the
+        budget, a lock by ``lock_wait``.
         """
         attempts = attempts or self.retry.max_attempts
-        for attempt in range(1, attempts + 1):
+        failures = locked = throttled = 0
+        lock_waited = 0.0
+        while True:
+            self._pace()
             try:
                 result = build()
                 self.context.execute_query()
                 return result
             except ClientRequestException as exc:
                 self._discard_pending()
+                response = getattr(exc, "response", None)
+                self._observe(response)
                 status = _status(exc)
-                if (status in THROTTLED or status in PASSING_ERRORS) and attempt < attempts:
-                    retry_after = response_retry_after(getattr(exc, "response", None))
-                    self.retry.sleep(self.retry.delay(attempt, retry_after))
-                    continue
-                raise self._translate(exc, status, what, attempt) from None
+                if status in THROTTLED and attempts > 1:
+                    throttled += 1
+                    wait = self.retry.delay(throttled, response_retry_after(response))
+                    if self._may_wait(wait):
+                        self._wait(wait, what)
+                        continue
+                    raise self._too_busy(status, what, throttled, wait) from None
+                if status == LOCKED or LOCK_ERROR in str(getattr(exc, "code", "")):
+                    locked += 1
+                    wait = self.retry.lock_delay_after(locked)
+                    if (
+                        attempts > 1
+                        and lock_waited + wait <= self.retry.lock_wait
+                        and self._may_wait(wait)
+                    ):
+                        lock_waited += wait
+                        self._wait(wait, what)
+                        continue
+                    raise self._locked(exc, what, lock_waited) from None
+                failures += 1
+                if status in PASSING_ERRORS and failures < attempts:
+                    wait = self.retry.delay(failures)
+                    if self._may_wait(wait):
+                        self._wait(wait, what)
+                        continue
+                raise self._translate(exc, status, what, failures) from None
             except (
                 requests.ConnectionError,
                 requests.Timeout,
@@ -438,17 +520,74 @@ class SharePointStorage:
                     raise _ConnectionLost(
                         f"SharePoint: {what} afgebroken: verbinding verbroken."
                     ) from None
-                if attempt < attempts:
-                    self.retry.sleep(self.retry.delay(attempt))
+                failures += 1
+                if failures < attempts:
+                    self._wait(self.retry.delay(failures), what)
                     continue
                 raise StorageError(
-                    f"SharePoint is niet bereikbaar: {what} mislukt na {attempt} pogingen "
+                    f"SharePoint is niet bereikbaar: {what} mislukt na {failures} pogingen "
                     f"({type(exc).__name__}). Controleer de netwerkverbinding en site_url."
                 ) from None
             except AuthenticationError:
                 self._discard_pending()
                 raise
-        raise AssertionError("unreachable: the loop returns or raises")
+
+    # --- waiting ------------------------------------------------------------------------------
+
+    def _may_wait(self, seconds: float) -> bool:
+        return self.waited + seconds <= self.retry.budget
+
+    def _wait(self, seconds: float, what: str) -> None:
+        """Sleep, counting against the budget of this run (a dropped line always waits)."""
+        self.waited += seconds
+        self.retry.sleep(seconds)
+
+    def _pace(self) -> None:
+        """Slow down before the next request when the RateLimit headers said so."""
+        pause, self._pause = self._pause, 0.0
+        if pause > 0 and self._may_wait(pause):
+            self._wait(pause, "afremmen")
+
+    def _observe(self, response: Any) -> None:
+        """Read the RateLimit headers SharePoint sends when the app's quota runs low.
+
+        ``RateLimit-Remaining`` requests are left until ``RateLimit-Reset`` seconds from now;
+        spread them so the quota lasts, and wait the whole reset when nothing is left.
+        """
+        headers = getattr(response, "headers", None)
+        if not headers:
+            return
+        try:
+            remaining = int(headers["RateLimit-Remaining"])
+            reset = float(headers["RateLimit-Reset"])
+            limit = int(headers.get("RateLimit-Limit") or 0)
+        except (KeyError, TypeError, ValueError):
+            return
+        if remaining <= 0:
+            self._pause = max(self._pause, reset)
+        elif limit and remaining < limit * 0.2:
+            self._pause = max(self._pause, reset / remaining)
+
+    def _too_busy(self, status: int | None, what: str, attempt: int, wait: float) -> StorageError:
+        return StorageError(
+            f"SharePoint is te druk (HTTP {status}) en vraagt nog {wait:.0f} s te wachten bij: "
+            f"{what}. Dat past niet meer in de wachttijd van deze run ({self.retry.budget:.0f} s, "
+            f"al {self.waited:.0f} s gewacht, {attempt} pogingen). Het oude bestand is "
+            "ongewijzigd; probeer het later opnieuw, buiten kantooruren gaat het meestal beter."
+        )
+
+    def _locked(self, exc: ClientRequestException, what: str, waited: float) -> FileLocked:
+        detail = _server_message(exc)
+        holder = ""
+        if " by " in detail:
+            holder = detail.rpartition(" by ")[2].rstrip(".").strip()
+        who = f" door {holder}" if holder else ""
+        return FileLocked(
+            f"Het bestand is in gebruik{who} (het staat open in Excel) en kan nu niet worden "
+            f"vervangen: {what}. Na {waited:.0f} s wachten is het overgeslagen; het bestand is "
+            "ongewijzigd. Vraag de partij het bestand te sluiten en voer de opdracht opnieuw uit.",
+            holder=holder,
+        )
 
     def _discard_pending(self) -> None:
         """Drop what is left of a failed request chain, keeping sign-in and transport."""
@@ -496,6 +635,11 @@ class SharePointStorage:
         return StorageError(
             f"SharePoint weigert: {what} (HTTP {status or '?'}){': ' + detail if detail else ''}."
         )
+
+
+def _decorate(request: Any) -> None:
+    """The User-Agent Microsoft asks of background tools: NONISV|Company|App/Version."""
+    request.set_header("User-Agent", USER_AGENT)
 
 
 def _status(exc: ClientRequestException) -> int | None:

@@ -14,6 +14,18 @@ A party's people are ``[sharepoint.party_principals]`` for its id (e-mail addres
 SharePoint group names), else its contact e-mail from the party registry. A name with ``@`` or
 ``|`` is a user or a directory group (``EnsureUser``); anything else is a SharePoint group of the
 site, which must exist.
+
+Least privilege: the identity planmonitor signs in with has one of three roles on the site
+(``[sharepoint] role``), and each command needs one (:data:`COMMAND_ROLES`):
+
+``read``    see the library and the folders (``sharepoint check``);
+``write``   also add, change and delete files and make folders: every command of a round
+            (``collect`` writes the archive copy, ``validate`` the feedback, ``merge`` and
+            ``report`` the shared folder, ``issue`` the workbooks);
+``manage``  also read and change permissions (``sharepoint inrichten``).
+
+With ``Sites.Selected`` these are the site roles an administrator grants the app: ``read``,
+``write`` and ``fullcontrol`` (for ``manage``: setting permissions needs full control).
 """
 
 from __future__ import annotations
@@ -36,6 +48,47 @@ ROLE_NAMES = {
     RoleType.Reader: "Lezen",
 }
 LIMITED_ACCESS_KIND = 1  # RoleTypeKind.Guest: SharePoint's own Limited Access
+
+ROLES = ("read", "write", "manage")
+# What each role must be able to do on the site, with the words the secretary reads.
+ROLE_RIGHTS: dict[str, dict[PermissionKind, str]] = {
+    "read": {
+        PermissionKind.ViewListItems: "bestanden zien",
+        PermissionKind.OpenItems: "bestanden openen",
+    },
+    "write": {
+        PermissionKind.AddListItems: "bestanden en mappen toevoegen",
+        PermissionKind.EditListItems: "bestanden wijzigen",
+        PermissionKind.DeleteListItems: "onvolledige uploads opruimen",
+    },
+    "manage": {
+        PermissionKind.EnumeratePermissions: "rechten lezen",
+        PermissionKind.ManagePermissions: "rechten op mappen zetten",
+    },
+}
+# The role each command that talks to SharePoint needs, and why (Dutch, for check and docs).
+COMMAND_ROLES: dict[str, tuple[str, str]] = {
+    "sharepoint check": ("read", "leest de site, de bibliotheek en de mappen"),
+    "issue": ("write", "maakt ontbrekende mappen en zet de werkmappen in de partijmappen"),
+    "collect": ("write", "leest de partijmappen en zet een kopie in Archief"),
+    "validate": ("write", "zet de terugkoppeling in de partijmappen"),
+    "merge": ("write", "zet de monitor in Monitor en de werkmappen van de volgende ronde klaar"),
+    "report": ("write", "zet de rapportages in Monitor"),
+    "sharepoint inrichten": ("manage", "maakt de mappen en zet de rechten per map"),
+}
+
+
+def role_rights(role: str) -> dict[PermissionKind, str]:
+    """Every right a role needs: its own and those of the roles below it."""
+    if role not in ROLES:
+        raise StorageError(
+            f"Onbekende rol '{role}' in [sharepoint] role. Kies read, write of manage "
+            "(zie docs/sharepoint.md, 'Welke rechten elke handeling nodig heeft')."
+        )
+    rights: dict[PermissionKind, str] = {}
+    for level in ROLES[: ROLES.index(role) + 1]:
+        rights.update(ROLE_RIGHTS[level])
+    return rights
 
 
 @dataclass(frozen=True)
@@ -171,8 +224,15 @@ def set_permissions(
     return changes
 
 
-def check(storage: SharePointStorage, parties: Sequence[Party] = ()) -> list[CheckResult]:
-    """Test the connection, the folders and the rights; Dutch results for the secretary."""
+def check(
+    storage: SharePointStorage, parties: Sequence[Party] = (), role: str | None = None
+) -> list[CheckResult]:
+    """Test the connection, the rights of the configured role, the folders and their rights.
+
+    Only what the role needs is demanded; for every command it says whether it will work.
+    """
+    role = role or storage.settings.role
+    needed = role_rights(role)
     results: list[CheckResult] = []
     try:
         web = storage.execute(
@@ -195,24 +255,21 @@ def check(storage: SharePointStorage, parties: Sequence[Party] = ()) -> list[Che
         )
     )
     permissions = web.properties.get("EffectiveBasePermissions")
-    needed = {
-        PermissionKind.AddListItems: "bestanden toevoegen",
-        PermissionKind.EditListItems: "bestanden wijzigen",
-        PermissionKind.DeleteListItems: "tijdelijke bestanden opruimen",
-        PermissionKind.ManagePermissions: "rechten op mappen zetten",
-    }
+    has: set[PermissionKind] = set()
     if permissions is not None and hasattr(permissions, "has"):
-        missing = [what for kind, what in needed.items() if not permissions.has(kind)]
+        has = {kind for kind in role_rights("manage") if permissions.has(kind)}
+        missing = [what for kind, what in needed.items() if kind not in has]
         results.append(
             CheckResult(
                 "rights" if not missing else "missing-rights",
                 not missing,
-                "De aangemelde identiteit heeft genoeg rechten op de site."
+                f"De aangemelde identiteit heeft de rechten van rol {role} op de site."
                 if not missing
-                else "Rechten ontbreken op de site voor: " + ", ".join(missing) + ". Zie "
-                "docs/sharepoint.md voor de rechten per handeling.",
+                else f"Voor rol {role} ontbreken rechten op de site: " + ", ".join(missing) + ". "
+                "Zie docs/sharepoint.md voor de rechten per handeling.",
             )
         )
+        results += _command_results(role, has)
     if not storage.folder_exists(storage.library_path):
         results.append(
             CheckResult(
@@ -235,11 +292,21 @@ def check(storage: SharePointStorage, parties: Sequence[Party] = ()) -> list[Che
             "Alle mappen zijn aanwezig."
             if not missing_folders
             else "Deze mappen ontbreken: " + ", ".join(missing_folders) + ". Laat planmonitor de "
-            "mappen aanmaken.",
+            "mappen aanmaken (planmonitor sharepoint inrichten, of de eerste issue).",
         )
     )
     secretary = storage.settings.secretary
     if secretary and not missing_folders:
+        if role != "manage":
+            results.append(
+                CheckResult(
+                    "permissions-not-checked",
+                    True,
+                    f"De rechten per map zijn niet gecontroleerd: rechten lezen hoort niet bij rol "
+                    f"{role} (wel bij manage).",
+                )
+            )
+            return results
         try:
             pending = set_permissions(
                 storage, parties, secretary, storage.settings.table_group, dry_run=True
@@ -257,6 +324,38 @@ def check(storage: SharePointStorage, parties: Sequence[Party] = ()) -> list[Che
                     f"{pending[0]}. Laat planmonitor de rechten zetten.",
                 )
             )
+    return results
+
+
+def _command_results(role: str, has: set[PermissionKind]) -> list[CheckResult]:
+    """Per command: works with the rights found, or what is missing.
+
+    A command that needs more than the configured role is expected not to work (it is not a
+    problem); one within the role that cannot work is.
+    """
+    results = []
+    for command, (needs, what) in COMMAND_ROLES.items():
+        missing = [text for kind, text in role_rights(needs).items() if kind not in has]
+        within = ROLES.index(needs) <= ROLES.index(role)
+        if not missing:
+            message = f"planmonitor {command}: werkt ({what})."
+        elif within:
+            message = (
+                f"planmonitor {command}: werkt niet, want {', '.join(missing)} ontbreekt "
+                f"(nodig: rol {needs})."
+            )
+        else:
+            message = (
+                f"planmonitor {command}: niet met rol {role} (nodig: rol {needs}, om "
+                f"{', '.join(missing)}); laat dit zo nodig eenmalig doen met rol {needs}."
+            )
+        results.append(
+            CheckResult(
+                "command-works" if not missing else "command-blocked",
+                not missing or not within,
+                message,
+            )
+        )
     return results
 
 

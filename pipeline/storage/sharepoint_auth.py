@@ -10,11 +10,15 @@ wins over the file):
                                     ``[sharepoint] tenant``)
 ``PLANMONITOR_SP_CLIENT_ID``        application (client) id of the Entra ID app registration
                                     (overrides ``[sharepoint] client_id``)
-``PLANMONITOR_SP_CERT_PATH``        PEM file with the certificate's private key (``certificate``)
-``PLANMONITOR_SP_CERT_THUMBPRINT``  SHA-1 thumbprint of the certificate as Entra ID shows it
-``PLANMONITOR_SP_CERT_PASSPHRASE``  passphrase of the private key, when it has one
+``PLANMONITOR_SP_CERT_PATH``        the certificate with its private key (``certificate``): a
+                                    ``.pfx``/``.p12`` file as Windows and Key Vault export it, or
+                                    a ``.pem`` file with the key and the certificate
+``PLANMONITOR_SP_CERT_PASSPHRASE``  password of the PFX file or of the PEM key, when it has one
+``PLANMONITOR_SP_CERT_THUMBPRINT``  optional: the SHA-1 thumbprint Entra ID shows; planmonitor
+                                    computes it from the certificate and refuses a mismatch
 ``PLANMONITOR_SP_TOKEN_CACHE``      file in which delegated sign-in keeps its tokens, so the
-                                    secretary does not sign in for every command (optional)
+                                    secretary does not sign in for every command (optional;
+                                    written with permissions 0600, never readable by others)
 ``PLANMONITOR_SP_ACCESS_TOKEN``     **test only**: a bearer token sent as is (``auth = "token"``)
 ``PLANMONITOR_SP_SECRETS_FILE``     the file described above
 ==================================  =========================================================
@@ -23,7 +27,12 @@ Sign-in modes (``[sharepoint] auth``):
 
 ``certificate``
     app-only, for scheduled runs: an Entra ID app registration with a certificate (MSAL
-    client-credentials flow with a signed assertion).
+    client-credentials flow with a signed assertion). The thumbprint is computed from the
+    certificate, so it never has to be typed.
+``managed_identity``
+    app-only on an Azure machine, function or container with a managed identity: no secret on
+    disk at all (MSAL ``ManagedIdentityClient``; ``PLANMONITOR_SP_CLIENT_ID`` names a
+    user-assigned identity, else the system-assigned one is used).
 ``device_code``
     delegated, for the secretary at a desk: a code to enter at microsoft.com/devicelogin; the
     text to show reaches the caller through ``notify`` (the library never prints).
@@ -45,6 +54,7 @@ Secrets, tokens and certificate paths never appear in messages, exceptions or lo
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import os
 import re
@@ -54,7 +64,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from office365.runtime.auth.certificate import build_client_credential
 from office365.runtime.auth.token_response import TokenResponse
 
 from ..core import AuthenticationError, SharePointSettings
@@ -77,7 +86,7 @@ _NAMES = (
     ENV_ACCESS_TOKEN,
 )
 
-AUTH_MODES = ("certificate", "device_code", "interactive", "token")
+AUTH_MODES = ("certificate", "managed_identity", "device_code", "interactive", "token")
 LOGIN_AUTHORITY = "https://login.microsoftonline.com"
 
 TokenProvider = Callable[[], TokenResponse]
@@ -151,6 +160,8 @@ def token_provider(
     if mode == "token":
         return _bearer(credentials)
     _require_msal()
+    if mode == "managed_identity":
+        return _managed_identity(credentials, _origin(settings.site_url))
     missing = [
         name
         for name, value in (
@@ -159,15 +170,8 @@ def token_provider(
         )
         if not value
     ]
-    if mode == "certificate":
-        missing += [
-            name
-            for name, value in (
-                (ENV_CERT_PATH, credentials.cert_path),
-                (ENV_CERT_THUMBPRINT, credentials.cert_thumbprint),
-            )
-            if not value
-        ]
+    if mode == "certificate" and not credentials.cert_path:
+        missing.append(ENV_CERT_PATH)
     if missing:
         raise AuthenticationError(
             "Aanmelden bij SharePoint kan niet: " + ", ".join(missing) + " ontbreekt. Zet de "
@@ -195,24 +199,98 @@ def _bearer(credentials: Credentials) -> TokenProvider:
     return lambda: TokenResponse(access_token=token, token_type="Bearer")
 
 
-def _certificate(credentials: Credentials, authority: str, scopes: list[str]) -> TokenProvider:
+@dataclass(frozen=True)
+class Certificate:
+    """A certificate read for signing in: the key stays out of ``repr``."""
+
+    thumbprint: str  # SHA-1, upper-case hex, as Entra ID shows it
+    certificate_pem: str
+    private_key_pem: str = field(repr=False)
+    not_after: dt.datetime | None = None
+
+
+def load_certificate(path: Path, passphrase: str = "") -> Certificate:
+    """The key and certificate of a PFX/P12 or PEM file, with the thumbprint computed.
+
+    Messages name the variable, never the path, the password or the key.
+    """
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
     try:
-        private_key = Path(credentials.cert_path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
         raise AuthenticationError(
             f"Het certificaatbestand uit {ENV_CERT_PATH} kan niet worden gelezen "
             f"({type(exc).__name__}). Controleer het pad en de leesrechten."
         ) from None
-    if "PRIVATE KEY-----" not in private_key:
+    password = passphrase.encode("utf-8") if passphrase else None
+    key: Any
+    certificate: Any
+    try:
+        if data.lstrip().startswith(b"-----BEGIN"):
+            if b"PRIVATE KEY-----" not in data:
+                raise AuthenticationError(
+                    f"Het bestand uit {ENV_CERT_PATH} bevat geen private sleutel. Zet sleutel en "
+                    "certificaat samen in één .pem-bestand, of gebruik het .pfx-bestand."
+                )
+            key = serialization.load_pem_private_key(data, password)
+            certificates = (
+                x509.load_pem_x509_certificates(data) if b"CERTIFICATE-----" in data else []
+            )
+            certificate = certificates[0] if certificates else None
+        else:
+            key, certificate, _ = pkcs12.load_key_and_certificates(data, password)
+    except AuthenticationError:
+        raise
+    except (TypeError, ValueError) as exc:
+        wrong_password = "password" in str(exc).lower() or "decrypt" in str(exc).lower()
         raise AuthenticationError(
-            f"Het bestand uit {ENV_CERT_PATH} bevat geen private sleutel in PEM-vorm "
-            "(-----BEGIN PRIVATE KEY-----). Zet sleutel en certificaat samen in één .pem-bestand."
+            f"Het certificaat uit {ENV_CERT_PATH} kan niet worden geopend: "
+            + (
+                f"het wachtwoord ({ENV_CERT_PASSPHRASE}) ontbreekt of klopt niet."
+                if wrong_password or isinstance(exc, TypeError)
+                else "het is geen PFX- of PEM-bestand met een sleutel en certificaat."
+            )
+        ) from None
+    if key is None or certificate is None:
+        raise AuthenticationError(
+            f"Het bestand uit {ENV_CERT_PATH} moet de private sleutel én het certificaat bevatten "
+            "(een .pfx-bestand, of een .pem-bestand met beide), zodat planmonitor de "
+            "vingerafdruk zelf kan bepalen."
         )
-    client_credential = build_client_credential(
-        thumbprint=credentials.cert_thumbprint,
-        private_key=private_key,
-        passphrase=credentials.cert_passphrase or None,
+    private_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode("ascii")
+    return Certificate(
+        thumbprint=certificate.fingerprint(hashes.SHA1()).hex().upper(),
+        certificate_pem=certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"),
+        private_key_pem=private_pem,
+        not_after=certificate.not_valid_after_utc,
     )
+
+
+def _certificate(credentials: Credentials, authority: str, scopes: list[str]) -> TokenProvider:
+    certificate = load_certificate(Path(credentials.cert_path), credentials.cert_passphrase)
+    given = credentials.cert_thumbprint.upper()
+    if given and given != certificate.thumbprint:
+        raise AuthenticationError(
+            f"{ENV_CERT_THUMBPRINT} hoort niet bij het certificaat uit {ENV_CERT_PATH}. Laat de "
+            "variabele weg: planmonitor bepaalt de vingerafdruk zelf uit het certificaat."
+        )
+    if certificate.not_after is not None and certificate.not_after < dt.datetime.now(dt.UTC):
+        raise AuthenticationError(
+            f"Het certificaat uit {ENV_CERT_PATH} is verlopen op "
+            f"{certificate.not_after:%d-%m-%Y}. Maak een nieuw certificaat en upload het bij de "
+            "app-registratie (zie docs/sharepoint.md)."
+        )
+    client_credential = {
+        "private_key": certificate.private_key_pem,
+        "thumbprint": certificate.thumbprint,
+    }
     state: dict[str, Any] = {}
 
     def acquire() -> TokenResponse:
@@ -226,6 +304,31 @@ def _certificate(credentials: Credentials, authority: str, scopes: list[str]) ->
                     client_credential=client_credential,
                 )
             result: dict[str, Any] = state["app"].acquire_token_for_client(scopes=scopes)
+            return result
+
+        return _token_from(_call_msal(run))
+
+    return acquire
+
+
+def _managed_identity(credentials: Credentials, resource: str) -> TokenProvider:
+    state: dict[str, Any] = {}
+
+    def acquire() -> TokenResponse:
+        import msal
+        import requests
+
+        def run() -> dict[str, Any]:
+            if "client" not in state:
+                identity: Any = (
+                    msal.UserAssignedManagedIdentity(client_id=credentials.client_id)
+                    if credentials.client_id
+                    else msal.SystemAssignedManagedIdentity()
+                )
+                state["client"] = msal.ManagedIdentityClient(
+                    identity, http_client=requests.Session()
+                )
+            result: dict[str, Any] = state["client"].acquire_token_for_client(resource=resource)
             return result
 
         return _token_from(_call_msal(run))
@@ -266,9 +369,7 @@ def _delegated(
                 else:
                     result = app.acquire_token_interactive(scopes=scopes)
             if cache_path is not None and cache.has_state_changed:
-                cache_path.parent.mkdir(parents=True, exist_ok=True)
-                cache_path.write_text(cache.serialize(), encoding="utf-8")
-                cache_path.chmod(0o600)
+                write_private(cache_path, cache.serialize())
             return dict(result or {})
 
         return _token_from(_call_msal(run))
@@ -313,6 +414,21 @@ def describe_sign_in_failure(result: Mapping[str, Any]) -> str:
         f"Aanmelden bij SharePoint mislukt: {error}{detail}. Controleer de app-registratie, "
         "de tenant en het certificaat (zie docs/sharepoint.md, 'Problemen oplossen')."
     )
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file that only its owner may read (0600 from the first byte, then renamed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(temporary, 0o600)  # the umask cannot widen it, an old file cannot either
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _require_msal() -> None:
