@@ -10,9 +10,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core import Config, Finding, Party, Progress, column_letter, finding, sha256, write_atomic
+from ..core import Config, Finding, Party, Progress, finding, sha256, write_atomic
 from ..state import Archive, State, SubmissionRecord
-from ..validation import Context, Validation, validate
+from ..validation import Context, Validation, held_back, validate
 from ..workbook import read_submission
 from .session import Session
 
@@ -126,25 +126,8 @@ def check_bytes(
     )
     validation = validate(submission, context)
     findings.extend(validation.findings)
-    findings.extend(_held_back(validation, file_name, party.id))
+    findings.extend(held_back(validation, file_name, party.id))
     return FileReport(file_name, result.sha256, party.id, party.name, findings, validation)
-
-
-def _held_back(validation: Validation, file_name: str, party: str) -> list[Finding]:
-    """A warning per row that the merge will leave at its previous values."""
-    return [
-        finding(
-            "row-held-back",
-            file=file_name,
-            party=party,
-            sheet=row.sheet,
-            cell=f"{column_letter(1)}{row.excel_row}",
-            row=row.excel_row,
-            row_id=row.row_id,
-        )
-        for row in validation.rows
-        if row.blocked
-    ]
 
 
 def check_record(

@@ -1,14 +1,20 @@
 """Validation: the catalogue's pandera schema, the cross-field rules and ownership, turned into
-findings. Works on values already read; it never opens a file and never imports openpyxl.
+findings. Works on values already read, given as plain rows (:class:`SheetRows`) by the file
+reader or by xlwings inside Excel; it never opens a file and never imports openpyxl.
 """
 
 from __future__ import annotations
 
+from .rows import SheetRows, check_rows, held_back, submission_from_rows
 from .schema import Context, RowOutcome, Validation, validate
 
 __all__ = [
     "Context",
     "RowOutcome",
+    "SheetRows",
     "Validation",
+    "check_rows",
+    "held_back",
+    "submission_from_rows",
     "validate",
 ]

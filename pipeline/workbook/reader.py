@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-import pandas as pd
-from openpyxl.utils import get_column_letter
 
 from ..core import (
     DEFAULT_MAX_FILE_BYTES,
@@ -28,18 +26,16 @@ from ..core import (
     HEADER_ROW,
     SHEET_META,
     SHEET_MONITOR,
-    SHEET_NEW,
     Config,
     Finding,
     ReadResult,
-    SheetData,
     SheetLayout,
     Submission,
     WorkbookLayout,
     finding,
-    is_empty,
     metadata_from_rows,
 )
+from ..validation import SheetRows, submission_from_rows
 from .intake import size_text, sniff
 from .xlsx import sheet_parser
 
@@ -164,25 +160,14 @@ def _read_workbook(
                     expected=str(config.round),
                 )
             ]
-        problems: list[Finding] = []
-        sheets: dict[str, SheetData] = {}
-        for sheet_layout in layout.sheets:
-            if sheet_layout.name == SHEET_MONITOR:
-                continue  # read-only for everyone: never read back
-            if sheet_layout.name not in book.sheetnames:
-                problems.append(
-                    finding("sheet-missing", file=name, party=party, sheet=sheet_layout.name)
-                )
-                continue
-            sheet = _read_sheet(book, book[sheet_layout.name], sheet_layout)
-            changed = _header_change(sheet, config, name, party)
-            if changed is not None:
-                problems.append(changed)
-                continue
-            sheets[sheet_layout.name] = sheet
-    if problems:
-        return None, problems
-    return Submission(name, digest, layout, sheets, has_macros=has_macros), []
+        sheets = {
+            sheet_layout.name: _read_sheet(book, book[sheet_layout.name], sheet_layout)
+            for sheet_layout in layout.sheets
+            if sheet_layout.name != SHEET_MONITOR and sheet_layout.name in book.sheetnames
+        }
+    return submission_from_rows(
+        layout, sheets, config.catalogue, file_name=name, sha256=digest, has_macros=has_macros
+    )
 
 
 def _layout(book: Any) -> WorkbookLayout | None:
@@ -196,8 +181,8 @@ def _layout(book: Any) -> WorkbookLayout | None:
         return None
 
 
-def _read_sheet(book: Any, ws: Any, layout: SheetLayout) -> SheetData:
-    """One data sheet, parsed in a single pass over its XML.
+def _read_sheet(book: Any, ws: Any, layout: SheetLayout) -> SheetRows:
+    """One data sheet as plain rows, parsed in a single pass over its XML.
 
     openpyxl's own sheet parser is driven directly, as its read-only worksheet does: it yields
     only the rows present in the file (a stray value far down costs nothing extra) and also
@@ -205,51 +190,28 @@ def _read_sheet(book: Any, ws: Any, layout: SheetLayout) -> SheetData:
     """
     width = len(layout.columns)
     header: list[Any] = [None] * width
-    by_row: dict[int, dict[int, tuple[Any, str]]] = {}
+    rows: dict[int, list[Any]] = {}
+    formulas: set[tuple[int, int]] = set()
     with sheet_parser(book, ws) as parser:
-        for row, cells in parser.parse():
-            if row == HEADER_ROW:
+        for number, cells in parser.parse():
+            if number == HEADER_ROW:
                 for c in cells:
                     if c["column"] <= width:
                         header[c["column"] - 1] = c["value"]
-            elif row >= FIRST_DATA_ROW:
-                by_row[row] = {
-                    c["column"]: (c["value"], c["data_type"]) for c in cells if c["column"] <= width
-                }
+            elif number >= FIRST_DATA_ROW:
+                record: list[Any] = [None] * width
+                for c in cells:
+                    if c["column"] <= width:
+                        value, is_formula = _value(c["value"], c["data_type"])
+                        record[c["column"] - 1] = value
+                        if is_formula:
+                            formulas.add((number, c["column"]))
+                rows[number] = record
     protection = getattr(parser, "protection", None)
-    used = {
-        row
-        for row, cells in by_row.items()
-        if any(kind == "f" or not is_empty(value) for value, kind in cells.values())
-    }
-    if layout.name == SHEET_NEW:
-        rows = sorted(used)
-    else:
-        issued_end = FIRST_DATA_ROW + len(layout.row_ids)
-        rows = list(range(FIRST_DATA_ROW, issued_end)) + sorted(r for r in used if r >= issued_end)
-
-    records: list[list[Any]] = []
-    formulas: set[tuple[int, str]] = set()
-    for row in rows:
-        cells = by_row.get(row, {})
-        record: list[Any] = []
-        for column, key in enumerate(layout.columns, start=1):
-            value, is_formula = _value(*cells.get(column, (None, "n")))
-            if is_formula:
-                formulas.add((row, key))
-            record.append(value)
-        records.append(record)
-    values = pd.DataFrame(
-        records,
-        columns=list(layout.columns),
-        index=pd.Index(rows, dtype="int64", name="row"),
-        dtype=object,
-    )
-    return SheetData(
-        layout,
-        values,
+    return SheetRows(
         header=header,
-        formulas=formulas,
+        rows=rows,
+        formulas=frozenset(formulas),
         protected=bool(protection is not None and protection.sheet),
     )
 
@@ -260,30 +222,3 @@ def _value(value: Any, data_type: str) -> tuple[Any, bool]:
         text = getattr(value, "text", None)  # an ArrayFormula keeps its formula in .text
         return (text if isinstance(text, str) else str(value)), True
     return value, False
-
-
-def _header_change(sheet: SheetData, config: Config, name: str, party: str) -> Finding | None:
-    """The first header cell whose label is not the catalogue's, or None when all match."""
-    layout = sheet.layout
-    labels = {c.key: c.label for c in config.catalogue.columns(layout.entity, config.round)}
-    for column, (key, found) in enumerate(zip(layout.columns, sheet.header, strict=True), start=1):
-        expected = labels.get(key, key)
-        if _label(found) != _label(expected):
-            letter = get_column_letter(column)
-            return finding(
-                "column-changed",
-                file=name,
-                party=party,
-                sheet=layout.name,
-                cell=f"{letter}{HEADER_ROW}",
-                column=letter,
-                found="" if found is None else str(found),
-                expected=expected,
-                field=expected,
-                value=found,
-            )
-    return None
-
-
-def _label(value: object) -> str:
-    return " ".join(str(value).split()) if value is not None else ""
