@@ -14,7 +14,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +32,19 @@ from ..core import (
     now,
 )
 
-MIGRATIONS: list[str] = [
-    # 1: the initial schema
-    """
+
+@dataclass(frozen=True)
+class Migration:
+    """One step of the schema, applied once, in order; its number is ``PRAGMA user_version``."""
+
+    name: str
+    script: str
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        "initial-schema",
+        """
     CREATE TABLE region (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE municipalities (code TEXT PRIMARY KEY, name TEXT NOT NULL,
                                  subregion TEXT NOT NULL);
@@ -63,21 +73,78 @@ MIGRATIONS: list[str] = [
                           at TEXT NOT NULL);
     CREATE INDEX changes_round ON changes (round, party);
     """,
-    # 2: what each merge did with each party's submission
-    """
+    ),
+    Migration(
+        "merge-results",  # what each merge did with each party's submission
+        """
     CREATE TABLE merge_results (round TEXT NOT NULL, party TEXT NOT NULL, sha256 TEXT NOT NULL,
                                 rows_accepted INTEGER NOT NULL, rows_held INTEGER NOT NULL,
                                 cells_changed INTEGER NOT NULL, new_projects INTEGER NOT NULL,
                                 superseded INTEGER NOT NULL, PRIMARY KEY (round, party));
     """,
-    # 3: files seen in the party folders, so unchanged files are not fetched again
-    """
+    ),
+    Migration(
+        "seen-files",  # files seen in the party folders, so unchanged ones are not fetched again
+        """
     CREATE TABLE seen_files (party TEXT NOT NULL, name TEXT NOT NULL, etag TEXT NOT NULL,
                              sha256 TEXT NOT NULL, PRIMARY KEY (party, name, etag));
     """,
-]
+    ),
+    Migration(
+        # Tables rebuilt with their references declared. Deferred: the registry is replaced
+        # as a whole inside one transaction, and checked when it commits.
+        "foreign-keys",
+        """
+    CREATE TABLE cells_new (round TEXT NOT NULL, entity TEXT NOT NULL, row_id TEXT NOT NULL,
+                            field TEXT NOT NULL, value TEXT NOT NULL,
+                            PRIMARY KEY (round, entity, row_id, field),
+                            FOREIGN KEY (entity, row_id) REFERENCES rows (entity, row_id)
+                                DEFERRABLE INITIALLY DEFERRED);
+    INSERT INTO cells_new SELECT round, entity, row_id, field, value FROM cells;
+    DROP TABLE cells;
+    ALTER TABLE cells_new RENAME TO cells;
+    CREATE TABLE changes_new (id INTEGER PRIMARY KEY AUTOINCREMENT, round TEXT NOT NULL,
+                              party TEXT NOT NULL, entity TEXT NOT NULL, row_id TEXT NOT NULL,
+                              field TEXT NOT NULL, old TEXT, new TEXT, submission TEXT NOT NULL,
+                              at TEXT NOT NULL,
+                              FOREIGN KEY (entity, row_id) REFERENCES rows (entity, row_id)
+                                  DEFERRABLE INITIALLY DEFERRED,
+                              FOREIGN KEY (party) REFERENCES parties (id)
+                                  DEFERRABLE INITIALLY DEFERRED);
+    INSERT INTO changes_new SELECT id, round, party, entity, row_id, field, old, new,
+                                   submission, at FROM changes;
+    DROP TABLE changes;
+    ALTER TABLE changes_new RENAME TO changes;
+    CREATE INDEX changes_round ON changes (round, party);
+    CREATE TABLE issued_new (round TEXT NOT NULL, party TEXT NOT NULL, fingerprint TEXT NOT NULL,
+                             file_name TEXT NOT NULL, sha256 TEXT NOT NULL,
+                             issued_at TEXT NOT NULL, PRIMARY KEY (round, party),
+                             FOREIGN KEY (party) REFERENCES parties (id)
+                                 DEFERRABLE INITIALLY DEFERRED);
+    INSERT INTO issued_new SELECT round, party, fingerprint, file_name, sha256, issued_at
+                           FROM issued;
+    DROP TABLE issued;
+    ALTER TABLE issued_new RENAME TO issued;
+    CREATE TABLE merge_results_new (round TEXT NOT NULL, party TEXT NOT NULL,
+                                    sha256 TEXT NOT NULL, rows_accepted INTEGER NOT NULL,
+                                    rows_held INTEGER NOT NULL, cells_changed INTEGER NOT NULL,
+                                    new_projects INTEGER NOT NULL, superseded INTEGER NOT NULL,
+                                    PRIMARY KEY (round, party),
+                                    FOREIGN KEY (party) REFERENCES parties (id)
+                                        DEFERRABLE INITIALLY DEFERRED);
+    INSERT INTO merge_results_new SELECT round, party, sha256, rows_accepted, rows_held,
+                                         cells_changed, new_projects, superseded
+                                  FROM merge_results;
+    DROP TABLE merge_results;
+    ALTER TABLE merge_results_new RENAME TO merge_results;
+    CREATE TABLE migrations (number INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+                             applied_at TEXT NOT NULL)
+    """,
+    ),
+)
 
 
+PARTY_COLUMNS = "id, name, kind, sector, contact_name, contact_email, municipality_code, pillars"
 FEEDBACK_ETAG = "terugkoppeling"  # marks the feedback files planmonitor wrote in seen_files
 
 
@@ -130,6 +197,17 @@ class IssueRecord:
     file_name: str
     sha256: str
     issued_at: str
+
+
+def columns(cls: type[Any]) -> str:
+    """The column list of a record type: its fields, named, in order."""
+    return ", ".join(f.name for f in fields(cls))
+
+
+def insert_sql(verb: str, table: str, cls: type[Any]) -> str:
+    """``INSERT`` of a record type into its table, with every column named."""
+    names = [f.name for f in fields(cls)]
+    return f"{verb} INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
 
 
 def encode(value: Any) -> str:
@@ -189,12 +267,29 @@ class State:
                 f"De statusdatabase {self.path} is van een nieuwere planmonitor (schema {version}). "
                 "Werk planmonitor bij."
             )
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
             with self.transaction():
-                for statement in script.split(";"):
+                for statement in migration.script.split(";"):
                     if statement.strip():
                         self.db.execute(statement)
+                if self._has_table("migrations"):
+                    self._record_migrations(number)
                 self.db.execute(f"PRAGMA user_version = {number}")
+
+    def _has_table(self, name: str) -> bool:
+        query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+        return self.db.execute(query, (name,)).fetchone() is not None
+
+    def _record_migrations(self, up_to: int) -> None:
+        """Name every applied migration (those before the table existed included)."""
+        self.db.executemany(
+            "INSERT OR IGNORE INTO migrations (number, name, applied_at) VALUES (?, ?, ?)",
+            [(n, MIGRATIONS[n - 1].name, now()) for n in range(1, up_to + 1)],
+        )
+
+    def migrations(self) -> list[str]:
+        """The names of the applied migrations, in order."""
+        return [n for (n,) in self.db.execute("SELECT name FROM migrations ORDER BY number")]
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -202,12 +297,15 @@ class State:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
+            # A deferred reference that fails makes COMMIT raise with the transaction still
+            # open: it is rolled back below like any other failure.
+            self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
             self._monitors.clear()
             self._region = None
             raise
-        self.db.execute("COMMIT")
 
     # -- region -------------------------------------------------------------------------------
 
@@ -221,16 +319,17 @@ class State:
         db.execute("INSERT OR REPLACE INTO region VALUES ('name', ?)", (region.name,))
         db.execute("DELETE FROM municipalities")
         db.executemany(
-            "INSERT INTO municipalities VALUES (?, ?, ?)",
+            "INSERT INTO municipalities (code, name, subregion) VALUES (?, ?, ?)",
             [(m.code, m.name, m.subregion) for m in region.municipalities],
         )
         db.execute("DELETE FROM pillars")
         db.executemany(
-            "INSERT INTO pillars VALUES (?, ?)", [(p.number, p.name) for p in region.pillars]
+            "INSERT INTO pillars (number, name) VALUES (?, ?)",
+            [(p.number, p.name) for p in region.pillars],
         )
         db.execute("DELETE FROM parties")
         db.executemany(
-            "INSERT INTO parties VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO parties ({PARTY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     p.id,
@@ -278,7 +377,7 @@ class State:
                 tuple(x for x in (pillars_text or "").split(";") if x),
             )
             for pid, name, kind, sector, cname, cmail, code, pillars_text in self.db.execute(
-                "SELECT * FROM parties ORDER BY id"
+                f"SELECT {PARTY_COLUMNS} FROM parties ORDER BY id"
             )
         )
         return Region(row[0], municipalities, pillars, parties)
@@ -320,13 +419,17 @@ class State:
             for record in monitor.records(entity):
                 row_id = str(record.pop(ID_COLUMN[entity]))
                 self.db.execute(
-                    "INSERT OR IGNORE INTO rows VALUES (?, ?, ?, ?)",
+                    "INSERT OR IGNORE INTO rows (entity, row_id, created_round, created_by) "
+                    "VALUES (?, ?, ?, ?)",
                     (entity, row_id, key, created_by),
                 )
                 rows.extend(
                     (key, entity, row_id, f, encode(v)) for f, v in record.items() if v is not None
                 )
-            self.db.executemany("INSERT INTO cells VALUES (?, ?, ?, ?, ?)", rows)
+            self.db.executemany(
+                "INSERT INTO cells (round, entity, row_id, field, value) VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
 
     def monitor(self, round_: Round) -> Monitor:
         """The monitor of a round; callers must not change the frames they get."""
@@ -373,20 +476,10 @@ class State:
     # -- issued workbooks ---------------------------------------------------------------------
 
     def record_issue(self, record: IssueRecord) -> None:
-        self.db.execute(
-            "INSERT OR REPLACE INTO issued VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                record.round,
-                record.party,
-                record.fingerprint,
-                record.file_name,
-                record.sha256,
-                record.issued_at,
-            ),
-        )
+        self.db.execute(insert_sql("INSERT OR REPLACE", "issued", IssueRecord), astuple(record))
 
     def issued(self, round_: Round, party: str | None = None) -> list[IssueRecord]:
-        sql = "SELECT * FROM issued WHERE round = ?"
+        sql = f"SELECT {columns(IssueRecord)} FROM issued WHERE round = ?"
         args: tuple[str, ...] = (str(round_),)
         if party is not None:
             sql += " AND party = ?"
@@ -395,7 +488,7 @@ class State:
 
     def issue_by_fingerprint(self, fingerprint: str) -> IssueRecord | None:
         row = self.db.execute(
-            "SELECT * FROM issued WHERE fingerprint = ?", (fingerprint,)
+            f"SELECT {columns(IssueRecord)} FROM issued WHERE fingerprint = ?", (fingerprint,)
         ).fetchone()
         return IssueRecord(*row) if row else None
 
@@ -404,19 +497,7 @@ class State:
     def record_submission(self, record: SubmissionRecord) -> bool:
         """Remember a received file; False when this file was already known for that party."""
         cursor = self.db.execute(
-            "INSERT OR IGNORE INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                record.sha256,
-                record.round,
-                record.party,
-                record.original_name,
-                record.received_at,
-                record.archive_path,
-                record.saved_by,
-                record.verdict,
-                record.blocking,
-                record.findings,
-            ),
+            insert_sql("INSERT OR IGNORE", "submissions", SubmissionRecord), astuple(record)
         )
         return cursor.rowcount > 0
 
@@ -437,7 +518,7 @@ class State:
 
     def submissions(self, round_: Round, party: str | None = None) -> list[SubmissionRecord]:
         """Received files of a round, oldest first."""
-        sql = "SELECT * FROM submissions WHERE round = ?"
+        sql = f"SELECT {columns(SubmissionRecord)} FROM submissions WHERE round = ?"
         args: tuple[Any, ...] = (str(round_),)
         if party is not None:
             sql += " AND party = ?"
@@ -455,7 +536,8 @@ class State:
 
     def remember_file(self, party: str, name: str, etag: str, sha: str) -> None:
         self.db.execute(
-            "INSERT OR IGNORE INTO seen_files VALUES (?, ?, ?, ?)", (party, name, etag, sha)
+            "INSERT OR IGNORE INTO seen_files (party, name, etag, sha256) VALUES (?, ?, ?, ?)",
+            (party, name, etag, sha),
         )
 
     def remember_feedback(self, party: str, name: str, sha: str) -> None:
@@ -533,24 +615,15 @@ class State:
 
     def record_merge_result(self, result: MergeResult) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO merge_results VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                result.round,
-                result.party,
-                result.sha256,
-                result.rows_accepted,
-                result.rows_held,
-                result.cells_changed,
-                result.new_projects,
-                result.superseded,
-            ),
+            insert_sql("INSERT OR REPLACE", "merge_results", MergeResult), astuple(result)
         )
 
     def merge_results(self, round_: Round) -> list[MergeResult]:
         return [
             MergeResult(*r)
             for r in self.db.execute(
-                "SELECT * FROM merge_results WHERE round = ? ORDER BY party", (str(round_),)
+                f"SELECT {columns(MergeResult)} FROM merge_results WHERE round = ? ORDER BY party",
+                (str(round_),),
             )
         ]
 
@@ -564,14 +637,17 @@ class State:
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """The content that defines the monitor, for comparing two states (times excluded)."""
         queries = {
-            "parties": "SELECT * FROM parties ORDER BY id",
-            "cells": "SELECT * FROM cells ORDER BY round, entity, row_id, field",
-            "rows": "SELECT * FROM rows ORDER BY entity, row_id",
+            "parties": f"SELECT {PARTY_COLUMNS} FROM parties ORDER BY id",
+            "cells": "SELECT round, entity, row_id, field, value FROM cells "
+            "ORDER BY round, entity, row_id, field",
+            "rows": "SELECT entity, row_id, created_round, created_by FROM rows "
+            "ORDER BY entity, row_id",
             "changes": "SELECT round, party, entity, row_id, field, old, new, submission, at "
             "FROM changes ORDER BY id",
             "submissions": "SELECT sha256, round, party, original_name, received_at, verdict, "
             "blocking, findings FROM submissions ORDER BY round, received_at, sha256",
-            "merge_results": "SELECT * FROM merge_results ORDER BY round, party",
+            "merge_results": f"SELECT {columns(MergeResult)} FROM merge_results "
+            "ORDER BY round, party",
             "issued": "SELECT round, party, fingerprint, file_name, sha256 FROM issued "
             "ORDER BY round, party",
             "rounds": "SELECT round, merged_at IS NOT NULL FROM rounds ORDER BY round",

@@ -1,0 +1,108 @@
+"""The state database: named migrations, declared references, named columns."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from pipeline.core import Monitor, Municipality, Party, Pillar, Region, Round
+from pipeline.state.database import MIGRATIONS, IssueRecord, State
+
+ROUND = Round(2026, 2)
+
+
+def small_region() -> Region:
+    return Region(
+        "Proefregio",
+        (Municipality("GM0202", "Arnhem", "Arnhem e.o."),),
+        (Pillar("1", "Bouwen"),),
+        (Party("gem-arnhem", "Gemeente Arnhem", "gemeente", "overheid", "", "", "GM0202", ()),),
+    )
+
+
+def small_monitor() -> Monitor:
+    return Monitor.from_records(
+        [{"project_id": "PRJ-0001", "name": "Kade", "municipality": "GM0202"}], []
+    )
+
+
+def filled_state(path: Path) -> State:
+    state = State(path)
+    with state.transaction():
+        state.save_region(small_region())
+        state.open_round(ROUND)
+        state.save_monitor(ROUND, small_monitor())
+    return state
+
+
+def test_every_migration_is_named_and_recorded(tmp_path: Path) -> None:
+    with State(tmp_path / "s.sqlite") as state:
+        assert state.schema_version == len(MIGRATIONS)
+        assert state.migrations() == [m.name for m in MIGRATIONS]
+    assert len({m.name for m in MIGRATIONS}) == len(MIGRATIONS)
+
+
+@pytest.mark.parametrize(
+    ("table", "parent"),
+    [
+        ("cells", "rows"),
+        ("changes", "rows"),
+        ("changes", "parties"),
+        ("issued", "parties"),
+        ("merge_results", "parties"),
+    ],
+)
+def test_references_are_declared(tmp_path: Path, table: str, parent: str) -> None:
+    with State(tmp_path / "s.sqlite") as state:
+        parents = {r[2] for r in state.db.execute(f"PRAGMA foreign_key_list({table})")}
+    assert parent in parents
+
+
+def test_a_cell_of_an_unknown_row_is_refused(tmp_path: Path) -> None:
+    state = filled_state(tmp_path / "s.sqlite")
+    with pytest.raises(sqlite3.IntegrityError), state.transaction():
+        state.db.execute(
+            "INSERT INTO cells (round, entity, row_id, field, value) "
+            "VALUES ('2026-H2', 'project', 'PRJ-9999', 'name', '\"x\"')"
+        )
+    assert state.monitor(ROUND).projects.index.tolist() == ["PRJ-0001"]
+    state.close()
+
+
+def test_an_issue_for_an_unknown_party_is_refused(tmp_path: Path) -> None:
+    state = filled_state(tmp_path / "s.sqlite")
+    record = IssueRecord(str(ROUND), "niemand", "f" * 16, "x.xlsx", "0" * 64, "2026-11-01")
+    with pytest.raises(sqlite3.IntegrityError), state.transaction():
+        state.record_issue(record)
+    assert state.issued(ROUND) == []
+    state.close()
+
+
+def test_the_registry_can_be_replaced_while_referenced(tmp_path: Path) -> None:
+    """References are checked at commit, so saving the same registry again works."""
+    state = filled_state(tmp_path / "s.sqlite")
+    record = IssueRecord(str(ROUND), "gem-arnhem", "f" * 16, "x.xlsx", "0" * 64, "2026-11-01")
+    with state.transaction():
+        state.record_issue(record)
+    with state.transaction():
+        state.save_region(small_region())
+    assert state.issued(ROUND) == [record]
+    state.close()
+
+
+def test_an_older_database_is_migrated_with_its_content(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    db = sqlite3.connect(path)
+    for number, migration in enumerate(MIGRATIONS[:3], start=1):
+        db.executescript(migration.script)
+        db.execute(f"PRAGMA user_version = {number}")
+    db.execute("INSERT INTO region VALUES ('name', 'Oud')")
+    db.execute("INSERT INTO rows VALUES ('project', 'PRJ-0001', '2026-H2', NULL)")
+    db.execute("INSERT INTO cells VALUES ('2026-H2', 'project', 'PRJ-0001', 'name', '\"Kade\"')")
+    db.commit()
+    db.close()
+    with State(path) as state:
+        assert state.migrations() == [m.name for m in MIGRATIONS]
+        assert state.monitor(ROUND).projects["name"].tolist() == ["Kade"]
