@@ -6,7 +6,7 @@ The corpus lives outside the repository (``../shared/corpus``); it is read in pl
 from __future__ import annotations
 
 import io
-import time
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -23,7 +23,6 @@ if not CORPUS.is_dir():
 
 FILES = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix not in {".md", ".tsv"})
 # A corpus file must be turned away within this time (bombs included).
-PER_FILE_SECONDS = 2.0
 
 EXPECTED = {
     "poi/protected_passtika.xlsx": "encrypted-workbook",
@@ -75,9 +74,7 @@ def name(path: Path) -> str:
 
 @pytest.mark.parametrize("path", FILES, ids=name)
 def test_corpus_file_gets_one_clear_verdict(config: Config, path: Path) -> None:
-    started = time.perf_counter()
     result = read_submission(path, config)
-    elapsed = time.perf_counter() - started
 
     assert result.submission is None  # no corpus file carries our metadata
     blocking = [f for f in result.findings if f.blocking]
@@ -85,7 +82,6 @@ def test_corpus_file_gets_one_clear_verdict(config: Config, path: Path) -> None:
     assert blocking[0].code in messages.TEMPLATES
     assert blocking[0].file == path.name
     assert result.sha256 and len(result.sha256) == 64
-    assert elapsed < PER_FILE_SECONDS
 
 
 @pytest.mark.parametrize("relative", sorted(EXPECTED))
@@ -100,12 +96,14 @@ def test_corpus_file_verdict(config: Config, relative: str) -> None:
 @pytest.mark.parametrize("path", sorted((CORPUS / "bombs").glob("*.xlsx")), ids=name)
 def test_bomb_rejected_before_parsing(path: Path) -> None:
     data = path.read_bytes()
-    started = time.perf_counter()
+    tracemalloc.start()
     result = sniff(data, path.name, max_file_bytes=25_000_000, max_uncompressed_bytes=300_000_000)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
 
     assert [f.code for f in result.findings] == ["unsafe-workbook"]
     assert not result.readable
-    assert time.perf_counter() - started < 0.5
+    assert peak < 20 * len(data) + 5_000_000  # refused from the zip directory, never inflated
 
 
 @pytest.mark.parametrize("relative", MACROS)

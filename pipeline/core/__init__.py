@@ -6,7 +6,7 @@ formatting. It imports no other planmonitor package.
 
 from __future__ import annotations
 
-from . import config, layout, messages, values
+from . import config, formatting, layout, messages, values
 from .catalogue import ENTITIES, YES, Catalogue, Column, Entity
 from .clock import now
 from .config import (
@@ -112,6 +112,7 @@ __all__ = [
     "column_letter",
     "config",
     "finding",
+    "formatting",
     "is_empty",
     "layout",
     "looks_like_formula",

@@ -7,7 +7,7 @@ show as an en dash, so an empty cell is never mistaken for zero.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 MISSING = "–"
@@ -26,6 +26,9 @@ MONTHS = (
     "november",
     "december",
 )
+
+
+WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 
 
 def _dutch(text: str) -> str:
@@ -65,6 +68,28 @@ def date(value: dt.date | None) -> str:
     if value is None:
         return MISSING
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def long_date(value: dt.date) -> str:
+    """A date with its weekday, as a letter writes it: vrijdag 15 januari 2027."""
+    return f"{WEEKDAYS[value.weekday()]} {date(value)}"
+
+
+def plain(value: float) -> str:
+    """A number as typed: thousands dotted, decimals only where it has them (20.000, 2,5)."""
+    return number(value) if float(value).is_integer() else _dutch(f"{value:,}")
+
+
+def euro(amount: float) -> str:
+    """An amount in euros: € 932,93, € 405.000."""
+    return "€ " + number(amount, 0 if float(amount).is_integer() else 2)
+
+
+def listing(items: Sequence[str]) -> str:
+    """Items as a sentence lists them: 'a', 'a en b', 'a, b en c'."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " en " + items[-1]
 
 
 def round_name(value: object) -> str:

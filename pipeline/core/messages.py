@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from . import formatting
+
 
 @dataclass(frozen=True)
 class Template:
@@ -341,10 +343,9 @@ def show_value(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.strftime("%d-%m-%Y")
     if isinstance(value, int):
-        return f"{value:,}".replace(",", ".") if abs(value) >= 10_000 else str(value)
+        return formatting.number(value) if abs(value) >= 10_000 else str(value)
     if isinstance(value, float):
-        text = f"{value:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
-        return text.rstrip("0").rstrip(",")
+        return formatting.number(value, 2).rstrip("0").rstrip(",")
     text = str(value)
     if len(text) > 60:
         text = text[:57] + "..."

@@ -3,9 +3,8 @@ filled in for one party and round, as lines the workbook writer lays out on its 
 
 from __future__ import annotations
 
-import datetime as dt
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +22,7 @@ from ..core import (
     Region,
     Round,
     WorkbookLayout,
+    formatting,
 )
 
 TEXTS_PATH = Path(__file__).resolve().parents[2] / "workbook_templates" / "texts.toml"
@@ -107,7 +107,7 @@ def instruction_fields(
         "party": party.name,
         "region": region.name,
         "round": layout.round,
-        "deadline": dutch_date(config.deadline, texts["dates"]),
+        "deadline": formatting.long_date(config.deadline),
         "contact_name": config.contact_name,
         "contact_email": config.contact_email,
         "sheet_own": SHEET_OWN,
@@ -117,8 +117,8 @@ def instruction_fields(
         "own_count": str(own_count),
         "new_rows": str(new_sheet.new_rows),
         "year": str(round_.year),
-        "pillars": dutch_list([f"{p.number} ({p.name})" for p in pillars]),
-        "required": dutch_list([f"'{f.label}'" for f in new_fields.values() if f.required]),
+        "pillars": formatting.listing([f"{p.number} ({p.name})" for p in pillars]),
+        "required": formatting.listing([f"'{f.label}'" for f in new_fields.values() if f.required]),
         "withdrawn_yes": YES,
     }
     if withdrawn:
@@ -143,30 +143,5 @@ def _price_bound_lines(texts: Mapping[str, Any], config: Config, year: int) -> l
     bounds = config.price_bounds.get(year)
     if not bounds:
         return [texts["instructions"]["variants"]["no_price_bounds"].format(year=year)]
-    amounts = {key: euro(value) for key, value in bounds.items()}
+    amounts = {key: formatting.euro(value) for key, value in bounds.items()}
     return [_fill(line, amounts) for line in texts["instructions"]["price_bounds"]["lines"]]
-
-
-def dutch_date(day: dt.date, names: Mapping[str, Sequence[str]]) -> str:
-    """A date as Dutch readers write it: 'vrijdag 15 januari 2027'."""
-    weekday, month = names["weekdays"][day.weekday()], names["months"][day.month - 1]
-    return f"{weekday} {day.day} {month} {day.year}"
-
-
-def dutch_list(items: Sequence[str]) -> str:
-    """'a', 'a en b', 'a, b en c'."""
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " en " + items[-1]
-
-
-def dutch_number(value: float) -> str:
-    """A number as Dutch readers write it: 20.000 and 2,5."""
-    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".")
-
-
-def euro(amount: float) -> str:
-    """An amount in euros as Dutch readers write it: '€ 932,93', '€ 405.000'."""
-    text = f"{amount:,.0f}" if float(amount).is_integer() else f"{amount:,.2f}"
-    return "€ " + text.replace(",", "_").replace(".", ",").replace("_", ".")

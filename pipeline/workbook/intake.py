@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
 
-from ..core import Finding, blocking, finding
+from ..core import Finding, blocking, finding, formatting
 
 # A legitimate party workbook has a few dozen parts; large real-world workbooks a few thousand.
 MAX_ZIP_ENTRIES = 5_000
@@ -225,7 +225,7 @@ def _check_package(
         return _Rejected(finding("not-a-workbook", file=file_name, kind=KINDS[kind]))
 
     if len(infos) > MAX_ZIP_ENTRIES:
-        raise unsafe("entries", limit=f"{MAX_ZIP_ENTRIES:,}".replace(",", "."))
+        raise unsafe("entries", limit=formatting.number(MAX_ZIP_ENTRIES))
     seen: set[str] = set()
     for info in infos:
         if _escapes(info.filename):

@@ -46,12 +46,13 @@ from ..core import (
     Round,
     SheetLayout,
     WorkbookLayout,
+    formatting,
     looks_like_formula,
     metadata_rows,
     owned_columns,
     to_cell,
 )
-from .instructions import Line, dutch_number, instruction_lines, load_texts
+from .instructions import Line, instruction_lines, load_texts
 from .xlsx import add_cell, set_style
 
 YELLOW = "FFF2CC"  # the party's own cells
@@ -492,7 +493,7 @@ def _validation(
             "formula1": _number(low),
             "formula2": _number(high),
         }
-        error = texts[f.type].format(min=dutch_number(low), max=dutch_number(high))
+        error = texts[f.type].format(min=formatting.plain(low), max=formatting.plain(high))
     elif f.type == "date":
         rule = {
             "type": "date",
