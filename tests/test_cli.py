@@ -59,7 +59,7 @@ def test_unprotected_change_to_another_partys_cell_exits_1_with_cell(config_file
         SHEET_OWN,
         3,
         "zoning_status",
-        "initiatief / visie" if current != "initiatief / visie" else "onherroepelijk",
+        "4B. Optie" if current != "4B. Optie" else "1A. Onherroepelijk",
     )
     path.write_bytes(book.save())
     result = run(config_file, "validate", str(path), "--json")

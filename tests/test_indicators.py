@@ -27,11 +27,11 @@ from pipeline.state.database import State
 
 A, B = Round(2026, 2), Round(2027, 1)
 CHANCES = {
-    "onherroepelijk": 1.0,
-    "vastgesteld, niet onherroepelijk": 0.8,
-    "in voorbereiding": 0.5,
-    "in ontwikkeling / principebesluit": 0.5,
-    "initiatief / visie": 0.25,
+    "1A. Onherroepelijk": 1.0,
+    "2A. Vastgesteld": 0.8,
+    "3. In voorbereiding": 0.5,
+    "4A. Visie": 0.5,
+    "4B. Optie": 0.25,
 }
 TARGETS = {2026: 150, 2027: 200}
 
@@ -67,7 +67,7 @@ def _snapshot_a() -> list[dict[str, Any]]:
             "PRJ-1",
             "GM0001",
             "P002",
-            "onherroepelijk",
+            "1A. Onherroepelijk",
             total_dwellings=40,
             social_rent=20,
             mid_rent=10,
@@ -83,7 +83,7 @@ def _snapshot_a() -> list[dict[str, Any]]:
             "PRJ-2",
             "GM0002",
             "P003",
-            "vastgesteld, niet onherroepelijk",
+            "2A. Vastgesteld",
             total_dwellings=60,
             completed=10,
             affordable_buy=30,
@@ -102,7 +102,7 @@ def _snapshot_a() -> list[dict[str, Any]]:
             "PRJ-3",
             "GM0003",
             "P003",
-            "in voorbereiding",
+            "3. In voorbereiding",
             total_dwellings=100,
             social_rent=30,
             mid_rent=20,
@@ -125,7 +125,7 @@ def _snapshot_a() -> list[dict[str, Any]]:
             "PRJ-4",
             "GM0003",
             "P004",
-            "initiatief / visie",
+            "4B. Optie",
             total_dwellings=200,
             mid_rent=120,
             high_rent=80,
@@ -139,7 +139,7 @@ def _snapshot_a() -> list[dict[str, Any]]:
             "PRJ-5",
             "GM0001",
             "P001",
-            "in ontwikkeling / principebesluit",
+            "4A. Visie",
             total_dwellings=20,
             social_rent=20,
             planning_2026=10,
@@ -154,7 +154,7 @@ def _snapshot_b() -> list[dict[str, Any]]:
     a["PRJ-1"].update(completed=15, planning_2026=0, planning_2027=25)
     a["PRJ-2"].update(construction_start="2027-K1", permit_status="verleend", phase="in aanbouw")
     a["PRJ-3"].update(
-        zoning_status="vastgesteld, niet onherroepelijk",
+        zoning_status="2A. Vastgesteld",
         construction_start="2027-K3",
         stoplight="rood",
         bottlenecks_2=None,
@@ -164,7 +164,7 @@ def _snapshot_b() -> list[dict[str, Any]]:
         "PRJ-6",
         "GM0002",
         "P002",
-        "onherroepelijk",
+        "1A. Onherroepelijk",
         total_dwellings=30,
         social_rent=30,
         planning_2027=30,
@@ -279,7 +279,15 @@ def test_project_fields_come_from_catalogue_tags(fields: ind.ProjectFields) -> N
     assert fields.affordable == ("social_rent", "mid_rent", "affordable_buy")
     assert fields.social_rent == ("social_rent",)
     assert fields.bottleneck_slots == ("bottlenecks_1", "bottlenecks_2", "bottlenecks_3")
-    assert fields.hard_zoning == {"onherroepelijk", "vastgesteld, niet onherroepelijk"}
+    assert fields.hard_zoning == {
+        "1A. Onherroepelijk",
+        "1B. Onherroepelijk, uitwerkingsplicht",
+        "1C. Onherroepelijk, wijzigingsbevoegdheid",
+        "2A. Vastgesteld",
+        "2B. Vastgesteld, uitwerkingsplicht",
+        "2C. Vastgesteld, wijzigingsbevoegdheid",
+    }
+    assert fields.soft_zoning == {"3. In voorbereiding", "4A. Visie", "4B. Optie"}
 
 
 def test_completions_leave_out_withdrawn_projects(now: Monitor, fields: ind.ProjectFields) -> None:

@@ -112,7 +112,7 @@ def test_merge_takes_owned_changed_cells_only_and_logs_each(session: Session) ->
             SHEET_OWN,
             rows[1],
             "zoning_status",
-            "onherroepelijk" if status != "onherroepelijk" else "in voorbereiding",
+            "1A. Onherroepelijk" if status != "1A. Onherroepelijk" else "3. In voorbereiding",
         )
         changed["other"] = book.get(SHEET_OWN, rows[1], "project_id")
 

@@ -69,8 +69,8 @@ def add_second_snapshot(config: Config, state: State) -> None:
             year, quarter = str(projects.at[pid, "construction_start"]).split("-K")
             index = int(year) * 4 + int(quarter) - 1 + rng.choice([1, 2, 3])
             projects.at[pid, "construction_start"] = f"{index // 4}-K{index % 4 + 1}"
-        if projects.at[pid, "zoning_status"] == "in voorbereiding" and rng.random() < 0.2:
-            projects.at[pid, "zoning_status"] = "vastgesteld, niet onherroepelijk"
+        if projects.at[pid, "zoning_status"] == "3. In voorbereiding" and rng.random() < 0.2:
+            projects.at[pid, "zoning_status"] = "2A. Vastgesteld"
         if rng.random() < 0.05 and not projects.at[pid, "bottlenecks_1"]:
             projects.at[pid, "bottlenecks_1"] = "netcongestie"
     for pid in projects.index[:2]:

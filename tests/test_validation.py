@@ -46,7 +46,7 @@ def test_unchanged_submission_has_no_findings(config: Config, state: State, deve
         ("total_dwellings", "12O", "not-a-whole-number"),
         ("total_dwellings", "1.200", "not-a-whole-number"),
         ("total_dwellings", 12.5, "not-a-whole-number"),
-        ("planning_2027", 99999, "value-above-maximum"),
+        ("planning_2027", 999999, "value-above-maximum"),
         ("completed", -3, "value-below-minimum"),
         ("phase", "bouwen", "value-not-in-list"),
         ("circular", "misschien", "not-yes-or-no"),
@@ -110,7 +110,7 @@ def test_change_to_another_partys_cell_is_not_owner(
 ) -> None:
     submission, context = issued_submission(config, state, developer)
     row_id = first_own(submission)
-    row = set_cell(submission, SHEET_OWN, row_id, "zoning_status", "onherroepelijk")
+    row = set_cell(submission, SHEET_OWN, row_id, "zoning_status", "1A. Onherroepelijk")
     submission.sheets[SHEET_OWN].protected = False
     result = validate(submission, context)
     col = submission.sheets[SHEET_OWN].layout.column_index("zoning_status")
@@ -229,7 +229,7 @@ def test_status_rules_warn_without_blocking(config: Config, state: State) -> Non
     public = [
         r
         for r in submission.sheets[SHEET_OWN].layout.row_ids
-        if monitor.projects.at[r, "zoning_status"] == "in voorbereiding"
+        if monitor.projects.at[r, "zoning_status"] == "3. In voorbereiding"
     ]
     set_cell(submission, SHEET_OWN, public[0], "permit_status", "onherroepelijk")
     row_id = own_initiated[0]

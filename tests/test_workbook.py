@@ -367,8 +367,8 @@ def test_instructions_tell_the_party_what_to_do(issued: Issued) -> None:
         "Regiomonitor",
         ".xlsx",
         "€ 932,93",
-        "€ 1.184,82",
-        "€ 405.000",
+        "€ 1.228,07",
+        "€ 420.000",
         "tempomaker van pijler 1",
     ):
         assert expected in text, expected

@@ -17,6 +17,7 @@ from .errors import ConfigError
 from .rounds import Round
 
 Entity = Literal["project", "agreement"]
+Capacity = Literal["hard", "soft", "unknown"]
 ENTITIES: tuple[Entity, ...] = ("project", "agreement")
 FIELD_TYPES = frozenset(
     {
@@ -35,6 +36,7 @@ OWNERS = frozenset({"municipality", "initiator", "tempomaker", "secretary"})
 # Lists that come from the region rather than from the catalogue.
 REGION_LISTS = frozenset({"@municipalities", "@parties", "@pillars"})
 LATER = "later"
+UNKNOWN_YEAR = "unknown"  # the column of dwellings nobody has placed in a year yet
 YES, NO = "ja", "nee"
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "workbook_templates" / "catalogue.toml"
@@ -73,7 +75,11 @@ class Column:
 
     @property
     def is_later(self) -> bool:
-        return self.field.per_year and self.year is None
+        return self.field.per_year and self.key.endswith(f"_{LATER}")
+
+    @property
+    def is_unknown_year(self) -> bool:
+        return self.field.per_year and self.key.endswith(f"_{UNKNOWN_YEAR}")
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,8 @@ class Catalogue:
     lists: Mapping[str, tuple[str, ...]]
     project: tuple[Field, ...]
     agreement: tuple[Field, ...]
+    # Other spellings of list values, accepted when a region's data is imported.
+    aliases: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     _by_key: Mapping[str, Field] = field(default_factory=dict, repr=False, compare=False)
 
     def fields(self, entity: Entity) -> tuple[Field, ...]:
@@ -104,6 +112,7 @@ class Catalogue:
                 for year in round_.planning_years(self.planning_years):
                     columns.append(Column(f"{f.key}_{year}", f"{f.label} {year}", f, year=year))
                 columns.append(Column(f"{f.key}_{LATER}", f"{f.label} later", f))
+                columns.append(Column(f"{f.key}_{UNKNOWN_YEAR}", f"{f.label} jaar onbekend", f))
             elif f.type == "multiple_choice":
                 for slot in range(1, f.slots + 1):
                     columns.append(Column(f"{f.key}_{slot}", f"{f.label} {slot}", f, slot=slot))
@@ -125,6 +134,24 @@ class Catalogue:
     def hard_zoning_statuses(self) -> tuple[str, ...]:
         return self.lists["hard_zoning_status"]
 
+    @property
+    def soft_zoning_statuses(self) -> tuple[str, ...]:
+        return self.lists.get("soft_zoning_status", ())
+
+    def capacity_of(self, status: object) -> Capacity:
+        """Hard or soft plan capacity, or unknown: a status in neither list (onbekend, empty)."""
+        if status in self.hard_zoning_statuses:
+            return "hard"
+        if status in self.soft_zoning_statuses:
+            return "soft"
+        return "unknown"
+
+    @property
+    def unknown_year_key(self) -> str:
+        """The column of dwellings without a planned year ("jaar onbekend")."""
+        planning = next(f for f in self.project if "planning" in f.tags and f.per_year)
+        return f"{planning.key}_{UNKNOWN_YEAR}"
+
 
 def load(path: Path = DEFAULT_PATH) -> Catalogue:
     """Read and check the catalogue file."""
@@ -145,14 +172,35 @@ def load(path: Path = DEFAULT_PATH) -> Catalogue:
             by_key[name] = f
             fields.append(f)
         parsed[entity] = tuple(fields)
+    aliases = _aliases(raw.get("aliases", {}), lists, path)
     return Catalogue(
         version=str(raw["version"]),
         planning_years=int(raw.get("planning_years", 8)),
         lists=lists,
         project=parsed["project"],
         agreement=parsed["agreement"],
+        aliases=aliases,
         _by_key=by_key,
     )
+
+
+def _aliases(
+    raw: Mapping[str, Mapping[str, str]], lists: Mapping[str, tuple[str, ...]], path: Path
+) -> dict[str, dict[str, str]]:
+    """Alias tables by list; every alias must name a value of its list."""
+    aliases: dict[str, dict[str, str]] = {}
+    for name, table in raw.items():
+        if name not in lists:
+            raise ConfigError(f"{path}: [aliases.{name}] hoort bij geen lijst in [lists].")
+        wrong = [str(v) for v in table.values() if v not in lists[name]]
+        if wrong:
+            raise ConfigError(
+                f"{path}: [aliases.{name}] verwijst naar waarden die niet in de lijst staan: "
+                + ", ".join(wrong)
+                + "."
+            )
+        aliases[name] = {str(k): str(v) for k, v in table.items()}
+    return aliases
 
 
 def _field_from(spec: dict[str, object], lists: Mapping[str, object], path: Path) -> Field:

@@ -33,11 +33,15 @@ DEFAULT_PILLAR_INDICATORS: Mapping[str, tuple[str, ...]] = {
 # Chance that planned dwellings are realised, per zoning status, used when config.toml has no
 # [realism] section.
 DEFAULT_REALISM: Mapping[str, float] = {
-    "onherroepelijk": 0.95,
-    "vastgesteld, niet onherroepelijk": 0.85,
-    "in voorbereiding": 0.70,
-    "in ontwikkeling / principebesluit": 0.50,
-    "initiatief / visie": 0.30,
+    "1A. Onherroepelijk": 0.95,
+    "1B. Onherroepelijk, uitwerkingsplicht": 0.90,
+    "1C. Onherroepelijk, wijzigingsbevoegdheid": 0.85,
+    "2A. Vastgesteld": 0.85,
+    "2B. Vastgesteld, uitwerkingsplicht": 0.80,
+    "2C. Vastgesteld, wijzigingsbevoegdheid": 0.75,
+    "3. In voorbereiding": 0.60,
+    "4A. Visie": 0.40,
+    "4B. Optie": 0.25,
 }
 DEFAULT_REALISM_SOURCE = (
     "gangbare praktijk van Nederlandse planmonitors (planuitval); per regio af te stemmen"
@@ -140,6 +144,20 @@ class ReportSettings:
 
 
 @dataclass(frozen=True)
+class ImportSettings:
+    """How a region's own tables are read at the start (``[import]`` in config.toml).
+
+    ``columns``: per table (``projects``, ``parties``, ...) the region's header and the key it
+    stands for; ``values``: per list (``zoning_status``) the region's value and the list value it
+    stands for; ``reference_date``: the peildatum of the source, for rows without their own.
+    """
+
+    columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    reference_date: dt.date | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a command needs to know about the region and where things live."""
 
@@ -162,6 +180,8 @@ class Config:
     max_uncompressed_bytes: int = DEFAULT_MAX_UNCOMPRESSED_BYTES
     targets: Targets = field(default_factory=Targets)
     price_bounds: Mapping[int, Mapping[str, float]] = field(default_factory=dict)
+    price_bound_sources: Mapping[int, str] = field(default_factory=dict)
+    import_settings: ImportSettings = field(default_factory=ImportSettings)
     rode_draden: RodeDraden = field(default_factory=RodeDraden)
     realism: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_REALISM))
     reports: ReportSettings = field(default_factory=ReportSettings)
@@ -194,7 +214,10 @@ def _from_raw(raw: dict[str, Any], root: Path) -> Config:
     validation = raw.get("validation", {})
     targets = raw.get("targets", {})
     rode = raw.get("rode_draden", {})
-    catalogue_path = root / raw.get("catalogue", "workbook_templates/catalogue.toml")
+    # A region may bring its own catalogue; otherwise the one that comes with planmonitor.
+    catalogue_path = (
+        root / raw["catalogue"] if "catalogue" in raw else catalogue_module.DEFAULT_PATH
+    )
     deadline = round_["deadline"]
     if not isinstance(deadline, dt.date):
         deadline = dt.date.fromisoformat(str(deadline))
@@ -232,9 +255,15 @@ def _from_raw(raw: dict[str, Any], root: Path) -> Config:
             plan_capacity_norm=float(targets.get("plan_capacity_norm", DEFAULT_PLAN_CAPACITY_NORM)),
         ),
         price_bounds={
-            int(year): {str(k): float(v) for k, v in bounds.items()}
+            int(year): {str(k): float(v) for k, v in bounds.items() if k != "source"}
             for year, bounds in raw.get("price_bounds", {}).items()
         },
+        price_bound_sources={
+            int(year): str(bounds["source"])
+            for year, bounds in raw.get("price_bounds", {}).items()
+            if "source" in bounds
+        },
+        import_settings=_import_settings(raw.get("import", {})),
         rode_draden=RodeDraden(
             min_projects=int(rode.get("min_projects", 5)),
             min_municipalities=int(rode.get("min_municipalities", 2)),
@@ -244,6 +273,43 @@ def _from_raw(raw: dict[str, Any], root: Path) -> Config:
         realism={str(k): float(v) for k, v in raw.get("realism", {}).items()}
         or dict(DEFAULT_REALISM),
         reports=_report_settings(raw.get("reports", {})),
+    )
+
+
+def _import_settings(raw: dict[str, Any]) -> ImportSettings:
+    date = raw.get("peildatum")
+    if date is not None and not isinstance(date, dt.date):
+        date = dt.date.fromisoformat(str(date))
+    return ImportSettings(
+        columns={
+            str(table): {str(k): str(v) for k, v in names.items()}
+            for table, names in raw.get("columns", {}).items()
+        },
+        values={
+            str(name): {str(k): str(v) for k, v in table.items()}
+            for name, table in raw.get("values", {}).items()
+        },
+        reference_date=date,
+    )
+
+
+def price_bounds_for(
+    config: Config, year: int, *, earlier: bool = False
+) -> tuple[int, Mapping[str, float]]:
+    """The price bounds of a year, or (with ``earlier``) of the last configured year before it.
+
+    ConfigError names the year and the way out when there are none.
+    """
+    if year in config.price_bounds:
+        return year, config.price_bounds[year]
+    before = [y for y in config.price_bounds if y < year]
+    if earlier and before:
+        return max(before), config.price_bounds[max(before)]
+    known = ", ".join(str(y) for y in sorted(config.price_bounds)) or "geen"
+    hint = f" of geef --vorige-prijsgrenzen om die van {max(before)} te gebruiken" if before else ""
+    raise ConfigError(
+        f"In config.toml staan geen prijsgrenzen voor {year} (wel voor: {known}). Zet ze onder "
+        f"[price_bounds.{year}] met de bron erbij (zie docs/bronnen.md){hint}."
     )
 
 

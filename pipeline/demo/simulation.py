@@ -209,8 +209,13 @@ def _initiator_updates(
     book: EditedWorkbook, own: list[tuple[int, str]], rng: random.Random
 ) -> None:
     """Planning slips now and then; stoplights move."""
-    years = [k for k in book.labels if k.startswith("planning_") and k != "planning_later"]
+    years = [k for k in book.labels if k.startswith("planning_") and k[-1].isdigit()]
     for row, _ in own:
+        unknown = int(book.get(SHEET_OWN, row, "planning_unknown") or 0)
+        if unknown and years and rng.random() < 0.5:  # the initiator places its dwellings in years
+            book.set(SHEET_OWN, row, "planning_unknown", 0)
+            target = years[min(len(years) - 1, rng.randint(1, 3))]
+            book.set(SHEET_OWN, row, target, int(book.get(SHEET_OWN, row, target) or 0) + unknown)
         if rng.random() < 0.3:
             for index, key in enumerate(years):
                 value = int(book.get(SHEET_OWN, row, key) or 0)
@@ -233,9 +238,10 @@ def _municipal_updates(
     book: EditedWorkbook, party: Party, monitor: Monitor, rng: random.Random
 ) -> None:
     steps = {
-        "in ontwikkeling / principebesluit": "in voorbereiding",
-        "in voorbereiding": "vastgesteld, niet onherroepelijk",
-        "vastgesteld, niet onherroepelijk": "onherroepelijk",
+        "onbekend": "3. In voorbereiding",
+        "4A. Visie": "3. In voorbereiding",
+        "3. In voorbereiding": "2A. Vastgesteld",
+        "2A. Vastgesteld": "1A. Onherroepelijk",
     }
     for row in book.rows(SHEET_OWN):
         project_id = str(book.get(SHEET_OWN, row, "project_id"))
@@ -246,12 +252,12 @@ def _municipal_updates(
             continue
         status = book.get(SHEET_OWN, row, "zoning_status")
         if status is None:  # a project a market party added: the municipality fills in its part
-            book.set(SHEET_OWN, row, "zoning_status", "in ontwikkeling / principebesluit")
+            book.set(SHEET_OWN, row, "zoning_status", "3. In voorbereiding")
             book.set(SHEET_OWN, row, "permit_status", "niet aangevraagd")
             book.set(SHEET_OWN, row, "in_programme", "ja")
         elif status in steps and rng.random() < 0.25:
             book.set(SHEET_OWN, row, "zoning_status", steps[status])
-            if steps[status] == "onherroepelijk":
+            if steps[status] == "1A. Onherroepelijk":
                 book.set(SHEET_OWN, row, "permit_status", "verleend")
                 book.set(SHEET_OWN, row, "permit_date", dt.datetime(2026, 10, rng.randint(1, 28)))
 
@@ -352,7 +358,7 @@ def _change_other_party_cell(book: EditedWorkbook, own: list[tuple[int, str]]) -
         SHEET_OWN,
         row,
         "zoning_status",
-        "onherroepelijk" if current != "onherroepelijk" else "in voorbereiding",
+        "1A. Onherroepelijk" if current != "1A. Onherroepelijk" else "3. In voorbereiding",
     )
 
 

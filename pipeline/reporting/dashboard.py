@@ -56,6 +56,7 @@ def data(report: Report) -> dict[str, Any]:
                 "soc": ind.summed(projects, fields.social_rent),
                 "tgd": ind.numbers(projects, fields.target_group_dwellings),
                 "later": ind.numbers(projects, ind.later_column(fields)),
+                "unk": ind.numbers(projects, fields.unknown_year),
                 **{f"plan{y}": ind.numbers(projects, f"{fields.planning}_{y}") for y in years},
             }
         )
@@ -87,7 +88,7 @@ def data(report: Report) -> dict[str, Any]:
                 "p": str(row.get(ind.INITIATOR) or ""),
                 **{
                     k: int(numbers[k])
-                    for k in ("total", "done", "to_build", "aff", "soc", "tgd", "later")
+                    for k in ("total", "done", "to_build", "aff", "soc", "tgd", "later", "unk")
                 },
                 "plan": [int(numbers[f"plan{y}"]) for y in years],
                 **{k: bool(flags[k]) for k in ("w", "circ", "large", "acc")},
@@ -98,6 +99,14 @@ def data(report: Report) -> dict[str, Any]:
                 "lightx": _value(row.get(ind.STOPLIGHT_EXPLANATION)),
                 "zoning": zoning,
                 "hard": zoning in fields.hard_zoning,
+                # "hard", "zacht" or "onbekend": unknown status counts as neither
+                "cap": (
+                    "hard"
+                    if zoning in fields.hard_zoning
+                    else "zacht"
+                    if zoning in fields.soft_zoning
+                    else "onbekend"
+                ),
                 "phase": _value(row.get(ind.PHASE)),
                 "permit": _value(row.get(ind.PERMIT)),
                 "start": _value(row.get(ind.CONSTRUCTION_START)),

@@ -56,6 +56,10 @@ class ProjectFields:
     segment_labels: Mapping[str, str]
     hard_zoning: frozenset[str]
     stoplights: tuple[str, ...]
+    # Soft plan capacity; a status in neither hard nor soft (onbekend) is its own category.
+    soft_zoning: frozenset[str] = frozenset()
+    unknown_year: str = "planning_unknown"  # dwellings without a planned year
+    demolition: str | None = None
 
     @classmethod
     def from_catalogue(cls, catalogue: Catalogue) -> ProjectFields:
@@ -91,6 +95,9 @@ class ProjectFields:
             segment_labels={f.key: f.label for f in catalogue.tagged("segment")},
             hard_zoning=frozenset(catalogue.hard_zoning_statuses),
             stoplights=tuple(catalogue.lists["stoplight"]),
+            soft_zoning=frozenset(catalogue.soft_zoning_statuses),
+            unknown_year=catalogue.unknown_year_key,
+            demolition=next((f.key for f in catalogue.tagged("demolition")), None),
         )
 
 
@@ -186,6 +193,7 @@ class Completions:
     years: tuple[YearTarget, ...]
     later: int
     completed_to_date: int
+    unknown_year: int = 0  # dwellings to build that nobody has placed in a year yet
 
     @property
     def planned_with_target(self) -> int:
@@ -210,12 +218,17 @@ def completions(
         years=years,
         later=whole(numbers(table, later_column(fields)).sum()),
         completed_to_date=whole(numbers(table, fields.completed).sum()),
+        unknown_year=whole(numbers(table, fields.unknown_year).sum()),
     )
 
 
 @dataclass(frozen=True)
 class PlanCapacity:
-    """Dwellings still to build in hard and soft plans, against the remaining target."""
+    """Dwellings still to build in hard and soft plans, against the remaining target.
+
+    Plans whose status is unknown count as neither: ``unknown`` shows them on their own, outside
+    the capacity. ``demolition`` is the dwellings the active plans demolish (net = total - sloop).
+    """
 
     hard: int
     soft: int
@@ -223,6 +236,8 @@ class PlanCapacity:
     norm: float
     first_year: int | None
     last_year: int | None
+    unknown: int = 0
+    demolition: int = 0
 
     @property
     def total(self) -> int:
@@ -235,6 +250,11 @@ class PlanCapacity:
     @property
     def hard_coverage(self) -> float | None:
         return self.hard / self.target if self.target else None
+
+    @property
+    def net(self) -> int:
+        """Hard and soft capacity minus the dwellings the plans demolish."""
+        return self.total - self.demolition
 
     @property
     def norm_dwellings(self) -> int:
@@ -253,13 +273,17 @@ def plan_capacity(
     first planning year on (the part of the woondeal still ahead)."""
     table = active(projects, fields)
     to_build = remaining(table, fields)
-    hard = texts(table, ZONING).isin(fields.hard_zoning)
+    status = texts(table, ZONING)
+    hard = status.isin(fields.hard_zoning)
+    soft = status.isin(fields.soft_zoning)
     years = planning_years(projects, fields)
     first = years[0] if years else None
     ahead = {y: t for y, t in targets.items() if first is None or y >= first}
     return PlanCapacity(
         hard=whole(to_build[hard].sum()),
-        soft=whole(to_build[~hard].sum()),
+        soft=whole(to_build[soft].sum()),
+        unknown=whole(to_build[~hard & ~soft].sum()),
+        demolition=whole(numbers(table, fields.demolition).sum()) if fields.demolition else 0,
         target=sum(ahead.values()),
         norm=norm,
         first_year=min(ahead) if ahead else None,

@@ -128,7 +128,8 @@ def _active(monitor: Monitor) -> list[dict[str, Any]]:
 
 def _totals(sheet: Worksheet, config: Config, region: Region, monitor: Monitor) -> None:
     years = config.round.planning_years(config.catalogue.planning_years)
-    hard = set(config.catalogue.hard_zoning_statuses)
+    catalogue = config.catalogue
+    column = {"hard": 2, "soft": 3, "unknown": 4}  # unknown status counts as neither
     header = [
         "Subregio",
         "Gemeente",
@@ -136,8 +137,10 @@ def _totals(sheet: Worksheet, config: Config, region: Region, monitor: Monitor) 
         "Woningen totaal",
         "Harde plancapaciteit",
         "Zachte plancapaciteit",
+        "Planstatus onbekend",
         *[f"Oplevering {y}" for y in years],
         "Oplevering later",
+        "Oplevering jaar onbekend",
     ]
     groups: dict[tuple[str, str], list[float]] = {}
     for record in _active(monitor):
@@ -152,10 +155,11 @@ def _totals(sheet: Worksheet, config: Config, region: Region, monitor: Monitor) 
         remaining = total - float(record.get("completed") or 0)
         totals[0] += 1
         totals[1] += total
-        totals[2 if record.get("zoning_status") in hard else 3] += remaining
+        totals[column[catalogue.capacity_of(record.get("zoning_status"))]] += remaining
         for index, year in enumerate(years):
-            totals[4 + index] += float(record.get(f"planning_{year}") or 0)
-        totals[4 + len(years)] += float(record.get("planning_later") or 0)
+            totals[5 + index] += float(record.get(f"planning_{year}") or 0)
+        totals[5 + len(years)] += float(record.get("planning_later") or 0)
+        totals[6 + len(years)] += float(record.get(catalogue.unknown_year_key) or 0)
     rows: list[list[Any]] = []
     for subregion in sorted({k[0] for k in groups}):
         members = sorted(k for k in groups if k[0] == subregion)

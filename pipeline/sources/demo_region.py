@@ -225,13 +225,19 @@ _SITES = [
     "Broekland",
     "Vossenhol",
 ]
-_PHASE_BY_ZONING = {
-    "onherroepelijk": ["voorbereiding realisatie", "in aanbouw", "in aanbouw"],
-    "vastgesteld, niet onherroepelijk": ["voorbereiding realisatie", "planvorming"],
-    "in voorbereiding": ["planvorming", "planvorming", "voorbereiding realisatie"],
-    "in ontwikkeling / principebesluit": ["planvorming", "initiatief"],
-    "initiatief / visie": ["initiatief"],
+# By step of the planologische status ladder (1 onherroepelijk, 2 vastgesteld, 3 in
+# voorbereiding, 4 visie or optie, 0 onbekend): the phases a project in that step may be in, and
+# how many years its first completions lie ahead.
+_PHASE_BY_STEP = {
+    "1": ["voorbereiding realisatie", "in aanbouw", "in aanbouw"],
+    "2": ["voorbereiding realisatie", "planvorming"],
+    "3": ["planvorming", "planvorming", "voorbereiding realisatie"],
+    "4": ["initiatief", "planvorming", "initiatief"],
+    "0": ["initiatief", "planvorming"],
 }
+_DELAY_BY_STEP = {"1": 0, "2": 1, "3": 2, "4": 4, "0": 3}
+# How often each status of the ladder occurs, in the catalogue's order (1A ... 4B, onbekend).
+_ZONING_WEIGHTS = [22, 4, 4, 8, 2, 2, 22, 14, 10, 8]
 _AGREEMENT_TOPICS = {
     "1": [
         "versnellen van procedures op versnellingslocaties",
@@ -363,8 +369,8 @@ def _projects(
             else rng.choice(developers)
         )
         assert initiator is not None
-        status = rng.choices(zoning, weights=[30, 12, 22, 18, 18])[0]
-        phase = rng.choice(_PHASE_BY_ZONING[status])
+        status = rng.choices(zoning, weights=_ZONING_WEIGHTS[: len(zoning)])[0]
+        phase = rng.choice(_PHASE_BY_STEP[_step(status)])
         total = int(rng.choice([rng.randint(6, 40), rng.randint(20, 120), rng.randint(80, 600)]))
         if rng.random() < 0.03:
             total = rng.randint(800, 2500)
@@ -401,7 +407,15 @@ def _projects(
         record.update(_segments(rng, total, initiator.kind))
         single = round(total * rng.choice([0, 0.2, 0.5, 0.8, 1.0]))
         record["single_family"], record["multi_family"] = single, total - single
-        record.update(_planning(rng, total - completed, status, years))
+        if rng.random() < 0.1:
+            record["demolition"] = rng.randint(1, max(1, total // 3))  # sloop-nieuwbouw
+        if catalogue.capacity_of(status) != "hard" and rng.random() < 0.15:
+            # a plan nobody has placed in years yet: its dwellings stay visible as jaar onbekend
+            record.update({f"planning_{year}": None for year in years})
+            record["planning_later"] = None
+            record[catalogue.unknown_year_key] = total - completed
+        else:
+            record.update(_planning(rng, total - completed, status, years))
         first = next((y for y in years if record[f"planning_{y}"]), years[-1] + 1)
         start_year = max(first - rng.choice([1, 2]), round_.year - 1)
         record["construction_start"] = f"{start_year}-K{rng.randint(1, 4)}"
@@ -434,10 +448,15 @@ def _bottleneck_pool(catalogue: Catalogue) -> list[str]:
     )
 
 
+def _step(zoning: str) -> str:
+    """The step of the ladder a status is on ("1" to "4"), "0" for onbekend."""
+    return zoning[0] if zoning[:1] in {"1", "2", "3", "4"} else "0"
+
+
 def _permit(rng: random.Random, zoning: str) -> str:
-    if zoning == "onherroepelijk":
+    if _step(zoning) == "1":
         return rng.choice(["verleend", "onherroepelijk", "aangevraagd", "onherroepelijk"])
-    if zoning.startswith("vastgesteld"):
+    if _step(zoning) == "2":
         return rng.choice(["aangevraagd", "niet aangevraagd", "verleend"])
     return "niet aangevraagd"
 
@@ -464,13 +483,7 @@ def _segments(rng: random.Random, total: int, kind: str) -> dict[str, int]:
 
 
 def _planning(rng: random.Random, remaining: int, status: str, years: list[int]) -> dict[str, int]:
-    delay = {
-        "onherroepelijk": 0,
-        "vastgesteld, niet onherroepelijk": 1,
-        "in voorbereiding": 2,
-        "in ontwikkeling / principebesluit": 3,
-        "initiatief / visie": 5,
-    }[status]
+    delay = _DELAY_BY_STEP[_step(status)]
     first = rng.randint(delay, delay + 2)
     spread = 1 if remaining < 60 else rng.randint(2, 4)
     slots = [0] * (len(years) + 1)
