@@ -6,15 +6,19 @@ reader or by xlwings inside Excel; it never opens a file and never imports openp
 from __future__ import annotations
 
 from .rows import SheetRows, check_rows, held_back, submission_from_rows
+from .rules import SUM_RULES, SumRule, sum_parts
 from .schema import Context, RowOutcome, Validation, validate
 
 __all__ = [
+    "SUM_RULES",
     "Context",
     "RowOutcome",
     "SheetRows",
+    "SumRule",
     "Validation",
     "check_rows",
     "held_back",
     "submission_from_rows",
+    "sum_parts",
     "validate",
 ]

@@ -29,6 +29,28 @@ class Rule:
     details: Callable[[pd.Series], dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class SumRule:
+    """Columns that must add up to the project's total: one table for both places it is
+    checked, the pandas rule here and the live red cells of the party workbook."""
+
+    code: str
+    tags: tuple[str, ...]  # the parts: every column tagged with one of these
+    when_filled: bool  # only checked once one of the parts has a value
+
+
+SUM_RULES: tuple[SumRule, ...] = (
+    SumRule("year-slices-do-not-add-up", ("completed", "planning"), when_filled=False),
+    SumRule("segments-do-not-add-up", ("segment",), when_filled=True),
+    SumRule("dwelling-types-do-not-add-up", ("dwelling_type",), when_filled=True),
+)
+
+
+def sum_parts(rule: SumRule, columns: list[Column]) -> list[str]:
+    """The keys of the columns that add up under a sum rule, in column order."""
+    return [c.key for c in columns if set(rule.tags) & set(c.field.tags)]
+
+
 def project_rules(
     catalogue: Catalogue, columns: list[Column], round_: Round | None = None
 ) -> list[Rule]:
@@ -42,9 +64,6 @@ def project_rules(
     if total is None:
         return []
     completed = next(iter(tagged("completed")), None)
-    planning = tagged("planning")
-    segments = tagged("segment")
-    types = tagged("dwelling_type")
     group_dwellings = next(iter(tagged("target_group_dwellings")), None)
     target_groups = [c.key for c in columns if c.field.key == "target_groups"]
     bottlenecks = [c.key for c in columns if c.field.key == "bottlenecks"]
@@ -60,36 +79,10 @@ def project_rules(
     def total_of(frame: pd.DataFrame) -> pd.Series:
         return num(frame, total)
 
-    if planning:
-
-        def slices_add_up(frame: pd.DataFrame) -> pd.Series:
-            planned = sum(
-                (num(frame, k).fillna(0) for k in planning), start=pd.Series(0.0, index=frame.index)
-            )
-            done = num(frame, completed).fillna(0) if completed else 0
-            return total_of(frame).isna() | (planned + done == total_of(frame))
-
-        def slices_details(row: pd.Series) -> dict[str, Any]:
-            planned = sum(_n(row.get(k)) for k in planning)
-            done = _n(row.get(completed)) if completed else 0
-            return {"completed": done, "planned": planned + done, "total": _n(row.get(total))}
-
-        rules.append(
-            Rule(
-                "year-slices-do-not-add-up",
-                frozenset([total, *planning]),
-                total,
-                slices_add_up,
-                slices_details,
-            )
-        )
-    for code, parts in (
-        ("segments-do-not-add-up", segments),
-        ("dwelling-types-do-not-add-up", types),
-    ):
-        if not parts:
-            continue
-        rules.append(_sum_rule(code, total, parts, num))
+    for sum_rule in SUM_RULES:
+        parts = sum_parts(sum_rule, columns)
+        if [k for k in parts if k != completed]:
+            rules.append(_sum_rule(sum_rule, total, parts, completed, num))
     if completed:
         rules.append(
             Rule(
@@ -228,19 +221,25 @@ def _planning_status_rules(
 
 
 def _sum_rule(
-    code: str, total: str, parts: list[str], num: Callable[[pd.DataFrame, str], pd.Series]
+    rule: SumRule,
+    total: str,
+    parts: list[str],
+    completed: str | None,
+    num: Callable[[pd.DataFrame, str], pd.Series],
 ) -> Rule:
     def passes(frame: pd.DataFrame) -> pd.Series:
-        filled = _any_filled(frame, parts)
         summed = sum(
             (num(frame, k).fillna(0) for k in parts), start=pd.Series(0.0, index=frame.index)
         )
-        return ~filled | num(frame, total).isna() | (summed == num(frame, total))
+        fine = num(frame, total).isna() | (summed == num(frame, total))
+        return ~_any_filled(frame, parts) | fine if rule.when_filled else fine
 
     def details(row: pd.Series) -> dict[str, Any]:
-        return {"sum": sum(_n(row.get(k)) for k in parts), "total": _n(row.get(total))}
+        summed = sum(_n(row.get(k)) for k in parts)
+        done = _n(row.get(completed)) if completed in parts else 0
+        return {"sum": summed, "planned": summed, "completed": done, "total": _n(row.get(total))}
 
-    return Rule(code, frozenset([total, *parts]), total, passes, details)
+    return Rule(rule.code, frozenset([total, *parts]), total, passes, details)
 
 
 def _any_filled(frame: pd.DataFrame, keys: list[str]) -> pd.Series:

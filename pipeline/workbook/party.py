@@ -52,6 +52,7 @@ from ..core import (
     owned_columns,
     to_cell,
 )
+from ..validation import SUM_RULES, sum_parts
 from .instructions import Line, instruction_lines, load_texts
 from .xlsx import add_cell, set_style
 
@@ -64,14 +65,6 @@ CONFLICT_TEXT = "9C0006"
 CONFLICT_PART = "FCE4D6"
 GRID = "BFBFBF"
 
-# Sums the workbook checks live, by catalogue tag: the parts must add up to the field tagged
-# "total". "When filled" means the check only applies once one of the parts has a value; the
-# same rules as in ``validation``.
-SUM_CHECKS: tuple[tuple[tuple[str, ...], bool], ...] = (
-    (("completed", "planning"), False),
-    (("segment",), True),
-    (("dwelling_type",), True),
-)
 # The columns that stay in view when scrolling right: up to and including this field.
 FROZEN_THROUGH = {"project": "name", "agreement": "text"}
 NUMBER_FORMATS = {"whole": "#,##0", "year": "0", "date": "DD-MM-YYYY"}
@@ -551,12 +544,14 @@ def _add_sum_checks(ws: Any, sheet: DataSheet) -> None:
     total = totals[0]
     red = PatternFill("solid", fgColor=CONFLICT_RED, bgColor=CONFLICT_RED)
     light = PatternFill("solid", fgColor=CONFLICT_PART, bgColor=CONFLICT_PART)
-    for tags, when_filled in SUM_CHECKS:
-        parts = [c.key for c in sheet.columns if set(tags) & set(c.field.tags)]
+    for rule in SUM_RULES:  # the same table the validation's sum rules come from
+        parts = sum_parts(rule, list(sheet.columns))
         if not parts:
             continue
         for first, last in row_blocks(_editable_rows(sheet, total)):
-            formula = _sum_formula(letters[total], [letters[k] for k in parts], first, when_filled)
+            formula = _sum_formula(
+                letters[total], [letters[k] for k in parts], first, rule.when_filled
+            )
             ws.conditional_formatting.add(
                 f"{letters[total]}{first}:{letters[total]}{last}",
                 FormulaRule(formula=[formula], fill=red, font=Font(color=CONFLICT_TEXT)),
