@@ -356,6 +356,63 @@ def report(ctx: click.Context, round_text: str | None) -> None:
 
 
 @main.command()
+@click.option("--ronde", "round_text", help="Welke ronde (standaard de laatst samengevoegde).")
+@click.option(
+    "--map",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Map waarin de export komt (standaard uitvoer/export).",
+)
+@click.option(
+    "--met-privevelden",
+    "include_private",
+    is_flag=True,
+    help="Neem ook de privévelden mee (alleen voor gebruik binnen de tafel).",
+)
+@click.pass_context
+@_guarded
+def export(
+    ctx: click.Context, round_text: str | None, out_dir: Path | None, include_private: bool
+) -> None:
+    """Schrijf de monitor als open export: CSV, GeoJSON en een manifest met controlegetallen.
+
+    Dit is wat de regio aan de landelijke versnellingstafel levert. Privévelden blijven weg,
+    tenzij u --met-privevelden geeft.
+
+    Voorbeeld: planmonitor export --ronde 2026-H2
+    """
+    from .stages import export_round
+    from .state import State
+
+    config = _load(ctx)
+    with State(config.paths.database) as state:
+        summary = export_round(
+            config,
+            state,
+            Round.parse(round_text) if round_text else None,
+            out_dir,
+            include_private=include_private,
+        )
+    measured = (
+        "beginstand"
+        if summary.measured_round == summary.round
+        else f"stand na de samenvoeging, monitor {summary.measured_round}"
+    )
+    click.echo(
+        f"Export van ronde {summary.round} ({measured}, peildatum "
+        f"{summary.reference_date.isoformat()}): {summary.projects} projecten, waarvan "
+        f"{summary.with_location} met een locatie, en {summary.agreements} afspraken."
+    )
+    if summary.left_out_labels:
+        click.echo("Privévelden weggelaten: " + ", ".join(summary.left_out_labels) + ".")
+    else:
+        click.secho(
+            "Met privévelden: deel deze export alleen binnen de tafel.", fg="yellow", err=True
+        )
+    click.echo(f"Map: {summary.folder}")
+
+
+@main.command()
 @click.pass_context
 @_guarded
 def rebuild(ctx: click.Context) -> None:
@@ -391,15 +448,30 @@ def rebuild(ctx: click.Context) -> None:
     help="Hoeveel rondes de demo doorloopt.",
 )
 @click.option("--zonder-rapportage", "no_reports", is_flag=True, help="Sla de rapportage over.")
+@click.option(
+    "--landelijk",
+    "national",
+    is_flag=True,
+    help="Maak daarna exports van meer regio's en het landelijk overzicht daarvan.",
+)
+@click.option(
+    "--regios",
+    "regions",
+    default=3,
+    show_default=True,
+    type=click.IntRange(2, 100),
+    help="Met --landelijk: hoeveel regio's (de demoregio en gegenereerde regio's).",
+)
 @click.pass_context
 @_guarded
-def demo(ctx: click.Context, rounds: int, no_reports: bool) -> None:
+def demo(ctx: click.Context, rounds: int, no_reports: bool, national: bool, regions: int) -> None:
     """Laat hele rondes zien op de demoregio, met gesimuleerde partijen.
 
     Begint met lege mappen, maakt de werkmappen, laat partijen invullen (met de gebruikelijke
-    fouten), haalt op, controleert, voegt samen en maakt de rapportage.
+    fouten), haalt op, controleert, voegt samen en maakt de rapportage. Met --landelijk ook de
+    exports van meer regio's en het landelijk overzicht.
 
-    Voorbeeld: planmonitor demo
+    Voorbeeld: planmonitor demo --landelijk
     """
     from .demo import run_demo
 
@@ -413,7 +485,13 @@ def demo(ctx: click.Context, rounds: int, no_reports: bool) -> None:
         bars[stage](number, total, item)
 
     try:
-        summary = run_demo(_load(ctx), rounds=rounds, progress=progress, reports=not no_reports)
+        summary = run_demo(
+            _load(ctx),
+            rounds=rounds,
+            progress=progress,
+            reports=not no_reports,
+            national_regions=regions if national else 0,
+        )
     finally:
         for bar in bars.values():
             bar.close()
@@ -451,6 +529,64 @@ def demo(ctx: click.Context, rounds: int, no_reports: bool) -> None:
     click.echo(f"Uitvoer (monitor, terugkoppeling, rapportage): {summary.outputs}")
     for path in summary.reports:
         click.echo(f"  {path}")
+    if summary.national is not None:
+        click.secho("\nLandelijk", bold=True)
+        click.echo(f"Exports van {len(summary.national.exports)} regio's:")
+        for folder in summary.national.exports:
+            click.echo(f"  {folder}")
+        click.echo("Landelijk overzicht:")
+        for path in summary.national.overview.paths:
+            click.echo(f"  {path}")
+
+
+@main.command()
+@click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--uitvoer",
+    "out_dir",
+    default="landelijk",
+    show_default=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Map waarin het landelijk overzicht komt.",
+)
+@click.option(
+    "--catalogus",
+    "catalogue_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="De veldcatalogus waarmee de exports gelezen worden (standaard die van planmonitor).",
+)
+@_guarded
+def landelijk(folders: tuple[Path, ...], out_dir: Path, catalogue_path: Path | None) -> None:
+    """Maak het landelijk overzicht uit de exports van regio's (planmonitor export).
+
+    Geef per regio de exportmap, of een map met exportmappen erin. Een export die niet klopt
+    (controlegetal, kolommen, waarden) telt niet mee; planmonitor zegt waarom. Exitcode 0 als
+    alle exports meetellen, 1 als er een is geweigerd, 2 als er geen enkele bruikbaar is.
+
+    Voorbeeld: planmonitor landelijk exports/
+    """
+    from .core import catalogue as catalogue_module
+    from .national import build_national, find_exports
+
+    catalogue = catalogue_module.load(catalogue_path) if catalogue_path else catalogue_module.load()
+    with _progress("Landelijk overzicht") as progress:
+        summary = build_national(find_exports(list(folders)), catalogue, out_dir, progress=progress)
+    progress.close()
+    rollup = summary.rollup
+    for _, reason in rollup.refused:
+        click.secho(f"Niet meegenomen: {reason}", fg="yellow", err=True)
+    click.echo(
+        f"Landelijk overzicht van {len(rollup.regions)} regio's in "
+        f"{len(rollup.landsdelen)} landsdelen:"
+    )
+    if rollup.mixed_rounds:
+        rounds = "; ".join(f"{r}: {len(names)}" for r, names in rollup.rounds.items())
+        click.secho(f"Let op: de regio's staan niet in dezelfde ronde ({rounds}).", fg="yellow")
+    for item in rollup.differing:
+        click.echo(f"  wijkt af: {item.export.name}: {' '.join(item.export.notes)}")
+    for path in summary.paths:
+        click.echo(f"  {path}")
+    sys.exit(EXIT_BLOCKING if rollup.refused else EXIT_OK)
 
 
 @main.group()

@@ -48,6 +48,7 @@ def test_every_stage_is_a_package_with_a_face() -> None:
     assert PACKAGES == [
         "core",
         "demo",
+        "national",
         "reporting",
         "sources",
         "stages",

@@ -6,8 +6,8 @@ formatting. It imports no other planmonitor package.
 
 from __future__ import annotations
 
-from . import config, formatting, layout, messages, values
-from .catalogue import ENTITIES, YES, Catalogue, Column, Entity
+from . import catalogue, config, formatting, layout, messages, values
+from .catalogue import ENTITIES, LATER, NO, YES, Catalogue, Column, Entity, Field
 from .clock import now
 from .config import (
     DEFAULT_MAX_FILE_BYTES,
@@ -16,10 +16,12 @@ from .config import (
     DEFAULT_SP_LOCK_WAIT_SECONDS,
     DEFAULT_SP_MAX_ATTEMPTS,
     DEFAULT_SP_MAX_DELAY_SECONDS,
+    LANDSDELEN,
     Config,
     RodeDraden,
     SharePointSettings,
     StorageSettings,
+    Targets,
 )
 from .errors import (
     AuthenticationError,
@@ -72,6 +74,9 @@ __all__ = [
     "GROUP_ROW",
     "HEADER_ROW",
     "ID_COLUMN",
+    "LANDSDELEN",
+    "LATER",
+    "NO",
     "SECTOR_OF_KIND",
     "SHEET_AGREEMENTS",
     "SHEET_INSTRUCTIONS",
@@ -87,6 +92,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "Entity",
+    "Field",
     "Finding",
     "LockHeld",
     "Monitor",
@@ -107,8 +113,10 @@ __all__ = [
     "StorageError",
     "StorageSettings",
     "Submission",
+    "Targets",
     "WorkbookLayout",
     "blocking",
+    "catalogue",
     "column_letter",
     "config",
     "finding",

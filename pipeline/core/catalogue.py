@@ -61,6 +61,7 @@ class Field:
     per_year: bool = False
     tags: tuple[str, ...] = ()
     width: int = 12
+    private: bool = False
 
 
 @dataclass(frozen=True)
@@ -221,6 +222,7 @@ def _field_from(spec: dict[str, object], lists: Mapping[str, object], path: Path
             per_year=bool(spec.get("per_year", False)),
             tags=tuple(spec.get("tags", ())),  # type: ignore[arg-type]
             width=int(spec.get("width", 12)),  # type: ignore[call-overload]
+            private=bool(spec.get("private", False)),
         )
     except KeyError as exc:
         raise ConfigError(f"{path}: een veld mist de sleutel {exc}.") from exc

@@ -49,6 +49,8 @@ DEFAULT_REALISM_SOURCE = (
 DEFAULT_LARGE_PROJECT_DWELLINGS = 500
 DEFAULT_SLIP_ATTENTION_QUARTERS = 2
 DEFAULT_ATTENTION_LIST_LENGTH = 5
+# The landsdelen of the CBS; each member of the landelijke versnellingstafel covers one.
+LANDSDELEN = ("Noord-Nederland", "Oost-Nederland", "West-Nederland", "Zuid-Nederland")
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,7 @@ class Config:
     rode_draden: RodeDraden = field(default_factory=RodeDraden)
     realism: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_REALISM))
     reports: ReportSettings = field(default_factory=ReportSettings)
+    landsdeel: str = ""
 
 
 def load(path: Path = DEFAULT_CONFIG, **overrides: Any) -> Config:
@@ -273,6 +276,7 @@ def _from_raw(raw: dict[str, Any], root: Path) -> Config:
         realism={str(k): float(v) for k, v in raw.get("realism", {}).items()}
         or dict(DEFAULT_REALISM),
         reports=_report_settings(raw.get("reports", {})),
+        landsdeel=_landsdeel(region.get("landsdeel", "")),
     )
 
 
@@ -311,6 +315,15 @@ def price_bounds_for(
         f"In config.toml staan geen prijsgrenzen voor {year} (wel voor: {known}). Zet ze onder "
         f"[price_bounds.{year}] met de bron erbij (zie docs/bronnen.md){hint}."
     )
+
+
+def _landsdeel(value: object) -> str:
+    text = str(value).strip()
+    if text and text not in LANDSDELEN:
+        raise ValueError(
+            f"[region] landsdeel '{text}' is onbekend; kies uit " + ", ".join(LANDSDELEN)
+        )
+    return text
 
 
 def _report_settings(raw: dict[str, Any]) -> ReportSettings:

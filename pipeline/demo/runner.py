@@ -28,6 +28,7 @@ from ..stages import (
     round_status,
 )
 from . import simulation
+from .national import NationalDemo, national_overview
 
 # stage, number, total, item
 Progress = Callable[[str, int, int, str], None]
@@ -48,6 +49,7 @@ class DemoSummary:
     storage: str = ""
     outputs: Path | None = None
     reports: list[Path] = field(default_factory=list)
+    national: NationalDemo | None = None
 
 
 class _Clock:
@@ -71,8 +73,10 @@ def run_demo(
     progress: Progress | None = None,
     parties: list[str] | None = None,
     reports: bool = True,
+    national_regions: int = 0,
 ) -> DemoSummary:
-    """Run whole rounds on the demo region, starting from scratch in the configured folders."""
+    """Run whole rounds on the demo region, starting from scratch in the configured folders;
+    with ``national_regions`` (2 or more) also the national overview of that many regions."""
     if config.region_source != "demo":
         raise ConfigError(
             'De demo draait alleen op de demoregio (region.source = "demo"): hij begint met '
@@ -95,6 +99,8 @@ def run_demo(
             session = _next(session)
         if reports:
             summary.reports = _reports(session, step)
+        if national_regions > 1:
+            summary.national = national_overview(session, national_regions, step)
     summary.outputs = config.paths.outputs
     return summary
 

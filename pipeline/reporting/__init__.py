@@ -4,11 +4,21 @@ progress report and dashboard, and the shared read-only monitor workbook.
 
 from __future__ import annotations
 
+from . import casework, charts, indicators, realism
+from .dashboard import to_script_json
 from .monitor_workbook import write_monitor_workbook
-from .render import ReportSummary, build_reports
+from .render import TEMPLATES, ReportSummary, build_reports, measured_rounds, render
 
 __all__ = [
+    "TEMPLATES",
     "ReportSummary",
     "build_reports",
+    "casework",
+    "charts",
+    "indicators",
+    "measured_rounds",
+    "realism",
+    "render",
+    "to_script_json",
     "write_monitor_workbook",
 ]

@@ -1,11 +1,19 @@
-"""The stages of a round, one module each: init, issue, collect, check, merge, status, publish and
-rebuild, each working on a session (configuration, state, storage and archive).
+"""The stages of a round, one module each: init, issue, collect, check, merge, status, publish,
+rebuild and export, each working on a session (configuration, state, storage and archive).
 """
 
 from __future__ import annotations
 
+from . import export
 from .check import CheckSummary, check_files, check_round
 from .collect import CollectSummary, collect
+from .export import (
+    ExportContent,
+    ExportSummary,
+    export_folder_name,
+    export_round,
+    write_export,
+)
 from .init import InitSummary, initialise
 from .issue import issue_round
 from .merge import MergeSummary, merge_round
@@ -17,6 +25,8 @@ from .status import RoundStatus, round_status
 __all__ = [
     "CheckSummary",
     "CollectSummary",
+    "ExportContent",
+    "ExportSummary",
     "InitSummary",
     "MergeSummary",
     "RoundStatus",
@@ -24,6 +34,9 @@ __all__ = [
     "check_files",
     "check_round",
     "collect",
+    "export",
+    "export_folder_name",
+    "export_round",
     "initialise",
     "issue_round",
     "last_merged_round",
@@ -33,4 +46,5 @@ __all__ = [
     "report_round",
     "round_status",
     "set_up",
+    "write_export",
 ]
