@@ -219,6 +219,7 @@ def test_older_catalogue_version_is_mapped_and_its_gaps_said(
     projects = pd.read_csv(older / PROJECTS_FILE, encoding="utf-8-sig", dtype=str)
     projects = projects.drop(columns=["circular", "target_group_dwellings"])
     projects.loc[projects.index[:5], "zoning_status"] = "plan in de maak"
+    projects.loc[projects.index[5:9], "zoning_status"] = "vastgesteld, niet onherroepelijk"
     projects.to_csv(older / PROJECTS_FILE, index=False, encoding="utf-8-sig")
     manifest = json.loads((older / MANIFEST).read_text(encoding="utf-8"))
     manifest["catalogue"]["version"] = "2025.1"
@@ -230,6 +231,9 @@ def test_older_catalogue_version_is_mapped_and_its_gaps_said(
     assert "circular (Circulair / conceptueel)" in notes
     assert "plan in de maak" in notes and "onbekend" in notes
     assert export.projects["zoning_status"].iloc[:5].isna().all()
+    # the older five-step list maps onto the ladder through the catalogue's aliases
+    assert set(export.projects["zoning_status"].iloc[5:9]) == {"2A. Vastgesteld"}
+    assert "4 waarden van zoning_status uit een oudere lijst omgezet" in notes
     rollup = roll_up([export], exports.config.catalogue)
     assert rollup.differing and rollup.differing[0].export.name == export.name
 

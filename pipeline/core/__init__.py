@@ -7,7 +7,7 @@ formatting. It imports no other planmonitor package.
 from __future__ import annotations
 
 from . import catalogue, config, formatting, layout, messages, values
-from .catalogue import ENTITIES, LATER, NO, YES, Catalogue, Column, Entity, Field
+from .catalogue import ENTITIES, LATER, NO, UNKNOWN_YEAR, YES, Catalogue, Column, Entity, Field
 from .clock import now
 from .config import (
     DEFAULT_MAX_FILE_BYTES,
@@ -85,6 +85,7 @@ __all__ = [
     "SHEET_MONITOR",
     "SHEET_NEW",
     "SHEET_OWN",
+    "UNKNOWN_YEAR",
     "YES",
     "AuthenticationError",
     "Catalogue",

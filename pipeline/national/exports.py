@@ -7,8 +7,9 @@ folder, the file and what to do; the other regions go on.
 
 A region may use another catalogue version than the national side. Fields are matched by key;
 what the national catalogue has and the export lacks is listed as "niet beschikbaar", values of
-a choice list the national catalogue does not know are mapped where a mapping is known and
-otherwise counted as unknown, and private fields are dropped even when an export carries them.
+a choice list the national catalogue does not know are mapped where the catalogue knows a
+mapping and otherwise counted as unknown (its ``[aliases]``: the older five-step planologische
+status onto the ladder), and private fields are dropped even when an export carries them.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from ..core import (
     LANDSDELEN,
     LATER,
     NO,
+    UNKNOWN_YEAR,
     YES,
     Catalogue,
     Entity,
@@ -45,8 +47,6 @@ from ..stages import export as fmt
 UNKNOWN_LANDSDEEL = "landsdeel onbekend"
 # Without these a region's projects cannot be counted at all.
 REQUIRED_PROJECT_KEYS = ("project_id", "municipality", "total_dwellings")
-# Values of older lists, mapped onto the current catalogue's list (field key → old → new).
-VALUE_MAPS: Mapping[str, Mapping[str, str]] = {}
 NUMBER_TYPES = frozenset({"whole", "decimal", "year"})
 
 
@@ -278,7 +278,7 @@ def _field_of(catalogue: Catalogue, entity: Entity, column: str) -> Field | None
     found = keys.get(base)
     if found is None:
         return None
-    if found.per_year and (suffix == LATER or re.fullmatch(r"\d{4}", suffix)):
+    if found.per_year and (suffix in (LATER, UNKNOWN_YEAR) or re.fullmatch(r"\d{4}", suffix)):
         return found
     if found.type == "multiple_choice" and suffix.isdigit():
         return found
@@ -425,7 +425,8 @@ def _choice(
     allowed = catalogue.lists.get(f.choices, ())
     if value in allowed:
         return value
-    target = VALUE_MAPS.get(f.key, {}).get(value)
+    # An older list (the five-step planologische status) maps through the catalogue's aliases.
+    target = catalogue.aliases.get(f.choices, {}).get(value)
     if target is not None and target in allowed:
         mapped[f.key] = mapped.get(f.key, 0) + 1
         return target

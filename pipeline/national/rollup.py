@@ -244,10 +244,13 @@ def summed(name: str, members: Sequence[Figures]) -> Figures:
             years=tuple(ind.YearTarget(y, planned[y], target[y]) for y in years),
             later=later,
             completed_to_date=completed,
+            unknown_year=sum(m.completions.unknown_year for m in members),
         ),
         capacity=ind.PlanCapacity(
             hard=sum(m.capacity.hard for m in members),
             soft=sum(m.capacity.soft for m in members),
+            unknown=sum(m.capacity.unknown for m in members),
+            demolition=sum(m.capacity.demolition for m in members),
             target=capacity_target,
             norm=norm_dwellings / capacity_target if capacity_target else 1.3,
             first_year=min(firsts) if firsts else None,

@@ -42,7 +42,6 @@ import pandas as pd
 from .. import __version__
 from ..core import (
     ID_COLUMN,
-    LATER,
     NO,
     YES,
     Catalogue,
@@ -379,8 +378,9 @@ def export_columns(
             pattern = re.compile(rf"^{re.escape(f.key)}_(\d{{4}})$")
             years = sorted(int(m[1]) for c in table.columns if (m := pattern.match(str(c))))
             if years:
+                extra = [c for c in own if c.year is None]  # later, jaar onbekend
                 own = [Column(f"{f.key}_{y}", f"{f.label} {y}", f, year=y) for y in years]
-                own.append(Column(f"{f.key}_{LATER}", f"{f.label} later", f))
+                own += extra
         result.extend(own)
     return result
 
