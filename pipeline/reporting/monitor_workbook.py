@@ -108,12 +108,15 @@ def _table(
     for row in rows:
         sheet.append(row)
         count += 1
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str) and looks_like_formula(cell.value):
+        # Only the cells that need more than their value, by position: asking the sheet for its
+        # last row (max_row) scans every cell, which made this loop quadratic in the rows.
+        for column, value in enumerate(row, start=1):
+            if isinstance(value, str) and looks_like_formula(value):
+                cell = sheet.cell(1 + count, column)
                 cell.data_type = "s"
                 cell.quotePrefix = True
-            elif isinstance(cell.value, dt.date):
-                cell.number_format = DATE_FORMAT
+            elif isinstance(value, dt.date):
+                sheet.cell(1 + count, column).number_format = DATE_FORMAT
     sheet.freeze_panes = "B2"
     last = get_column_letter(max(len(header), 1))
     sheet.auto_filter.ref = f"A1:{last}{count + 1}"
