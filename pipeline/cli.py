@@ -116,21 +116,83 @@ def main(ctx: click.Context, config_path: Path) -> None:
 
 
 @main.command()
+@click.option(
+    "--bron",
+    "source",
+    type=click.Path(path_type=Path),
+    help="De map (of .xlsx-werkmap) met de lijsten van de regio; standaard [region] source.",
+)
+@click.option(
+    "--toch-starten",
+    "accept_problems",
+    is_flag=True,
+    help="Begin ook als projecten regels overtreden (sommen die niet kloppen); de eigenaren "
+    "zien die in hun eerste werkmap.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Schrijf het verslag als JSON.")
 @click.pass_context
 @_guarded
-def init(ctx: click.Context) -> None:
+def init(ctx: click.Context, source: Path | None, accept_problems: bool, as_json: bool) -> None:
     """Zet de monitor op: partijen, projecten en afspraken uit de regiobron.
 
-    Een bestaande monitor blijft zoals hij is; begin voor een nieuwe regio met lege mappen.
+    Leest en controleert eerst alles; blokkeert iets, dan staan alle problemen in één verslag
+    (exitcode 2) en wordt er niets geschreven. Een bestaande monitor blijft zoals hij is.
 
-    Voorbeeld: planmonitor init
+    Voorbeeld: planmonitor init --bron regio
     """
-    from .stages import set_up
+    from .stages import check_source, set_up
     from .state import Archive, State
 
     config = _load(ctx)
+    if config.paths.database.exists():
+        with State(config.paths.database) as state:
+            if state.initialised:
+                summary = set_up(config, state, Archive(config.paths.archive))
+                _echo_init(summary, as_json)
+                return
+    check = check_source(config, source, accept_problems=accept_problems)
+    if check.blocking:
+        _render_start(check, as_json)
+        sys.exit(EXIT_USAGE)
     with State(config.paths.database) as state:
-        summary = set_up(config, state, Archive(config.paths.archive))
+        summary = set_up(config, state, Archive(config.paths.archive), check)
+    if as_json:
+        click.echo(json.dumps({**check.to_dict(), "created": True}, ensure_ascii=False, indent=2))
+        return
+    _render_start(check, as_json)
+    _echo_init(summary, as_json)
+
+
+INIT_SHOWN = 100  # findings shown in the terminal; --json gives all
+
+
+def _render_start(check: Any, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(check.to_dict(), ensure_ascii=False, indent=2))
+        return
+    for item in check.findings[:INIT_SHOWN]:
+        where = f"{item.file}: " if item.file and item.file not in item.message else ""
+        label = (
+            click.style("FOUT", fg="red") if item.blocking else click.style("let op", fg="yellow")
+        )
+        click.echo(f"{label} [{item.code}] {where}{item.message}")
+    if len(check.findings) > INIT_SHOWN:
+        click.echo(
+            f"… en nog {len(check.findings) - INIT_SHOWN} bevindingen; geef --json voor alle."
+        )
+    if check.blocking:
+        click.secho(
+            f"{check.source}: {check.errors} fouten, {check.warnings} waarschuwingen. Er is "
+            "niets geschreven: herstel de fouten en geef opnieuw planmonitor init.",
+            fg="red",
+            err=True,
+        )
+
+
+def _echo_init(summary: Any, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({"created": summary.created, "region": summary.region}))
+        return
     word = "aangemaakt" if summary.created else "bestond al"
     click.echo(
         f"Monitor {summary.region} {word}: ronde {summary.round}, {summary.parties} "

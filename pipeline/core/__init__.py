@@ -18,6 +18,7 @@ from .config import (
     DEFAULT_SP_MAX_DELAY_SECONDS,
     LANDSDELEN,
     Config,
+    ImportSettings,
     RodeDraden,
     SharePointSettings,
     StorageSettings,
@@ -56,7 +57,7 @@ from .messages import show_value
 from .monitor import ID_COLUMN, Monitor
 from .ownership import owned_columns, owners
 from .progress import Progress
-from .region import SECTOR_OF_KIND, Municipality, Party, Pillar, Region, read_parties, tempomakers
+from .region import SECTOR_OF_KIND, Municipality, Party, Pillar, Region, tempomakers
 from .rounds import Round
 from .submission import ReadResult, SheetData, Submission
 from .values import is_empty, looks_like_formula, parse_text, to_cell
@@ -95,6 +96,7 @@ __all__ = [
     "Entity",
     "Field",
     "Finding",
+    "ImportSettings",
     "LockHeld",
     "Monitor",
     "Municipality",
@@ -134,7 +136,6 @@ __all__ = [
     "owners",
     "parse_text",
     "percent",
-    "read_parties",
     "sha256",
     "show_value",
     "tempomakers",

@@ -7,6 +7,7 @@ Each code is stable once released; the text says what is wrong and what to do. P
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -322,6 +323,94 @@ TEMPLATES: dict[str, Template] = {
         "Het nieuwe project in rij {row} ligt in {value}. Een gemeente voert alleen projecten in "
         "de eigen gemeente op; andere partijen kiezen de gemeente waarin het project ligt.",
     ),
+    # -- importing a region (init) ------------------------------------------------------------
+    "import-source-missing": Template(
+        _E,
+        "Regiobron niet gevonden",
+        "De regiobron {file} bestaat niet of is geen map of .xlsx-werkmap. Geef met --bron de map "
+        "met de CSV- of Excel-bestanden van de regio (of één .xlsx met een werkblad per tabel), of "
+        "zet het pad bij [region] source in config.toml.",
+    ),
+    "import-table-missing": Template(
+        _E,
+        "Tabel ontbreekt",
+        "In {file} ontbreekt de tabel '{table}': een bestand (.csv of .xlsx) of werkblad met de "
+        "naam {names}. Zie 'Een echte regio opzetten' in docs/secretaris.md voor de kolommen.",
+    ),
+    "import-file-unreadable": Template(
+        _E,
+        "Bestand onleesbaar",
+        "{file} kan niet worden gelezen: {reason}",
+    ),
+    "import-column-missing": Template(
+        _E,
+        "Kolom ontbreekt",
+        "In {file} ontbreekt de verplichte kolom '{field}' ({key}). Gevonden kolommen: {found}. "
+        "Geef de kolom die naam, of vertaal uw eigen kolomnaam in config.toml: "
+        '[import.columns.{table}] "uw kolomnaam" = "{key}".',
+    ),
+    "import-column-unknown": Template(
+        _W,
+        "Kolom overgeslagen",
+        "{file}: de kolom '{field}' (cel {cell}) is onbekend en wordt overgeslagen. Hoort hij bij "
+        'een veld, vertaal hem dan in config.toml: [import.columns.{table}] "{field}" = "<sleutel>".',
+    ),
+    "import-column-twice": Template(
+        _E,
+        "Kolom dubbel",
+        "{file}: de kolommen '{other}' en '{field}' (cel {cell}) staan voor hetzelfde veld. Haal "
+        "er één weg of geef hem een andere naam.",
+    ),
+    "import-value-missing": Template(
+        _E,
+        "Verplichte waarde leeg",
+        "{file}, regel {row}, kolom '{column}' (cel {cell}) is verplicht, maar leeg. Vul een "
+        "waarde in.",
+    ),
+    "import-value-invalid": Template(
+        _E,
+        "Waarde past niet",
+        "{file}, regel {row}, kolom '{column}' (cel {cell}): {value} {problem}. Toegestaan: "
+        "{allowed}. Pas de waarde aan in het bestand.",
+    ),
+    "import-duplicate-id": Template(
+        _E,
+        "ID dubbel",
+        "{file}, regel {row}, kolom '{column}': {value} staat ook al op regel {first}. Een ID "
+        "hoort bij één rij: geef een van beide een eigen ID, of voeg de twee rijen samen.",
+    ),
+    "import-unknown-reference": Template(
+        _E,
+        "Onbekende verwijzing",
+        "{file}, regel {row}, kolom '{column}' (cel {cell}): {what} {value} staat niet in het "
+        "register. Bekend zijn: {known}. Gebruik de code of naam uit het register, of voeg de "
+        "{what} daar toe.",
+    ),
+    "import-municipality-party-without-code": Template(
+        _E,
+        "Gemeente zonder gemeentecode",
+        "{file}, regel {row}: partij {value} is een gemeente, maar de kolom 'municipality_code' is "
+        "leeg. Vul de CBS-code in (bijvoorbeeld GM0202): zo weet planmonitor van welke projecten "
+        "deze gemeente het publieke deel bijhoudt.",
+    ),
+    "import-value-mapped": Template(
+        _W,
+        "Waarde vertaald",
+        "{file}, kolom '{field}': {value} is ingelezen als '{after}' ({count}×). Klopt dat niet, "
+        "zet dan de juiste vertaling in config.toml onder [import.values].",
+    ),
+    "import-year-unknown": Template(
+        _W,
+        "Woningen zonder jaar",
+        "{file}: {count} projecten ({dwellings} woningen) hebben geen planning per jaar. Hun "
+        "woningen staan onder 'jaar onbekend' en tellen zo zichtbaar mee; de initiatiefnemers "
+        "verdelen ze in de eerste ronde over de jaren.",
+    ),
+    "import-no-agreements": Template(
+        _W,
+        "Geen afspraken",
+        "Er is geen tabel '{file}' gevonden: de monitor begint zonder afspraken uit de woondeal.",
+    ),
     # -- merge --------------------------------------------------------------------------------
     "row-held-back": Template(
         _W,
@@ -330,6 +419,16 @@ TEMPLATES: dict[str, Template] = {
         "staan. Herstel de fout en stuur de werkmap opnieuw.",
     ),
 }
+
+# Added to a finding about cells a party did not change (a warning then, never blocking), and to
+# a rule problem the secretary accepted at the start (``init --toch-starten``).
+UNCHANGED_NOTE = (
+    " Dit stond al zo in de werkmap die u kreeg en houdt uw wijzigingen niet tegen; herstel het"
+    " als u kunt."
+)
+START_NOTE = (
+    " Bij de start toegestaan: de eigenaar ziet dit in de toelichting van de eerste werkmap."
+)
 
 
 def show_value(value: Any) -> str:
@@ -350,3 +449,80 @@ def show_value(value: Any) -> str:
     if len(text) > 60:
         text = text[:57] + "..."
     return f"'{text}'"
+
+
+# What a value check found, as the rest of a sentence about the value ("'12a' is geen heel getal").
+PROBLEMS: dict[str, str] = {
+    "not-a-whole-number": "is geen heel getal",
+    "not-a-number": "is geen getal",
+    "not-a-date": "is geen datum",
+    "not-a-year": "is geen jaartal",
+    "not-a-year-quarter": "is geen jaar en kwartaal",
+    "not-yes-or-no": "is geen ja of nee",
+    "value-not-in-list": "staat niet in de lijst",
+    "value-below-minimum": "is lager dan het minimum {limit}",
+    "value-above-maximum": "is hoger dan het maximum {limit}",
+    "text-too-long": "is {length} tekens lang; het maximum is {limit}",
+}
+
+
+def problem_text(code: str, details: Mapping[str, Any]) -> str:
+    return PROBLEMS.get(code, code).format_map(dict(details))
+
+
+def allowed_text(
+    kind: str,
+    low: float | None = None,
+    high: float | None = None,
+    max_length: int | None = None,
+    choices: Sequence[str] = (),
+) -> str:
+    """What a field accepts, in words: 'een heel getal van 0 tot en met 100.000'."""
+    span = _span(low, high)
+    if kind == "whole":
+        return f"een heel getal{span}"
+    if kind == "decimal":
+        return f"een getal{span}, decimalen met een komma (bijvoorbeeld 190500,5)"
+    if kind == "year":
+        return f"een jaartal{span}"
+    if kind == "year_quarter":
+        return f"jaar en kwartaal zoals 2027-K2{_span(low, high, 'jaar ')}"
+    if kind == "date":
+        return "een datum als 15-03-2026 of 2026-03-15"
+    if kind == "yes_no":
+        return "ja of nee"
+    if kind in {"choice", "multiple_choice"}:
+        return "een van " + show_list(choices)
+    if max_length is not None:
+        return f"tekst van ten hoogste {max_length} tekens"
+    return "tekst"
+
+
+def show_list(items: Sequence[str], limit: int = 12) -> str:
+    """Values as a reader scans them: 'a', 'b' en 'c' (the first ``limit``, then a count)."""
+    shown = [f"'{item}'" for item in items[:limit]]
+    if len(items) > limit:
+        return ", ".join(shown) + f" en nog {len(items) - limit}"
+    if len(shown) <= 1:
+        return "".join(shown) or "(geen)"
+    return ", ".join(shown[:-1]) + " en " + shown[-1]
+
+
+def or_list(items: Sequence[str]) -> str:
+    """'a', 'a of b', 'a, b of c'."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " of " + items[-1]
+
+
+def _span(low: float | None, high: float | None, prefix: str = "") -> str:
+    def shown(number: float) -> str:
+        return show_value(int(number) if float(number).is_integer() else number)
+
+    if low is not None and high is not None:
+        return f" van {prefix}{shown(low)} tot en met {shown(high)}"
+    if low is not None:
+        return f" vanaf {prefix}{shown(low)}"
+    if high is not None:
+        return f" tot en met {prefix}{shown(high)}"
+    return ""

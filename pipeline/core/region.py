@@ -7,12 +7,8 @@ translate between the two.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-
-from .errors import ConfigError
 
 SECTOR_OF_KIND = {
     "gemeente": "overheid",
@@ -121,45 +117,6 @@ class Region:
                 if name == shown:
                     return code
         return shown
-
-
-def read_parties(path: Path) -> list[Party]:
-    """Read a party registry from CSV (columns as the fields of :class:`Party`)."""
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-    except OSError as exc:
-        raise ConfigError(f"Partijenregister {path} kan niet worden gelezen: {exc}") from exc
-    return [party_from_row(row) for row in rows]
-
-
-def party_from_row(row: Mapping[str, str]) -> Party:
-    kind = row["kind"].strip()
-    if kind not in SECTOR_OF_KIND:
-        raise ConfigError(f"Partij {row.get('id')}: onbekende soort partij '{kind}'.")
-    return Party(
-        id=row["id"].strip(),
-        name=row["name"].strip(),
-        kind=kind,
-        sector=row.get("sector", "").strip() or SECTOR_OF_KIND[kind],
-        contact_name=row.get("contact_name", "").strip(),
-        contact_email=row.get("contact_email", "").strip(),
-        municipality_code=row.get("municipality_code", "").strip() or None,
-        pillars=tuple(p.strip() for p in row.get("pillars", "").split(";") if p.strip()),
-    )
-
-
-def party_to_row(party: Party) -> dict[str, str]:
-    return {
-        "id": party.id,
-        "name": party.name,
-        "kind": party.kind,
-        "sector": party.sector,
-        "contact_name": party.contact_name,
-        "contact_email": party.contact_email,
-        "municipality_code": party.municipality_code or "",
-        "pillars": ";".join(party.pillars),
-    }
 
 
 def tempomakers(parties: Iterable[Party], pillar: str) -> list[Party]:

@@ -14,7 +14,7 @@ from .export import (
     export_round,
     write_export,
 )
-from .init import InitSummary, initialise
+from .init import InitSummary, StartCheck, check_source, initialise
 from .issue import issue_round
 from .merge import MergeSummary, merge_round
 from .publish import last_merged_round, report_round
@@ -31,8 +31,10 @@ __all__ = [
     "MergeSummary",
     "RoundStatus",
     "Session",
+    "StartCheck",
     "check_files",
     "check_round",
+    "check_source",
     "collect",
     "export",
     "export_folder_name",

@@ -1,12 +1,26 @@
-"""Setting up the state of a region: the registry and the monitor of its first round."""
+"""Setting up a region: read and check its source, and only then write the state.
+
+The source is the demo generator or a real region's tables (see ``sources.folder``). The
+imported monitor gets the same checks a party's submission gets (required values, cross-field
+rules), so the first submission never bounces on the secretary's data. Nothing is written while
+any finding blocks; with ``accept_problems`` the rule problems become warnings that the owners
+find listed in their first workbooks.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
 
-from ..core import Config
-from ..sources import read_region
+from ..core import Config, ConfigError, Finding, Monitor, Region, finding, messages
+from ..sources import demo_region, import_region
 from ..state import State
+from ..validation import monitor_problems
+from ..workbook import read_workbook_tables
+
+# Checks the import itself already reports, with the file's own position.
+_REPORTED_BY_IMPORT = frozenset({"required-value-missing"})
 
 
 @dataclass(frozen=True)
@@ -17,12 +31,80 @@ class InitSummary:
     projects: int
     agreements: int
     created: bool
+    warnings: int = 0
 
 
-def initialise(config: Config, state: State) -> InitSummary:
-    """Fill an empty state from the region source (the demo generator or a folder of CSV files).
+@dataclass
+class StartCheck:
+    """A region source read and checked; ``region`` and ``monitor`` only when nothing blocks."""
 
-    A state that already holds a region is left alone.
+    source: str
+    findings: list[Finding] = field(default_factory=list)
+    region: Region | None = None
+    monitor: Monitor | None = None
+
+    @property
+    def blocking(self) -> bool:
+        return any(f.blocking for f in self.findings)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.blocking)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if not f.blocking)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "source": self.source,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def check_source(
+    config: Config, source: Path | None = None, *, accept_problems: bool = False
+) -> StartCheck:
+    """Read the region source and check it; writes nothing."""
+    if source is None and config.region_source == "demo":
+        region, monitor = demo_region.generate(
+            config.catalogue, config.round, config.seed, config.region_name
+        )
+        return StartCheck("demo", [], region, monitor)
+    path = source if source is not None else config.root / config.region_source
+    result = import_region(config, path, read_workbook_tables)
+    check = StartCheck(str(path), list(result.findings))
+    if result.monitor is None:
+        return check
+    for problem in monitor_problems(config.catalogue, config.round, result.monitor):
+        if problem.code in _REPORTED_BY_IMPORT:
+            continue
+        position = result.positions.get((problem.entity, problem.row_id))  # type: ignore[arg-type]
+        where: dict[str, Any] = {}
+        if position is not None:
+            where = {
+                "file": position.table.where,
+                "sheet": position.table.sheet,
+                "cell": position.cell(problem.key),
+                "field": position.header(problem.key),
+                "row": position.row,
+            }
+        found = finding(problem.code, row_id=problem.row_id, **where, **problem.details)
+        if accept_problems and found.blocking:
+            found = replace(found, severity="warning", message=found.message + messages.START_NOTE)
+        check.findings.append(found)
+    if not check.blocking:
+        check.region, check.monitor = result.region, result.monitor
+    return check
+
+
+def initialise(config: Config, state: State, check: StartCheck | None = None) -> InitSummary:
+    """Fill an empty state from a checked source (checked here when not given).
+
+    A state that already holds a region is left alone. ConfigError when the source has a
+    blocking finding: ``planmonitor init`` lists them.
     """
     if state.initialised:
         region = state.region()
@@ -36,16 +118,23 @@ def initialise(config: Config, state: State) -> InitSummary:
             len(monitor.agreements),
             created=False,
         )
-    region, monitor = read_region(config)
+    check = check or check_source(config)
+    if check.region is None or check.monitor is None:
+        raise ConfigError(
+            f"De regiobron {check.source} heeft {check.errors} blokkerende "
+            f"{'fout' if check.errors == 1 else 'fouten'}. Geef 'planmonitor init' om ze "
+            "allemaal te zien."
+        )
     with state.transaction():
-        state.save_region(region)
+        state.save_region(check.region)
         state.open_round(config.round)
-        state.save_monitor(config.round, monitor, created_by=None)
+        state.save_monitor(config.round, check.monitor, created_by=None)
     return InitSummary(
-        region.name,
+        check.region.name,
         str(config.round),
-        len(region.parties),
-        len(monitor.projects),
-        len(monitor.agreements),
+        len(check.region.parties),
+        len(check.monitor.projects),
+        len(check.monitor.agreements),
         created=True,
+        warnings=check.warnings,
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from ..core import Config
 from ..state import Archive, State
 from ..storage import Storage, open_storage
-from .init import InitSummary, initialise
+from .init import InitSummary, StartCheck, initialise
 
 
 @dataclass
@@ -51,8 +51,10 @@ def open_session(
     return Session(current, state, storage or open_storage(config, notify=notify), archive)
 
 
-def set_up(config: Config, state: State, archive: Archive) -> InitSummary:
+def set_up(
+    config: Config, state: State, archive: Archive, check: StartCheck | None = None
+) -> InitSummary:
     """Fill an empty state from the region source and keep the base in the archive."""
-    summary = initialise(config, state)
+    summary = initialise(config, state, check)
     archive.write_base(state.region(), config.round, state.monitor(config.round))
     return summary

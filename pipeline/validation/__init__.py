@@ -5,6 +5,7 @@ reader or by xlwings inside Excel; it never opens a file and never imports openp
 
 from __future__ import annotations
 
+from .baseline import RowProblem, monitor_problems
 from .rows import SheetRows, check_rows, held_back, submission_from_rows
 from .rules import SUM_RULES, SumRule, sum_parts
 from .schema import Context, RowOutcome, Validation, validate
@@ -13,11 +14,13 @@ __all__ = [
     "SUM_RULES",
     "Context",
     "RowOutcome",
+    "RowProblem",
     "SheetRows",
     "SumRule",
     "Validation",
     "check_rows",
     "held_back",
+    "monitor_problems",
     "submission_from_rows",
     "sum_parts",
     "validate",

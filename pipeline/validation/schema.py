@@ -15,7 +15,7 @@ The result also carries the typed values of every row, marked blocked or not, fo
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -118,6 +118,7 @@ class _SheetChecker:
         self.columns = [by_key[k] for k in sheet.layout.columns if k in by_key]
         self.lists = context.region.lists()
         self.findings: list[Finding] = []
+        self.changed: dict[int, set[str]] = {}
 
     # -- the steps ----------------------------------------------------------------------------
 
@@ -132,6 +133,8 @@ class _SheetChecker:
         if not rows:
             return self.findings, []
         owned = {r.excel_row: r.owned for r in rows}
+        # A party hears of problems in cells it did not change, but they never block its row.
+        self.changed = {r.excel_row: r.changed for r in rows if r.changed is not None}
         self._cell_checks(frame.loc[[r.excel_row for r in rows]], owned)
         outcomes = [self._outcome(frame, r) for r in rows]
         self._row_rules(outcomes, owned)
@@ -160,7 +163,12 @@ class _SheetChecker:
             base_row[id_key] = row_id
             owned = owned_columns(self.context.party, self.columns, base_row, self.context.region)
             self._ownership(row, row_number, row_id, base_row, owned)
-            rows.append(_Row(row_number, row_id, owned, base_row))
+            changed = {
+                c.key
+                for c in self.columns
+                if c.key in owned and not self._same(c, row.get(c.key), base_row.get(c.key))
+            }
+            rows.append(_Row(row_number, row_id, owned, base_row, changed))
         for row_id in issued:
             if row_id not in seen:
                 self._add("row-removed", row_id=row_id)
@@ -271,14 +279,22 @@ class _SheetChecker:
                 continue  # reported as formula-not-allowed
             done.add((row_number, key))
             column = by_key[key]
+            unchanged = self._unchanged(row_number, {key})
             if case.check == "not_nullable":
-                self._add("required-value-missing", row=row_number, key=key)
+                self._add("required-value-missing", row=row_number, key=key, unchanged=unchanged)
                 continue
             choices = self.context.catalogue.choices(column.field, self.lists)
             problem = values.check(column, case.failure_case, choices)
             if problem is not None:
                 code, details = problem
-                self._add(code, row=row_number, key=key, value=case.failure_case, **details)
+                self._add(
+                    code,
+                    row=row_number,
+                    key=key,
+                    value=case.failure_case,
+                    unchanged=unchanged,
+                    **details,
+                )
 
     def _outcome(self, frame: pd.DataFrame, row: _Row) -> RowOutcome:
         typed: dict[str, Any] = {}
@@ -335,7 +351,15 @@ class _SheetChecker:
                 seen.add((rule.code, row_number))
                 found = typed.loc[row_number]
                 details = rule.details(found if isinstance(found, pd.Series) else found.iloc[0])
-                self._add(rule.code, row=row_number, key=rule.anchor, **details)
+                unchanged = self._unchanged(row_number, rule.columns)
+                self._add(
+                    rule.code, row=row_number, key=rule.anchor, unchanged=unchanged, **details
+                )
+
+    def _unchanged(self, row_number: int, keys: set[str] | frozenset[str]) -> bool:
+        """True when the party changed none of these cells of an issued row."""
+        changed = self.changed.get(row_number)
+        return changed is not None and not (changed & keys)
 
     def _base_for(self, outcome: RowOutcome) -> dict[str, Any]:
         if outcome.is_new:
@@ -406,24 +430,28 @@ class _SheetChecker:
         row: int | None = None,
         key: str | None = None,
         cell: str | None = None,
+        unchanged: bool = False,
         **details: Any,
     ) -> None:
         label = None
         if key is not None:
             label = next((c.label for c in self.columns if c.key == key), key)
             cell = cell or (self._cell(row, key) if row is not None else None)
-        self.findings.append(
-            finding(
-                code,
-                party=self.context.party.id,
-                file=self.submission.file_name,
-                sheet=self.sheet.layout.name,
-                cell=cell,
-                field=label,
-                row=row,
-                **details,
-            )
+        found = finding(
+            code,
+            party=self.context.party.id,
+            file=self.submission.file_name,
+            sheet=self.sheet.layout.name,
+            cell=cell,
+            field=label,
+            row=row,
+            **details,
         )
+        if unchanged and found.blocking:
+            found = replace(
+                found, severity="warning", message=found.message + messages.UNCHANGED_NOTE
+            )
+        self.findings.append(found)
 
 
 @dataclass
@@ -432,6 +460,7 @@ class _Row:
     row_id: str
     owned: set[str]
     base: dict[str, Any]
+    changed: set[str] | None = None  # owned cells that differ from what was issued; None: new row
 
 
 def _base_record(table: pd.DataFrame, row_id: str) -> dict[str, Any]:

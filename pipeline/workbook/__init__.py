@@ -7,10 +7,12 @@ from __future__ import annotations
 from .feedback import write_feedback
 from .party import build_party_workbook, shown_value
 from .reader import read_submission
+from .tables import read_workbook_tables
 
 __all__ = [
     "build_party_workbook",
     "read_submission",
+    "read_workbook_tables",
     "shown_value",
     "write_feedback",
 ]
