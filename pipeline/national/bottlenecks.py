@@ -56,7 +56,7 @@ def recurring_bottlenecks(
     recurring: dict[str, set[str]] = {}
     for export in exports:
         projects = export.projects
-        to_build = ind.remaining(projects, fields)
+        to_build = ind.remaining(projects, fields).to_dict()
         for category, ids in cw.bottleneck_projects(projects, fields).items():
             gathered.setdefault(category, {})[export.name] = [
                 (pid, ind.whole(to_build[pid]), export.bottleneck_since.get((pid, category)))

@@ -339,25 +339,26 @@ def _table(
         )
     if missing:
         notes.append(f"Niet in de export van {what} (telt als leeg): " + ", ".join(missing) + ".")
-    position = {column: header.index(column) for column in columns}
+    position = [(column, header.index(column), f) for column, f in columns.items()]
+    id_position = header.index(id_key)
+    path = folder / name
     records: list[dict[str, Any]] = []
     seen: set[str] = set()
     unmapped: dict[str, set[str]] = {}
     mapped: dict[str, int] = {}
     for number, row in enumerate(body, start=2):
-        row_id = row[header.index(id_key)].strip()
+        row_id = row[id_position].strip()
         if not row_id:
-            raise ExportRefused(f"{folder / name}, regel {number}: {id_key} is leeg. {_ASK}")
+            raise ExportRefused(f"{path}, regel {number}: {id_key} is leeg. {_ASK}")
         if row_id in seen:
             raise ExportRefused(
-                f"{folder / name}, regel {number}: {id_key} '{row_id}' staat er twee keer in. "
-                f"{_ASK}"
+                f"{path}, regel {number}: {id_key} '{row_id}' staat er twee keer in. {_ASK}"
             )
         seen.add(row_id)
         record: dict[str, Any] = {}
-        for column, f in columns.items():
-            text = row[position[column]].strip()
-            value = _value(folder / name, number, column, f, text)
+        for column, index, f in position:
+            text = row[index].strip()
+            value = _value(path, number, column, f, text)
             if isinstance(value, str) and f.type in {"choice", "multiple_choice"}:
                 value = _choice(catalogue, f, value, unmapped, mapped)
             record[column] = value
