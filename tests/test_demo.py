@@ -83,7 +83,7 @@ def test_every_change_is_logged_with_its_submission_and_made_by_the_owner(
                     for c in catalogue.columns(entity, round_)  # type: ignore[arg-type]
                     if c.key == change.field
                 )
-                assert change.party in owners(field_key, base_row, region), change
+                assert change.party in owners(field_key, base_row, region, catalogue.roles), change
 
 
 def test_the_rounds_show_every_kind_of_behaviour(demo: tuple[Config, DemoSummary]) -> None:

@@ -99,7 +99,9 @@ def probes_for(
         columns = [c for c in all_columns if c.key in sheet.columns]
         for offset, row_id in enumerate(sheet.row_ids):
             row = FIRST_DATA_ROW + offset
-            owned = owned_columns(party, all_columns, records[sheet.entity][row_id], region)
+            owned = owned_columns(
+                party, all_columns, records[sheet.entity][row_id], region, config.catalogue.roles
+            )
             text_owned = [c.key for c in columns if c.key in owned and c.field.type == "text"]
             choice_owned = [c.key for c in columns if c.key in owned and c.field.type == "choice"]
             if not text_owned:

@@ -243,7 +243,9 @@ def test_owned_cells_unlocked_and_yellow_all_else_locked_and_grey(
             elif sheet_name == SHEET_MONITOR:
                 owned = set()
             else:
-                owned = owned_columns(party, all_columns, record, region)
+                owned = owned_columns(
+                    party, all_columns, record, region, issued.config.catalogue.roles
+                )
             for index, key in enumerate(sheet.columns, start=1):
                 cell = ws.cell(FIRST_DATA_ROW + offset, index)
                 assert cell.protection.locked is (key not in owned), (sheet_name, cell.coordinate)

@@ -7,7 +7,18 @@ formatting. It imports no other planmonitor package.
 from __future__ import annotations
 
 from . import catalogue, config, formatting, layout, messages, values
-from .catalogue import ENTITIES, LATER, NO, UNKNOWN_YEAR, YES, Catalogue, Column, Entity, Field
+from .catalogue import (
+    ENTITIES,
+    LATER,
+    NO,
+    UNKNOWN_YEAR,
+    YES,
+    Catalogue,
+    Column,
+    Entity,
+    Field,
+    Roles,
+)
 from .clock import now
 from .config import (
     DEFAULT_MAX_FILE_BYTES,
@@ -107,6 +118,7 @@ __all__ = [
     "ReadResult",
     "Region",
     "RodeDraden",
+    "Roles",
     "Round",
     "RoundError",
     "SharePointSettings",

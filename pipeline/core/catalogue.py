@@ -61,6 +61,7 @@ class Field:
     per_year: bool = False
     tags: tuple[str, ...] = ()
     width: int = 12
+    role: str | None = None
     private: bool = False
 
 
@@ -83,6 +84,27 @@ class Column:
         return self.field.per_year and self.key.endswith(f"_{UNKNOWN_YEAR}")
 
 
+# What the code finds fields by, per entity: ownership, the merge, the reports. The catalogue
+# names the field of each role once, so no module hard-codes a field key.
+ROLES: Mapping[Entity, tuple[str, ...]] = {
+    "project": ("name", "municipality", "subregion", "initiator", "withdrawn"),
+    "agreement": ("pillar",),
+}
+
+
+@dataclass(frozen=True)
+class Roles:
+    """The keys of the fields the code needs by role (``roles.initiator`` is the key of the
+    field naming a project's initiator)."""
+
+    name: str
+    municipality: str
+    subregion: str
+    initiator: str
+    withdrawn: str
+    pillar: str
+
+
 @dataclass(frozen=True)
 class Catalogue:
     """All fields of project and agreement rows, and the fixed lists of allowed values."""
@@ -92,6 +114,7 @@ class Catalogue:
     lists: Mapping[str, tuple[str, ...]]
     project: tuple[Field, ...]
     agreement: tuple[Field, ...]
+    roles: Roles
     # Other spellings of list values, accepted when a region's data is imported.
     aliases: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     _by_key: Mapping[str, Field] = field(default_factory=dict, repr=False, compare=False)
@@ -176,6 +199,7 @@ def load(path: Path = DEFAULT_PATH) -> Catalogue:
     aliases = _aliases(raw.get("aliases", {}), lists, path)
     return Catalogue(
         version=str(raw["version"]),
+        roles=_roles(parsed, path),
         planning_years=int(raw.get("planning_years", 8)),
         lists=lists,
         project=parsed["project"],
@@ -204,6 +228,20 @@ def _aliases(
     return aliases
 
 
+def _roles(parsed: Mapping[str, tuple[Field, ...]], path: Path) -> Roles:
+    keys: dict[str, str] = {}
+    for entity, names in ROLES.items():
+        for name in names:
+            found = [f.key for f in parsed[entity] if f.role == name]
+            if len(found) != 1:
+                raise ConfigError(
+                    f"{path}: de rol '{name}' moet bij precies één veld van {entity} staan "
+                    f"(nu: {', '.join(found) or 'geen'})."
+                )
+            keys[name] = found[0]
+    return Roles(**keys)
+
+
 def _field_from(spec: dict[str, object], lists: Mapping[str, object], path: Path) -> Field:
     try:
         f = Field(
@@ -223,6 +261,7 @@ def _field_from(spec: dict[str, object], lists: Mapping[str, object], path: Path
             tags=tuple(spec.get("tags", ())),  # type: ignore[arg-type]
             width=int(spec.get("width", 12)),  # type: ignore[call-overload]
             private=bool(spec.get("private", False)),
+            role=str(spec["role"]) if "role" in spec else None,
         )
     except KeyError as exc:
         raise ConfigError(f"{path}: een veld mist de sleutel {exc}.") from exc

@@ -152,7 +152,9 @@ def plan(
     project_columns = tuple(c.key for c in catalogue.columns("project", round_))
     agreement_columns = tuple(c.key for c in catalogue.columns("agreement", round_))
     own = tuple(
-        r["project_id"] for r in monitor.records("project") if is_party_row(party, "project", r)
+        r["project_id"]
+        for r in monitor.records("project")
+        if is_party_row(party, "project", r, catalogue.roles)
     )
     sheets = (
         SheetLayout(SHEET_OWN, "project", project_columns, own),

@@ -9,40 +9,40 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .catalogue import Column, Entity, Field
+from .catalogue import Column, Entity, Field, Roles
 from .region import Party, Region
 
 
-def owners(field: Field, row: Mapping[str, Any], region: Region) -> frozenset[str]:
+def owners(field: Field, row: Mapping[str, Any], region: Region, roles: Roles) -> frozenset[str]:
     """Ids of the parties that own this field of this row (empty: only the secretary)."""
     if field.owner == "initiator":
-        initiator = row.get("initiator")
+        initiator = row.get(roles.initiator)
         return frozenset({initiator}) if isinstance(initiator, str) else frozenset()
     if field.owner == "municipality":
-        party = region.municipality_party(str(row.get("municipality")))
+        party = region.municipality_party(str(row.get(roles.municipality)))
         return frozenset({party.id}) if party else frozenset()
     if field.owner == "tempomaker":
-        pillar = row.get("pillar")
+        pillar = row.get(roles.pillar)
         return frozenset(p.id for p in region.parties if pillar in p.pillars)
     return frozenset()
 
 
-def owns(party: Party, field: Field, row: Mapping[str, Any], region: Region) -> bool:
-    return party.id in owners(field, row, region)
+def owns(party: Party, field: Field, row: Mapping[str, Any], region: Region, roles: Roles) -> bool:
+    return party.id in owners(field, row, region, roles)
 
 
 def owned_columns(
-    party: Party, columns: list[Column], row: Mapping[str, Any], region: Region
+    party: Party, columns: list[Column], row: Mapping[str, Any], region: Region, roles: Roles
 ) -> set[str]:
     """Keys of the columns of this row the party may change."""
-    return {c.key for c in columns if owns(party, c.field, row, region)}
+    return {c.key for c in columns if owns(party, c.field, row, region, roles)}
 
 
-def is_party_row(party: Party, entity: Entity, row: Mapping[str, Any]) -> bool:
+def is_party_row(party: Party, entity: Entity, row: Mapping[str, Any], roles: Roles) -> bool:
     """Does this row belong in the party's own sheet?"""
     if entity == "project":
-        return row.get("initiator") == party.id or (
+        return row.get(roles.initiator) == party.id or (
             party.municipality_code is not None
-            and row.get("municipality") == party.municipality_code
+            and row.get(roles.municipality) == party.municipality_code
         )
-    return row.get("pillar") in party.pillars
+    return row.get(roles.pillar) in party.pillars

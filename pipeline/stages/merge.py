@@ -21,6 +21,7 @@ from typing import Any
 
 from ..core import (
     ID_COLUMN,
+    Catalogue,
     Config,
     Entity,
     Monitor,
@@ -37,11 +38,6 @@ from .check import VERDICT_UNREADABLE, check_bytes, check_record
 from .session import Session
 
 _ID_NUMBER = re.compile(r"(\d+)$")
-NEW_PROJECT_DEFAULTS: dict[str, Any] = {
-    "acceleration_site": False,
-    "large_scale": False,
-    "withdrawn": False,
-}
 
 
 _now_precise = partial(now, "microseconds")
@@ -135,6 +131,7 @@ def apply_merge(
 ) -> MergeOutcome:
     """Compute the merged monitor and store it, with the change log, in one transaction."""
     region = state.region()
+    roles = config.catalogue.roles
     base = state.monitor(round_)
     outcome = MergeOutcome(round_)
     chosen, outcome.superseded = _latest_per_party(state.submissions(round_))
@@ -168,10 +165,10 @@ def apply_merge(
                     project_id = f"PRJ-{next_number:04d}"
                     next_number += 1
                     work["project"][project_id] = _new_project(
-                        project_id, record.party, row, region
+                        config.catalogue, project_id, record.party, row, region
                     )
                     outcome.new_projects.append(
-                        (record.party, project_id, str(row.values.get("name")))
+                        (record.party, project_id, str(row.values.get(roles.name)))
                     )
                     outcome.changes.extend(
                         _change(round_, record, "project", project_id, k, None, v)
@@ -249,14 +246,27 @@ def _apply_row(
     return changes
 
 
-def _new_project(project_id: str, party: str, row: RowOutcome, region: Region) -> dict[str, Any]:
-    record: dict[str, Any] = {"project_id": project_id, **NEW_PROJECT_DEFAULTS}
+def _new_project(
+    catalogue: Catalogue, project_id: str, party: str, row: RowOutcome, region: Region
+) -> dict[str, Any]:
+    """A new project as the merge creates it: the secretary's yes/no flags and the withdrawn
+    flag start as 'nee'; the initiator is the submitting party; the subregion follows from the
+    municipality."""
+    roles = catalogue.roles
+    record: dict[str, Any] = {ID_COLUMN["project"]: project_id}
+    record.update(
+        {
+            f.key: False
+            for f in catalogue.fields("project")
+            if f.type == "yes_no" and (f.owner == "secretary" or f.key == roles.withdrawn)
+        }
+    )
     record.update({k: v for k, v in row.values.items() if v is not None})
-    record["initiator"] = party
-    municipality = record.get("municipality")
+    record[roles.initiator] = party
+    municipality = record.get(roles.municipality)
     if isinstance(municipality, str):
         with contextlib.suppress(KeyError):  # an unknown code was reported by the validation
-            record["subregion"] = region.municipality(municipality).subregion
+            record[roles.subregion] = region.municipality(municipality).subregion
     return record
 
 

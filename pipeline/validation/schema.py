@@ -113,6 +113,7 @@ class _SheetChecker:
         self.submission = submission
         self.sheet = sheet
         self.context = context
+        self.roles = context.catalogue.roles
         self.entity: Entity = sheet.layout.entity
         by_key = {c.key: c for c in context.catalogue.columns(self.entity, context.round)}
         self.columns = [by_key[k] for k in sheet.layout.columns if k in by_key]
@@ -161,7 +162,9 @@ class _SheetChecker:
             seen[row_id] = row_number
             base_row = _base_record(base, row_id)
             base_row[id_key] = row_id
-            owned = owned_columns(self.context.party, self.columns, base_row, self.context.region)
+            owned = owned_columns(
+                self.context.party, self.columns, base_row, self.context.region, self.roles
+            )
             self._ownership(row, row_number, row_id, base_row, owned)
             changed = {
                 c.key
@@ -178,16 +181,17 @@ class _SheetChecker:
         party = self.context.party
         rows = []
         projects = self.context.base.projects
+        roles = self.roles
         names = (
-            {str(n).strip().casefold(): str(i) for i, n in projects["name"].items()}
-            if "name" in projects
+            {str(n).strip().casefold(): str(i) for i, n in projects[roles.name].items()}
+            if roles.name in projects
             else {}
         )
         for excel_row, row in frame.iterrows():
             if all(v is None for v in row.to_numpy()):
                 continue
             row_number = int(str(excel_row))
-            base_row = {"initiator": party.id}
+            base_row = {roles.initiator: party.id}
             rows.append(
                 _Row(
                     row_number,
@@ -196,17 +200,17 @@ class _SheetChecker:
                     base_row,
                 )
             )
-            name = row.get("name")
+            name = row.get(roles.name)
             existing = names.get(str(name).strip().casefold()) if name is not None else None
             if existing is not None:
                 self._add(
                     "new-project-duplicate",
                     row=row_number,
-                    key="name",
+                    key=roles.name,
                     value=name,
                     existing=existing,
                 )
-            shown = row.get("municipality")
+            shown = row.get(roles.municipality)
             if party.municipality_code is not None and shown is not None:
                 code = self.context.region.code("@municipalities", shown)
                 if code != party.municipality_code:
@@ -214,7 +218,7 @@ class _SheetChecker:
                         "new-project-other-municipality",
                         row=row_number,
                         value=shown,
-                        cell=self._cell(row_number, "municipality"),
+                        cell=self._cell(row_number, roles.municipality),
                     )
         return rows
 
@@ -383,7 +387,7 @@ class _SheetChecker:
             old = base_row.get(column.key)
             if (row_number, column.key) not in self.sheet.formulas and self._same(column, raw, old):
                 continue
-            holders = owners(column.field, base_row, self.context.region)
+            holders = owners(column.field, base_row, self.context.region, self.roles)
             owner = (
                 ", ".join(sorted(self.context.region.party(p).name for p in holders))
                 or "het secretariaat"

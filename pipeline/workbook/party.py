@@ -167,7 +167,10 @@ def data_sheets(
             editable = [
                 frozenset()
                 if sheet.name == SHEET_MONITOR
-                else frozenset(owned_columns(party, all_columns, row, region) & set(sheet.columns))
+                else frozenset(
+                    owned_columns(party, all_columns, row, region, catalogue.roles)
+                    & set(sheet.columns)
+                )
                 for row in rows
             ]
         out.append(DataSheet(sheet, columns, tuple(rows), tuple(editable)))
