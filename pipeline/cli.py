@@ -200,12 +200,33 @@ def _echo_init(summary: Any, as_json: bool) -> None:
     )
 
 
+_EARLIER_BOUNDS_HELP = (
+    "Staan de prijsgrenzen van het jaar nog niet in config.toml, gebruik dan die van het "
+    "laatste jaar dat er wel is (met een waarschuwing en een zin in de werkmap)."
+)
+
+
+def _warn_price_bounds(round_year: int, used: int | None) -> None:
+    if used is not None and used != round_year:
+        click.secho(
+            f"let op: de prijsgrenzen van {round_year} staan niet in config.toml; de werkmappen "
+            f"tonen die van {used}. Zet [price_bounds.{round_year}] in config.toml zodra ze "
+            "bekend zijn, en geef planmonitor issue opnieuw.",
+            fg="yellow",
+            err=True,
+        )
+
+
 @main.command()
 @click.option("--partij", "parties", multiple=True, help="Alleen voor deze partij (id, bv. P012).")
+@click.option("--vorige-prijsgrenzen", "earlier_bounds", is_flag=True, help=_EARLIER_BOUNDS_HELP)
 @click.pass_context
 @_guarded
-def issue(ctx: click.Context, parties: tuple[str, ...]) -> None:
+def issue(ctx: click.Context, parties: tuple[str, ...], earlier_bounds: bool) -> None:
     """Maak voor elke partij de werkmap van de lopende ronde en zet die in haar map.
+
+    Staan de prijsgrenzen van het jaar van de ronde niet in config.toml, dan stopt issue voordat
+    er een werkmap is gemaakt.
 
     Voorbeeld: planmonitor issue --partij P012
     """
@@ -219,8 +240,10 @@ def issue(ctx: click.Context, parties: tuple[str, ...]) -> None:
             party_ids=list(parties) or None,
             progress=progress,
             archive=session.archive,
+            earlier_price_bounds=earlier_bounds,
         )
     progress.close()
+    _warn_price_bounds(session.config.round.year, summary.price_bounds_year)
     click.echo(
         f"{summary.parties} werkmappen voor ronde {session.config.round} in "
         f"{session.storage.describe()}."
@@ -324,9 +347,10 @@ def _render_reports(reports: list[Any]) -> None:
     is_flag=True,
     help="Maak nog geen werkmappen voor de volgende ronde.",
 )
+@click.option("--vorige-prijsgrenzen", "earlier_bounds", is_flag=True, help=_EARLIER_BOUNDS_HELP)
 @click.pass_context
 @_guarded
-def merge(ctx: click.Context, round_text: str | None, no_issue: bool) -> None:
+def merge(ctx: click.Context, round_text: str | None, no_issue: bool, earlier_bounds: bool) -> None:
     """Voeg de inzendingen samen tot de nieuwe monitor (alleen cellen van de eigenaar).
 
     Schrijft de monitorwerkmap en de werkmappen van de volgende ronde.
@@ -337,8 +361,16 @@ def merge(ctx: click.Context, round_text: str | None, no_issue: bool) -> None:
 
     round_ = Round.parse(round_text) if round_text else None
     with _session(ctx) as session, _progress("Samenvoegen") as progress:
-        summary = merge_round(session, round_=round_, progress=progress, issue_next=not no_issue)
+        summary = merge_round(
+            session,
+            round_=round_,
+            progress=progress,
+            issue_next=not no_issue,
+            earlier_price_bounds=earlier_bounds,
+        )
     progress.close()
+    merged = round_ or session.config.round
+    _warn_price_bounds(merged.next().year, summary.price_bounds_year)
     outcome = summary.outcome
     accepted = sum(r.rows_accepted for r in outcome.results)
     held = sum(r.rows_held for r in outcome.results)

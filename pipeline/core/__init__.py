@@ -34,6 +34,7 @@ from .config import (
     SharePointSettings,
     StorageSettings,
     Targets,
+    price_bounds_for,
 )
 from .errors import (
     AuthenticationError,
@@ -148,6 +149,7 @@ __all__ = [
     "owners",
     "parse_text",
     "percent",
+    "price_bounds_for",
     "sha256",
     "show_value",
     "tempomakers",

@@ -183,6 +183,8 @@ class Config:
     targets: Targets = field(default_factory=Targets)
     price_bounds: Mapping[int, Mapping[str, float]] = field(default_factory=dict)
     price_bound_sources: Mapping[int, str] = field(default_factory=dict)
+    # Issue a round whose year has no price bounds with the last earlier year's (with a warning).
+    earlier_price_bounds: bool = False
     import_settings: ImportSettings = field(default_factory=ImportSettings)
     rode_draden: RodeDraden = field(default_factory=RodeDraden)
     realism: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_REALISM))
@@ -243,6 +245,7 @@ def _from_raw(raw: dict[str, Any], root: Path) -> Config:
         catalogue=catalogue_module.load(catalogue_path),
         new_project_rows=int(workbook.get("new_project_rows", DEFAULT_NEW_PROJECT_ROWS)),
         sheet_password=str(workbook.get("sheet_password", "")),
+        earlier_price_bounds=bool(workbook.get("earlier_price_bounds", False)),
         max_findings_per_file=int(validation.get("max_findings_per_file", DEFAULT_MAX_FINDINGS)),
         max_file_bytes=int(validation.get("max_file_bytes", DEFAULT_MAX_FILE_BYTES)),
         max_uncompressed_bytes=int(
@@ -307,7 +310,7 @@ def price_bounds_for(
     if year in config.price_bounds:
         return year, config.price_bounds[year]
     before = [y for y in config.price_bounds if y < year]
-    if earlier and before:
+    if (earlier or config.earlier_price_bounds) and before:
         return max(before), config.price_bounds[max(before)]
     known = ", ".join(str(y) for y in sorted(config.price_bounds)) or "geen"
     hint = f" of geef --vorige-prijsgrenzen om die van {max(before)} te gebruiken" if before else ""

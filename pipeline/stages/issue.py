@@ -10,7 +10,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..core import Config, ConfigError, Monitor, Party, Progress, Region, layout, now, sha256
+from ..core import (
+    Config,
+    ConfigError,
+    Monitor,
+    Party,
+    Progress,
+    Region,
+    layout,
+    now,
+    price_bounds_for,
+    sha256,
+)
 from ..state import Archive, IssueRecord, State
 from ..storage import Storage
 from ..workbook import build_party_workbook
@@ -41,6 +52,8 @@ class IssueSummary:
     issued_at: str
     workbooks: tuple[IssuedWorkbook, ...]
     created_folders: tuple[str, ...] = ()
+    # The year whose price bounds the workbooks show: an earlier one only when asked for.
+    price_bounds_year: int | None = None
 
     @property
     def parties(self) -> int:
@@ -63,11 +76,16 @@ def issue_round(
     party_ids: list[str] | None = None,
     progress: Progress | None = None,
     archive: Archive | None = None,
+    earlier_price_bounds: bool = False,
 ) -> IssueSummary:
     """Write and record the workbook of every party (or the given ones) for the current round.
 
-    With an archive, what was issued is also kept there, so ``rebuild`` can restore it.
+    With an archive, what was issued is also kept there, so ``rebuild`` can restore it. A round
+    whose year has no price bounds in config.toml stops here (ConfigError), before any workbook
+    is written; with ``earlier_price_bounds`` the last earlier year's bounds are used, and the
+    summary says which year.
     """
+    bounds_year, _ = price_bounds_for(config, config.round.year, earlier=earlier_price_bounds)
     region = state.region()
     monitor = state.monitor(config.round)
     parties = select_parties(region, party_ids)
@@ -94,7 +112,7 @@ def issue_round(
         state.mark_round(config.round, "issued_at")
     if archive is not None:
         archive.write_issue(config.round, state.issued(config.round), issued_at)
-    return IssueSummary(str(config.round), issued_at, tuple(issued), tuple(created))
+    return IssueSummary(str(config.round), issued_at, tuple(issued), tuple(created), bounds_year)
 
 
 def select_parties(region: Region, party_ids: Sequence[str] | None) -> list[Party]:

@@ -30,6 +30,7 @@ from ..core import (
     Round,
     RoundError,
     now,
+    price_bounds_for,
     write_atomic,
 )
 from ..state import Archive, Change, MergeRecord, MergeResult, State, SubmissionRecord, held
@@ -61,6 +62,7 @@ class MergeSummary:
     monitor_file: Path | None = None
     published: bool = False
     issued_next: int = 0
+    price_bounds_year: int | None = None  # the year of the bounds the next workbooks show
 
 
 def merge_round(
@@ -70,14 +72,21 @@ def merge_round(
     progress: Progress | None = None,
     clock: Callable[[], str] = _now_precise,
     issue_next: bool = True,
+    earlier_price_bounds: bool = False,
 ) -> MergeSummary:
-    """Merge a round (default: the one in progress) and write the monitor and next workbooks."""
+    """Merge a round (default: the one in progress) and write the monitor and next workbooks.
+
+    When the next round's workbooks follow, their price bounds are checked first, so a missing
+    year stops the run before anything is merged.
+    """
     from ..reporting import write_monitor_workbook
     from .issue import issue_round
 
     config, state = session.config, session.state
     round_ = round_ or config.round
     round_config = replace(config, round=round_)
+    if issue_next:
+        price_bounds_for(config, round_.next().year, earlier=earlier_price_bounds)
     with held(config.paths.state / "samenvoegen.lock", "samenvoeging"):
         _refuse_if_next_round_started(state, round_)
         for record in state.submissions(round_):
@@ -102,8 +111,14 @@ def merge_round(
             # The parties that took part in this round get the next round's workbook.
             parties = [r.party for r in state.issued(round_)] or None
             issued = issue_round(
-                next_config, state, session.storage, party_ids=parties, archive=session.archive
+                next_config,
+                state,
+                session.storage,
+                party_ids=parties,
+                archive=session.archive,
+                earlier_price_bounds=earlier_price_bounds,
             )
+            summary.price_bounds_year = issued.price_bounds_year
             summary.issued_next = issued.parties
     return summary
 

@@ -140,8 +140,17 @@ def _fill(template: str, fields: Mapping[str, str]) -> str | None:
 
 
 def _price_bound_lines(texts: Mapping[str, Any], config: Config, year: int) -> list[str | None]:
-    bounds = config.price_bounds.get(year)
-    if not bounds:
-        return [texts["instructions"]["variants"]["no_price_bounds"].format(year=year)]
-    amounts = {key: formatting.euro(value) for key, value in bounds.items()}
-    return [_fill(line, amounts) for line in texts["instructions"]["price_bounds"]["lines"]]
+    """The bounds of the round's year; when the secretary chose to issue with an earlier year's
+    (``issue --vorige-prijsgrenzen``), those, with a line that says so."""
+    variants = texts["instructions"]["variants"]
+    earlier = [y for y in config.price_bounds if y < year and config.price_bounds[y]]
+    if config.price_bounds.get(year):
+        used, intro = year, []
+    elif earlier:
+        used = max(earlier)
+        intro = [variants["earlier_price_bounds"].format(year=year, earlier=used)]
+    else:
+        return [variants["no_price_bounds"].format(year=year)]
+    amounts = {key: formatting.euro(value) for key, value in config.price_bounds[used].items()}
+    lines = [_fill(line, amounts) for line in texts["instructions"]["price_bounds"]["lines"]]
+    return [*intro, *lines]
