@@ -41,6 +41,7 @@ class Figures:
     forecast: tuple[real.ForecastYear, ...]
     stoplights: Mapping[str, int]
     realisation: tuple[real.YearRealisation, ...] = ()
+    agreements: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def segment_coverage(self) -> float | None:
@@ -166,6 +167,10 @@ def region_figures(export: RegionExport, fields: ind.ProjectFields) -> Figures:
         forecast=forecast.years,
         stoplights={c: int((statuses == c).sum()) for c in fields.stoplights},
         realisation=tuple(_realisation(export.realisation)),
+        agreements={
+            c: int((ind.texts(export.agreements, ind.STATUS) == c).sum())
+            for c in fields.stoplights
+        },
     )
 
 
@@ -276,6 +281,10 @@ def summed(name: str, members: Sequence[Figures]) -> Figures:
         stoplights={
             c: sum(m.stoplights.get(c, 0) for m in members)
             for c in (members[0].stoplights if members else {})
+        },
+        agreements={
+            c: sum(m.agreements.get(c, 0) for m in members)
+            for c in (members[0].agreements if members else {})
         },
         realisation=tuple(
             real.YearRealisation(
