@@ -168,8 +168,7 @@ def region_figures(export: RegionExport, fields: ind.ProjectFields) -> Figures:
         stoplights={c: int((statuses == c).sum()) for c in fields.stoplights},
         realisation=tuple(_realisation(export.realisation)),
         agreements={
-            c: int((ind.texts(export.agreements, ind.STATUS) == c).sum())
-            for c in fields.stoplights
+            c: int((ind.texts(export.agreements, ind.STATUS) == c).sum()) for c in fields.stoplights
         },
     )
 
