@@ -536,7 +536,7 @@ def rebuild(ctx: click.Context) -> None:
 @click.option(
     "--rondes",
     "rounds",
-    default=2,
+    default=3,
     show_default=True,
     type=click.IntRange(1, 6),
     help="Hoeveel rondes de demo doorloopt.",

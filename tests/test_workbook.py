@@ -408,7 +408,12 @@ def test_instructions_fall_back_without_projects_pillars_or_price_bounds(
         assert expected in text, expected
     assert "{" not in text and "€" not in text
     assert [line.label for line in lines if line.label] == ["1.", "2.", "3.", "4.", "5.", "6."]
-    assert [line.sample for line in lines if line.sample] == ["edit", "locked", "conflict"]
+    assert [line.sample for line in lines if line.sample] == [
+        "edit",
+        "locked",
+        "conflict",
+        "carried",
+    ]
 
 
 def test_issued_workbook_reads_back_without_findings(issued: Issued, tmp_path: Path) -> None:

@@ -66,12 +66,14 @@ from .layout import (
     metadata_rows,
 )
 from .messages import show_value
-from .monitor import ID_COLUMN, Monitor
+from .monitor import ID_COLUMN, Carry, Monitor
 from .ownership import owned_columns, owners
 from .progress import Progress
 from .region import SECTOR_OF_KIND, Municipality, Party, Pillar, Region, tempomakers
+from .rollover import roll_over
 from .rounds import Round
 from .submission import ReadResult, SheetData, Submission
+from .timeline import RoundContext, Schedule, round_after_snapshot
 from .values import is_empty, looks_like_formula, parse_text, to_cell
 
 __all__ = [
@@ -101,6 +103,7 @@ __all__ = [
     "UNKNOWN_YEAR",
     "YES",
     "AuthenticationError",
+    "Carry",
     "Catalogue",
     "Column",
     "Config",
@@ -121,7 +124,9 @@ __all__ = [
     "RodeDraden",
     "Roles",
     "Round",
+    "RoundContext",
     "RoundError",
+    "Schedule",
     "SharePointSettings",
     "SheetData",
     "SheetLayout",
@@ -150,6 +155,8 @@ __all__ = [
     "parse_text",
     "percent",
     "price_bounds_for",
+    "roll_over",
+    "round_after_snapshot",
     "sha256",
     "show_value",
     "tempomakers",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from . import catalogue as catalogue_module
 from .catalogue import Catalogue
 from .errors import ConfigError
 from .rounds import Round
+from .timeline import RoundContext, Schedule
 
 DEFAULT_CONFIG = Path("config.toml")
 DEFAULT_NEW_PROJECT_ROWS = 25
@@ -161,7 +162,13 @@ class ImportSettings:
 
 @dataclass(frozen=True)
 class Config:
-    """Everything a command needs to know about the region and where things live."""
+    """Everything a command needs to know about the region and where things live.
+
+    ``round`` and ``deadline`` are the round this configuration is for (the round in progress,
+    once a session is open) and its deadline; :meth:`at` gives the configuration of another
+    round. When the rounds take place is the ``schedule``, built from ``[round]`` (the first
+    round and its deadline, and ``[round.deadlines]`` for rounds with their own deadline).
+    """
 
     root: Path
     region_name: str
@@ -190,6 +197,32 @@ class Config:
     realism: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_REALISM))
     reports: ReportSettings = field(default_factory=ReportSettings)
     landsdeel: str = ""
+    deadlines: Mapping[Round, dt.date] = field(default_factory=dict)
+    schedule: Schedule | None = None  # built from round, deadline and deadlines when not given
+
+    def __post_init__(self) -> None:
+        if self.schedule is None:
+            schedule = Schedule(
+                self.round, self.deadline, self.deadlines, self.catalogue.planning_years
+            )
+            object.__setattr__(self, "schedule", schedule)
+
+    @property
+    def timeline(self) -> Schedule:
+        """When the rounds take place (the schedule, never absent after construction)."""
+        assert self.schedule is not None
+        return self.schedule
+
+    @property
+    def context(self) -> RoundContext:
+        """The time model of this configuration's round: deadline, years, comparison."""
+        return self.timeline.context(self.round)
+
+    def at(self, round_: Round) -> Config:
+        """The configuration for another round: that round, with its deadline."""
+        if round_ == self.round:
+            return self
+        return replace(self, round=round_, deadline=self.timeline.deadline(round_))
 
 
 def load(path: Path = DEFAULT_CONFIG, **overrides: Any) -> Config:
@@ -223,9 +256,7 @@ def _from_raw(raw: dict[str, Any], root: Path) -> Config:
     catalogue_path = (
         root / raw["catalogue"] if "catalogue" in raw else catalogue_module.DEFAULT_PATH
     )
-    deadline = round_["deadline"]
-    if not isinstance(deadline, dt.date):
-        deadline = dt.date.fromisoformat(str(deadline))
+    deadline = _date(round_["deadline"])
     return Config(
         root=root,
         region_name=str(region["name"]),
@@ -279,6 +310,10 @@ def _from_raw(raw: dict[str, Any], root: Path) -> Config:
         realism={str(k): float(v) for k, v in raw.get("realism", {}).items()}
         or dict(DEFAULT_REALISM),
         reports=_report_settings(raw.get("reports", {})),
+        deadlines={
+            Round.parse(str(name)): _date(value)
+            for name, value in round_.get("deadlines", {}).items()
+        },
         landsdeel=_landsdeel(region.get("landsdeel", "")),
     )
 
@@ -329,6 +364,12 @@ def _landsdeel(value: object) -> str:
     return text
 
 
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
 def _report_settings(raw: dict[str, Any]) -> ReportSettings:
     indicators = raw.get("pillar_indicators")
     return ReportSettings(
@@ -349,6 +390,5 @@ def _report_settings(raw: dict[str, Any]) -> ReportSettings:
 
 
 def _replace(config: Config, overrides: Mapping[str, Any]) -> Config:
-    from dataclasses import replace
-
-    return replace(config, **overrides)
+    # The schedule follows an overridden first round or deadline.
+    return replace(config, **{"schedule": None, **overrides})

@@ -411,6 +411,14 @@ TEMPLATES: dict[str, Template] = {
         "Geen afspraken",
         "Er is geen tabel '{file}' gevonden: de monitor begint zonder afspraken uit de woondeal.",
     ),
+    "carried-not-checked": Template(
+        _W,
+        "Verschoven woningen controleren",
+        "Project {row_id} ({name}): {dwellings} woningen die voor {year} gepland stonden en "
+        "niet als opgeleverd zijn gemeld, staan nu in {to_year} (de oranje cel). U heeft dat "
+        "niet aangepast. Klopt het, dan hoeft u niets te doen; anders past u de planning of het "
+        "aantal opgeleverd aan.",
+    ),
     # -- merge --------------------------------------------------------------------------------
     "row-held-back": Template(
         _W,

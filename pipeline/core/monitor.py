@@ -19,12 +19,42 @@ from .rounds import Round
 ID_COLUMN: dict[Entity, str] = {"project": "project_id", "agreement": "agreement_id"}
 
 
+@dataclass(frozen=True)
+class Carry:
+    """Dwellings of one project moved from a past year into the first planned year."""
+
+    entity: str
+    row_id: str
+    field: str  # the per-year field, e.g. "planning"
+    from_year: int
+    to_year: int
+    dwellings: int
+
+    @property
+    def from_column(self) -> str:
+        return f"{self.field}_{self.from_year}"
+
+    @property
+    def to_column(self) -> str:
+        return f"{self.field}_{self.to_year}"
+
+
 @dataclass
 class Monitor:
-    """Projects and agreements, each a DataFrame indexed by its permanent id."""
+    """Projects and agreements, each a DataFrame indexed by its permanent id; ``carried`` says
+    which values a roll-over at the change of year moved into this monitor (see ``rollover``)."""
 
     projects: pd.DataFrame
     agreements: pd.DataFrame
+    carried: tuple[Carry, ...] = ()
+
+    def carried_cells(self, entity: Entity) -> dict[tuple[str, str], list[Carry]]:
+        """Per (row id, column) the carries that landed in that cell."""
+        cells: dict[tuple[str, str], list[Carry]] = {}
+        for carry in self.carried:
+            if carry.entity == entity:
+                cells.setdefault((carry.row_id, carry.to_column), []).append(carry)
+        return cells
 
     def table(self, entity: Entity) -> pd.DataFrame:
         return self.projects if entity == "project" else self.agreements

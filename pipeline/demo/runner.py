@@ -10,7 +10,7 @@ import datetime as dt
 import random
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core import Config, ConfigError
@@ -69,7 +69,7 @@ class _Clock:
 def run_demo(
     config: Config,
     *,
-    rounds: int = 2,
+    rounds: int = 3,
     progress: Progress | None = None,
     parties: list[str] | None = None,
     reports: bool = True,
@@ -107,11 +107,7 @@ def run_demo(
 
 def _next(session: Session) -> Session:
     """The session for the round after a merge."""
-    round_ = session.state.current_round(session.config.round)
-    first = session.config.round
-    config = replace(
-        session.config, round=round_, deadline=round_.shift_date(session.config.deadline, first)
-    )
+    config = session.config.at(session.state.current_round(session.config.timeline.first))
     return Session(config, session.state, session.storage, session.archive)
 
 
@@ -155,7 +151,6 @@ def _round(
             rng=rng,
             roles=roles,
             corrected=corrected,
-            roll_forward=index > 0,
         )
 
     for number, party_id in enumerate(responders, start=1):

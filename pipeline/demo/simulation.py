@@ -45,6 +45,7 @@ class Cast:
     xls: str | None = None  # sends an old .xls instead of the workbook
     adds: tuple[str, ...] = ()
     withdraws: tuple[str, ...] = ()
+    silent: str | None = None  # never submits, in any round
 
 
 def cast(
@@ -63,15 +64,20 @@ def cast(
         for p in pool
         if p.is_municipality and (monitor.projects["municipality"] == p.municipality_code).any()
     ]
+    # The same party stays silent in every round: the one with the highest id.
+    silent = max(builders) if len(builders) > 2 else None
+    builders = sorted(set(builders) - {silent})
     rng.shuffle(builders)
     rng.shuffle(municipalities)
     responders = [
         p.id
         for p in pool
-        if rng.random() < 0.85 or p.id in builders[:8] or p.id in municipalities[:2] or p.pillars
+        if p.id != silent
+        and (rng.random() < 0.85 or p.id in builders[:8] or p.id in municipalities[:2] or p.pillars)
     ]
     special = builders[:8]
-    mistakes = dict(zip(special[:3], MISTAKES[:3], strict=False))
+    # Three market parties make a mistake; in a small cast at most half of them.
+    mistakes = dict(zip(special[: min(3, len(builders) // 2)], MISTAKES[:3], strict=False))
     if municipalities:
         mistakes[municipalities[0]] = "date"
     return Cast(
@@ -81,8 +87,10 @@ def cast(
         twice=special[4] if len(special) > 4 else None,
         late=special[5] if len(special) > 5 else None,
         xls=special[6] if first_round and len(special) > 6 else None,
-        adds=tuple(special[7:8]) + tuple(builders[8:10]),
-        withdraws=tuple(builders[10:12]),
+        # In a small cast (fewer than a dozen market parties) one adds and one withdraws.
+        adds=tuple(special[7:8]) + tuple(builders[8:10]) or tuple(builders[-1:]),
+        withdraws=tuple(builders[10:12]) or tuple(builders[:1]),
+        silent=silent,
     )
 
 
@@ -140,13 +148,11 @@ def fill_in(
     rng: random.Random,
     roles: Cast,
     corrected: bool = False,
-    roll_forward: bool = False,
 ) -> bytes:
     """The party's workbook after the party has done its work for the round."""
     book = EditedWorkbook(data, catalogue, round_)
     own = _own_projects(book, party, monitor)
-    if roll_forward:
-        _roll_forward(book, own, monitor, round_)
+    _report_completions(book, own, round_)
     if party.is_municipality:
         _municipal_updates(book, party, monitor, rng)
     _initiator_updates(book, own, rng)
@@ -180,29 +186,24 @@ def _own_projects(book: EditedWorkbook, party: Party, monitor: Monitor) -> list[
     return rows
 
 
-def _roll_forward(
-    book: EditedWorkbook, own: list[tuple[int, str]], monitor: Monitor, round_: Round
-) -> None:
-    """A new year: what was planned for last year is now (mostly) completed, the rest slips."""
-    if round_.half != 1:
+def _report_completions(book: EditedWorkbook, own: list[tuple[int, str]], round_: Round) -> None:
+    """Dwellings completed in the round's half year: part of what was planned for this year.
+
+    In a first half about 45% of the year's planning is completed, in a second half 80% of what
+    is left; the rest of a year that ends is carried into the next year by the roll-over.
+    """
+    share = 0.45 if round_.half == 1 else 0.8
+    current = f"planning_{round_.year}"
+    if current not in book.labels:
         return
-    past = f"planning_{round_.year - 1}"
-    if past not in monitor.projects.columns:
-        return
-    for row, project_id in own:
-        planned = _count(monitor.projects.at[project_id, past])
-        if not planned:
+    for row, _ in own:
+        planned = _count(book.get(SHEET_OWN, row, current))
+        realised = round(planned * share)
+        if not realised:
             continue
-        realised = round(planned * 0.8)
-        completed = int(book.get(SHEET_OWN, row, "completed") or 0)
+        completed = _count(book.get(SHEET_OWN, row, "completed"))
         book.set(SHEET_OWN, row, "completed", completed + realised)
-        current = f"planning_{round_.year}"
-        book.set(
-            SHEET_OWN,
-            row,
-            current,
-            int(book.get(SHEET_OWN, row, current) or 0) + planned - realised,
-        )
+        book.set(SHEET_OWN, row, current, planned - realised)
 
 
 def _initiator_updates(

@@ -10,7 +10,18 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core import Config, Finding, Party, Progress, finding, sha256, write_atomic
+from ..core import (
+    Config,
+    Finding,
+    Monitor,
+    Party,
+    Progress,
+    Submission,
+    column_letter,
+    finding,
+    sha256,
+    write_atomic,
+)
 from ..state import Archive, State, SubmissionRecord
 from ..validation import Context, Validation, held_back, validate
 from ..workbook import read_submission
@@ -127,7 +138,61 @@ def check_bytes(
     validation = validate(submission, context)
     findings.extend(validation.findings)
     findings.extend(held_back(validation, file_name, party.id))
+    findings.extend(_carried_not_checked(validation, submission, context.base, party.id))
     return FileReport(file_name, result.sha256, party.id, party.name, findings, validation)
+
+
+def _carried_not_checked(
+    validation: Validation, submission: Submission, monitor: Monitor, party: str
+) -> list[Finding]:
+    """A warning, naming the project, per carried cell the party sent back unchanged: a
+    roll-over at the change of year put dwellings there that the party has not looked at."""
+    cells = monitor.carried_cells("project")
+    if not cells:
+        return []
+    issued = monitor.projects
+    out = []
+    for row in validation.rows:
+        if row.entity != "project" or row.is_new:
+            continue
+        for key, value in row.values.items():
+            carries = cells.get((row.row_id, key))
+            if not carries or row.row_id not in issued.index:
+                continue
+            before = issued.at[row.row_id, key] if key in issued.columns else None
+            if not same_count(value, before):
+                continue  # the party changed it: checked
+            columns = list(submission.layout.sheet(row.sheet).columns)
+            out.append(
+                finding(
+                    "carried-not-checked",
+                    file=submission.file_name,
+                    party=party,
+                    sheet=row.sheet,
+                    cell=f"{column_letter(columns.index(key) + 1)}{row.excel_row}",
+                    row=row.excel_row,
+                    row_id=row.row_id,
+                    name=issued.at[row.row_id, "name"] if "name" in issued.columns else "",
+                    field=key,
+                    dwellings=sum(c.dwellings for c in carries),
+                    year=min(c.from_year for c in carries),
+                    to_year=carries[0].to_year,
+                )
+            )
+    return out
+
+
+def same_count(a: object, b: object) -> bool:
+    """Two cell values as counts: empty is 0."""
+
+    def number(v: object) -> float:
+        try:
+            f = float(v)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return 0.0
+        return 0.0 if f != f else f
+
+    return number(a) == number(b)
 
 
 def check_record(

@@ -14,13 +14,14 @@ import contextlib
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ..core import (
     ID_COLUMN,
+    Carry,
     Catalogue,
     Config,
     Entity,
@@ -31,6 +32,7 @@ from ..core import (
     RoundError,
     now,
     price_bounds_for,
+    roll_over,
     write_atomic,
 )
 from ..state import Archive, Change, MergeRecord, MergeResult, State, SubmissionRecord, held
@@ -54,6 +56,7 @@ class MergeOutcome:
     new_projects: list[tuple[str, str, str]] = field(default_factory=list)  # party, id, name
     superseded: list[SubmissionRecord] = field(default_factory=list)
     used: list[SubmissionRecord] = field(default_factory=list)
+    carried: list[Carry] = field(default_factory=list)  # the roll-over at a change of year
 
 
 @dataclass
@@ -84,7 +87,7 @@ def merge_round(
 
     config, state = session.config, session.state
     round_ = round_ or config.round
-    round_config = replace(config, round=round_)
+    round_config = config.at(round_)
     if issue_next:
         price_bounds_for(config, round_.next().year, earlier=earlier_price_bounds)
     with held(config.paths.state / "samenvoegen.lock", "samenvoeging"):
@@ -105,9 +108,7 @@ def merge_round(
         write_atomic(target, data)
         summary = MergeSummary(outcome, target, session.storage.publish(name, data))
         if issue_next:
-            following = round_.next()
-            deadline = following.shift_date(config.deadline, config.round)
-            next_config = replace(config, round=following, deadline=deadline)
+            next_config = config.at(round_.next())
             # The parties that took part in this round get the next round's workbook.
             parties = [r.party for r in state.issued(round_)] or None
             issued = issue_round(
@@ -210,7 +211,11 @@ def apply_merge(
         merged = Monitor.from_records(
             list(work["project"].values()), list(work["agreement"].values())
         )
+        # A year that ends with this round loses nothing: what is still planned for it moves
+        # into the next round's first planning year, and is recorded as carried.
+        merged, outcome.carried = roll_over(merged, config.catalogue, round_.next().year)
         state.save_monitor(round_.next(), merged)
+        state.record_carries(round_.next(), outcome.carried)
         state.record_changes(outcome.changes)
         for result in outcome.results:
             state.record_merge_result(result)

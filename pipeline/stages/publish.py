@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from ..core import Progress, Round, RoundError
 from ..reporting import ReportSummary, build_reports
 from .session import Session
@@ -29,7 +27,7 @@ def report_round(
         )
     out = session.config.paths.outputs / "rapportage" / str(round_)
     summary = build_reports(
-        replace(session.config, round=round_), session.state, round_, out, progress=progress
+        session.config.at(round_), session.state, round_, out, progress=progress
     )
     published = [
         path.name for path in summary.paths if session.storage.publish(path.name, path.read_bytes())

@@ -7,7 +7,7 @@ kept beside it as a backup), so a damaged or lost database can always be recover
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..core import Config, Progress, StateError
@@ -52,7 +52,7 @@ def rebuild(config: Config, *, progress: Progress | None = None) -> RebuildSumma
         for index, round_ in enumerate(rounds, start=1):
             if progress:
                 progress(index, len(rounds), str(round_))
-            round_config = replace(config, round=round_)
+            round_config = config.at(round_)
             with state.transaction():
                 state.open_round(round_)
                 for record in archive.issues(round_):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ..core import Config
 from ..state import Archive, State
@@ -44,10 +44,7 @@ def open_session(
     elif not archive.has_base():
         first = state.snapshots()[0]  # a state set up before the archive was kept
         archive.write_base(state.region(), first, state.monitor(first))
-    round_ = state.current_round(config.round)
-    current = replace(
-        config, round=round_, deadline=round_.shift_date(config.deadline, config.round)
-    )
+    current = config.at(state.current_round(config.timeline.first))
     return Session(current, state, storage or open_storage(config, notify=notify), archive)
 
 

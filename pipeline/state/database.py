@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
@@ -21,6 +21,7 @@ from typing import Any
 from ..core import (
     ENTITIES,
     ID_COLUMN,
+    Carry,
     Entity,
     Monitor,
     Municipality,
@@ -139,6 +140,17 @@ MIGRATIONS: tuple[Migration, ...] = (
     ALTER TABLE merge_results_new RENAME TO merge_results;
     CREATE TABLE migrations (number INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
                              applied_at TEXT NOT NULL)
+    """,
+    ),
+    Migration(
+        # Roll-over at the change of year: dwellings carried from a past year into the first
+        # planned year of the snapshot ``round``.
+        "carried",
+        """
+    CREATE TABLE carried (round TEXT NOT NULL, entity TEXT NOT NULL, row_id TEXT NOT NULL,
+                          field TEXT NOT NULL, from_year INTEGER NOT NULL,
+                          to_year INTEGER NOT NULL, dwellings INTEGER NOT NULL,
+                          PRIMARY KEY (round, entity, row_id, field, from_year))
     """,
     ),
 )
@@ -450,9 +462,11 @@ class State:
             record[field] = decode(value)
         if not records["project"] and not records["agreement"]:
             raise StateError(f"Er is geen monitor voor ronde {round_} in de statusdatabase.")
-        return Monitor.from_records(
+        monitor = Monitor.from_records(
             list(records["project"].values()), list(records["agreement"].values())
         )
+        monitor.carried = tuple(self.carries(round_))
+        return monitor
 
     def snapshots(self) -> list[Round]:
         """Rounds that have a monitor snapshot, oldest first."""
@@ -604,6 +618,30 @@ class State:
             for r in self.db.execute(sql + " ORDER BY id", args)
         ]
 
+    def record_carries(self, round_: Round, carries: Iterable[Carry]) -> None:
+        """Record what a roll-over carried into the snapshot of ``round_``."""
+        self.db.execute("DELETE FROM carried WHERE round = ?", (str(round_),))
+        self.db.executemany(
+            "INSERT INTO carried (round, entity, row_id, field, from_year, to_year, dwellings) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (str(round_), c.entity, c.row_id, c.field, c.from_year, c.to_year, c.dwellings)
+                for c in carries
+            ],
+        )
+
+    def carries(self, round_: Round) -> list[Carry]:
+        """What the roll-over carried into the snapshot of ``round_`` (the monitor as issued
+        in that round), by project."""
+        return [
+            Carry(entity, row_id, field, from_year, to_year, dwellings)
+            for entity, row_id, field, from_year, to_year, dwellings in self.db.execute(
+                "SELECT entity, row_id, field, from_year, to_year, dwellings FROM carried "
+                "WHERE round = ? ORDER BY entity, row_id, field, from_year",
+                (str(round_),),
+            )
+        ]
+
     def clear_merge(self, round_: Round) -> None:
         """Forget an earlier merge of this round (a merge is redone from its inputs)."""
         self._monitors.clear()
@@ -612,6 +650,7 @@ class State:
         self.db.execute("DELETE FROM merge_results WHERE round = ?", (key,))
         self.db.execute("DELETE FROM cells WHERE round = ?", (str(round_.next()),))
         self.db.execute("DELETE FROM rows WHERE created_round = ?", (str(round_.next()),))
+        self.db.execute("DELETE FROM carried WHERE round = ?", (str(round_.next()),))
 
     def record_merge_result(self, result: MergeResult) -> None:
         self.db.execute(
@@ -651,5 +690,7 @@ class State:
             "issued": "SELECT round, party, fingerprint, file_name, sha256 FROM issued "
             "ORDER BY round, party",
             "rounds": "SELECT round, merged_at IS NOT NULL FROM rounds ORDER BY round",
+            "carried": "SELECT round, entity, row_id, field, from_year, to_year, dwellings "
+            "FROM carried ORDER BY round, entity, row_id, field, from_year",
         }
         return {name: [tuple(r) for r in self.db.execute(sql)] for name, sql in queries.items()}

@@ -28,7 +28,7 @@ from ..core import (
 TEXTS_PATH = Path(__file__).resolve().parents[2] / "workbook_templates" / "texts.toml"
 
 Role = Literal["title", "heading", "text", "blank"]
-Sample = Literal["edit", "locked", "conflict"]
+Sample = Literal["edit", "locked", "conflict", "carried"]
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def instruction_lines(
             legend = info["legend"]
             lines += [
                 Line("text", legend[key], sample=key, sample_text=legend[f"sample_{key}"])
-                for key in ("edit", "locked", "conflict")
+                for key in ("edit", "locked", "conflict", "carried")
             ]
         lines.append(Line("blank"))
     return lines

@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from openpyxl import Workbook
@@ -63,6 +63,7 @@ GROUP_BLUE = "BDD7EE"
 CONFLICT_RED = "FFC7CE"
 CONFLICT_TEXT = "9C0006"
 CONFLICT_PART = "FCE4D6"
+CARRIED_ORANGE = "F8CBAD"  # dwellings carried from a year that has ended: the party checks them
 GRID = "BFBFBF"
 
 # The columns that stay in view when scrolling right: up to and including this field.
@@ -91,6 +92,9 @@ class DataSheet:
     columns: tuple[Column, ...]
     rows: tuple[Mapping[str, Any], ...]
     editable: tuple[frozenset[str], ...]
+    # (row offset, column key) -> (year it came from, dwellings): what a roll-over at the change
+    # of year carried into an editable cell; marked "verschoven uit <year> — controleer"
+    carried: Mapping[tuple[int, str], tuple[int, int]] = field(default_factory=dict)
 
     @property
     def editable_cells(self) -> int:
@@ -173,7 +177,32 @@ def data_sheets(
                 )
                 for row in rows
             ]
-        out.append(DataSheet(sheet, columns, tuple(rows), tuple(editable)))
+        carried = _carried(monitor, sheet, rows, editable)
+        out.append(DataSheet(sheet, columns, tuple(rows), tuple(editable), carried))
+    return out
+
+
+def _carried(
+    monitor: Monitor,
+    sheet: SheetLayout,
+    rows: Sequence[Mapping[str, Any]],
+    editable: Sequence[frozenset[str]],
+) -> dict[tuple[int, str], tuple[int, int]]:
+    """The editable cells that hold dwellings carried from a past year, with that year (the
+    earliest, when several were carried) and how many."""
+    cells = monitor.carried_cells(sheet.entity)
+    if not cells or sheet.name == SHEET_MONITOR:
+        return {}
+    out = {}
+    for offset, (row, keys) in enumerate(zip(rows, editable, strict=True)):
+        row_id = str(row.get(ID_COLUMN[sheet.entity]))
+        for key in keys:
+            carries = cells.get((row_id, key))
+            if carries:
+                out[(offset, key)] = (
+                    min(c.from_year for c in carries),
+                    sum(c.dwellings for c in carries),
+                )
     return out
 
 
@@ -240,11 +269,14 @@ class _Styles:
 
     def _style(self, name: str, role: str, number_format: str, wrap: bool) -> NamedStyle:
         style = NamedStyle(
-            name=name, number_format=number_format, protection=Protection(locked=role != "edit")
+            name=name,
+            number_format=number_format,
+            protection=Protection(locked=role not in {"edit", "carried"}),
         )
         style.alignment = Alignment(vertical="top", wrap_text=wrap)
-        if role in {"edit", "locked"}:
-            style.fill = PatternFill("solid", fgColor=YELLOW if role == "edit" else GREY)
+        if role in {"edit", "locked", "carried"}:
+            fill = {"edit": YELLOW, "locked": GREY, "carried": CARRIED_ORANGE}[role]
+            style.fill = PatternFill("solid", fgColor=fill)
             style.border = self.border
         elif role in {"header", "group"}:
             style.font = Font(bold=True)
@@ -295,7 +327,7 @@ def _write_instructions(ws: Any, styles: _Styles, lines: Sequence[Line]) -> None
 
 def _legend_sample(cell: Any, styles: _Styles, line: Line) -> None:
     """A coloured sample cell of the legend; locked, like everything on this sheet."""
-    cell.style = styles.get("edit" if line.sample == "edit" else "locked")
+    cell.style = styles.get(line.sample if line.sample in {"edit", "carried"} else "locked")
     put(cell, line.sample_text)
     if line.sample == "conflict":
         cell.fill = PatternFill("solid", fgColor=CONFLICT_RED)
@@ -375,6 +407,8 @@ def _write_data_sheet(
                 name = names[key] = styles.data(
                     column, key[1], wrap and column.field.type == "text"
                 )
+            if (offset, column.key) in sheet.carried:
+                name = styles.get("carried", NUMBER_FORMATS.get(column.field.type, "General"))
             cell = Cell(ws, row=number, column=index)
             styles.apply(cell, name)
             value = shown_value(column, row.get(column.key), region)
@@ -449,10 +483,22 @@ def _add_validations(
     ws: Any, texts: Mapping[str, str], sheet: DataSheet, lists: Mapping[str, str]
 ) -> None:
     for index, column in enumerate(sheet.columns, start=1):
-        blocks = row_blocks(_editable_rows(sheet, column.key))
+        letter = get_column_letter(index)
+        carried = {o: c for (o, key), c in sheet.carried.items() if key == column.key}
+        for offset, (year, dwellings) in sorted(carried.items()):
+            # A carried cell keeps the column's rule but says where its number came from.
+            validation = _validation(column, texts, lists, f"{letter}{FIRST_DATA_ROW + offset}")
+            validation.promptTitle = _clip(texts["carried_title"].format(year=year), TITLE_LIMIT)
+            validation.prompt = _clip(
+                texts["carried"].format(year=year, dwellings=formatting.number(dwellings)),
+                PROMPT_LIMIT,
+            )
+            validation.add(f"{letter}{FIRST_DATA_ROW + offset}")
+            ws.add_data_validation(validation)
+        rows = [r for r in _editable_rows(sheet, column.key) if r - FIRST_DATA_ROW not in carried]
+        blocks = row_blocks(rows)
         if not blocks:
             continue
-        letter = get_column_letter(index)
         ranges = [f"{letter}{first}:{letter}{last}" for first, last in blocks]
         if column.field.type == "year_quarter":
             # A custom formula refers to the first cell of its range: one rule per block.
