@@ -439,7 +439,13 @@ def report(ctx: click.Context, round_text: str | None) -> None:
             session, Round.parse(round_text) if round_text else None, progress=progress
         )
     progress.close()
-    click.echo(f"Rapportage over ronde {summary.round} (stand na de samenvoeging):")
+    if summary.baseline:
+        click.echo(
+            f"Nulmeting (ronde 0): de stand bij de start van ronde {summary.round}, vóór de "
+            "eerste inzendingen. Er is nog niets om mee te vergelijken."
+        )
+    else:
+        click.echo(f"Rapportage over ronde {summary.round} (stand na de samenvoeging):")
     for path in summary.paths:
         click.echo(f"  {path}")
     click.echo(

@@ -138,7 +138,8 @@ def test_first_round_shows_first_measurement(config: Config, state: State) -> No
     assert "Dit is de eerste meting" in html
     assert "eerste meting" in html.split("Rode draden")[1]
     sheet = render("factsheet.html.j2", report=report, sheet=report.pillars[0])
-    assert "Dit is de eerste meting" in sheet
+    assert report.baseline  # nothing merged yet: the starting position
+    assert "Dit is de nulmeting" in sheet
 
 
 def test_dutch_formatting() -> None:

@@ -65,6 +65,7 @@ class ReportSummary:
     progress_pdf: Path
     progress_html: Path
     dashboard: Path
+    baseline: bool = False  # the starting position, before any submission was merged
 
     @property
     def paths(self) -> tuple[Path, ...]:
@@ -130,6 +131,8 @@ class Report:
     withdrawn: tuple[cw.CaseProject, ...]
     newly_withdrawn: frozenset[str]
     config: Config
+    # The starting position (round 0): the monitor as set up, before any submission was merged.
+    baseline: bool = False
 
     @property
     def first(self) -> bool:
@@ -194,6 +197,7 @@ def build_reports(
         progress_pdf,
         progress_html,
         dashboard_path,
+        report.baseline,
     )
 
 
@@ -270,6 +274,7 @@ def compute(config: Config, state: State, round_: Round) -> Report:
         _pillar_sheet(config, region, p, current, agreements_before, fields) for p in region.pillars
     )
     return Report(
+        baseline=measured == round_ and not state.round_info(round_).get("merged_at"),
         region=region,
         round=round_,
         measured_round=measured,

@@ -17,13 +17,17 @@ def report_round(
 ) -> tuple[ReportSummary, list[str]]:
     """Build the reports of a merged round (default: the last one) and publish them.
 
+    Before the first merge there is the starting position: the monitor as ``init`` set it up
+    (round 0, nothing to compare with), so a region sees where it starts.
     Returns the summary and the names of the files that changed in the shared folder.
     """
-    round_ = round_ or last_merged_round(session)
-    if round_ is None or not session.state.round_info(round_).get("merged_at"):
+    snapshots = session.state.snapshots()
+    round_ = round_ or last_merged_round(session) or (snapshots[0] if snapshots else None)
+    merged = round_ is not None and session.state.round_info(round_).get("merged_at")
+    if round_ is None or not (merged or round_ in snapshots):
         raise RoundError(
-            "Er is nog geen samengevoegde ronde om over te rapporteren. Voer eerst "
-            "'planmonitor merge' uit."
+            f"Er is geen monitor voor ronde {round_} om over te rapporteren. Kies een "
+            "samengevoegde ronde, of laat --ronde weg voor de laatste."
         )
     out = session.config.paths.outputs / "rapportage" / str(round_)
     summary = build_reports(
