@@ -47,6 +47,8 @@ def test_export_writes_every_file_with_its_checksum(config: Config, state: State
     assert manifest["round"] == str(config.round)
     assert manifest["measured_round"] == str(config.round.next())
     assert manifest["previous_round"] == str(config.round)
+    # the stand after the round is the stand on the round's deadline (the time model)
+    assert manifest["reference_date"] == config.deadline.isoformat()
     assert manifest["region"] == {"name": config.region_name, "landsdeel": "Oost-Nederland"}
     assert manifest["catalogue"]["version"] == config.catalogue.version
     names = {p.name for p in summary.files}

@@ -156,7 +156,11 @@ def region_content(
         round=round_,
         measured_round=round_,
         previous_round=None,
-        reference_date=round_.shift_date(config.deadline, config.round),
+        reference_date=(
+            config.timeline.deadline(round_)
+            if round_ >= config.timeline.first
+            else round_.shift_date(config.deadline, config.round)
+        ),
         catalogue=config.catalogue,
         config=region_config,
         current=monitor,

@@ -155,7 +155,7 @@ def export_round(
         round=round_,
         measured_round=measured,
         previous_round=previous,
-        reference_date=_reference_date(state, round_, measured),
+        reference_date=_reference_date(config, state, round_, measured),
         catalogue=config.catalogue,
         config=config,
         current=state.monitor(measured),
@@ -185,15 +185,17 @@ def _default_round(state: State) -> Round:
     return snapshots[0]
 
 
-def _reference_date(state: State, round_: Round, measured: Round) -> dt.date:
-    """The date the numbers describe (peildatum): when the round was merged, else when the
-    monitor was set up or the round opened."""
+def _reference_date(config: Config, state: State, round_: Round, measured: Round) -> dt.date:
+    """The date the numbers describe (peildatum). After a round's merge: the round's deadline,
+    which the time model makes its reference date. The starting position of a round: the
+    deadline of the round before it, or, for the first round, the day the monitor was set up."""
+    if measured != round_:
+        return config.timeline.deadline(round_)
+    if round_ > config.timeline.first:
+        return config.timeline.deadline(round_.previous())
     info = state.round_info(round_)
-    moment = info.get("merged_at") if measured != round_ else None
-    moment = moment or info.get("issued_at") or info.get("opened_at")
-    if moment:
-        return dt.datetime.fromisoformat(moment).date()
-    return dt.date.today()
+    moment = info.get("opened_at") or info.get("issued_at")
+    return dt.datetime.fromisoformat(moment).date() if moment else dt.date.today()
 
 
 def private_fields(catalogue: Catalogue) -> tuple[Field, ...]:
