@@ -270,3 +270,24 @@ def test_new_project_with_an_existing_name_is_warned(
     result = validate(submission, context)
     duplicate = next(f for f in result.findings if f.code == "new-project-duplicate")
     assert duplicate.row == row and existing in duplicate.message
+
+
+def test_each_cell_value_is_checked_once(
+    config: Config, state: State, developer: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pandera's named checks carry the finding code; the value is worked out once."""
+    from pipeline.core import values
+
+    calls: Counter[tuple[str, object]] = Counter()
+    real = values.check
+
+    def counted(column, raw, choices=()):  # type: ignore[no-untyped-def]
+        calls[(column.key, raw)] += 1
+        return real(column, raw, choices)
+
+    monkeypatch.setattr(values, "check", counted)
+    submission, context = issued_submission(config, state, developer)
+    set_cell(submission, SHEET_OWN, first_own(submission), "total_dwellings", "12O")
+    result = validate(submission, context)
+    assert [f.code for f in result.findings if f.cell and f.field].count("not-a-whole-number") == 1
+    assert calls and max(calls.values()) == 1, calls.most_common(3)

@@ -47,6 +47,21 @@ def plain(raw: Any) -> Any:
     return raw
 
 
+_BOUNDS = ("value-below-minimum", "value-above-maximum")
+PROBLEMS: dict[str, tuple[str, ...]] = {
+    "whole": ("not-a-whole-number", *_BOUNDS),
+    "year": ("not-a-year", *_BOUNDS),
+    "decimal": ("not-a-number", *_BOUNDS),
+    "date": ("not-a-date",),
+    "year_quarter": ("not-a-year-quarter", *_BOUNDS),
+    "yes_no": ("not-yes-or-no",),
+    "choice": ("value-not-in-list",),
+    "multiple_choice": ("value-not-in-list",),
+    "text": ("text-too-long",),
+}
+"""Per field type, every finding code :func:`check` can give a cell of that type."""
+
+
 def check(column: Column, raw: Any, choices: Sequence[str] = ()) -> Problem | None:
     """The problem with a non-empty cell value, or None when it is acceptable."""
     raw = plain(raw)

@@ -15,6 +15,7 @@ The result also carries the typed values of every row, marked blocked or not, fo
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -119,6 +120,7 @@ class _SheetChecker:
         self.columns = [by_key[k] for k in sheet.layout.columns if k in by_key]
         self.lists = context.region.lists()
         self.findings: list[Finding] = []
+        self._problems: dict[tuple[str, str, Any], values.Problem | None] = {}
         self.changed: dict[int, set[str]] = {}
 
     # -- the steps ----------------------------------------------------------------------------
@@ -228,7 +230,7 @@ class _SheetChecker:
             {
                 c.key: pa.Column(
                     object,
-                    checks=[self._type_check(c)],
+                    checks=self._type_checks(c),
                     nullable=not c.field.required,
                     required=False,
                 )
@@ -261,13 +263,35 @@ class _SheetChecker:
                         prefix=_prefix_name(str(raw)[0]),
                     )
 
-    def _type_check(self, column: Column) -> pa.Check:
-        choices = self.context.catalogue.choices(column.field, self.lists)
+    def _problem(self, column: Column, raw: Any) -> values.Problem | None:
+        """The problem of a non-empty cell value, worked out once per column and value."""
+        key = (column.key, type(raw).__name__, raw)
+        try:
+            return self._problems[key]
+        except KeyError:
+            choices = self.context.catalogue.choices(column.field, self.lists)
+            problem = self._problems[key] = values.check(column, raw, choices)
+            return problem
+        except TypeError:  # an unhashable value cannot be kept
+            return values.check(
+                column, raw, self.context.catalogue.choices(column.field, self.lists)
+            )
 
-        def acceptable(raw: Any) -> bool:
-            return values.check(column, raw, choices) is None
+    def _type_checks(self, column: Column) -> list[pa.Check]:
+        """One named check per finding code a cell of this column can get: pandera's failure
+        cases then carry our code in their ``check`` column."""
 
-        return pa.Check(acceptable, element_wise=True, ignore_na=True, name="cell-value")
+        def passes(code: str) -> Callable[[Any], bool]:
+            def fine(raw: Any) -> bool:
+                problem = self._problem(column, raw)
+                return problem is None or problem[0] != code
+
+            return fine
+
+        return [
+            pa.Check(passes(code), element_wise=True, ignore_na=True, name=code)
+            for code in values.PROBLEMS[column.field.type]
+        ]
 
     def _translate(self, cases: pd.DataFrame, owned: dict[int, set[str]]) -> None:
         done: set[tuple[int, str]] = set()
@@ -282,23 +306,20 @@ class _SheetChecker:
             if (row_number, key) in self.sheet.formulas:
                 continue  # reported as formula-not-allowed
             done.add((row_number, key))
-            column = by_key[key]
             unchanged = self._unchanged(row_number, {key})
             if case.check == "not_nullable":
                 self._add("required-value-missing", row=row_number, key=key, unchanged=unchanged)
                 continue
-            choices = self.context.catalogue.choices(column.field, self.lists)
-            problem = values.check(column, case.failure_case, choices)
-            if problem is not None:
-                code, details = problem
-                self._add(
-                    code,
-                    row=row_number,
-                    key=key,
-                    value=case.failure_case,
-                    unchanged=unchanged,
-                    **details,
-                )
+            problem = self._problem(by_key[key], case.failure_case)
+            details = problem[1] if problem is not None and problem[0] == case.check else {}
+            self._add(
+                str(case.check),
+                row=row_number,
+                key=key,
+                value=case.failure_case,
+                unchanged=unchanged,
+                **details,
+            )
 
     def _outcome(self, frame: pd.DataFrame, row: _Row) -> RowOutcome:
         typed: dict[str, Any] = {}
@@ -311,10 +332,11 @@ class _SheetChecker:
         return RowOutcome(self.entity, row.row_id, sheet, row.excel_row, typed)
 
     def _typed(self, column: Column, raw: Any) -> Any:
-        choices = self.context.catalogue.choices(column.field, self.lists)
-        if raw is None or values.check(column, raw, choices) is not None:
+        if raw is None or self._problem(column, raw) is not None:
             return None
-        value = values.to_value(column, raw, choices)
+        value = values.to_value(
+            column, raw, self.context.catalogue.choices(column.field, self.lists)
+        )
         if column.field.choices and column.field.choices.startswith("@"):
             value = self.context.region.code(column.field.choices, value)
         return value
