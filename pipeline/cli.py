@@ -30,11 +30,15 @@ class _Progress:
         self.quiet = quiet
         self.bar: Any = None
         self.done = 0
+        self.total = 0
 
     def __call__(self, number: int, total: int, item: str) -> None:
         if self.quiet or total <= 0:
             return
+        if self.bar is not None and (total != self.total or number < self.done):
+            self.close()  # the next phase of the same command (merge, then next round's issue)
         if self.bar is None:
+            self.total = total
             self.bar = click.progressbar(
                 length=total,
                 label=self.label,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -147,14 +148,15 @@ def plan(
     issued_at: str,
     new_rows: int,
     base_hash: str,
+    projects: Sequence[Mapping[str, Any]] | None = None,
 ) -> WorkbookLayout:
-    """Lay out the workbook of one party."""
+    """Lay out the workbook of one party; ``projects`` are the monitor's project records when
+    the caller already has them (one list for all parties of a run)."""
     project_columns = tuple(c.key for c in catalogue.columns("project", round_))
     agreement_columns = tuple(c.key for c in catalogue.columns("agreement", round_))
+    records = monitor.records("project") if projects is None else projects
     own = tuple(
-        r["project_id"]
-        for r in monitor.records("project")
-        if is_party_row(party, "project", r, catalogue.roles)
+        r["project_id"] for r in records if is_party_row(party, "project", r, catalogue.roles)
     )
     sheets = (
         SheetLayout(SHEET_OWN, "project", project_columns, own),

@@ -6,9 +6,16 @@ Issuing again for the same round is a re-issue: it replaces each party's workboo
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing
+import os
 import re
-from collections.abc import Sequence
+import threading
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from ..core import (
     Config,
@@ -24,7 +31,13 @@ from ..core import (
 )
 from ..state import Archive, IssueRecord, State
 from ..storage import Storage
-from ..workbook import build_party_workbook
+from ..workbook import (
+    PartyWorkbook,
+    RoundRows,
+    SharedSheet,
+    build_party_workbook,
+    render_shared_sheet,
+)
 
 # Characters that Windows, OneDrive or SharePoint refuse in a file name.
 _UNSAFE = re.compile(r'[\\/:*?"<>|#%~&{}\x00-\x1f]+')
@@ -77,9 +90,13 @@ def issue_round(
     progress: Progress | None = None,
     archive: Archive | None = None,
     earlier_price_bounds: bool = False,
+    workers: int | None = None,
 ) -> IssueSummary:
     """Write and record the workbook of every party (or the given ones) for the current round.
 
+    What all workbooks share (the region sheet above all) is made once; the workbooks are
+    written by ``workers`` processes (default: one per core), each file stored and recorded in
+    registry order as it comes, so the result does not depend on the number of workers.
     With an archive, what was issued is also kept there, so ``rebuild`` can restore it. A round
     whose year has no price bounds in config.toml stops here (ConfigError), before any workbook
     is written; with ``earlier_price_bounds`` the last earlier year's bounds are used, and the
@@ -89,23 +106,14 @@ def issue_round(
     region = state.region()
     monitor = state.monitor(config.round)
     parties = select_parties(region, party_ids)
-    base_hash = layout.monitor_hash(monitor)
     issued_at = now()
     created = storage.ensure_layout(list(parties))
+    job = IssueJob.prepare(config, region, monitor, issued_at)
     issued = []
-    for number, party in enumerate(parties, start=1):
-        issued.append(
-            _issue_party(
-                config,
-                state,
-                storage,
-                region,
-                monitor,
-                party,
-                issued_at=issued_at,
-                base_hash=base_hash,
-            )
-        )
+    for number, (party, plan, written) in enumerate(
+        written_workbooks(job, parties, workers), start=1
+    ):
+        issued.append(_issue_party(config, state, storage, party, plan, written, issued_at))
         if progress is not None:
             progress(number, len(parties), party.name)
     with state.transaction():
@@ -113,6 +121,99 @@ def issue_round(
     if archive is not None:
         archive.write_issue(config.round, state.issued(config.round), issued_at)
     return IssueSummary(str(config.round), issued_at, tuple(issued), tuple(created), bounds_year)
+
+
+@dataclass(frozen=True)
+class IssueJob:
+    """Everything the workbooks of one run are made from, prepared once for all parties."""
+
+    config: Config
+    region: Region
+    monitor: Monitor
+    issued_at: str
+    base_hash: str
+    projects: tuple[dict[str, Any], ...]
+    rows: RoundRows
+    shared: SharedSheet
+
+    @classmethod
+    def prepare(cls, config: Config, region: Region, monitor: Monitor, issued_at: str) -> IssueJob:
+        rows = RoundRows.of(config.catalogue, config.round, monitor)
+        return cls(
+            config,
+            region,
+            monitor,
+            issued_at,
+            layout.monitor_hash(monitor),
+            tuple(monitor.records("project")),
+            rows,
+            render_shared_sheet(config, region, monitor, config.round, rows),
+        )
+
+    def build(self, party: Party) -> tuple[layout.WorkbookLayout, PartyWorkbook]:
+        config = self.config
+        plan = layout.plan(
+            config.catalogue,
+            config.round,
+            self.region,
+            self.monitor,
+            party,
+            issued_at=self.issued_at,
+            new_rows=config.new_project_rows,
+            base_hash=self.base_hash,
+            projects=self.projects,
+        )
+        written = build_party_workbook(
+            plan, config, self.region, self.monitor, rows=self.rows, shared=self.shared
+        )
+        return plan, written
+
+
+def written_workbooks(
+    job: IssueJob, parties: Sequence[Party], workers: int | None = None
+) -> Iterator[tuple[Party, layout.WorkbookLayout, PartyWorkbook]]:
+    """Each party's workbook, in the order of ``parties``, written by up to ``workers``
+    processes; at most a few workbooks wait in memory at any time."""
+    count = min(workers or usable_cores(), len(parties))
+    # Forking a process that runs other threads can deadlock it: then one process does all.
+    if count <= 1 or threading.active_count() > 1:
+        for party in parties:
+            yield (party, *job.build(party))
+        return
+    # Forked workers inherit the prepared job instead of receiving it pickled.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(count, context, initializer=_adopt, initargs=(job,)) as pool:
+        waiting: deque[tuple[Party, Future[tuple[layout.WorkbookLayout, PartyWorkbook]]]]
+        waiting = deque()
+        queue = iter(parties)
+        for party in itertools.islice(queue, 2 * count):
+            waiting.append((party, pool.submit(_build, party.id)))
+        while waiting:
+            party, future = waiting.popleft()
+            yield (party, *future.result())
+            for following in itertools.islice(queue, 1):
+                waiting.append((following, pool.submit(_build, following.id)))
+
+
+def usable_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+_JOB: IssueJob | None = None
+
+
+def _adopt(job: IssueJob) -> None:
+    global _JOB
+    _JOB = job
+
+
+def _build(party_id: str) -> tuple[layout.WorkbookLayout, PartyWorkbook]:
+    assert _JOB is not None
+    return _JOB.build(_JOB.region.party(party_id))
 
 
 def select_parties(region: Region, party_ids: Sequence[str] | None) -> list[Party]:
@@ -141,24 +242,11 @@ def _issue_party(
     config: Config,
     state: State,
     storage: Storage,
-    region: Region,
-    monitor: Monitor,
     party: Party,
-    *,
+    plan: layout.WorkbookLayout,
+    written: PartyWorkbook,
     issued_at: str,
-    base_hash: str,
 ) -> IssuedWorkbook:
-    plan = layout.plan(
-        config.catalogue,
-        config.round,
-        region,
-        monitor,
-        party,
-        issued_at=issued_at,
-        new_rows=config.new_project_rows,
-        base_hash=base_hash,
-    )
-    written = build_party_workbook(plan, config, region, monitor)
     name = file_name(str(config.round), party)
     digest = sha256(written.data)
     storage.put_party_file(party, name, written.data)

@@ -118,6 +118,7 @@ def merge_round(
                 party_ids=parties,
                 archive=session.archive,
                 earlier_price_bounds=earlier_price_bounds,
+                progress=progress,
             )
             summary.price_bounds_year = issued.price_bounds_year
             summary.issued_next = issued.parties

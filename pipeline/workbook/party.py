@@ -10,14 +10,15 @@ texts that do not come from the catalogue live in ``workbook_templates/texts.tom
 from __future__ import annotations
 
 import datetime as dt
-import io
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from copy import copy
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.compat import safe_string
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
 from openpyxl.styles.cell_style import StyleArray
@@ -25,9 +26,11 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.datetime import to_excel
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.protection import SheetProtection
 
 from ..core import (
+    ENTITIES,
     FIRST_DATA_ROW,
     GROUP_ROW,
     HEADER_ROW,
@@ -41,6 +44,7 @@ from ..core import (
     Catalogue,
     Column,
     Config,
+    Entity,
     Monitor,
     Region,
     Round,
@@ -53,8 +57,9 @@ from ..core import (
     to_cell,
 )
 from ..validation import SUM_RULES, sum_parts
+from . import package
 from .instructions import Line, instruction_lines, load_texts
-from .xlsx import add_cell, set_style
+from .xlsx import add_cell, register_style, save, set_style, style_count
 
 YELLOW = "FFF2CC"  # the party's own cells
 GREY = "EDEDED"  # cells kept by someone else
@@ -73,6 +78,7 @@ ANY_DATE = (dt.date(1900, 1, 1), dt.date(9999, 12, 31))
 TITLE_LIMIT = 32  # Excel's limit for input-message and error titles
 PROMPT_LIMIT = 255
 INSTRUCTION_WIDTH = 100
+TEXT_LIMIT = 32_767  # characters in one cell; openpyxl cuts longer text
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,41 @@ class DataSheet:
         return sum(len(keys) for keys in self.editable)
 
 
+@dataclass(frozen=True)
+class SharedSheet:
+    """The read-only region sheet of a round, rendered and compressed once for every party.
+
+    Its cells use only the cell styles every party workbook registers first, in the same order
+    (see :meth:`_Styles.prepare`), so the compressed XML fits every party's package as it is.
+    """
+
+    round: str
+    catalogue_version: str
+    password: str
+    entry: package.Entry
+    rows: int
+
+
+@dataclass(frozen=True)
+class RoundRows:
+    """The monitor's rows as the data sheets show them, taken from the monitor once per run."""
+
+    rows: Mapping[Entity, tuple[Mapping[str, Any], ...]]
+    by_id: Mapping[Entity, Mapping[str, Mapping[str, Any]]]
+
+    @classmethod
+    def of(cls, catalogue: Catalogue, round_: Round, monitor: Monitor) -> RoundRows:
+        rows: dict[Entity, tuple[Mapping[str, Any], ...]] = {}
+        by_id: dict[Entity, dict[str, Mapping[str, Any]]] = {}
+        for entity in ENTITIES:
+            view = cast(
+                list[dict[str, Any]], monitor.view(catalogue, round_, entity).to_dict("records")
+            )
+            rows[entity] = tuple(view)
+            by_id[entity] = {str(r[ID_COLUMN[entity]]): r for r in view}
+        return cls(rows, by_id)
+
+
 def write_party_workbook(
     layout: WorkbookLayout, config: Config, region: Region, monitor: Monitor
 ) -> bytes:
@@ -109,21 +150,53 @@ def write_party_workbook(
 
 
 def build_party_workbook(
-    layout: WorkbookLayout, config: Config, region: Region, monitor: Monitor
+    layout: WorkbookLayout,
+    config: Config,
+    region: Region,
+    monitor: Monitor,
+    *,
+    rows: RoundRows | None = None,
+    shared: SharedSheet | None = None,
+    direct: bool = True,
 ) -> PartyWorkbook:
-    """Write the workbook of one party and count what it offers."""
+    """Write the workbook of one party and count what it offers.
+
+    ``rows`` and ``shared`` are made once per run for all parties (:meth:`RoundRows.of`,
+    :func:`render_shared_sheet`): then the region sheet is copied in as compressed. With
+    ``direct`` the data rows are written as XML directly, without openpyxl cell objects.
+    Every way gives the same bytes (``direct=False`` without ``shared`` is the plain openpyxl
+    way, kept as the reference the tests compare with).
+    """
     texts = load_texts()
     party = region.party(layout.party)
-    sheets = data_sheets(layout, config.catalogue, region, monitor)
+    round_ = Round.parse(layout.round)
+    if rows is None:
+        rows = RoundRows.of(config.catalogue, round_, monitor)
+    if shared is not None and (
+        shared.round != layout.round
+        or shared.catalogue_version != config.catalogue.version
+        or shared.password != config.sheet_password
+    ):
+        raise ValueError("the shared region sheet was made for another round or catalogue")
+    sheets = data_sheets(layout, config.catalogue, region, monitor, rows)
     book = Workbook()
     styles = _Styles(book, texts["styles"])
+    styles.prepare(config.catalogue, round_)
     _write_instructions(
         book.active, styles, instruction_lines(texts, layout, config, region, party)
     )
     lists = dropdown_lists(config.catalogue, region, sheets)
     refs = _list_references(lists)
+    later: dict[str, package.Entry | DataSheet] = {}
     for sheet in sheets:
-        _write_data_sheet(book, styles, texts, sheet, region, refs)
+        is_shared = shared is not None and sheet.layout.name == SHEET_MONITOR
+        ws = _write_data_sheet(
+            book, styles, texts, sheet, region, refs, cells=not (is_shared or direct)
+        )
+        if is_shared and shared is not None:
+            later[ws.title] = shared.entry
+        elif direct:
+            later[ws.title] = sheet
     _write_lists(book, lists)
     _write_metadata(book, layout)
     for worksheet in book.worksheets:
@@ -132,53 +205,138 @@ def build_party_workbook(
         workbookPassword=config.sheet_password or None, lockStructure=True
     )
     book.active = 0
-    book.properties.creator = "planmonitor"
-    book.properties.title = texts["workbook"]["title"].format(
-        region=region.name, round=layout.round
+    _set_properties(
+        book,
+        texts["workbook"]["title"].format(region=region.name, round=layout.round),
+        layout.issued_at,
     )
-    buffer = io.BytesIO()
-    book.save(buffer)
+    data = _saved(book)
+    if later:
+        data = _fill_in(data, book, later, styles, region)
     own = next(s for s in sheets if s.layout.name == SHEET_OWN)
     editable = sum(s.editable_cells for s in sheets)
-    return PartyWorkbook(buffer.getvalue(), len(own.rows), editable)
+    return PartyWorkbook(data, len(own.rows), editable)
+
+
+def _fill_in(
+    data: bytes,
+    book: Workbook,
+    later: Mapping[str, package.Entry | DataSheet],
+    styles: _Styles,
+    region: Region,
+) -> bytes:
+    """Put the data rows into the sheets openpyxl wrote without them."""
+    replacements = {}
+    for title, content in later.items():
+        name = book[title].path.lstrip("/")
+        if isinstance(content, package.Entry):
+            replacements[name] = replace(content, name=name)
+        else:
+            replacements[name] = _with_rows(name, data, content, styles, region)
+    return package.replaced(data, replacements)
+
+
+def _with_rows(
+    name: str, data: bytes, sheet: DataSheet, styles: _Styles, region: Region
+) -> package.Entry:
+    frame = next(e for e in package.entries(data) if e.name == name).content().decode("utf-8")
+    if not sheet.rows:
+        return package.deflated(name, frame.encode("utf-8"))
+    last = get_column_letter(len(sheet.columns))
+    end = FIRST_DATA_ROW + len(sheet.rows) - 1
+    head, found, tail = frame.partition("</sheetData>")
+    dimension = f'<dimension ref="A{GROUP_ROW}:{last}{HEADER_ROW}" />'
+    if not found or dimension not in head:
+        raise RuntimeError(f"unexpected frame of sheet {sheet.layout.name}")
+    head = head.replace(dimension, f'<dimension ref="A{GROUP_ROW}:{last}{end}" />', 1)
+    rows = _data_rows_xml(sheet, styles, region)
+    return package.deflated(name, f"{head}{rows}</sheetData>{tail}".encode())
+
+
+def render_shared_sheet(
+    config: Config, region: Region, monitor: Monitor, round_: Round, rows: RoundRows
+) -> SharedSheet:
+    """The region sheet of a round as every party gets it, written and compressed once."""
+    texts = load_texts()
+    columns = tuple(c for c in config.catalogue.columns("project", round_))
+    layout = SheetLayout(SHEET_MONITOR, "project", tuple(c.key for c in columns))
+    projects = rows.rows["project"]
+    sheet = DataSheet(layout, columns, projects, (frozenset(),) * len(projects))
+    book = Workbook()
+    book.remove(book.active)
+    styles = _Styles(book, texts["styles"])
+    registered = styles.prepare(config.catalogue, round_)
+    ws = _write_data_sheet(book, styles, texts, sheet, region, {}, cells=False)
+    _protect(ws, config.sheet_password)
+    data = _saved(book)
+    if style_count(book) != registered:
+        # A style the party workbooks do not register first would point at another style there.
+        raise RuntimeError("the region sheet uses a cell style that is not prepared")
+    name = ws.path.lstrip("/")
+    entry = _with_rows(name, data, sheet, styles, region)
+    return SharedSheet(
+        str(round_), config.catalogue.version, config.sheet_password, entry, len(sheet.rows)
+    )
+
+
+def _set_properties(book: Workbook, title: str, issued_at: str) -> None:
+    book.properties.creator = "planmonitor"
+    book.properties.title = title
+    moment = _moment(issued_at)
+    book.properties.created = moment
+    book.properties.modified = moment
+
+
+def _moment(text: str) -> dt.datetime:
+    """The issue time as the naive UTC time openpyxl writes (the same on every run)."""
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return dt.datetime(2000, 1, 1)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment
+
+
+def _saved(book: Workbook) -> bytes:
+    """The package with fixed entry times: the same workbook always gives the same bytes."""
+    return package.write(package.entries(save(book)))
 
 
 def data_sheets(
-    layout: WorkbookLayout, catalogue: Catalogue, region: Region, monitor: Monitor
+    layout: WorkbookLayout,
+    catalogue: Catalogue,
+    region: Region,
+    monitor: Monitor,
+    rows: RoundRows | None = None,
 ) -> list[DataSheet]:
     """What goes in each data sheet of the layout, and which cells the party may change."""
     party = region.party(layout.party)
     round_ = Round.parse(layout.round)
+    if rows is None:
+        rows = RoundRows.of(catalogue, round_, monitor)
     out = []
     for sheet in layout.sheets:
         by_key = {c.key: c for c in catalogue.columns(sheet.entity, round_)}
         columns = tuple(by_key[key] for key in sheet.columns)
         all_columns = list(by_key.values())
-        rows: list[Mapping[str, Any]]
+        shown: tuple[Mapping[str, Any], ...]
         if sheet.name == SHEET_NEW:
-            rows = [{} for _ in range(sheet.new_rows)]
-            editable = [frozenset(sheet.columns)] * sheet.new_rows
+            shown = ({},) * sheet.new_rows
+            editable = (frozenset(sheet.columns),) * sheet.new_rows
+        elif sheet.name == SHEET_MONITOR:
+            shown = rows.rows[sheet.entity]
+            editable = (frozenset(),) * len(shown)
         else:
-            view = cast(
-                list[dict[str, Any]],
-                monitor.view(catalogue, round_, sheet.entity).to_dict("records"),
+            by_id = rows.by_id[sheet.entity]
+            shown = tuple(by_id[row_id] for row_id in sheet.row_ids)
+            wanted = set(sheet.columns)
+            editable = tuple(
+                frozenset(owned_columns(party, all_columns, row, region, catalogue.roles) & wanted)
+                for row in shown
             )
-            if sheet.name == SHEET_MONITOR:
-                rows = list(view)
-            else:
-                by_id = {str(r[ID_COLUMN[sheet.entity]]): r for r in view}
-                rows = [by_id[row_id] for row_id in sheet.row_ids]
-            editable = [
-                frozenset()
-                if sheet.name == SHEET_MONITOR
-                else frozenset(
-                    owned_columns(party, all_columns, row, region, catalogue.roles)
-                    & set(sheet.columns)
-                )
-                for row in rows
-            ]
-        carried = _carried(monitor, sheet, rows, editable)
-        out.append(DataSheet(sheet, columns, tuple(rows), tuple(editable), carried))
+        carried = _carried(monitor, sheet, shown, editable)
+        out.append(DataSheet(sheet, columns, shown, editable, carried))
     return out
 
 
@@ -244,8 +402,38 @@ class _Styles:
         self.names = names
         self.made: dict[tuple[str, str, bool], str] = {}
         self.arrays: dict[str, StyleArray] = {}
+        self.ids: dict[str, int] = {}  # cell format numbers, once prepared
+        self.quoted: dict[str, int] = {}
         thin = Side(style="thin", color=GRID)
         self.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+
+    def prepare(self, catalogue: Catalogue, round_: Round) -> int:
+        """Make every style a workbook of this round can use, in one fixed order, and register
+        their cell formats first; returns how many cell formats that is.
+
+        Every workbook of the round then numbers these styles alike, whatever its party, which
+        is what lets the region sheet be written once and copied into each of them.
+        """
+        self.get("header")
+        self.get("group")
+        for role in ("title", "heading", "text"):
+            self.get(role, wrap=True)
+        self.get("edit")
+        self.get("locked")
+        self.get("carried")
+        for entity in ENTITIES:
+            for column in catalogue.columns(entity, round_):
+                wrap = entity == "agreement" and column.field.type == "text"
+                self.data(column, True, wrap)
+                self.data(column, False, wrap)
+                self.get("carried", NUMBER_FORMATS.get(column.field.type, "General"))
+        for name in self.made.values():
+            self.ids[name] = register_style(self.book, self.arrays[name])
+        for name in self.made.values():  # text that looks like a formula keeps a quote prefix
+            quoted = copy(self.arrays[name])
+            quoted.quotePrefix = 1
+            self.quoted[name] = register_style(self.book, quoted)
+        return style_count(self.book)
 
     def data(self, column: Column, editable: bool, wrap: bool = False) -> str:
         role = "edit" if editable else "locked"
@@ -391,12 +579,37 @@ def _write_data_sheet(
     sheet: DataSheet,
     region: Region,
     lists: Mapping[str, str],
-) -> None:
+    *,
+    cells: bool = True,
+) -> Any:
+    """One data sheet; without ``cells`` only its frame (the region sheet comes ready-made)."""
     ws = book.create_sheet(sheet.layout.name)
     _write_headers(ws, styles, sheet.columns)
+    if cells:
+        for number, index, name, value in _data_cells(sheet, styles, region):
+            cell = Cell(ws, row=number, column=index)
+            styles.apply(cell, name)
+            if value is not None:  # a new cell is already empty
+                put(cell, value)
+            add_cell(ws, cell)
+    _add_validations(ws, texts["validation"], sheet, lists)
+    _add_sum_checks(ws, sheet)
+    last_row = max(FIRST_DATA_ROW + len(sheet.rows) - 1, HEADER_ROW)
+    last_column = get_column_letter(len(sheet.columns))
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{last_column}{last_row}"
+    # By reference: ws.cell() would add an empty cell to the sheet.
+    ws.freeze_panes = f"{get_column_letter(_frozen_columns(sheet) + 1)}{FIRST_DATA_ROW}"
+    if sheet.editable_cells:
+        ws.sheet_properties.tabColor = YELLOW
+    _print_setup(ws)
+    return ws
+
+
+def _data_cells(
+    sheet: DataSheet, styles: _Styles, region: Region
+) -> Iterator[tuple[int, int, str, Any]]:
+    """Row, column, style name and shown value of every data cell, row by row."""
     wrap = sheet.layout.entity == "agreement"
-    # A data sheet has up to tens of thousands of cells: they are made directly, with each
-    # column's style names looked up once (on first use, so styles are made in the same order).
     names: dict[tuple[int, bool], str] = {}
     for offset, (row, editable) in enumerate(zip(sheet.rows, sheet.editable, strict=True)):
         number = FIRST_DATA_ROW + offset
@@ -409,21 +622,56 @@ def _write_data_sheet(
                 )
             if (offset, column.key) in sheet.carried:
                 name = styles.get("carried", NUMBER_FORMATS.get(column.field.type, "General"))
-            cell = Cell(ws, row=number, column=index)
-            styles.apply(cell, name)
-            value = shown_value(column, row.get(column.key), region)
-            if value is not None:  # a new cell is already empty
-                put(cell, value)
-            add_cell(ws, cell)
-    _add_validations(ws, texts["validation"], sheet, lists)
-    _add_sum_checks(ws, sheet)
-    last_row = max(FIRST_DATA_ROW + len(sheet.rows) - 1, HEADER_ROW)
-    last_column = get_column_letter(len(sheet.columns))
-    ws.auto_filter.ref = f"A{HEADER_ROW}:{last_column}{last_row}"
-    ws.freeze_panes = ws.cell(FIRST_DATA_ROW, _frozen_columns(sheet) + 1).coordinate
-    if sheet.editable_cells:
-        ws.sheet_properties.tabColor = YELLOW
-    _print_setup(ws)
+            yield number, index, name, shown_value(column, row.get(column.key), region)
+
+
+class _NotDirect(Exception):
+    """A value the direct writer does not write as openpyxl would; openpyxl writes the sheet."""
+
+
+def _data_rows_xml(sheet: DataSheet, styles: _Styles, region: Region) -> str:
+    """The data rows of a sheet as the XML openpyxl writes for them, character for character.
+
+    openpyxl spends most of a workbook's time on these cells; written here directly, with the
+    style numbers :meth:`_Styles.prepare` fixed. ``_NotDirect`` when a value needs openpyxl.
+    """
+    letters = [get_column_letter(i) for i in range(1, len(sheet.columns) + 1)]
+    dates = {i for i, c in enumerate(sheet.columns, start=1) if c.field.type == "date"}
+    parts: list[str] = []
+    current = 0
+    for number, index, name, value in _data_cells(sheet, styles, region):
+        if number != current:
+            parts.append(f'</row><row r="{number}">' if current else f'<row r="{number}">')
+            current = number
+        ref = f"{letters[index - 1]}{number}"
+        if value is None:
+            parts.append(f'<c r="{ref}" s="{styles.ids[name]}" t="n" />')
+        elif isinstance(value, str):
+            parts.append(_text_cell(ref, styles, name, value))
+        elif isinstance(value, bool):
+            parts.append(f'<c r="{ref}" s="{styles.ids[name]}" t="b"><v>{int(value)}</v></c>')
+        elif isinstance(value, int | float) and math.isfinite(value):
+            number_text = safe_string(value)
+            parts.append(f'<c r="{ref}" s="{styles.ids[name]}" t="n"><v>{number_text}</v></c>')
+        elif isinstance(value, dt.date) and index in dates:
+            serial = safe_string(to_excel(value))
+            parts.append(f'<c r="{ref}" s="{styles.ids[name]}" t="n"><v>{serial}</v></c>')
+        else:
+            raise _NotDirect(repr(value))
+    if current:
+        parts.append("</row>")
+    return "".join(parts)
+
+
+def _text_cell(ref: str, styles: _Styles, name: str, value: str) -> str:
+    """Text as :func:`put` and openpyxl write it: cleaned, capped, escaped, quote-prefixed."""
+    style = styles.quoted[name] if looks_like_formula(value) else styles.ids[name]
+    text = ILLEGAL_CHARACTERS_RE.sub("", value)[:TEXT_LIMIT]
+    if not text:
+        return f'<c r="{ref}" s="{style}" t="inlineStr" />'
+    space = ' xml:space="preserve"' if text.strip() and text != text.strip() else ""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t{space}>{escaped}</t></is></c>'
 
 
 def _write_headers(ws: Any, styles: _Styles, columns: Sequence[Column]) -> None:
@@ -439,9 +687,10 @@ def _write_headers(ws: Any, styles: _Styles, columns: Sequence[Column]) -> None:
         if is_last:
             put(ws.cell(GROUP_ROW, start), columns[start - 1].field.group)
             if index > start:
-                ws.merge_cells(
-                    start_row=GROUP_ROW, start_column=start, end_row=GROUP_ROW, end_column=index
-                )
+                # The range only: openpyxl's merge_cells would also replace the covered cells
+                # and give them border-only formats of their own. These keep the group style.
+                first, last = get_column_letter(start), get_column_letter(index)
+                ws.merged_cells.add(MergedCellRange(ws, f"{first}{GROUP_ROW}:{last}{GROUP_ROW}"))
             start = index + 1
     ws.row_dimensions[HEADER_ROW].height = 48
 

@@ -1,0 +1,165 @@
+"""The fast way of writing party workbooks writes exactly what openpyxl writes.
+
+``issue`` renders the read-only region sheet once per run and copies its compressed bytes into
+every party's package, and writes the data rows of the party's own sheets as XML directly. These
+tests hold that against the plain way (openpyxl writes every cell), byte for byte, for every kind
+of party and for values that need care (text that looks like a formula, spaces, markup
+characters, dates), and check that the number of worker processes does not change a byte.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.core.config import Config
+from pipeline.core.layout import SHEET_MONITOR, WorkbookLayout, monitor_hash, plan
+from pipeline.core.monitor import Carry, Monitor
+from pipeline.core.region import Region
+from pipeline.stages import issue as issue_stage
+from pipeline.state.database import State
+from pipeline.storage.local import LocalStorage
+from pipeline.workbook import package
+from pipeline.workbook.party import RoundRows, build_party_workbook, render_shared_sheet
+
+# A municipality and tempomaker, a corporation and tempomaker, a corporation, the province (no
+# projects), a market party.
+PARTIES = ["P001", "P028", "P021", "P019", "P046"]
+ISSUED_AT = "2026-01-05T09:00:00+00:00"
+
+
+def _layout(config: Config, region: Region, monitor: Monitor, party_id: str) -> WorkbookLayout:
+    return plan(
+        config.catalogue,
+        config.round,
+        region,
+        monitor,
+        region.party(party_id),
+        issued_at=ISSUED_AT,
+        new_rows=config.new_project_rows,
+        base_hash=monitor_hash(monitor),
+    )
+
+
+def _parts(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.testzip() is None
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _both_ways(
+    config: Config, region: Region, monitor: Monitor, party_id: str
+) -> tuple[bytes, bytes]:
+    layout = _layout(config, region, monitor, party_id)
+    plain = build_party_workbook(layout, config, region, monitor, direct=False).data
+    rows = RoundRows.of(config.catalogue, config.round, monitor)
+    shared = render_shared_sheet(config, region, monitor, config.round, rows)
+    fast = build_party_workbook(layout, config, region, monitor, rows=rows, shared=shared).data
+    return plain, fast
+
+
+@pytest.mark.parametrize("party_id", PARTIES)
+def test_fast_workbook_is_the_plain_workbook_byte_for_byte(
+    config: Config, state: State, party_id: str
+) -> None:
+    region, monitor = state.region(), state.monitor(config.round)
+    plain, fast = _both_ways(config, region, monitor, party_id)
+    assert _parts(fast).keys() == _parts(plain).keys()
+    for name, content in _parts(plain).items():
+        assert _parts(fast)[name] == content, name
+    assert fast == plain
+
+
+def _awkward(monitor: Monitor, party_id: str) -> Monitor:
+    """The monitor with values that need care in the party's own rows and the region sheet."""
+    projects = monitor.records("project")
+    own = [p for p in projects if p.get("initiator") == party_id]
+    values = ["=SUM(A1:A9)", "  leading and trailing  ", "a & b <c> \"d\" 'e'", "+31 6", "@x"]
+    for record, value in zip(own + projects[-3:], values * 3, strict=False):
+        record["name"] = value
+    projects[-1]["permit_date"] = dt.date(2031, 12, 31)
+    own[0]["permit_date"] = dt.date(1999, 2, 28)
+    return Monitor.from_records(projects, monitor.records("agreement"))
+
+
+def test_values_that_need_care_are_written_alike(config: Config, state: State) -> None:
+    region = state.region()
+    party_id = "P028"
+    monitor = _awkward(state.monitor(config.round), party_id)
+    plain, fast = _both_ways(config, region, monitor, party_id)
+    assert fast == plain
+    own_sheet = _parts(fast)["xl/worksheets/sheet2.xml"]
+    assert b"=SUM(A1:A9)" in own_sheet and b"a &amp; b &lt;c&gt;" in own_sheet
+
+
+def test_carried_cells_are_written_alike(config: Config, state: State) -> None:
+    """Cells a roll-over filled get their own style and input message, in both ways."""
+    region, monitor = state.region(), state.monitor(config.round)
+    party_id = "P001"
+    own = [r["project_id"] for r in monitor.records("project") if r.get("initiator") == party_id][
+        :2
+    ]
+    year = config.round.year + 1
+    carries = tuple(
+        Carry("project", row_id, "planning", year - 1, year, 10 + n) for n, row_id in enumerate(own)
+    )
+    monitor = replace(monitor, carried=carries)
+    plain, fast = _both_ways(config, region, monitor, party_id)
+    assert fast == plain
+    assert b"Verschoven" in _parts(fast)["xl/worksheets/sheet2.xml"]
+
+
+def test_region_sheet_is_copied_as_compressed(config: Config, state: State) -> None:
+    """Every party's package carries the very bytes compressed once for the run."""
+    region, monitor = state.region(), state.monitor(config.round)
+    rows = RoundRows.of(config.catalogue, config.round, monitor)
+    shared = render_shared_sheet(config, region, monitor, config.round, rows)
+    for party_id in PARTIES[:3]:
+        layout = _layout(config, region, monitor, party_id)
+        data = build_party_workbook(layout, config, region, monitor, rows=rows, shared=shared).data
+        members = {e.name: e for e in package.entries(data)}
+        part = package.sheet_part(members, SHEET_MONITOR)
+        assert part is not None
+        assert members[part].compressed == shared.entry.compressed
+
+
+def test_shared_sheet_of_another_round_is_refused(config: Config, state: State) -> None:
+    region, monitor = state.region(), state.monitor(config.round)
+    rows = RoundRows.of(config.catalogue, config.round, monitor)
+    shared = replace(render_shared_sheet(config, region, monitor, config.round, rows), round="x")
+    with pytest.raises(ValueError, match="another round"):
+        build_party_workbook(
+            _layout(config, region, monitor, "P001"), config, region, monitor, shared=shared
+        )
+
+
+def _issue(config: Config, state: State, workers: int, monkeypatch: Any) -> dict[str, bytes]:
+    monkeypatch.setattr(issue_stage, "now", lambda: ISSUED_AT)
+    storage = LocalStorage(config.paths.storage)
+    summary = issue_stage.issue_round(config, state, storage, party_ids=PARTIES, workers=workers)
+    return {
+        w.party_id: storage.get_party_file(state.region().party(w.party_id), w.file_name)
+        for w in summary.workbooks
+    }
+
+
+def test_issue_gives_the_same_files_with_any_number_of_workers(
+    config: Config, state: State, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    one = _issue(config, state, 1, monkeypatch)
+    two = _issue(
+        replace(config, paths=replace(config.paths, storage=tmp_path / "b")), state, 2, monkeypatch
+    )
+    assert list(one) == list(two)
+    assert set(one) == set(PARTIES)
+    assert one == two
+    region, monitor = state.region(), state.monitor(config.round)
+    for party_id, data in one.items():  # and the same as the plain way of writing them
+        layout = _layout(config, region, monitor, party_id)
+        assert data == build_party_workbook(layout, config, region, monitor, direct=False).data
