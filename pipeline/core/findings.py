@@ -31,6 +31,7 @@ class Finding:
     field: str | None = None
     value: Any = None
     row_id: str | None = None
+    row: int | None = None  # the sheet row as the party sees it (the number in ``cell``)
 
     @property
     def blocking(self) -> bool:
@@ -43,13 +44,6 @@ class Finding:
             return None
         sheet = "'" + self.sheet.replace("'", "''") + "'"
         return f"{sheet}!{self.cell}" if self.cell else sheet
-
-    @property
-    def row(self) -> int | None:
-        if not self.cell:
-            return None
-        digits = "".join(ch for ch in self.cell if ch.isdigit())
-        return int(digits) if digits else None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -69,7 +63,7 @@ def finding(code: str, severity: Severity | None = None, **kw: Any) -> Finding:
     return Finding(code, severity or template.severity, text, **position)
 
 
-_POSITION = {"party", "file", "sheet", "cell", "field", "value", "row_id"}
+_POSITION = {"party", "file", "sheet", "cell", "field", "value", "row_id", "row"}
 
 
 class _Defaults(dict[str, Any]):

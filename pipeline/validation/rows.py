@@ -197,6 +197,7 @@ def header_change(
                 party=party,
                 sheet=layout.name,
                 cell=f"{letter}{HEADER_ROW}",
+                row=HEADER_ROW,
                 column=letter,
                 found="" if found is None else str(found),
                 expected=expected,
