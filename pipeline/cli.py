@@ -473,10 +473,17 @@ def report(ctx: click.Context, round_text: str | None) -> None:
     is_flag=True,
     help="Neem ook de privévelden mee (alleen voor gebruik binnen de tafel).",
 )
+@click.option(
+    "--zip", "as_zip", is_flag=True, help="Maak er ook één zipbestand van, om op te sturen."
+)
 @click.pass_context
 @_guarded
 def export(
-    ctx: click.Context, round_text: str | None, out_dir: Path | None, include_private: bool
+    ctx: click.Context,
+    round_text: str | None,
+    out_dir: Path | None,
+    include_private: bool,
+    as_zip: bool,
 ) -> None:
     """Schrijf de monitor als open export: CSV, GeoJSON en een manifest met controlegetallen.
 
@@ -496,6 +503,7 @@ def export(
             Round.parse(round_text) if round_text else None,
             out_dir,
             include_private=include_private,
+            zip_file=as_zip,
         )
     measured = (
         "beginstand"
@@ -514,6 +522,8 @@ def export(
             "Met privévelden: deel deze export alleen binnen de tafel.", fg="yellow", err=True
         )
     click.echo(f"Map: {summary.folder}")
+    if summary.zip_file is not None:
+        click.echo(f"Zip: {summary.zip_file}")
 
 
 @main.command()
@@ -663,7 +673,7 @@ def demo(ctx: click.Context, rounds: int, no_reports: bool, national: bool, regi
 def landelijk(folders: tuple[Path, ...], out_dir: Path, catalogue_path: Path | None) -> None:
     """Maak het landelijk overzicht uit de exports van regio's (planmonitor export).
 
-    Geef per regio de exportmap, of een map met exportmappen erin. Een export die niet klopt
+    Geef per regio de exportmap of zip, of een map met exports erin. Een export die niet klopt
     (controlegetal, kolommen, waarden) telt niet mee; planmonitor zegt waarom. Exitcode 0 als
     alle exports meetellen, 1 als er een is geweigerd, 2 als er geen enkele bruikbaar is.
 

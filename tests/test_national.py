@@ -341,3 +341,59 @@ def test_national_dashboard_filters_in_headless_chromium(exports: Exports, tmp_p
     assert shown["regions"] == expected
     rows = re.search(r'<table id="regions">.*?</table>', result.stdout, re.S)
     assert rows is not None and rows.group(0).count("<tr>") == len(expected) + 1
+
+
+def test_a_zipped_export_reads_like_its_folder(exports: Exports, tmp_path: Path) -> None:
+    from pipeline.national.exports import find_exports
+
+    with State(exports.config.paths.database) as state:
+        summary = export_round(exports.config, state, out_dir=tmp_path / "uit", zip_file=True)
+    assert summary.zip_file is not None
+    drop = tmp_path / "ingeleverd"
+    drop.mkdir()
+    shutil.copy(summary.zip_file, drop / summary.zip_file.name)
+    found = find_exports([drop])
+    assert found == [drop / summary.zip_file.name]
+    from_zip = read_export(found[0], exports.config.catalogue)
+    from_folder = read_export(summary.folder, exports.config.catalogue)
+    assert from_zip.name == from_folder.name
+    pd.testing.assert_frame_equal(from_zip.projects, from_folder.projects)
+
+
+def _zip(path: Path, entries: dict[str, bytes]) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_a_hostile_zip_is_refused(exports: Exports, tmp_path: Path) -> None:
+    from pipeline.national.exports import ExportRefused
+
+    folder = exports.generated[0]
+    files = {p.name: p.read_bytes() for p in folder.iterdir()}
+    outside = _zip(tmp_path / "uit.zip", {**files, "../../buiten.txt": b"x"})
+    with pytest.raises(ExportRefused, match="niet bij elkaar in één map"):
+        read_export(outside, exports.config.catalogue)
+    damaged = tmp_path / "kapot.zip"
+    damaged.write_bytes(b"PK\x03\x04" + b"\0" * 100)
+    with pytest.raises(ExportRefused, match=r"geen map en geen zipbestand|onleesbaar"):
+        read_export(damaged, exports.config.catalogue)
+    nested = _zip(tmp_path / "map.zip", {f"export/{n}": d for n, d in files.items()})
+    assert read_export(nested, exports.config.catalogue).name  # one folder inside is fine
+
+
+def test_a_manifest_of_the_wrong_shape_is_refused_not_a_traceback(
+    exports: Exports, tmp_path: Path
+) -> None:
+    from pipeline.national.exports import ExportRefused
+
+    for key, value in (("catalogue", "2026.1"), ("realism", {"mean_year_slip": "veel"})):
+        broken = _copy(exports.generated[0], tmp_path / key)
+        manifest = json.loads((broken / MANIFEST).read_text(encoding="utf-8"))
+        manifest[key] = value
+        (broken / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+        with pytest.raises(ExportRefused, match="manifest is onvolledig"):
+            read_export(broken, exports.config.catalogue)

@@ -21,9 +21,10 @@ import io
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pandas as pd
@@ -87,13 +88,17 @@ class RegionExport:
 
 
 def find_exports(paths: Sequence[Path]) -> list[Path]:
-    """The export folders named: a folder with a manifest is one export; a folder without one
-    stands for the exports in its subfolders (a folder where regions drop their exports).
+    """The exports named: a folder with a manifest or a zip file is one export; a folder without
+    a manifest stands for the exports in it (a folder where regions drop their exports).
     Anything else is kept, so that reading it says why it is not an export."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir() and not (path / fmt.MANIFEST).exists():
-            inner = sorted(p for p in path.iterdir() if (p / fmt.MANIFEST).is_file())
+            inner = sorted(
+                p
+                for p in path.iterdir()
+                if (p / fmt.MANIFEST).is_file() or (p.is_file() and p.suffix.lower() == ".zip")
+            )
             if inner:
                 found.extend(inner)
                 continue
@@ -140,19 +145,76 @@ def _landsdeel_order(landsdeel: str) -> int:
 
 
 def read_export(folder: Path, catalogue: Catalogue) -> RegionExport:
-    """One export folder, checked; raises :class:`ExportRefused` with the reason."""
-    if not folder.is_dir():
+    """One export (its folder, or the zip file ``planmonitor export --zip`` made), checked;
+    raises :class:`ExportRefused` with the reason."""
+    load = _loader(folder)
+    try:
+        return _read(folder, load, catalogue)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        # Whatever else an export gets wrong, it is refused with a reason, never a traceback.
         raise ExportRefused(
-            f"{folder}: dit is geen map. Geef de map die 'planmonitor export' maakte "
-            "(met manifest.json erin)."
-        )
-    manifest = _manifest(folder)
+            f"{folder}: het manifest is onvolledig of ongeldig ({exc!r}). {_ASK}"
+        ) from exc
+
+
+Loader = Callable[[str], bytes | None]
+ZIP_MAX_ENTRIES = 50
+ZIP_MAX_BYTES = 500_000_000  # uncompressed, all entries together
+
+
+def _loader(path: Path) -> Loader:
+    """Reads the files of an export by name: from its folder, or from a zip file (its entries
+    at the top or in one folder; no other paths, bounded in number and size)."""
+    if path.is_dir():
+
+        def from_folder(name: str) -> bytes | None:
+            target = path / name
+            return target.read_bytes() if target.is_file() else None
+
+        return from_folder
+    if path.is_file() and zipfile.is_zipfile(path):
+        return _zip_loader(path)
+    raise ExportRefused(
+        f"{path}: dit is geen map en geen zipbestand. Geef de map of het zipbestand dat "
+        "'planmonitor export' maakte (met manifest.json erin)."
+    )
+
+
+def _zip_loader(path: Path) -> Loader:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = [i for i in archive.infolist() if not i.is_dir()]
+            if len(infos) > ZIP_MAX_ENTRIES or sum(i.file_size for i in infos) > ZIP_MAX_BYTES:
+                raise ExportRefused(f"{path}: het zipbestand is te groot voor een export. {_ASK}")
+            names = [PurePosixPath(i.filename) for i in infos]
+            folders = {n.parent for n in names}
+            flat = len(folders) == 1 and len(next(iter(folders)).parts) <= 1
+            plain = all(not n.is_absolute() and ".." not in n.parts for n in names)
+            if not (flat and plain):
+                raise ExportRefused(
+                    f"{path}: de bestanden in het zipbestand staan niet bij elkaar in één map. "
+                    f"{_ASK}"
+                )
+            entries = {}
+            for info in infos:
+                with archive.open(info) as handle:
+                    data = handle.read(info.file_size + 1)
+                if len(data) != info.file_size:
+                    raise ExportRefused(f"{path}: {info.filename} is beschadigd. {_ASK}")
+                entries[PurePosixPath(info.filename).name] = data
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
+        raise ExportRefused(f"{path}: het zipbestand is onleesbaar ({exc}). {_ASK}") from exc
+    return entries.get
+
+
+def _read(folder: Path, load: Loader, catalogue: Catalogue) -> RegionExport:
+    manifest = _manifest(folder, load)
     files = manifest["files"]
     data: dict[str, bytes] = {}
     for name in (fmt.PROJECTS_FILE, *files):
         if name not in files:
             raise ExportRefused(f"{folder}: het manifest noemt {name} niet. {_ASK}")
-        data[name] = _checked_file(folder, name, files[name])
+        data[name] = _checked_file(folder, name, files[name], load)
     notes: list[str] = []
     version = str(manifest["catalogue"].get("version", "onbekend"))
     if version != catalogue.version:
@@ -205,15 +267,19 @@ def read_export(folder: Path, catalogue: Catalogue) -> RegionExport:
 _ASK = "Vraag de regio om een nieuwe export ('planmonitor export')."
 
 
-def _manifest(folder: Path) -> dict[str, Any]:
+def _manifest(folder: Path, load: Loader) -> dict[str, Any]:
     path = folder / fmt.MANIFEST
-    if not path.is_file():
+    try:
+        raw = load(fmt.MANIFEST)
+    except OSError as exc:
+        raise ExportRefused(f"{path}: het manifest is onleesbaar ({exc}). {_ASK}") from exc
+    if raw is None:
         raise ExportRefused(
             f"{folder}: geen {fmt.MANIFEST} gevonden; dit is geen planmonitor-export. Geef de "
             "map die 'planmonitor export' maakte."
         )
     try:
-        manifest = json.loads(path.read_bytes().decode("utf-8"))
+        manifest = json.loads(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ExportRefused(f"{path}: het manifest is onleesbaar ({exc}). {_ASK}") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != fmt.FORMAT:
@@ -227,21 +293,24 @@ def _manifest(folder: Path) -> dict[str, Any]:
     for key in ("region", "round", "measured_round", "reference_date", "catalogue", "files"):
         if key not in manifest:
             raise ExportRefused(f"{path}: het manifest mist '{key}'. {_ASK}")
-    if not isinstance(manifest["files"], dict) or not isinstance(manifest["region"], dict):
+    shapes = {"files": dict, "region": dict, "catalogue": dict, "targets": dict, "realism": dict}
+    if any(not isinstance(manifest.get(key, {}), kind) for key, kind in shapes.items()):
         raise ExportRefused(f"{path}: het manifest is onvolledig. {_ASK}")
     if not str(manifest["region"].get("name") or "").strip():
         raise ExportRefused(f"{path}: het manifest noemt geen regionaam. {_ASK}")
     return manifest
 
 
-def _checked_file(folder: Path, name: str, entry: object) -> bytes:
-    if Path(name).name != name or not isinstance(entry, dict):
+def _checked_file(folder: Path, name: str, entry: object, load: Loader) -> bytes:
+    if Path(name).name != name or name in ("", ".", "..") or not isinstance(entry, dict):
         raise ExportRefused(f"{folder}: het manifest noemt een ongeldig bestand '{name}'. {_ASK}")
     path = folder / name
     try:
-        data = path.read_bytes()
+        data = load(name)
     except OSError as exc:
-        raise ExportRefused(f"{path}: het bestand ontbreekt of is onleesbaar. {_ASK}") from exc
+        raise ExportRefused(f"{path}: het bestand is onleesbaar ({exc}). {_ASK}") from exc
+    if data is None:
+        raise ExportRefused(f"{path}: het bestand ontbreekt. {_ASK}")
     if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
         raise ExportRefused(
             f"{path}: het controlegetal (SHA-256) klopt niet met het manifest: het bestand is "

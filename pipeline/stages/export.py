@@ -33,6 +33,7 @@ import os
 import re
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,6 +115,7 @@ class ExportSummary:
     private_included: bool
     left_out: tuple[str, ...]
     left_out_labels: tuple[str, ...] = ()
+    zip_file: Path | None = None
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -143,6 +145,7 @@ def export_round(
     out_dir: Path | None = None,
     *,
     include_private: bool = False,
+    zip_file: bool = False,
 ) -> ExportSummary:
     """Export the monitor of a round (default: the last merged one, else the starting position)
     into a new folder below ``out_dir`` (default: the outputs folder's ``export``)."""
@@ -163,7 +166,10 @@ def export_round(
     )
     out_dir = out_dir or config.paths.outputs / "export"
     return write_export(
-        content, out_dir / export_folder_name(config.region_name, round_), include_private
+        content,
+        out_dir / export_folder_name(config.region_name, round_),
+        include_private,
+        zip_file=zip_file,
     )
 
 
@@ -205,10 +211,11 @@ def private_fields(catalogue: Catalogue) -> tuple[Field, ...]:
 
 
 def write_export(
-    content: ExportContent, folder: Path, include_private: bool = False
+    content: ExportContent, folder: Path, include_private: bool = False, *, zip_file: bool = False
 ) -> ExportSummary:
     """Write an export into ``folder`` (replaced as a whole: a half-written export is never
-    seen under its own name)."""
+    seen under its own name); with ``zip_file`` also the same files as ``<folder>.zip``, the one
+    file a region sends."""
     catalogue = content.catalogue
     fields = ind.ProjectFields.from_catalogue(catalogue)
     left_out = () if include_private else tuple(f.key for f in private_fields(catalogue))
@@ -306,6 +313,9 @@ def write_export(
     }
     files[MANIFEST] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode()
     _write_folder(folder, files)
+    packed = folder.with_name(f"{folder.name}.zip") if zip_file else None
+    if packed is not None:
+        write_atomic(packed, _zip(files, content.reference_date))
     located = sum(
         1 for x, y in zip(projects.get(X_RD, []), projects.get(Y_RD, []), strict=False) if _rd(x, y)
     )
@@ -320,6 +330,7 @@ def write_export(
         private_included=include_private,
         left_out=left_out,
         left_out_labels=tuple(f.label for f in private_fields(catalogue) if f.key in left_out),
+        zip_file=packed,
     )
 
 
@@ -492,6 +503,19 @@ def _json_value(value: object) -> object:
     if hasattr(value, "item"):
         return value.item()  # type: ignore[attr-defined]
     return value
+
+
+def _zip(files: Mapping[str, bytes], date: dt.date) -> bytes:
+    """The export's files at the top of one zip (dated on the reference date, so the same
+    export gives the same bytes)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, date_time=(date.year, date.month, date.day, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, files[name])
+    return buffer.getvalue()
 
 
 def _write_folder(folder: Path, files: Mapping[str, bytes]) -> None:
