@@ -120,6 +120,28 @@ def main(ctx: click.Context, config_path: Path) -> None:
 
 
 @main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@_guarded
+def nieuw(folder: Path) -> None:
+    """Maak een map voor een nieuwe regio: config.toml met uitleg en een voorbeeld van elke lijst.
+
+    Pas daarna config.toml en de lijsten in de map aan (of zet uw eigen lijsten ervoor in de
+    plaats) en geef in die map planmonitor init.
+
+    Voorbeeld: planmonitor nieuw mijn-regio
+    """
+    from .sources import write_starter
+
+    written = write_starter(folder)
+    for path in written:
+        click.echo(f"  {path}")
+    click.echo(
+        f"Regiomap {folder} klaargezet. Volgende stap: cd {folder}, pas config.toml en de lijsten "
+        "in regio/ aan, en geef planmonitor init."
+    )
+
+
+@main.command()
 @click.option(
     "--bron",
     "source",

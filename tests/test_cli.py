@@ -19,7 +19,7 @@ from pipeline.demo.simulation import EditedWorkbook, old_xls
 def config_file(tmp_path: Path, _demo_database: Path) -> Path:
     """A config.toml in a temporary folder, with the demo state already set up."""
     text = (REPO / "config.toml").read_text(encoding="utf-8")
-    catalogue = REPO / "workbook_templates" / "catalogue.toml"
+    catalogue = REPO / "pipeline" / "workbook_templates" / "catalogue.toml"
     path = tmp_path / "config.toml"
     path.write_text(f'catalogue = "{catalogue}"\n' + text, encoding="utf-8")
     state = tmp_path / "var" / "state"

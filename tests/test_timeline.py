@@ -88,7 +88,6 @@ def test_config_toml_deadlines_drive_every_rounds_configuration(tmp_path: Path) 
     text = (REPO / "config.toml").read_text(encoding="utf-8")
     text = text.replace("[round.deadlines]\n", '[round.deadlines]\n"2027-H2" = 2028-02-01\n')
     (tmp_path / "config.toml").write_text(text, encoding="utf-8")
-    (tmp_path / "workbook_templates").symlink_to(REPO / "workbook_templates")
     config = config_module.load(tmp_path / "config.toml")
     assert config.round == FIRST and config.context.is_first
     later = config.at(Round(2028, 1))

@@ -1,4 +1,4 @@
-"""The field catalogue: one description of every field, read from ``workbook_templates``.
+"""The field catalogue: one description of every field, read from ``pipeline/workbook_templates``.
 
 The catalogue drives the workbook columns, dropdowns and input messages, the validation schema,
 ownership and the report groupings. A field may expand into several workbook columns: one per
@@ -10,6 +10,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -39,7 +40,8 @@ LATER = "later"
 UNKNOWN_YEAR = "unknown"  # the column of dwellings nobody has placed in a year yet
 YES, NO = "ja", "nee"
 
-DEFAULT_PATH = Path(__file__).resolve().parents[2] / "workbook_templates" / "catalogue.toml"
+# The catalogue that comes with planmonitor, as package data (a region may bring its own).
+DEFAULT_PATH = Path(str(resources.files("pipeline") / "workbook_templates" / "catalogue.toml"))
 
 
 @dataclass(frozen=True)

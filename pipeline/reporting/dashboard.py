@@ -1,5 +1,5 @@
 """The data of the digital dashboard: every project with its contribution to each goal, as JSON
-embedded in one self-contained HTML page (see ``reports/dashboard.html.j2``)."""
+embedded in one self-contained HTML page (see ``reporting/templates/dashboard.html.j2``)."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,8 @@ from . import charts, dashboard
 from . import indicators as ind
 from . import realism as real
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "reports"
+# The report templates and styles, as package data.
+TEMPLATES = Path(str(resources.files("pipeline.reporting") / "templates"))
 INDICATORS = frozenset(
     {
         "completions",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from . import demo_region
 from .folder import ImportResult, RowPosition, import_region, parse_number
+from .starter import write_starter
 from .tabular import Table, TableUnreadable, WorkbookReader, header, read_csv
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "import_region",
     "parse_number",
     "read_csv",
+    "write_starter",
 ]

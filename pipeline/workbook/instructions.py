@@ -1,4 +1,4 @@
-"""The instructions of a party workbook: the Dutch texts of ``workbook_templates/texts.toml``
+"""The instructions of a party workbook: the Dutch texts of ``pipeline/workbook_templates/texts.toml``
 filled in for one party and round, as lines the workbook writer lays out on its first sheet."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,7 +26,7 @@ from ..core import (
     formatting,
 )
 
-TEXTS_PATH = Path(__file__).resolve().parents[2] / "workbook_templates" / "texts.toml"
+TEXTS_PATH = Path(str(resources.files("pipeline") / "workbook_templates" / "texts.toml"))
 
 Role = Literal["title", "heading", "text", "blank"]
 Sample = Literal["edit", "locked", "conflict", "carried"]

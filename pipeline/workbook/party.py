@@ -4,7 +4,7 @@ Everyone sees everything; each party can change only its own cells. Sheet protec
 convenience that prevents accidents (ownership is enforced by the validation), so the workbook
 marks a party's own cells yellow and unlocked, everything else grey and locked, and offers
 dropdowns, input messages and live checks on exactly the cells the party fills in. The Dutch
-texts that do not come from the catalogue live in ``workbook_templates/texts.toml``.
+texts that do not come from the catalogue live in ``pipeline/workbook_templates/texts.toml``.
 """
 
 from __future__ import annotations
