@@ -11,6 +11,8 @@ import pytest
 
 from pipeline.core import config as config_module
 from pipeline.core.config import Config, Paths
+from pipeline.core.monitor import Monitor
+from pipeline.sources import demo_region
 from pipeline.stages.init import initialise
 from pipeline.state.database import State
 
@@ -37,6 +39,41 @@ def _demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
         initialise(cfg, state)
         state.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return cfg.paths.database
+
+
+# A few parties and municipalities of the demo region: enough for every kind of row (own,
+# municipal, new, withdrawn) at a tenth of the size, for tests about the flow rather than scale.
+SMALL_PARTIES = ("P031", "P039")
+SMALL_MUNICIPALITIES = ("GM0274", "GM0293")
+
+
+@pytest.fixture(scope="session")
+def _small_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("small")
+    cfg = make_config(base)
+    region, monitor = demo_region.generate(cfg.catalogue, cfg.round, cfg.seed, cfg.region_name)
+    roles = cfg.catalogue.roles
+    projects = monitor.projects
+    kept = projects[
+        projects[roles.initiator].isin(SMALL_PARTIES)
+        | projects[roles.municipality].isin(SMALL_MUNICIPALITIES)
+    ]
+    with State(cfg.paths.database) as state:
+        with state.transaction():
+            state.save_region(region)
+            state.open_round(cfg.round)
+            state.save_monitor(cfg.round, Monitor(kept, monitor.agreements))
+        state.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return cfg.paths.database
+
+
+@pytest.fixture
+def small_state(config: Config, _small_database: Path) -> Iterator[State]:
+    """A state holding the demo region with only the projects of a few parties."""
+    config.paths.database.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(_small_database, config.paths.database)
+    with State(config.paths.database) as opened:
+        yield opened
 
 
 @pytest.fixture
