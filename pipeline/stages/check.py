@@ -23,7 +23,7 @@ from ..core import (
     write_atomic,
 )
 from ..state import Archive, State, SubmissionRecord
-from ..validation import Context, Validation, held_back, validate
+from ..validation import Context, Validation, held_back, rows_to_json, validate
 from ..workbook import read_submission
 from .session import Session
 
@@ -206,6 +206,10 @@ def check_record(
         state.record_verdict(
             record.sha256, config.round, record.party, report.verdict, report.errors, findings_json
         )
+        if report.validation is not None and record.party is not None:
+            # The merge takes these as they are: a submission is read and checked once.
+            rows = rows_to_json(report.validation.rows)
+            state.record_checked_rows(record.sha256, config.round, record.party, rows)
     return report
 
 

@@ -36,8 +36,8 @@ from ..core import (
     write_atomic,
 )
 from ..state import Archive, Change, MergeRecord, MergeResult, State, SubmissionRecord, held
-from ..validation import RowOutcome
-from .check import VERDICT_UNREADABLE, check_bytes, check_record
+from ..validation import RowOutcome, rows_from_json
+from .check import VERDICT_UNREADABLE, check_record
 from .session import Session
 
 _ID_NUMBER = re.compile(r"(\d+)$")
@@ -157,6 +157,7 @@ def apply_merge(
         for entity in ("project", "agreement")
     }
     issued = {entity: {k: dict(v) for k, v in rows.items()} for entity, rows in work.items()}
+    checked = {r.sha256: _checked_rows(config, state, archive, r, round_) for r in chosen}
     superseded_by_party: dict[str, int] = {}
     for record in outcome.superseded:
         superseded_by_party[record.party or ""] = superseded_by_party.get(record.party or "", 0) + 1
@@ -166,15 +167,13 @@ def apply_merge(
         for number, record in enumerate(chosen, start=1):
             if progress:
                 progress(number, len(chosen), record.original_name)
-            report = check_bytes(
-                config, state, archive.read(record.archive_path), record.original_name, record.party
-            )
-            if report.validation is None or record.party is None:
+            rows = checked[record.sha256]
+            if rows is None or record.party is None:
                 continue
             outcome.used.append(record)
             accepted = held_back = new = 0
             changes_before = len(outcome.changes)
-            for row in report.validation.rows:
+            for row in rows:
                 if row.blocked and row.values:
                     held_back += 1
                     continue
@@ -223,6 +222,20 @@ def apply_merge(
         state.mark_round(round_, "merged_at")
         state.open_round(round_.next())
     return outcome
+
+
+def _checked_rows(
+    config: Config, state: State, archive: Archive, record: SubmissionRecord, round_: Round
+) -> list[RowOutcome] | None:
+    """The typed rows the check step kept for a submission; checked now when it kept none (a
+    state from before they were kept). None when the file has no rows to take."""
+    if record.party is None:
+        return None
+    text = state.checked_rows(record.sha256, round_, record.party)
+    if text is None:
+        check_record(config, state, archive, record)
+        text = state.checked_rows(record.sha256, round_, record.party)
+    return None if text is None else rows_from_json(text)
 
 
 def _latest_per_party(

@@ -153,6 +153,15 @@ MIGRATIONS: tuple[Migration, ...] = (
                           PRIMARY KEY (round, entity, row_id, field, from_year))
     """,
     ),
+    Migration(
+        # The typed rows the check step took from a submission (JSON, with blocked flags), so
+        # the merge uses them as they are and never reads or checks the file again.
+        "checked-rows",
+        """
+    CREATE TABLE checked_rows (sha256 TEXT NOT NULL, round TEXT NOT NULL, party TEXT NOT NULL,
+                               rows TEXT NOT NULL, PRIMARY KEY (sha256, round, party))
+    """,
+    ),
 )
 
 
@@ -530,6 +539,21 @@ class State:
             (verdict, blocking, findings_json, sha, str(round_), party),
         )
 
+    def record_checked_rows(self, sha: str, round_: Round, party: str, rows: str) -> None:
+        """Keep the check step's typed rows of a submission (JSON), for the merge."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO checked_rows (sha256, round, party, rows) VALUES (?, ?, ?, ?)",
+            (sha, str(round_), party, rows),
+        )
+
+    def checked_rows(self, sha: str, round_: Round, party: str) -> str | None:
+        """The typed rows the check step kept for a submission, or None when it kept none."""
+        row = self.db.execute(
+            "SELECT rows FROM checked_rows WHERE sha256 = ? AND round = ? AND party = ?",
+            (sha, str(round_), party),
+        ).fetchone()
+        return str(row[0]) if row else None
+
     def submissions(self, round_: Round, party: str | None = None) -> list[SubmissionRecord]:
         """Received files of a round, oldest first."""
         sql = f"SELECT {columns(SubmissionRecord)} FROM submissions WHERE round = ?"
@@ -692,5 +716,7 @@ class State:
             "rounds": "SELECT round, merged_at IS NOT NULL FROM rounds ORDER BY round",
             "carried": "SELECT round, entity, row_id, field, from_year, to_year, dwellings "
             "FROM carried ORDER BY round, entity, row_id, field, from_year",
+            "checked_rows": "SELECT sha256, round, party, rows FROM checked_rows "
+            "ORDER BY round, party, sha256",
         }
         return {name: [tuple(r) for r in self.db.execute(sql)] for name, sql in queries.items()}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from .baseline import RowProblem, monitor_problems
 from .rows import SheetRows, check_rows, held_back, submission_from_rows
 from .rules import SUM_RULES, SumRule, sum_parts
-from .schema import Context, RowOutcome, Validation, validate
+from .schema import Context, RowOutcome, Validation, rows_from_json, rows_to_json, validate
 
 __all__ = [
     "SUM_RULES",
@@ -21,6 +21,8 @@ __all__ = [
     "check_rows",
     "held_back",
     "monitor_problems",
+    "rows_from_json",
+    "rows_to_json",
     "submission_from_rows",
     "sum_parts",
     "validate",

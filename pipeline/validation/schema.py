@@ -14,6 +14,8 @@ The result also carries the typed values of every row, marked blocked or not, fo
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -73,6 +75,44 @@ class RowOutcome:
     @property
     def is_new(self) -> bool:
         return self.row_id.startswith(NEW_ROW_PREFIX)
+
+
+def rows_to_json(rows: list[RowOutcome]) -> str:
+    """Row outcomes as JSON text, for the state; dates tagged so they come back as dates."""
+    return json.dumps(
+        [[r.entity, r.row_id, r.sheet, r.excel_row, r.blocked, r.values] for r in rows],
+        ensure_ascii=False,
+        default=_tagged,
+    )
+
+
+def rows_from_json(text: str) -> list[RowOutcome]:
+    """The row outcomes back from :func:`rows_to_json`, equal to what was stored."""
+    return [
+        RowOutcome(entity, row_id, sheet, int(excel_row), dict(values), bool(blocked))
+        for entity, row_id, sheet, excel_row, blocked, values in json.loads(
+            text, object_hook=_untagged
+        )
+    ]
+
+
+DATE_TAG = "$date"  # as the state encodes a date
+
+
+def _tagged(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return {DATE_TAG: value.isoformat()}
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    raise TypeError(f"{value!r} is not a monitor value")
+
+
+def _untagged(obj: dict[str, Any]) -> Any:
+    if set(obj) == {DATE_TAG}:
+        return dt.date.fromisoformat(obj[DATE_TAG])
+    return obj
 
 
 @dataclass
