@@ -8,6 +8,7 @@ two quarters later, PRJ-3 gets an adopted plan and turns red, PRJ-5 is withdrawn
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -460,7 +461,7 @@ def test_planned_against_completed(tiny_state: State, fields: ind.ProjectFields)
 
 
 def test_realism_forecast_weights_and_shifts(now: Monitor, fields: ind.ProjectFields) -> None:
-    f = real.realism_forecast(now.projects, fields, CHANCES, 0.25, TARGETS)
+    f = real.realism_forecast(now.projects, fields, CHANCES, 0.25, TARGETS, years=[2026, 2027])
     # 2027 weighted: PRJ-1 25×1 + PRJ-2 30×0,8 + PRJ-3 50×0,8 + PRJ-6 30×1 = 119;
     # shifted a quarter year: 119 × 0,75 = 89,25 stays, 29,75 moves past 2027 into "later";
     # later weighted: 20×0,8 + 50×0,8 + 200×0,25 = 106, plus 29,75 = 135,75
@@ -479,13 +480,23 @@ def test_report_compares_after_merge_with_as_issued(tiny_config: Config, tiny_st
     assert measured_rounds(tiny_state, B) == (B, A)
     with pytest.raises(RoundError):
         measured_rounds(tiny_state, Round(2025, 1))
-    report = compute(tiny_config, tiny_state, A)
+    # A second round (the region started in 2026-H1): compared with the stand after 2026-H1.
+    later = replace(tiny_config, round=Round(2026, 1), schedule=None)
+    report = compute(later, tiny_state, A)
+    assert (report.described_round, report.previous_round) == (A, Round(2026, 1))
     assert [s.name for s in report.subregions] == ["Noord", "Zuid"]
-    assert report.whole.capacity is not None and report.whole.capacity.shortfall == 50
+    # The stand after 2026-H2 plans from 2027 on: 2026 has ended and its target is behind us.
+    # Remaining target 200, norm 260, capacity 405: no shortfall.
+    assert report.years == (2027,)
+    capacity = report.whole.capacity
+    assert capacity is not None
+    assert (capacity.target, capacity.total, capacity.shortfall) == (200, 405, 0)
+    assert capacity.hard_share == pytest.approx(205 / 405)
     zuid = report.subregions[1]
-    # Zuid: PRJ-3 and PRJ-4; targets 60 + 80 = 140, norm 182, capacity 300
+    # Zuid: PRJ-3 and PRJ-4; target 2027 80, norm 104, capacity 300
     assert zuid.capacity is not None
-    assert (zuid.capacity.target, zuid.capacity.total, zuid.capacity.shortfall) == (140, 300, 0)
+    assert (zuid.capacity.target, zuid.capacity.total, zuid.capacity.shortfall) == (80, 300, 0)
+    assert [y.year for y in report.realism.forecast.years] == [2027]
     assert [c.id for c in report.withdrawn] == ["PRJ-5"]
     assert report.newly_withdrawn == {"PRJ-5"}
     assert report.projects_with_bottlenecks == 4  # PRJ-2, PRJ-3, PRJ-4, PRJ-6

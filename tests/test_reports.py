@@ -24,6 +24,7 @@ from markupsafe import escape
 from pipeline.core import formatting
 from pipeline.core.config import Config
 from pipeline.core.monitor import Monitor
+from pipeline.core.rollover import roll_over
 from pipeline.reporting import charts
 from pipeline.reporting.dashboard import to_script_json
 from pipeline.reporting.render import (
@@ -80,14 +81,32 @@ def add_second_snapshot(config: Config, state: State) -> None:
         agreements.at[aid, "status"] = {"groen": "geel", "geel": "rood", "rood": "geel"}[
             agreements.at[aid, "status"]
         ]
+    # What a merge does at the change of year: the past year's planning carried on.
+    merged, carries = roll_over(
+        Monitor(projects, agreements), config.catalogue, config.round.next().year
+    )
     with state.transaction():
-        state.save_monitor(config.round.next(), Monitor(projects, agreements))
+        state.save_monitor(config.round.next(), merged)
+        state.record_carries(config.round.next(), carries)
+
+
+def add_two_rounds(config: Config, state: State) -> Config:
+    """Snapshots after the first round and after the second; the configuration of the second
+    round, whose report compares the stand after it with the stand after the first."""
+    add_second_snapshot(config, state)
+    second = config.at(config.round.next())
+    add_second_snapshot(second, state)
+    return second
 
 
 def test_progress_report_traces_the_numbers(config: Config, state: State) -> None:
-    add_second_snapshot(config, state)
-    report = compute(config, state, config.round)
-    assert (report.measured_round, report.previous_round) == (config.round.next(), config.round)
+    second = add_two_rounds(config, state)
+    report = compute(second, state, second.round)
+    assert (report.measured_round, report.described_round, report.previous_round) == (
+        second.round.next(),
+        second.round,
+        config.round,
+    )
     html = render("voortgangsrapportage.html.j2", report=report)
     whole = report.whole.completions
     # the headline numbers as the reader sees them, traceable to the indicators
@@ -107,8 +126,8 @@ def test_progress_report_traces_the_numbers(config: Config, state: State) -> Non
 def test_dashboard_is_self_contained_and_carries_all_projects(
     config: Config, state: State, tmp_path: Path
 ) -> None:
-    add_second_snapshot(config, state)
-    report = compute(config, state, config.round)
+    second = add_two_rounds(config, state)
+    report = compute(second, state, second.round)
     page = render_dashboard(report)
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
     assert "@import" not in page and "url(" not in page
@@ -194,22 +213,25 @@ def built(tmp_path_factory: pytest.TempPathFactory, _demo_database: Path) -> Ite
     shutil.copy(_demo_database, cfg.paths.database)
     steps: list[tuple[int, int, str]] = []
     with State(cfg.paths.database) as state:
-        add_second_snapshot(cfg, state)
+        second = add_two_rounds(cfg, state)
         summary = build_reports(
-            cfg,
+            second,
             state,
-            cfg.round,
+            second.round,
             base / "out",
             progress=lambda i, n, label: steps.append((i, n, label)),
         )
-    yield cfg, summary, base, steps
+    yield second, summary, base, steps
 
 
 @pytest.mark.slow
 def test_build_reports_writes_every_file(built: Built) -> None:
     cfg, summary, base, steps = built
     assert len(summary.factsheets) == 6  # one per pillar of the demo region
-    assert (summary.measured_round, summary.previous_round) == (cfg.round.next(), cfg.round)
+    assert (summary.measured_round, summary.previous_round) == (
+        cfg.round.next(),
+        cfg.round.previous(),
+    )
     for path in summary.paths:
         assert path.is_file() and path.stat().st_size > 1000, path
         assert path.parent == base / "out"

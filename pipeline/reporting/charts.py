@@ -81,6 +81,11 @@ def _legend(items: Sequence[tuple[str, str, str]], x: float, y: float) -> list[s
     return parts
 
 
+def below(value: float | None, target: float | None) -> bool:
+    """The one stoplight rule for every indicator with a target or norm: red when below it."""
+    return value is not None and target is not None and value < target
+
+
 def bars_against_target(
     bars: Sequence[Bar],
     title: str,
@@ -89,36 +94,33 @@ def bars_against_target(
     height: int = 210,
     bar_label: str = "gepland",
     target_label: str = "doel",
+    peak: float | None = None,
 ) -> str:
-    """Vertical bars with a value above each, the target per bar as a short dashed line."""
-    top, bottom, left, right = 26, 34, 8, 8
+    """Vertical bars with a value above each, the target per bar as a short dashed line, and an
+    axis with its scale. Charts meant to be compared pass the same ``peak``: one scale."""
+    top, bottom, left, right = 26, 34, 44, 8
     plot_h = height - top - bottom
-    peak = _nice_max(max([b.value for b in bars] + [b.target or 0 for b in bars] + [1]))
+    highest = max([b.value for b in bars] + [b.target or 0 for b in bars] + [1])
+    peak = _nice_max(max(highest, peak or 0))
     slot = (width - left - right) / max(len(bars), 1)
-    body = [
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" '
-        f'stroke="{GRID}"/>'
-    ]
+    body = []
+    for tick in (0.0, peak / 2, peak):
+        ty = top + plot_h - plot_h * tick / peak
+        body.append(
+            f'<line x1="{left}" y1="{ty:.1f}" x2="{width - right}" y2="{ty:.1f}" stroke="{GRID}"/>'
+        )
+        body.append(_text(left - 4, ty + 3.5, number(tick), size=9, anchor="end", fill=MUTED))
     for i, bar in enumerate(bars):
         x = left + i * slot
         h = plot_h * bar.value / peak
         y = top + plot_h - h
-        short = bar.target is not None and bar.value < bar.target
+        short = below(bar.value, bar.target)
         body.append(
             f'<rect x="{x + slot * 0.18:.1f}" y="{y:.1f}" width="{slot * 0.64:.1f}" '
             f'height="{h:.1f}" fill="{MAIN}"><title>{escape(bar.label)}: '
             f"{number(bar.value)}</title></rect>"
         )
-        body.append(
-            _text(
-                x + slot / 2,
-                y - 5,
-                number(bar.value),
-                size=10,
-                fill=TARGET if short else INK,
-                weight="bold" if short else "normal",
-            )
-        )
+        label_y = y - 5
         if bar.target is not None:
             ty = top + plot_h - plot_h * bar.target / peak
             body.append(
@@ -126,6 +128,18 @@ def bars_against_target(
                 f'x2="{x + slot * 0.92:.1f}" y2="{ty:.1f}" stroke="{TARGET}" '
                 f'stroke-width="2.5" stroke-dasharray="5 3"/>'
             )
+            if ty - 4 < label_y + 2 and ty + 12 > label_y - 9:
+                label_y = ty - 5  # never struck through by the target line: above it
+        body.append(
+            _text(
+                x + slot / 2,
+                label_y,
+                number(bar.value),
+                size=10,
+                fill=TARGET if short else INK,
+                weight="bold" if short else "normal",
+            )
+        )
         body.append(_text(x + slot / 2, top + plot_h + 14, bar.label, size=10, fill=MUTED))
     body += _legend([("box", MAIN, bar_label), ("dash", TARGET, target_label)], left, height - 4)
     return _svg(width, height, title, body)
@@ -220,16 +234,24 @@ def share_against_target(
     width: int = 640,
     height: int = 56,
 ) -> str:
-    """A horizontal bar of a share (0–100%) with the target marked."""
+    """A horizontal bar of a share (0–100%) with the target marked; the label red when the
+    share is below the target (the stoplight rule of :func:`below`)."""
     left, right, top, bar_h = 8, 8, 18, 20
     span = width - left - right
     value = share or 0.0
+    short = below(share, target)
     body = [
         f'<rect x="{left}" y="{top}" width="{span}" height="{bar_h}" fill="{GRID}"/>',
         f'<rect x="{left}" y="{top}" width="{span * min(value, 1):.1f}" height="{bar_h}" '
         f'fill="{MAIN}"/>',
         _text(
-            left + 4, top - 5, f"{label}: {percent(share)}", size=11, anchor="start", weight="bold"
+            left + 4,
+            top - 5,
+            f"{label}: {percent(share)}" + (" (onder het doel)" if short else ""),
+            size=11,
+            anchor="start",
+            weight="bold",
+            fill=TARGET if short else INK,
         ),
     ]
     tx = left + span * min(target, 1)

@@ -44,7 +44,7 @@ def data(report: Report) -> dict[str, Any]:
     config = report.config
     fields = ind.ProjectFields.from_catalogue(config.catalogue)
     projects = report.current.projects
-    years = ind.planning_years(projects, fields)
+    years = list(report.years) or ind.planning_years(projects, fields)
     subregion_of = {m.code: m.subregion for m in report.region.municipalities}
     computed = (
         pd.DataFrame(
@@ -53,6 +53,7 @@ def data(report: Report) -> dict[str, Any]:
                 "done": ind.numbers(projects, fields.completed),
                 "to_build": ind.remaining(projects, fields),
                 "aff": ind.summed(projects, fields.affordable),
+                "seg": ind.summed(projects, fields.segments),
                 "soc": ind.summed(projects, fields.social_rent),
                 "tgd": ind.numbers(projects, fields.target_group_dwellings),
                 "later": ind.numbers(projects, ind.later_column(fields)),
@@ -88,7 +89,17 @@ def data(report: Report) -> dict[str, Any]:
                 "p": str(row.get(ind.INITIATOR) or ""),
                 **{
                     k: int(numbers[k])
-                    for k in ("total", "done", "to_build", "aff", "soc", "tgd", "later", "unk")
+                    for k in (
+                        "total",
+                        "done",
+                        "to_build",
+                        "aff",
+                        "seg",
+                        "soc",
+                        "tgd",
+                        "later",
+                        "unk",
+                    )
                 },
                 "plan": [int(numbers[f"plan{y}"]) for y in years],
                 **{k: bool(flags[k]) for k in ("w", "circ", "large", "acc")},

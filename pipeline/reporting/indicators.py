@@ -196,6 +196,11 @@ class Completions:
     unknown_year: int = 0  # dwellings to build that nobody has placed in a year yet
 
     @property
+    def planned(self) -> int:
+        """Planned in every year shown, with or without a target."""
+        return sum(y.planned for y in self.years)
+
+    @property
     def planned_with_target(self) -> int:
         return sum(y.planned for y in self.years if y.target is not None)
 
@@ -205,17 +210,22 @@ class Completions:
 
 
 def completions(
-    projects: pd.DataFrame, fields: ProjectFields, targets: Mapping[int, int]
+    projects: pd.DataFrame,
+    fields: ProjectFields,
+    targets: Mapping[int, int],
+    years: Sequence[int] | None = None,
 ) -> Completions:
+    """Planned completions per year; ``years`` are the planning years of the stand (from the
+    time model: never a year that has ended), by default the table's planning columns."""
     table = active(projects, fields)
-    years = tuple(
+    shown = tuple(
         YearTarget(
             year, whole(numbers(table, f"{fields.planning}_{year}").sum()), targets.get(year)
         )
-        for year in planning_years(table, fields)
+        for year in (planning_years(table, fields) if years is None else years)
     )
     return Completions(
-        years=years,
+        years=shown,
         later=whole(numbers(table, later_column(fields)).sum()),
         completed_to_date=whole(numbers(table, fields.completed).sum()),
         unknown_year=whole(numbers(table, fields.unknown_year).sum()),
@@ -249,7 +259,14 @@ class PlanCapacity:
 
     @property
     def hard_coverage(self) -> float | None:
+        """Hard capacity against the remaining target (the national note's measure)."""
         return self.hard / self.target if self.target else None
+
+    @property
+    def hard_share(self) -> float | None:
+        """The share of the plan capacity (hard + soft) that is hard: the one measure of hard
+        capacity in the regional reports and the dashboard."""
+        return self.hard / self.total if self.total else None
 
     @property
     def net(self) -> int:
@@ -267,16 +284,20 @@ class PlanCapacity:
 
 
 def plan_capacity(
-    projects: pd.DataFrame, fields: ProjectFields, targets: Mapping[int, int], norm: float
+    projects: pd.DataFrame,
+    fields: ProjectFields,
+    targets: Mapping[int, int],
+    norm: float,
+    years: Sequence[int] | None = None,
 ) -> PlanCapacity:
-    """Hard and soft capacity; the target is the sum of the yearly targets from the monitor's
+    """Hard and soft capacity; the target is the sum of the yearly targets from the stand's
     first planning year on (the part of the woondeal still ahead)."""
     table = active(projects, fields)
     to_build = remaining(table, fields)
     status = texts(table, ZONING)
     hard = status.isin(fields.hard_zoning)
     soft = status.isin(fields.soft_zoning)
-    years = planning_years(projects, fields)
+    years = list(planning_years(projects, fields) if years is None else years)
     first = years[0] if years else None
     ahead = {y: t for y, t in targets.items() if first is None or y >= first}
     return PlanCapacity(
@@ -296,7 +317,11 @@ def plan_capacity(
 
 @dataclass(frozen=True)
 class Affordability:
-    """Price segments of all active plans against the woondeal shares."""
+    """Price segments of the active plans against the woondeal shares.
+
+    The shares are over the dwellings that have a price split (``dwellings``, the sum of the
+    segments); ``coverage`` says how many of all dwellings in the plans that is.
+    """
 
     dwellings: int
     affordable: int
@@ -304,6 +329,16 @@ class Affordability:
     affordable_target: float
     social_rent_target: float
     segments: tuple[tuple[str, int], ...]
+    all_dwellings: int = 0  # every dwelling in the active plans, split or not
+    covered_dwellings: int = 0  # the total of the projects that have a price split
+
+    @property
+    def coverage(self) -> float | None:
+        return self.covered_dwellings / self.all_dwellings if self.all_dwellings else None
+
+    @property
+    def complete(self) -> bool:
+        return self.covered_dwellings >= self.all_dwellings
 
     @property
     def affordable_share(self) -> float | None:
@@ -325,6 +360,8 @@ def affordability(
     def total(keys: Sequence[str]) -> int:
         return whole(summed(table, keys).sum())
 
+    split = summed(table, fields.segments) > 0
+    totals = numbers(table, fields.total)
     return Affordability(
         dwellings=total(fields.segments),
         affordable=total(fields.affordable),
@@ -332,6 +369,8 @@ def affordability(
         affordable_target=affordable_target,
         social_rent_target=social_rent_target,
         segments=tuple((fields.segment_labels[k], total([k])) for k in fields.segments),
+        all_dwellings=whole(totals.sum()),
+        covered_dwellings=whole(totals[split].sum()),
     )
 
 

@@ -186,6 +186,7 @@ class YearRealisation:
     completed: int
     halves_observed: int
     halves_planned: int
+    carried: int = 0  # still planned when the year ended: carried into the next year (slip)
 
     @property
     def complete(self) -> bool:
@@ -237,6 +238,9 @@ def planned_vs_completed(snapshots: Snapshots, fields: ProjectFields) -> list[Ye
                 ),
                 halves_observed=len(observed),
                 halves_planned=len(periods),
+                carried=sum(
+                    c.dwellings for _, m in snapshots for c in m.carried if c.from_year == year
+                ),
             )
         )
     return result
@@ -284,13 +288,14 @@ def realism_forecast(
     chances: Mapping[str, float],
     shift_years: float,
     targets: Mapping[int, int],
+    years: Sequence[int] | None = None,
 ) -> Forecast:
     """Planned dwellings per year, each weighted by the chance of its zoning status (an unknown
     status gets the lowest chance), then moved ``shift_years`` later: a fractional shift splits
     a year's volume over two years. A negative shift (plans that came earlier) is not applied:
     the forecast stays on the safe side."""
     table = active(projects, fields)
-    years = planning_years(table, fields)
+    years = list(planning_years(table, fields) if years is None else years)
     unknown = min(chances.values()) if chances else 1.0
     weight = texts(table, ZONING).map(lambda s: chances.get(str(s), unknown)).astype(float)
     planned = {y: numbers(table, f"{fields.planning}_{y}") for y in years}

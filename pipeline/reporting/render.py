@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from ..core import (
     FILTERS,
+    Carry,
     Config,
     ConfigError,
     Monitor,
@@ -31,6 +32,7 @@ from ..core import (
     Region,
     Round,
     RoundError,
+    round_after_snapshot,
     tempomakers,
 )
 from ..state import State
@@ -117,8 +119,8 @@ class Report:
 
     region: Region
     round: Round
-    measured_round: Round
-    previous_round: Round | None
+    measured_round: Round  # the key of the snapshot shown (see core/timeline)
+    previous_round: Round | None  # the round whose stand it is compared with; None: no comparison
     stand: dt.date
     current: Monitor
     previous: Monitor | None
@@ -135,10 +137,25 @@ class Report:
     config: Config
     # The starting position (round 0): the monitor as set up, before any submission was merged.
     baseline: bool = False
+    described_round: Round | None = None  # whose stand is shown; None: the starting position
+    years: tuple[int, ...] = ()  # the planning years of the stand shown, from the time model
+    carried: tuple[Carry, ...] = ()  # what the roll-over carried into the stand shown
 
     @property
     def first(self) -> bool:
         return self.previous_round is None
+
+    @property
+    def carried_dwellings(self) -> int:
+        return sum(c.dwellings for c in self.carried)
+
+    @property
+    def carried_projects(self) -> int:
+        return len({c.row_id for c in self.carried})
+
+    @property
+    def carried_years(self) -> tuple[int, ...]:
+        return tuple(sorted({c.from_year for c in self.carried}))
 
     @property
     def projects_with_bottlenecks(self) -> int:
@@ -245,9 +262,23 @@ def compute(config: Config, state: State, round_: Round) -> Report:
             + "."
         )
     region = state.region()
-    measured, previous_round = measured_rounds(state, round_)
+    first = config.timeline.first
+    measured, previous_snapshot = measured_rounds(state, round_)
+    described = round_after_snapshot(measured, first)
+    # Each snapshot holds the stand after the round before its key; the starting position
+    # (the first round's snapshot) is no round, so the first round is compared with nothing.
+    previous_round = (
+        round_after_snapshot(previous_snapshot, first) if previous_snapshot is not None else None
+    )
     current = state.monitor(measured)
-    previous = state.monitor(previous_round) if previous_round is not None else None
+    previous = (
+        state.monitor(previous_snapshot)
+        if previous_round is not None and previous_snapshot is not None
+        else None
+    )
+    years = tuple(
+        y for y in config.timeline.context(measured).planned_years if y in _years_of(current)
+    )
     history = [(r, state.monitor(r)) for r in state.snapshots() if r <= measured]
     fields = ind.ProjectFields.from_catalogue(config.catalogue)
     projects = current.projects
@@ -259,24 +290,38 @@ def compute(config: Config, state: State, round_: Round) -> Report:
     start_slips = {
         k: s.start_slip_quarters for k, s in slips.items() if s.start_slip_quarters is not None
     }
-    stand = _stand(state, round_, measured)
-    whole = _scope(config, fields, projects, REGION_SCOPE, 1.0)
+    stand = config.timeline.deadline(described) if described else _opened(state, first)
+    whole = _scope(config, fields, projects, REGION_SCOPE, 1.0, years)
+    subregion_tables = {
+        name: ind.in_scope(projects, subregion_of, name) for name in region.subregions
+    }
+    # The subregion charts are compared side by side: they share one scale.
+    peak = max(
+        (
+            max([y.planned for y in c.years] + [y.target or 0 for y in c.years], default=0)
+            for name, table in subregion_tables.items()
+            for c in [ind.completions(table, fields, _subregion_targets(config, name), years)]
+        ),
+        default=0,
+    )
     subregions = tuple(
         _scope(
             config,
             fields,
-            ind.in_scope(projects, subregion_of, name),
+            table,
             name,
             config.targets.subregion_share.get(name),
+            years,
+            peak=peak,
         )
-        for name in region.subregions
+        for name, table in subregion_tables.items()
     )
     agreements_before = previous.agreements if previous is not None else None
     sheets = tuple(
         _pillar_sheet(config, region, p, current, agreements_before, fields) for p in region.pillars
     )
     return Report(
-        baseline=measured == round_ and not state.round_info(round_).get("merged_at"),
+        baseline=described is None,
         region=region,
         round=round_,
         measured_round=measured,
@@ -298,7 +343,7 @@ def compute(config: Config, state: State, round_: Round) -> Report:
             large_dwellings=config.reports.large_project_dwellings,
             slip_quarters=config.reports.slip_attention_quarters,
         ),
-        realism=_realism(config, fields, projects, history, slips, withdrawn_ids),
+        realism=_realism(config, fields, projects, history, slips, withdrawn_ids, years),
         withdrawn=_withdrawn(projects, fields),
         newly_withdrawn=frozenset(
             withdrawn_ids - (real.withdrawn_ids(before, fields) if before is not None else set())
@@ -306,25 +351,46 @@ def compute(config: Config, state: State, round_: Round) -> Report:
             else set()
         ),
         config=config,
+        described_round=described,
+        years=years,
+        carried=current.carried,
     )
 
 
-def _stand(state: State, round_: Round, measured: Round) -> dt.date:
-    """The date the numbers describe: when the round was merged, else today."""
-    merged = state.round_info(round_).get("merged_at") if measured != round_ else None
-    if merged:
-        return dt.datetime.fromisoformat(merged).date()
-    return dt.date.today()
+def _opened(state: State, first: Round) -> dt.date:
+    """The date of the starting position: when the region's first round was opened."""
+    opened = state.round_info(first).get("opened_at")
+    return dt.datetime.fromisoformat(opened).date() if opened else dt.date.today()
+
+
+def _years_of(monitor: Monitor) -> set[int]:
+    return {
+        int(str(c).rsplit("_", 1)[1])
+        for c in monitor.projects.columns
+        if str(c).rsplit("_", 1)[-1].isdigit()
+    }
+
+
+def _subregion_targets(config: Config, name: str) -> dict[int, int]:
+    share = config.targets.subregion_share.get(name)
+    return ind.scaled_targets(config.targets.completions, share) if share is not None else {}
 
 
 def _scope(
-    config: Config, fields: ind.ProjectFields, projects: Any, name: str, share: float | None
+    config: Config,
+    fields: ind.ProjectFields,
+    projects: Any,
+    name: str,
+    share: float | None,
+    years: tuple[int, ...],
+    *,
+    peak: float | None = None,
 ) -> Scope:
     targets = ind.scaled_targets(config.targets.completions, share) if share is not None else {}
     table = ind.active(projects, fields)
-    completions = ind.completions(projects, fields, targets)
+    completions = ind.completions(projects, fields, targets, years)
     capacity = (
-        ind.plan_capacity(projects, fields, targets, config.targets.plan_capacity_norm)
+        ind.plan_capacity(projects, fields, targets, config.targets.plan_capacity_norm, years)
         if share is not None
         else None
     )
@@ -341,6 +407,7 @@ def _scope(
                 # subregions are drawn at half width: a narrower canvas keeps the labels legible
                 width=720 if name == REGION_SCOPE else 440,
                 height=210 if name == REGION_SCOPE else 230,
+                peak=peak,
             )
         ),
         "stoplights": Markup(
@@ -417,10 +484,16 @@ def _realism(
     history: list[tuple[Round, Monitor]],
     slips: Mapping[str, real.ProjectSlip],
     withdrawn_ids: set[str],
+    shown_years: tuple[int, ...],
 ) -> Realism:
     summary = real.slip_summary(slips, withdrawn_ids)
     forecast = real.realism_forecast(
-        projects, fields, config.realism, summary.mean_year_slip, config.targets.completions
+        projects,
+        fields,
+        config.realism,
+        summary.mean_year_slip,
+        config.targets.completions,
+        shown_years,
     )
     years = [y.year for y in forecast.years]
     chart = charts.forecast_lines(
@@ -471,4 +544,5 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     environment.filters.update(FILTERS)
+    environment.tests["below"] = charts.below  # the one stoplight rule: red below target
     return environment
