@@ -46,7 +46,7 @@ from .errors import (
     StorageError,
 )
 from .files import sha256, write_atomic
-from .findings import Finding, blocking, finding
+from .findings import Finding, FindingCounts, blocking, finding
 from .formatting import FILTERS, number, percent
 from .layout import (
     FIRST_DATA_ROW,
@@ -111,6 +111,7 @@ __all__ = [
     "Entity",
     "Field",
     "Finding",
+    "FindingCounts",
     "ImportSettings",
     "LockHeld",
     "Monitor",

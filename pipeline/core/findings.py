@@ -77,6 +77,24 @@ class _Defaults(dict[str, Any]):
         return value
 
 
+class FindingCounts:
+    """What a report of findings says in numbers; for any class with a ``findings`` list."""
+
+    findings: list[Finding]
+
+    @property
+    def blocking(self) -> bool:
+        return any(f.blocking for f in self.findings)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.blocking)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if not f.blocking)
+
+
 def blocking(findings: Iterable[Finding]) -> bool:
     return any(f.blocking for f in findings)
 

@@ -29,6 +29,7 @@ from ..core import (
     Config,
     Entity,
     Finding,
+    FindingCounts,
     ImportSettings,
     Monitor,
     Municipality,
@@ -101,7 +102,7 @@ REGISTRY: Mapping[str, tuple[RegistryColumn, ...]] = {
 
 
 @dataclass
-class ImportResult:
+class ImportResult(FindingCounts):
     """What an import found: the region and monitor (when nothing blocks) and every finding."""
 
     source: Path
@@ -111,18 +112,6 @@ class ImportResult:
     # Where each imported row came from, for findings of checks run later on the monitor.
     positions: dict[tuple[Entity, str], RowPosition] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def blocking(self) -> bool:
-        return any(f.blocking for f in self.findings)
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for f in self.findings if f.blocking)
-
-    @property
-    def warnings(self) -> int:
-        return sum(1 for f in self.findings if not f.blocking)
 
 
 @dataclass(frozen=True)

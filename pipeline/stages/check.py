@@ -13,6 +13,7 @@ from pathlib import Path
 from ..core import (
     Config,
     Finding,
+    FindingCounts,
     Monitor,
     Party,
     Progress,
@@ -34,7 +35,7 @@ VERDICT_UNREADABLE = "niet verwerkt"
 
 
 @dataclass
-class FileReport:
+class FileReport(FindingCounts):
     """The outcome of checking one file."""
 
     file: str
@@ -44,14 +45,6 @@ class FileReport:
     findings: list[Finding]
     validation: Validation | None = None  # None when the file could not be read as ours
     feedback: Path | None = None
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for f in self.findings if f.blocking)
-
-    @property
-    def warnings(self) -> int:
-        return sum(1 for f in self.findings if not f.blocking)
 
     @property
     def verdict(self) -> str:

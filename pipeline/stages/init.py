@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..core import Config, ConfigError, Finding, Monitor, Region, finding, messages
+from ..core import Config, ConfigError, Finding, FindingCounts, Monitor, Region, finding, messages
 from ..sources import demo_region, import_region
 from ..state import State
 from ..validation import monitor_problems
@@ -35,25 +35,13 @@ class InitSummary:
 
 
 @dataclass
-class StartCheck:
+class StartCheck(FindingCounts):
     """A region source read and checked; ``region`` and ``monitor`` only when nothing blocks."""
 
     source: str
     findings: list[Finding] = field(default_factory=list)
     region: Region | None = None
     monitor: Monitor | None = None
-
-    @property
-    def blocking(self) -> bool:
-        return any(f.blocking for f in self.findings)
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for f in self.findings if f.blocking)
-
-    @property
-    def warnings(self) -> int:
-        return sum(1 for f in self.findings if not f.blocking)
 
     def to_dict(self) -> dict[str, object]:
         return {
