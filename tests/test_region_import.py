@@ -433,7 +433,9 @@ def _config_file(base: Path) -> Path:
     path = base / "config.toml"
     path.write_text(
         '[region]\nname = "Proefregio"\nsource = "regio"\n'
-        '[round]\ncurrent = "2026-H2"\ndeadline = 2027-01-15\n',
+        '[round]\ncurrent = "2026-H2"\ndeadline = 2027-01-15\n'
+        "[price_bounds.2026]\nsocial_rent_max = 932.93\nmid_rent_max = 1228.07\n"
+        "affordable_buy_max = 420000\n",
         encoding="utf-8",
     )
     return path
@@ -458,6 +460,19 @@ def test_init_refuses_rows_that_break_the_rules_unless_asked(tmp_path: Path) -> 
     assert "let op [year-slices-do-not-add-up]" in started.output
     assert "3 projecten" in started.output
     assert (tmp_path / "var" / "state").is_dir()
+    issued = runner.invoke(main, ["--config", str(config_path), "issue"])
+    assert issued.exit_code == 0, issued.output
+    texts = {path.name: _instructions(path) for path in (tmp_path / "var").rglob("*.xlsx")}
+    owner = next(t for name, t in texts.items() if "Bouwbedrijf" in name)
+    assert "Nog te herstellen in uw projecten" in owner
+    assert "PRJ-0002 Plan 2: In rij 4 is al opgeleverd" in owner
+    others = [t for name, t in texts.items() if "Bouwbedrijf" not in name]
+    assert others and not any("Nog te herstellen" in t for t in others)
+
+
+def _instructions(path: Path) -> str:
+    sheet = openpyxl.load_workbook(path, read_only=True)["Toelichting"]
+    return "\n".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row if c)
 
 
 def test_init_caps_what_the_terminal_shows_and_json_has_all(tmp_path: Path) -> None:

@@ -67,7 +67,7 @@ from .layout import (
 )
 from .messages import show_value
 from .monitor import ID_COLUMN, Carry, Monitor
-from .ownership import owned_columns, owners
+from .ownership import owned_columns, owners, owns
 from .progress import Progress
 from .region import SECTOR_OF_KIND, Municipality, Party, Pillar, Region, tempomakers
 from .rollover import roll_over
@@ -153,6 +153,7 @@ __all__ = [
     "number",
     "owned_columns",
     "owners",
+    "owns",
     "parse_text",
     "percent",
     "price_bounds_for",

@@ -31,6 +31,7 @@ from ..core import (
 )
 from ..state import Archive, IssueRecord, State
 from ..storage import Storage
+from ..validation import RowProblem, monitor_problems
 from ..workbook import (
     PartyWorkbook,
     RoundRows,
@@ -135,6 +136,8 @@ class IssueJob:
     projects: tuple[dict[str, Any], ...]
     rows: RoundRows
     shared: SharedSheet
+    # What is still wrong in the monitor; each owner finds its part in its instructions.
+    problems: tuple[RowProblem, ...] = ()
 
     @classmethod
     def prepare(cls, config: Config, region: Region, monitor: Monitor, issued_at: str) -> IssueJob:
@@ -148,6 +151,7 @@ class IssueJob:
             tuple(monitor.records("project")),
             rows,
             render_shared_sheet(config, region, monitor, config.round, rows),
+            tuple(monitor_problems(config.catalogue, config.round, monitor)),
         )
 
     def build(self, party: Party) -> tuple[layout.WorkbookLayout, PartyWorkbook]:
@@ -164,7 +168,13 @@ class IssueJob:
             projects=self.projects,
         )
         written = build_party_workbook(
-            plan, config, self.region, self.monitor, rows=self.rows, shared=self.shared
+            plan,
+            config,
+            self.region,
+            self.monitor,
+            rows=self.rows,
+            shared=self.shared,
+            problems=self.problems,
         )
         return plan, written
 

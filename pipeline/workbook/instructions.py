@@ -4,7 +4,7 @@ filled in for one party and round, as lines the workbook writer lays out on its 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..core import (
+    FIRST_DATA_ROW,
     SHEET_AGREEMENTS,
     SHEET_MONITOR,
     SHEET_NEW,
@@ -19,12 +20,17 @@ from ..core import (
     YES,
     Config,
     ConfigError,
+    Monitor,
     Party,
     Region,
     Round,
     WorkbookLayout,
+    column_letter,
+    finding,
     formatting,
+    owns,
 )
+from ..validation import RowProblem
 
 TEXTS_PATH = Path(str(resources.files("pipeline") / "workbook_templates" / "texts.toml"))
 
@@ -58,8 +64,10 @@ def instruction_lines(
     config: Config,
     region: Region,
     party: Party,
+    problems: Sequence[str] = (),
 ) -> list[Line]:
-    """The instructions for one party, top to bottom."""
+    """The instructions for one party, top to bottom; ``problems`` (see :func:`problem_lines`)
+    come first, under their own heading, when there are any."""
     info = texts["instructions"]
     fields = instruction_fields(texts, layout, config, region, party)
     lines = [
@@ -67,6 +75,11 @@ def instruction_lines(
         Line("heading", info["subtitle"].format_map(fields)),
         Line("blank"),
     ]
+    if problems:
+        lines.append(Line("heading", info["problems"]["heading"]))
+        lines.append(Line("text", info["problems"]["intro"]))
+        lines += [Line("text", text) for text in problems]
+        lines.append(Line("blank"))
     for section in info["sections"]:
         lines.append(Line("heading", section["heading"].format_map(fields)))
         texts_here = [_fill(line, fields) for line in section["lines"]]
@@ -130,6 +143,52 @@ def instruction_fields(
     fields["own_projects_step"] = own_step.format_map(fields)
     fields["agreements_step"] = agreements_step.format_map(fields)
     return fields
+
+
+MAX_PROBLEM_LINES = 40
+
+
+def problem_lines(
+    texts: Mapping[str, Any],
+    layout: WorkbookLayout,
+    config: Config,
+    region: Region,
+    monitor: Monitor,
+    problems: Sequence[RowProblem],
+) -> list[str]:
+    """What is still wrong in the party's own projects (a required value, a rule), one line per
+    problem naming the project and the cell in 'Mijn projecten'; only problems in cells the
+    party keeps itself."""
+    party = region.party(layout.party)
+    sheet = layout.sheet(SHEET_OWN)
+    positions = {row_id: FIRST_DATA_ROW + i for i, row_id in enumerate(sheet.row_ids)}
+    columns = {c.key: c for c in config.catalogue.columns("project", Round.parse(layout.round))}
+    roles = config.catalogue.roles
+    lines = []
+    for problem in problems:
+        row = positions.get(problem.row_id)
+        if problem.entity != "project" or row is None:
+            continue
+        record = {str(k): v for k, v in monitor.projects.loc[problem.row_id].items()}
+        mine = [
+            key
+            for key in problem.columns
+            if key in columns and owns(party, columns[key].field, record, region, roles)
+        ]
+        if not mine:
+            continue
+        key = problem.key if problem.key in sheet.columns else mine[0]
+        cell = f"{column_letter(sheet.column_index(key))}{row}" if key in sheet.columns else None
+        found = finding(
+            problem.code, row=row, cell=cell, field=columns[key].label, **problem.details
+        )
+        name = record.get("name") or ""
+        lines.append(f"{problem.row_id} {name}: {found.message}")
+    if len(lines) > MAX_PROBLEM_LINES:
+        rest = len(lines) - MAX_PROBLEM_LINES
+        lines = lines[:MAX_PROBLEM_LINES]
+        lines.append(texts["instructions"]["problems"]["more"].format(count=rest))
+    return lines
 
 
 def _fill(template: str, fields: Mapping[str, str]) -> str | None:

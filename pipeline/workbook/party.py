@@ -56,9 +56,9 @@ from ..core import (
     owned_columns,
     to_cell,
 )
-from ..validation import SUM_RULES, sum_parts
+from ..validation import SUM_RULES, RowProblem, sum_parts
 from . import package
-from .instructions import Line, instruction_lines, load_texts
+from .instructions import Line, instruction_lines, load_texts, problem_lines
 from .xlsx import add_cell, register_style, save, set_style, style_count
 
 YELLOW = "FFF2CC"  # the party's own cells
@@ -158,6 +158,7 @@ def build_party_workbook(
     rows: RoundRows | None = None,
     shared: SharedSheet | None = None,
     direct: bool = True,
+    problems: Sequence[RowProblem] = (),
 ) -> PartyWorkbook:
     """Write the workbook of one party and count what it offers.
 
@@ -165,7 +166,9 @@ def build_party_workbook(
     :func:`render_shared_sheet`): then the region sheet is copied in as compressed. With
     ``direct`` the data rows are written as XML directly, without openpyxl cell objects.
     Every way gives the same bytes (``direct=False`` without ``shared`` is the plain openpyxl
-    way, kept as the reference the tests compare with).
+    way, kept as the reference the tests compare with). ``problems`` are the monitor's standing
+    problems (``validation.monitor_problems``); those in the party's own cells are listed first
+    in its instructions.
     """
     texts = load_texts()
     party = region.party(layout.party)
@@ -182,8 +185,9 @@ def build_party_workbook(
     book = Workbook()
     styles = _Styles(book, texts["styles"])
     styles.prepare(config.catalogue, round_)
+    to_fix = problem_lines(texts, layout, config, region, monitor, problems)
     _write_instructions(
-        book.active, styles, instruction_lines(texts, layout, config, region, party)
+        book.active, styles, instruction_lines(texts, layout, config, region, party, to_fix)
     )
     lists = dropdown_lists(config.catalogue, region, sheets)
     refs = _list_references(lists)
