@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -363,6 +365,27 @@ def test_import_registry_problems(config: Config, tmp_path: Path) -> None:
         ("import-value-invalid", "A4"),
         ("import-value-invalid", "C6"),
     ]
+
+
+def test_import_tempomaker_of_an_unknown_pillar(config: Config, tmp_path: Path) -> None:
+    parties = PARTIES.replace("GM0268,\n", "GM0268,7\n")
+    result = import_region(config, region_folder(tmp_path, csv_text([project(1)]), parties=parties))
+    assert codes(result) == [("import-unknown-reference", "E3")]
+    assert "pijler '7'" in result.findings[0].message
+
+
+def test_import_peildatum_from_config_and_from_a_column(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    config = replace(
+        config, import_settings=replace(config.import_settings, reference_date=dt.date(2026, 7, 1))
+    )
+    header = PROJECT_HEADER + ",Peildatum"
+    rows = [project(1, Peildatum="15-03-2026"), project(2)]
+    result = import_region(config, region_folder(tmp_path, csv_text(rows, header=header)))
+    assert codes(result) == []
+    assert result.monitor is not None
+    dates = result.monitor.projects["reference_date"]
+    assert list(dates) == [dt.date(2026, 3, 15), dt.date(2026, 7, 1)]
 
 
 def test_parse_number_reads_dutch_and_english() -> None:

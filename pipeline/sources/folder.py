@@ -161,7 +161,7 @@ class _Importer:
             return self.result
         municipalities = self._municipalities(tables["municipalities"])
         pillars = self._pillars(tables.get("pillars"))
-        parties = self._parties(tables["parties"], municipalities)
+        parties = self._parties(tables["parties"], municipalities, pillars)
         region = Region(self.config.region_name, municipalities, pillars, parties)
         projects = self._rows(tables["projects"], "project", region)
         agreements = (
@@ -299,8 +299,14 @@ class _Importer:
                 found[key] = Pillar(key, r["name"])
         return tuple(found.values())
 
-    def _parties(self, table: Table, municipalities: Sequence[Municipality]) -> tuple[Party, ...]:
+    def _parties(
+        self,
+        table: Table,
+        municipalities: Sequence[Municipality],
+        pillars: Sequence[Pillar],
+    ) -> tuple[Party, ...]:
         codes = _lookup((m.code, m.name) for m in municipalities)
+        numbers = {p.number for p in pillars}
         found: dict[str, Party] = {}
         first: dict[str, int] = {}
         for number, r, index in self._registry_rows(table, "parties"):
@@ -339,6 +345,18 @@ class _Importer:
                     "Gemeentecode",
                     value=r["name"],
                 )
+            tempo = tuple(p.strip() for p in re.split(r"[;,]", r.get("pillars", "")) if p.strip())
+            for pillar in tempo:
+                if numbers and pillar not in numbers:  # tempomaker of a pillar not in the region
+                    self._unknown(
+                        table,
+                        number,
+                        index["pillars"],
+                        table.headers[index["pillars"]],
+                        pillar,
+                        "pijler",
+                        [p.title for p in pillars],
+                    )
             if not party_id or self._duplicate(
                 table, number, index["id"], table.headers[index["id"]], party_id, first
             ):
@@ -353,9 +371,7 @@ class _Importer:
                 contact_name=r.get("contact_name", ""),
                 contact_email=r.get("contact_email", ""),
                 municipality_code=municipality,
-                pillars=tuple(
-                    p.strip() for p in re.split(r"[;,]", r.get("pillars", "")) if p.strip()
-                ),
+                pillars=tempo,
             )
         return tuple(found.values())
 
