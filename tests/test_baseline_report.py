@@ -22,8 +22,9 @@ def test_the_starting_position_is_a_baseline_with_nothing_to_compare(
     report = compute(config, state, config.round)
     assert report.baseline and report.first and report.previous is None
     progress = _text(render("voortgangsrapportage.html.j2", report=report))
-    assert "Nulmeting (ronde 0)" in progress
-    assert "Er is nog niets om mee te vergelijken" in progress
+    assert "nulmeting, vóór de eerste inzendingen" in progress
+    assert "nog niets om mee te vergelijken" in progress
+    assert "Ronde 0: de monitor zoals het secretariaat hem heeft opgezet" in progress
     assert "vergeleken met" not in progress
     capacity = report.whole.capacity
     assert capacity is not None and capacity.unknown > 0
