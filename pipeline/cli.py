@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .core import Config, PlanmonitorError, Round
+from .core import Config, PlanmonitorError, Round, dutch_time
 from .core import config as config_module
 from .stages import Session, open_session
 
@@ -246,9 +246,15 @@ def _warn_price_bounds(round_year: int, used: int | None) -> None:
 @main.command()
 @click.option("--partij", "parties", multiple=True, help="Alleen voor deze partij (id, bv. P012).")
 @click.option("--vorige-prijsgrenzen", "earlier_bounds", is_flag=True, help=_EARLIER_BOUNDS_HELP)
+@click.option(
+    "--forceer",
+    "force",
+    is_flag=True,
+    help="Vervang ook een werkmap die de partij na de uitgifte heeft gewijzigd.",
+)
 @click.pass_context
 @_guarded
-def issue(ctx: click.Context, parties: tuple[str, ...], earlier_bounds: bool) -> None:
+def issue(ctx: click.Context, parties: tuple[str, ...], earlier_bounds: bool, force: bool) -> None:
     """Maak voor elke partij de werkmap van de lopende ronde en zet die in haar map.
 
     Staan de prijsgrenzen van het jaar van de ronde niet in config.toml, dan stopt issue voordat
@@ -267,6 +273,7 @@ def issue(ctx: click.Context, parties: tuple[str, ...], earlier_bounds: bool) ->
             progress=progress,
             archive=session.archive,
             earlier_price_bounds=earlier_bounds,
+            force=force,
         )
     progress.close()
     _warn_price_bounds(session.config.round.year, summary.price_bounds_year)
@@ -274,6 +281,13 @@ def issue(ctx: click.Context, parties: tuple[str, ...], earlier_bounds: bool) ->
         f"{summary.parties} werkmappen voor ronde {session.config.round} in "
         f"{session.storage.describe()}."
     )
+    if summary.skipped:
+        click.secho(f"{len(summary.skipped)} partij(en) overgeslagen:", fg="yellow", err=True)
+        for skipped in summary.skipped:
+            click.echo(f"  {skipped.party_name} ({skipped.reason}): {skipped.message}", err=True)
+        again = " ".join(f"--partij {s.party_id}" for s in summary.skipped)
+        click.echo(f"Maak deze later af met: planmonitor issue {again}", err=True)
+        sys.exit(EXIT_BLOCKING)
 
 
 @main.command()
@@ -291,9 +305,12 @@ def collect(ctx: click.Context) -> None:
     progress.close()
     for item in summary.received:
         late = click.style(" (te laat)", fg="yellow") if item.late else ""
-        click.echo(f"ontvangen: {item.party_name}: {item.file_name}{late}")
+        kind = "concept" if not item.handed_in else "ingeleverd"
+        saved = f", opgeslagen {dutch_time(item.saved_at)}" if item.saved_at else ""
+        click.echo(f"{kind}: {item.party_name}: {item.file_name}{saved}{late}")
+    drafts = sum(1 for item in summary.received if not item.handed_in)
     click.echo(
-        f"Ronde {summary.round}: {len(summary.received)} nieuwe inzendingen, "
+        f"Ronde {summary.round}: {len(summary.received)} nieuwe versies ({drafts} concept), "
         f"{summary.already_known} al eerder ontvangen, {len(summary.unchanged)} partijen "
         "zonder inzending."
     )
@@ -423,7 +440,7 @@ def merge(ctx: click.Context, round_text: str | None, no_issue: bool, earlier_bo
 @click.pass_context
 @_guarded
 def status(ctx: click.Context, round_text: str | None, as_json: bool) -> None:
-    """Per partij: uitgegeven, ontvangen (wanneer), bevindingen, overgenomen, te laat.
+    """Per partij: uitgegeven, concept/ingeleverd/te laat (opgeslagen wanneer), bevindingen, overgenomen.
 
     Voorbeeld: planmonitor status --ronde 2026-H2
     """
@@ -436,14 +453,15 @@ def status(ctx: click.Context, round_text: str | None, as_json: bool) -> None:
         return
     click.secho(f"Ronde {result.round} — deadline {result.deadline}", bold=True)
     click.echo(
-        f"{'partij':<44} {'stand':<16} {'ontv.':>5} {'fout':>4} {'waarsch':>7} "
-        f"{'over':>5} {'tegen':>5}"
+        f"{'partij':<44} {'stand':<16} {'inlevering':<10} {'opgeslagen':<16} {'ontv.':>5} "
+        f"{'fout':>4} {'waarsch':>7} {'over':>5} {'tegen':>5}"
     )
     for p in result.parties:
-        late = " te laat" if p.late else ""
+        saved = dutch_time(p.saved_at) if p.saved_at else ""
         click.echo(
-            f"{p.name[:44]:<44} {p.state:<16} {p.received:>5} {p.errors:>4} "
-            f"{p.warnings:>7} {p.rows_accepted:>5} {p.rows_held:>5}{late}"
+            f"{p.name[:44]:<44} {p.state:<16} {p.hand_in or '':<10} {saved:<16} "
+            f"{p.received:>5} {p.errors:>4} {p.warnings:>7} {p.rows_accepted:>5} "
+            f"{p.rows_held:>5}"
         )
     totals = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in result.totals.items())
     click.echo(f"Totaal — {totals}")
@@ -776,17 +794,35 @@ def sharepoint_check(ctx: click.Context) -> None:
 @click.pass_context
 @_guarded
 def sharepoint_setup(ctx: click.Context, dry_run: bool) -> None:
-    """Maak de mappen en zet de rechten: elke partij alleen de eigen map, de tafel leest mee.
+    """Maak de mappen, nodig gasten uit en zet de rechten: elke partij alleen de eigen map.
 
     Voorbeeld: planmonitor sharepoint inrichten --proef
     """
     from .storage import sharepoint_admin
+    from .workbook import load_texts
 
     config, storage, parties = _sharepoint_session(ctx)
     if not dry_run:
         for line in storage.ensure_layout(parties):
             click.echo(line)
     settings = config.sharepoint
+    texts = load_texts()["sharepoint"]["invitation"]
+    fields = {
+        "region": config.region_name,
+        "contact_name": config.contact_name,
+        "contact_email": config.contact_email,
+        "party": "{party}",
+    }
+    guests = sharepoint_admin.invite_guests(
+        storage,
+        parties,
+        subject=texts["subject"].format_map(fields),
+        body=texts["body"].format_map(fields),
+        dry_run=dry_run,
+        party_principals=settings.party_principals,
+    )
+    for guest in guests:
+        click.secho(("zou: " if dry_run else "") + str(guest), fg="red" if guest.failed else None)
     changes = sharepoint_admin.set_permissions(
         storage,
         parties,
@@ -799,6 +835,15 @@ def sharepoint_setup(ctx: click.Context, dry_run: bool) -> None:
         click.echo(("zou: " if dry_run else "") + str(change))
     if not changes:
         click.echo("De rechten zijn al zoals ze horen.")
+    failed = [g for g in guests if g.failed] + [c for c in changes if c.action == "skip"]
+    if failed:
+        click.secho(
+            f"{len(failed)} uitnodiging(en) of rechten niet gelukt; zie hierboven en "
+            "docs/sharepoint.md, 'Gasten uitnodigen'.",
+            fg="red",
+            err=True,
+        )
+        sys.exit(EXIT_BLOCKING)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -217,6 +217,7 @@ class FakeSharePoint:
         self.user_agents: list[str] = []
         self.invitations: list[tuple[str, str]] = []  # (address, message)
         self.recycle_bin: list[File] = []
+        self.external_sharing = True  # "New and existing guests" allowed for this site
         self.now: Any = lambda: dt.datetime.now(dt.UTC)
         self.mutex = threading.RLock()
         self.folders: dict[str, Folder] = {}
@@ -849,6 +850,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 },
                 {},
             )
+        if [s.lower() for s in segments] == ["sp.web.shareobject"] and method == "POST":
+            return 200, self._share_object(_json(body), user), {}
         if not segments or segments[0].lower() != "web":
             raise FakeError(501, "501", f"Fake SharePoint does not know: {method} {path}")
         target: Any = "web"
@@ -1001,6 +1004,61 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     404, "-2146232832, Microsoft.SharePoint.SPException", "Group cannot be found."
                 )
         raise FakeError(501, "501", f"Fake SharePoint does not know: {method} {name} on {target}")
+
+    def _share_object(self, args: dict[str, Any], user: int) -> Any:
+        """SP.Web.ShareObject: share a folder with people, inviting external ones as guests.
+
+        As SharePoint Online: the caller needs to manage permissions on the object; an external
+        address that is not yet a guest can only be invited by a signed-in person (app-only
+        tokens cannot resolve it: pnp/pnpcore issue #1285, "Couldn't resolve user"); external
+        sharing must be allowed; the invitation mail carries ``emailBody``. The result is an
+        ``SP.SharingResult`` whose ``StatusCode`` is an ``SP.SharingOperationStatusCode``.
+        """
+        site = self.site
+        target = self._absolute(args.get("url", ""))
+        obj = self._securable(target)
+        try:
+            site._require(user, target, write=True, manage=True)
+        except FakeError:
+            return _sharing_result(-2, "Access denied.")
+        try:
+            people = json.loads(str(args.get("peoplePickerInput") or "[]"))
+        except ValueError:
+            people = []
+        role = int(str(args.get("roleValue", "")).removeprefix("role:") or 0)
+        if role not in ROLE_DEFINITIONS:
+            return _sharing_result(-11, "Invalid role value.")
+        invited: list[str] = []
+        for person in people:
+            email = str(person.get("Key") or person.get("EntityData", {}).get("Email") or "")
+            email = email.rpartition("|")[2]
+            if not site.knows(email):
+                if email.rpartition("@")[2].lower() == TENANT_DOMAIN:
+                    return _sharing_result(-12, f"The user {email} does not exist.")
+                if not site.external_sharing:
+                    return _sharing_result(-7, "External sharing is turned off for this site.")
+                if user == site.app_id:
+                    return _sharing_result(-1, f"Couldn't resolve user {email}.")
+                site.invite(email, str(args.get("emailBody") or ""))
+                invited.append(email)
+            principal = site.add_user(email)
+            if not obj.unique:
+                inherited = site._effective(target)
+                obj.assignments = {pid: set(r) for pid, r in inherited.assignments.items()}
+                obj.unique = True
+            obj.assignments.setdefault(principal.id, set()).add(role)
+        return _sharing_result(
+            0,
+            None,
+            invited=[
+                {
+                    "__metadata": {"type": "SP.SPInvitationCreationResult"},
+                    "Email": e,
+                    "Succeeded": True,
+                }
+                for e in invited
+            ],
+        )
 
     def _file_operation(
         self, file_path: str, name: str, named: dict[str, Any], body: bytes, user: int
@@ -1175,7 +1233,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                             "ID": 512 * int(v.label.split(".")[0]),
                             "VersionLabel": v.label,
                             "Size": len(v.data),
-                            "Created": v.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                            "Created": v.created.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                             "IsCurrentVersion": False,
                         }
                         for v in file.history
@@ -1210,7 +1268,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _absolute(self, value: Any) -> str:
         text = str(value)
         if text.startswith("http"):
-            text = urlsplit(text).path
+            text = unquote(urlsplit(text).path)
         if not text.startswith("/"):
             text = f"{SITE_PATH}/{text}"
         return text.rstrip("/")
@@ -1232,7 +1290,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             "ServerRelativeUrl": file.path,
             "Length": str(len(file.data)),
             "Exists": True,
-            "TimeLastModified": file.modified.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "TimeLastModified": file.modified.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "ETag": f'"{{{file.unique_id.upper()}}},{file.version}"',
             "UniqueId": file.unique_id,
             "MajorVersion": file.version,
@@ -1268,6 +1326,19 @@ def _json(body: bytes) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def _sharing_result(
+    code: int, message: str | None, invited: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    return {
+        "d": {
+            "__metadata": {"type": "SP.SharingResult"},
+            "StatusCode": code,
+            "ErrorMessage": message,
+            "InvitedUsers": {"results": invited or []},
+        }
+    }
 
 
 def _role_json(role: int) -> dict[str, Any]:

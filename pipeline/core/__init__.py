@@ -47,10 +47,13 @@ from .errors import (
 )
 from .files import sha256, write_atomic
 from .findings import Finding, FindingCounts, blocking, finding
-from .formatting import FILTERS, number, percent
+from .formatting import DUTCH_TIME, FILTERS, dutch_time, in_dutch_time, number, percent
 from .layout import (
+    DRAFT,
     FIRST_DATA_ROW,
     GROUP_ROW,
+    HAND_IN_CHOICES,
+    HANDED_IN,
     HEADER_ROW,
     SHEET_AGREEMENTS,
     SHEET_INSTRUCTIONS,
@@ -59,6 +62,7 @@ from .layout import (
     SHEET_MONITOR,
     SHEET_NEW,
     SHEET_OWN,
+    STATUS_CELL_KEY,
     SheetLayout,
     WorkbookLayout,
     column_letter,
@@ -83,10 +87,14 @@ __all__ = [
     "DEFAULT_SP_LOCK_WAIT_SECONDS",
     "DEFAULT_SP_MAX_ATTEMPTS",
     "DEFAULT_SP_MAX_DELAY_SECONDS",
+    "DRAFT",
+    "DUTCH_TIME",
     "ENTITIES",
     "FILTERS",
     "FIRST_DATA_ROW",
     "GROUP_ROW",
+    "HANDED_IN",
+    "HAND_IN_CHOICES",
     "HEADER_ROW",
     "ID_COLUMN",
     "LANDSDELEN",
@@ -100,6 +108,7 @@ __all__ = [
     "SHEET_MONITOR",
     "SHEET_NEW",
     "SHEET_OWN",
+    "STATUS_CELL_KEY",
     "UNKNOWN_YEAR",
     "YES",
     "AuthenticationError",
@@ -141,8 +150,10 @@ __all__ = [
     "catalogue",
     "column_letter",
     "config",
+    "dutch_time",
     "finding",
     "formatting",
+    "in_dutch_time",
     "is_empty",
     "layout",
     "looks_like_formula",

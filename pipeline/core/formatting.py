@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
+DUTCH_TIME = ZoneInfo("Europe/Amsterdam")  # deadlines and save times are Dutch days and hours
 MISSING = "–"
 MINUS = "−"
 MONTHS = (
@@ -61,6 +63,19 @@ def percent(share: float | None, decimals: int = 1) -> str:
     if decimals and round(value, decimals) == round(value):
         decimals = 0
     return number(value, decimals) + "%"
+
+
+def in_dutch_time(moment: str) -> dt.datetime:
+    """An ISO time as it was in the Netherlands (CET/CEST); a time without a zone is UTC."""
+    parsed = dt.datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed.astimezone(DUTCH_TIME)
+
+
+def dutch_time(moment: str) -> str:
+    """'2026-12-02T09:15:00+00:00' → '02-12-2026 10:15' (Dutch time)."""
+    return f"{in_dutch_time(moment):%d-%m-%Y %H:%M}"
 
 
 def date(value: dt.date | None) -> str:

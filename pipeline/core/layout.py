@@ -30,6 +30,13 @@ SHEET_MONITOR = "Regiomonitor"
 SHEET_LISTS = "Lijsten"
 SHEET_META = "planmonitor"
 
+# The hand-in signal: a choice the party makes on the instructions sheet. Excel on the web saves
+# all the time, so a saved workbook is not yet a submission; only "ingeleverd" is.
+DRAFT = "concept"
+HANDED_IN = "ingeleverd"
+HAND_IN_CHOICES = (DRAFT, HANDED_IN)
+STATUS_CELL_KEY = "status_cell"  # metadata key: where the choice is, e.g. "Toelichting!A4"
+
 GROUP_ROW = 1  # the group headings (merged over their columns)
 HEADER_ROW = 2  # the column labels
 FIRST_DATA_ROW = 3

@@ -7,6 +7,7 @@ end-to-end exercise of every step.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 import shutil
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from ..stages import (
     open_session,
     round_status,
 )
+from ..storage import local
 from . import simulation
 from .national import NationalDemo, national_overview
 
@@ -165,6 +167,7 @@ def _round(
         data = session.storage.get_party_file(party, issued[party_id])
         originals[party_id] = data
         session.storage.put_party_file(party, issued[party_id], fill(party_id, data))
+        _saved_at(session, party_id, issued[party_id], clock())
     clock.advance(days=25)
     result.collected.append(collect(session, clock=clock, progress=step(f"{round_}: ophalen")))
     result.checked.append(check_round(session, progress=step(f"{round_}: controleren")))
@@ -180,12 +183,25 @@ def _round(
         session.storage.put_party_file(
             party, issued[late_party], fill(late_party, data, corrected=True)
         )
+        _saved_at(session, late_party, issued[late_party], clock())
         result.collected.append(collect(session, clock=clock))
         result.checked.append(check_round(session))
     clock.advance(days=3)
     result.merge = merge_round(session, progress=step(f"{round_}: samenvoegen"), clock=clock)
     result.status = round_status(session, round_)
     return result
+
+
+def _saved_at(session: Session, party_id: str, name: str, moment: str) -> None:
+    """A simulated party saves at simulated time: lateness goes by the save time.
+
+    On a local folder that is the file's modification time; SharePoint sets its own.
+    """
+    storage = session.storage
+    if isinstance(storage, local.LocalStorage):
+        stamp = dt.datetime.fromisoformat(moment).timestamp()
+        path = storage.party_dir(session.state.region().party(party_id)) / name
+        os.utime(path, (stamp, stamp))
 
 
 def _reports(

@@ -19,15 +19,19 @@ from openpyxl.workbook.workbook import Workbook
 
 from ..core import (
     FIRST_DATA_ROW,
+    HANDED_IN,
     HEADER_ROW,
     SHEET_AGREEMENTS,
+    SHEET_META,
     SHEET_NEW,
     SHEET_OWN,
+    STATUS_CELL_KEY,
     Catalogue,
     Monitor,
     Party,
     Region,
     Round,
+    metadata_from_rows,
 )
 
 MISTAKES = ("typo", "sums", "choice", "date")
@@ -131,7 +135,19 @@ class EditedWorkbook:
     def unprotect(self, sheet: str) -> None:
         self.book[sheet].protection.sheet = False
 
-    def save(self) -> bytes:
+    def hand_in_cell(self) -> Any:
+        """The party's "concept / ingeleverd" cell, or None in a workbook without one."""
+        if SHEET_META not in self.book.sheetnames:
+            return None
+        rows = [list(row) for row in self.book[SHEET_META].iter_rows(values_only=True)]
+        sheet, _, cell = metadata_from_rows(rows).get(STATUS_CELL_KEY, "").rpartition("!")
+        return self.book[sheet][cell] if sheet in self.book.sheetnames else None
+
+    def save(self, status: str | None = HANDED_IN) -> bytes:
+        """The workbook as the party saves it: handed in (default), a draft, or as it is (None)."""
+        cell = self.hand_in_cell()
+        if status is not None and cell is not None:
+            cell.value = status
         out = io.BytesIO()
         self.book.save(out)
         return out.getvalue()

@@ -209,10 +209,14 @@ def check_record(
 def check_round(
     session: Session, *, progress: Progress | None = None, recheck: bool = False
 ) -> CheckSummary:
-    """Check every unchecked submission of the round and put feedback in the party's folder."""
+    """Check every unchecked hand-in of the round and put feedback in the party's folder.
+
+    Drafts (the party has not chosen "ingeleverd" yet) are neither checked nor answered: no
+    feedback file appears while the party is still typing; the check inside Excel serves drafts.
+    """
     config, state = session.config, session.state
     summary = CheckSummary(str(config.round))
-    records = [r for r in state.submissions(config.round) if recheck or r.verdict is None]
+    records = [r for r in state.hand_ins(config.round) if recheck or r.verdict is None]
     region = state.region()
     for number, record in enumerate(records, start=1):
         if progress:

@@ -1,4 +1,11 @@
-"""Intake: fetch what parties saved in their folders into the archive."""
+"""Intake: fetch what parties saved in their folders into the archive.
+
+Every version found is archived, drafts included: nothing received is ever lost. Whether a
+version is a hand-in is the party's own choice in the workbook ("Status van deze werkmap:
+concept / ingeleverd"); Excel on the web saves continuously, so saving alone is not handing in.
+Lateness is judged by the time the party saved the handed-in version (the file's modification
+time in SharePoint or on disk), as a date in Dutch time, not by when ``collect`` ran.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core import Progress, now, sha256
+from ..core import DRAFT, Progress, in_dutch_time, now, sha256
 from ..state import SubmissionRecord
+from ..workbook import read_hand_in_status
 from .session import Session
 
 
@@ -18,8 +26,14 @@ class Received:
     party_name: str
     file_name: str
     sha256: str
-    received_at: str
-    late: bool
+    received_at: str  # when collect fetched it
+    late: bool  # a hand-in saved after the deadline (Dutch time)
+    saved_at: str = ""  # when the party saved it
+    status: str | None = None  # "concept", "ingeleverd" or None (the file has no choice)
+
+    @property
+    def handed_in(self) -> bool:
+        return self.status != DRAFT
 
 
 @dataclass
@@ -30,8 +44,12 @@ class CollectSummary:
     already_known: int = 0
 
 
-def is_late(received_at: str, deadline: dt.date) -> bool:
-    return dt.datetime.fromisoformat(received_at).date() > deadline
+def is_late(saved_at: str, deadline: dt.date) -> bool:
+    """Saved after the deadline day, as the day is in the Netherlands (CET/CEST).
+
+    A time without a zone is taken as UTC, as the storage backends report it.
+    """
+    return in_dutch_time(saved_at).date() > deadline
 
 
 def collect(
@@ -74,7 +92,9 @@ def collect(
                 summary.already_known += 1
                 continue
             received_at = clock()
+            saved_at = stored.modified or received_at
             data = data or session.storage.get_party_file(party, stored.name)
+            status = read_hand_in_status(data, stored.name)
             receipt = session.archive.receive(
                 data,
                 round_=round_,
@@ -82,6 +102,8 @@ def collect(
                 original_name=stored.name,
                 received_at=received_at,
                 saved_by=stored.modified_by,
+                saved_at=saved_at,
+                status=status or "",
             )
             with state.transaction():
                 state.record_submission(
@@ -96,6 +118,8 @@ def collect(
                         None,
                         None,
                         None,
+                        status,
+                        saved_at,
                     )
                 )
             session.storage.put_archive(f"{round_} {Path(receipt.blob).name}", data)
@@ -106,7 +130,9 @@ def collect(
                     stored.name,
                     digest,
                     received_at,
-                    is_late(received_at, config.deadline),
+                    status != DRAFT and is_late(saved_at, config.deadline),
+                    saved_at,
+                    status,
                 )
             )
         if not submitted:

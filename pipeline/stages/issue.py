@@ -1,7 +1,19 @@
 """Issuing a round: a workbook per party, written to its folder and recorded in the state.
 
 Issuing again for the same round is a re-issue: it replaces each party's workbook and its record
-(a party whose name changed keeps the old file beside the new one).
+(a party whose name changed keeps the old file beside the new one). The workbook is overwritten
+in place, so on SharePoint the item and its version history stay.
+
+Two things can stop a party's workbook from being written, and neither stops the run:
+
+* the party changed the workbook since it was issued (its file differs from what was issued):
+  it is not overwritten unless ``force`` (then the party's version stays in SharePoint's
+  version history, and a copy goes into the archive);
+* the workbook is open somewhere (SharePoint answers 423 until the lock is let go): after a
+  bounded wait the party is skipped.
+
+Such parties are listed in :attr:`IssueSummary.skipped` with a Dutch message, and their issue
+record is left as it was; running ``issue`` again finishes them.
 """
 
 from __future__ import annotations
@@ -24,13 +36,14 @@ from ..core import (
     Party,
     Progress,
     Region,
+    dutch_time,
     layout,
     now,
     price_bounds_for,
     sha256,
 )
 from ..state import Archive, IssueRecord, State
-from ..storage import Storage
+from ..storage import FileLocked, Storage, StoredFile
 from ..validation import RowProblem, monitor_problems
 from ..workbook import (
     PartyWorkbook,
@@ -59,6 +72,16 @@ class IssuedWorkbook:
 
 
 @dataclass(frozen=True)
+class SkippedParty:
+    """A party whose workbook was not written in this run, and why (Dutch)."""
+
+    party_id: str
+    party_name: str
+    reason: str  # "in gebruik" (locked) or "gewijzigd" (the party changed it)
+    message: str
+
+
+@dataclass(frozen=True)
 class IssueSummary:
     """What a run of ``issue`` did."""
 
@@ -68,6 +91,7 @@ class IssueSummary:
     created_folders: tuple[str, ...] = ()
     # The year whose price bounds the workbooks show: an earlier one only when asked for.
     price_bounds_year: int | None = None
+    skipped: tuple[SkippedParty, ...] = ()
 
     @property
     def parties(self) -> int:
@@ -92,6 +116,7 @@ def issue_round(
     archive: Archive | None = None,
     earlier_price_bounds: bool = False,
     workers: int | None = None,
+    force: bool = False,
 ) -> IssueSummary:
     """Write and record the workbook of every party (or the given ones) for the current round.
 
@@ -101,7 +126,8 @@ def issue_round(
     With an archive, what was issued is also kept there, so ``rebuild`` can restore it. A round
     whose year has no price bounds in config.toml stops here (ConfigError), before any workbook
     is written; with ``earlier_price_bounds`` the last earlier year's bounds are used, and the
-    summary says which year.
+    summary says which year. With ``force``, workbooks the party changed since they were issued
+    are replaced too.
     """
     bounds_year, _ = price_bounds_for(config, config.round.year, earlier=earlier_price_bounds)
     region = state.region()
@@ -110,18 +136,72 @@ def issue_round(
     issued_at = now()
     created = storage.ensure_layout(list(parties))
     job = IssueJob.prepare(config, region, monitor, issued_at)
-    issued = []
+    issued: list[IssuedWorkbook] = []
+    skipped: list[SkippedParty] = []
     for number, (party, plan, written) in enumerate(
         written_workbooks(job, parties, workers), start=1
     ):
-        issued.append(_issue_party(config, state, storage, party, plan, written, issued_at))
+        name = file_name(str(config.round), party)
+        refusal = None if force else _changed_by_party(config, state, storage, party, name)
+        if refusal is not None:
+            skipped.append(SkippedParty(party.id, party.name, "gewijzigd", refusal))
+        else:
+            if force and archive is not None:
+                _keep_party_version(storage, archive, party, name)
+            try:
+                issued.append(_issue_party(config, state, storage, party, plan, written, issued_at))
+            except FileLocked as exc:
+                skipped.append(SkippedParty(party.id, party.name, "in gebruik", str(exc)))
         if progress is not None:
             progress(number, len(parties), party.name)
     with state.transaction():
         state.mark_round(config.round, "issued_at")
     if archive is not None:
         archive.write_issue(config.round, state.issued(config.round), issued_at)
-    return IssueSummary(str(config.round), issued_at, tuple(issued), tuple(created), bounds_year)
+    return IssueSummary(
+        str(config.round), issued_at, tuple(issued), tuple(created), bounds_year, tuple(skipped)
+    )
+
+
+def _present(storage: Storage, party: Party, name: str) -> StoredFile | None:
+    return next((f for f in storage.list_party_files(party) if f.name == name), None)
+
+
+def _digest(state: State, storage: Storage, party: Party, stored: StoredFile) -> str:
+    """The hash of a file in the party's folder; a version fetched before is not fetched again."""
+    known = state.seen_file(party.id, stored.name, stored.etag) if stored.etag else None
+    return known or sha256(storage.get_party_file(party, stored.name))
+
+
+def _changed_by_party(
+    config: Config, state: State, storage: Storage, party: Party, name: str
+) -> str | None:
+    """Why the workbook in the party's folder must not be overwritten, or None when it may.
+
+    It may when it is not there, or when it is exactly what was issued for this round.
+    """
+    present = _present(storage, party, name)
+    if present is None:
+        return None
+    issued = {r.sha256 for r in state.issued(config.round, party.id) if r.file_name == name}
+    if _digest(state, storage, party, present) in issued:
+        return None
+    who = f" door {present.modified_by}" if present.modified_by else ""
+    when = f" op {dutch_time(present.modified)}" if present.modified else ""
+    return (
+        f"De werkmap {name} van {party.name} is na de uitgifte gewijzigd (opgeslagen{who}{when}) "
+        "en is niet overschreven, zodat er geen werk van de partij verloren gaat. Haal hem eerst "
+        "op met 'planmonitor collect'. Moet hij toch worden vervangen, geef dan "
+        f"'planmonitor issue --partij {party.id} --forceer': op SharePoint blijft de versie van "
+        "de partij in de versiegeschiedenis, en planmonitor bewaart een kopie in het archief."
+    )
+
+
+def _keep_party_version(storage: Storage, archive: Archive, party: Party, name: str) -> None:
+    """Before a forced re-issue, keep what the party had in the archive (nothing is lost)."""
+    present = _present(storage, party, name)
+    if present is not None:
+        archive.store(storage.get_party_file(party, name), name)
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,7 @@ def merge_round(
         price_bounds_for(config, round_.next().year, earlier=earlier_price_bounds)
     with held(config.paths.state / "samenvoegen.lock", "samenvoeging"):
         _refuse_if_next_round_started(state, round_)
-        for record in state.submissions(round_):
+        for record in state.hand_ins(round_):
             if record.verdict is None:
                 check_record(round_config, state, session.archive, record)
         outcome = apply_merge(round_config, state, session.archive, round_, progress=progress)
@@ -126,15 +126,22 @@ def merge_round(
 
 
 def _refuse_if_next_round_started(state: State, round_: Round) -> None:
-    if state.submissions(round_.next()):
+    if state.hand_ins(round_.next()):
         raise RoundError(
             f"Ronde {round_} kan niet opnieuw worden samengevoegd: voor ronde {round_.next()} "
             "zijn al inzendingen ontvangen."
         )
-    if not state.submissions(round_):
+    if not state.hand_ins(round_):
+        drafts = len(state.submissions(round_))
         raise RoundError(
-            f"Er zijn nog geen inzendingen voor ronde {round_}. Voer eerst 'planmonitor collect' "
-            "uit."
+            f"Er zijn nog geen ingeleverde werkmappen voor ronde {round_}"
+            + (
+                f" ({drafts} concepten ontvangen: daarin staat bij 'Status van deze werkmap' "
+                "nog 'concept'). "
+                if drafts
+                else ". "
+            )
+            + "Voer 'planmonitor collect' uit als partijen hun werkmap hebben ingeleverd."
         )
 
 
@@ -151,7 +158,7 @@ def apply_merge(
     roles = config.catalogue.roles
     base = state.monitor(round_)
     outcome = MergeOutcome(round_)
-    chosen, outcome.superseded = _latest_per_party(state.submissions(round_))
+    chosen, outcome.superseded = _latest_per_party(state.hand_ins(round_))
     work = {
         entity: {str(r[ID_COLUMN[entity]]): dict(r) for r in base.records(entity)}
         for entity in ("project", "agreement")

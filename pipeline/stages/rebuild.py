@@ -72,10 +72,12 @@ def rebuild(config: Config, *, progress: Progress | None = None) -> RebuildSumma
                             None,
                             None,
                             None,
+                            receipt.status or None,
+                            receipt.saved_at or None,
                         )
                     )
                     received += 1
-            for submitted in state.submissions(round_):
+            for submitted in state.hand_ins(round_):
                 check_record(round_config, state, archive, submitted)
             if str(round_) in merges:
                 apply_merge(round_config, state, archive, round_)

@@ -1,10 +1,15 @@
-"""The status of a round: per party what was issued, received, found and merged."""
+"""The status of a round: per party what was issued, received, found and merged.
+
+A party's hand-in is the last version it marked "ingeleverd"; versions still marked "concept"
+are counted as drafts. Lateness is the save time of that hand-in against the deadline (Dutch
+time), not the time it was collected.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from ..core import Round
+from ..core import DRAFT, HANDED_IN, Round
 from .collect import is_late
 from .session import Session
 
@@ -16,10 +21,10 @@ class PartyStatus:
     kind: str
     issued_at: str | None
     file_name: str | None
-    received: int  # files received this round
+    received: int  # files received this round, drafts included
     last_received: str | None
-    late: bool
-    verdict: str | None  # of the last file received
+    late: bool  # the hand-in that counts was saved after the deadline
+    verdict: str | None  # of the hand-in that counts
     errors: int
     warnings: int
     merged: bool
@@ -28,16 +33,30 @@ class PartyStatus:
     cells_changed: int
     new_projects: int
     superseded: int
+    hand_ins: int = 0  # versions marked "ingeleverd" (or without a choice)
+    drafts: int = 0  # versions still marked "concept"
+    saved_at: str | None = None  # when the party saved the hand-in that counts (else the draft)
+
+    @property
+    def hand_in(self) -> str | None:
+        """concept / ingeleverd / te laat; None when nothing was received."""
+        if self.received == 0:
+            return None
+        if self.hand_ins == 0:
+            return DRAFT
+        return "te laat" if self.late else HANDED_IN
 
     @property
     def state(self) -> str:
         """One Dutch word for the terminal: where this party stands."""
         if self.received == 0:
             return "niet ontvangen" if self.issued_at else "niet uitgegeven"
+        if self.hand_ins == 0:
+            return DRAFT
         if self.merged:
             return "verwerkt"
         if self.verdict is None:
-            return "ontvangen"
+            return self.hand_in or HANDED_IN
         return "gecontroleerd"
 
 
@@ -55,9 +74,11 @@ class RoundStatus:
             "partijen": len(self.parties),
             "uitgegeven": sum(1 for p in self.parties if p.issued_at),
             "ontvangen": sum(1 for p in self.parties if p.received),
+            "concept": sum(1 for p in self.parties if p.hand_in == DRAFT),
+            "ingeleverd": sum(1 for p in self.parties if p.hand_ins),
             "te_laat": sum(1 for p in self.parties if p.late),
             "met_fouten": sum(1 for p in self.parties if p.errors),
-            "dubbel_ingezonden": sum(1 for p in self.parties if p.received > 1),
+            "dubbel_ingezonden": sum(1 for p in self.parties if p.hand_ins > 1),
             "rijen_overgenomen": sum(p.rows_accepted for p in self.parties),
             "rijen_tegengehouden": sum(p.rows_held for p in self.parties),
             "nieuwe_projecten": sum(p.new_projects for p in self.parties),
@@ -68,6 +89,7 @@ class RoundStatus:
         data["totals"] = self.totals
         for party, raw in zip(self.parties, data["parties"], strict=True):
             raw["state"] = party.state
+            raw["hand_in"] = party.hand_in
         return data
 
 
@@ -84,7 +106,9 @@ def round_status(session: Session, round_: Round | None = None) -> RoundStatus:
     )
     for party in state.region().parties:
         records = state.submissions(round_, party.id)
-        last = records[-1] if records else None
+        hand_ins = [r for r in records if r.handed_in]
+        last = hand_ins[-1] if hand_ins else None
+        newest = records[-1] if records else None
         result = merged.get(party.id)
         issue = issued.get(party.id)
         status.parties.append(
@@ -95,8 +119,8 @@ def round_status(session: Session, round_: Round | None = None) -> RoundStatus:
                 issued_at=issue.issued_at if issue else None,
                 file_name=issue.file_name if issue else None,
                 received=len(records),
-                last_received=last.received_at if last else None,
-                late=any(is_late(r.received_at, deadline) for r in records),
+                last_received=newest.received_at if newest else None,
+                late=last is not None and is_late(last.saved, deadline),
                 verdict=last.verdict if last else None,
                 errors=last.blocking or 0 if last else 0,
                 warnings=_warnings(last.findings) if last else 0,
@@ -105,7 +129,10 @@ def round_status(session: Session, round_: Round | None = None) -> RoundStatus:
                 rows_held=result.rows_held if result else 0,
                 cells_changed=result.cells_changed if result else 0,
                 new_projects=result.new_projects if result else 0,
-                superseded=max(len(records) - 1, 0),
+                superseded=max(len(hand_ins) - 1, 0),
+                hand_ins=len(hand_ins),
+                drafts=len(records) - len(hand_ins),
+                saved_at=shown.saved if (shown := last or newest) else None,
             )
         )
     return status

@@ -43,6 +43,8 @@ class Receipt:
     received_at: str
     blob: str  # path relative to the archive folder
     saved_by: str = ""
+    saved_at: str = ""  # when the party saved it (the storage's modification time, UTC ISO)
+    status: str = ""  # the party's choice in the file: "concept", "ingeleverd" or "" (none)
 
 
 @dataclass(frozen=True)
@@ -85,8 +87,10 @@ class Archive:
         original_name: str,
         received_at: str,
         saved_by: str = "",
+        saved_at: str = "",
+        status: str = "",
     ) -> Receipt:
-        """Archive a received file and write its receipt."""
+        """Archive a received file and write its receipt (collect time and save time both)."""
         receipt = Receipt(
             sha256(data),
             str(round_),
@@ -95,6 +99,8 @@ class Archive:
             received_at,
             self.store(data, original_name),
             saved_by,
+            saved_at,
+            status,
         )
         name = f"{_stamp(received_at)}-{party or 'onbekend'}-{receipt.sha256[:12]}.json"
         path = self.root / str(round_) / "ontvangst" / name

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core import (
+    DRAFT,
     ENTITIES,
     ID_COLUMN,
     Carry,
@@ -162,6 +163,15 @@ MIGRATIONS: tuple[Migration, ...] = (
                                rows TEXT NOT NULL, PRIMARY KEY (sha256, round, party))
     """,
     ),
+    Migration(
+        # A submission's hand-in choice (concept / ingeleverd; NULL: the file has none) and the
+        # time the party saved it (the storage's modification time), for lateness.
+        "hand-in",
+        """
+    ALTER TABLE submissions ADD COLUMN status TEXT;
+    ALTER TABLE submissions ADD COLUMN saved_at TEXT
+    """,
+    ),
 )
 
 
@@ -183,6 +193,18 @@ class SubmissionRecord:
     verdict: str | None  # "geen fouten", "waarschuwingen", "fouten", "onleesbaar"; None: unchecked
     blocking: int | None  # number of blocking findings
     findings: str | None  # JSON list of finding dicts
+    status: str | None = None  # "concept" or "ingeleverd"; None: the file has no choice
+    saved_at: str | None = None  # when the party saved it (UTC ISO); None: not known
+
+    @property
+    def handed_in(self) -> bool:
+        """A hand-in, not a draft: a file without a choice (older or foreign) counts as one."""
+        return self.status != DRAFT
+
+    @property
+    def saved(self) -> str:
+        """The party's own save time, else the time it was received."""
+        return self.saved_at or self.received_at
 
 
 @dataclass(frozen=True)
@@ -564,6 +586,10 @@ class State:
         rows = self.db.execute(sql + " ORDER BY received_at, sha256", args)
         return [SubmissionRecord(*r) for r in rows]
 
+    def hand_ins(self, round_: Round, party: str | None = None) -> list[SubmissionRecord]:
+        """The received files of a round that the party handed in (no drafts), oldest first."""
+        return [r for r in self.submissions(round_, party) if r.handed_in]
+
     def seen_file(self, party: str, name: str, etag: str) -> str | None:
         """The hash of a party's file when this version (ETag) was fetched before."""
         row = self.db.execute(
@@ -708,7 +734,8 @@ class State:
             "changes": "SELECT round, party, entity, row_id, field, old, new, submission, at "
             "FROM changes ORDER BY id",
             "submissions": "SELECT sha256, round, party, original_name, received_at, verdict, "
-            "blocking, findings FROM submissions ORDER BY round, received_at, sha256",
+            "blocking, findings, status, saved_at FROM submissions "
+            "ORDER BY round, received_at, sha256",
             "merge_results": f"SELECT {columns(MergeResult)} FROM merge_results "
             "ORDER BY round, party",
             "issued": "SELECT round, party, fingerprint, file_name, sha256 FROM issued "

@@ -106,6 +106,7 @@ def open_storage(config: Config, *, notify: Callable[[str], None] | None = None)
 
 
 __all__ = [
+    "FileLocked",
     "Storage",
     "StoredFile",
     "local",  # submodules, imported on use: the SharePoint ones load office365 only when needed

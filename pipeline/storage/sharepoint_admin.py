@@ -30,13 +30,16 @@ With ``Sites.Selected`` these are the site roles an administrator grants the app
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
+from urllib.parse import quote
 
 from office365.sharepoint.permissions.kind import PermissionKind
 from office365.sharepoint.sharing.role_type import RoleType
+from office365.sharepoint.webs.web import Web
 
 from ..core import AuthenticationError, Party, StorageError
 from .sharepoint import NotFound, SharePointStorage
@@ -96,7 +99,7 @@ class PermissionChange:
     """One change to a folder's permissions, done or (in a dry run) to be done."""
 
     folder: str
-    action: str  # "break-inheritance", "grant" or "revoke"
+    action: str  # "break-inheritance", "grant", "revoke" or "skip" (principal not found)
     principal: str = ""
     role: str = ""
 
@@ -105,7 +108,42 @@ class PermissionChange:
             return f"{self.folder}: eigen rechten instellen (overerving van de bibliotheek stopt)"
         if self.action == "grant":
             return f"{self.folder}: {self.role} geven aan {self.principal}"
+        if self.action == "skip":
+            return (
+                f"{self.folder}: {self.role} NIET gegeven aan {self.principal}: niet gevonden in "
+                "de organisatie en (nog) geen gast; zie de uitnodigingen hierboven"
+            )
         return f"{self.folder}: {self.role} afnemen van {self.principal}"
+
+
+@dataclass(frozen=True)
+class GuestResult:
+    """What happened to one person of a party when inviting guests."""
+
+    party: str  # the party's name
+    principal: str
+    outcome: str  # "al aanwezig", "uitgenodigd", "wordt uitgenodigd" (dry run) or "mislukt"
+    reason: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome == "mislukt"
+
+    def __str__(self) -> str:
+        return f"{self.party}: {self.principal}: {self.outcome}" + (
+            f" ({self.reason})" if self.reason else ""
+        )
+
+
+# Why SharePoint did not share (SP.SharingOperationStatusCode), for the secretary.
+_SHARING_FAILURES = {
+    -1: "SharePoint kon het adres niet vinden of uitnodigen. Met een app-aanmelding (certificaat) "
+    "kan SharePoint geen nieuwe gasten uitnodigen: meld u aan als site-eigenaar (auth = "
+    '"device_code") en richt opnieuw in, of laat de beheerder de gast uitnodigen in Entra ID',
+    -2: "geen recht om te delen; daarvoor is rol manage nodig",
+    -7: "extern delen staat uit voor deze site of tenant (zie docs/sharepoint.md, 'Gasten')",
+    -12: "dit account bestaat niet in de eigen organisatie",
+}
 
 
 @dataclass(frozen=True)
@@ -164,6 +202,128 @@ def planned_access(
     return plan
 
 
+def guest_addresses(
+    storage: SharePointStorage,
+    parties: Sequence[Party],
+    party_principals: Mapping[str, Sequence[str]] | None = None,
+) -> list[tuple[Party, str]]:
+    """The e-mail addresses of the parties' people (claims and SharePoint groups left out)."""
+    mapping = storage.settings.party_principals if party_principals is None else party_principals
+    found = []
+    for party in parties:
+        people = list(mapping.get(party.id, ())) or (
+            [party.contact_email] if party.contact_email else []
+        )
+        found += [(party, p) for p in people if "@" in p and "|" not in p]
+    return found
+
+
+def invite_guests(
+    storage: SharePointStorage,
+    parties: Sequence[Party],
+    *,
+    subject: str,
+    body: str,
+    dry_run: bool,
+    party_principals: Mapping[str, Sequence[str]] | None = None,
+) -> list[GuestResult]:
+    """Make sure every party's people can be given their folder: invite who is not yet known.
+
+    Someone the site finds (``EnsureUser``: a member of the organisation or an existing guest)
+    is "al aanwezig". Anyone else is invited by sharing the party's own folder with them
+    (``SP.Web.ShareObject``, Bijdragen, with the Dutch invitation ``subject``/``body``):
+    SharePoint sends the invitation and makes them a guest once they accept. The result says per
+    person what happened; one failure does not stop the others.
+    """
+    roles = _role_ids(storage)
+    results = []
+    web = storage.context.web
+    for party, address in guest_addresses(storage, parties, party_principals):
+        if dry_run:
+            try:
+                storage.execute(
+                    lambda a=address: web.site_users.get_by_email(a).get(),  # type: ignore[misc]
+                    f"gebruiker {address} opzoeken",
+                )
+            except NotFound:
+                results.append(
+                    GuestResult(
+                        party.name,
+                        address,
+                        "wordt uitgenodigd",
+                        "nog niet op de site; is het een gast of lid van de organisatie, dan "
+                        "wordt het alleen toegevoegd",
+                    )
+                )
+                continue
+            results.append(GuestResult(party.name, address, "al aanwezig"))
+            continue
+        try:
+            storage.execute(
+                lambda a=address: web.ensure_user(a),  # type: ignore[misc]
+                f"gebruiker {address} opzoeken",
+            )
+            results.append(GuestResult(party.name, address, "al aanwezig"))
+            continue
+        except NotFound:
+            pass
+        except StorageError as exc:
+            results.append(GuestResult(party.name, address, "mislukt", str(exc)))
+            continue
+        results.append(
+            _share_folder(
+                storage, party, address, roles[RoleType.Contributor], subject=subject, body=body
+            )
+        )
+    return results
+
+
+def _share_folder(
+    storage: SharePointStorage, party: Party, address: str, role_id: int, *, subject: str, body: str
+) -> GuestResult:
+    folder = storage.party_path(party)
+    origin = storage.site_url.removesuffix(storage.site_path)
+    picker = json.dumps(
+        [
+            {
+                "Key": address,
+                "DisplayText": address,
+                "Description": address,
+                "IsResolved": True,
+                "EntityType": "",
+                "EntityData": {
+                    "Email": address,
+                    "AccountName": address,
+                    "PrincipalType": "UNVALIDATED_EMAIL_ADDRESS",
+                },
+                "MultipleMatches": [],
+            }
+        ]
+    )
+    try:
+        result = storage.execute(
+            lambda: Web.share_object(
+                storage.context,
+                origin + quote(folder),
+                picker,
+                role_value=f"role:{role_id}",
+                send_email=True,
+                email_subject=subject.replace("{party}", party.name),
+                email_body=body.replace("{party}", party.name),
+            ),
+            f"{address} uitnodigen voor {storage.shown(folder)}",
+        )
+    except StorageError as exc:
+        return GuestResult(party.name, address, "mislukt", str(exc))
+    code = int(result.properties.get("StatusCode") or 0)
+    if code in (0, 1):
+        return GuestResult(party.name, address, "uitgenodigd", f"voor {storage.shown(folder)}")
+    reason = _SHARING_FAILURES.get(
+        code, f"SharePoint meldt code {code}: {result.properties.get('ErrorMessage') or '?'}"
+    )
+    return GuestResult(party.name, address, "mislukt", reason)
+
+
 def set_permissions(
     storage: SharePointStorage,
     parties: Sequence[Party],
@@ -219,7 +379,15 @@ def set_permissions(
                     )
                 )
         if not dry_run:
-            _apply(storage, path, steps, principals)
+            # Someone the directory does not know cannot be granted; say so and go on.
+            unknown = [
+                s for s in steps if s.change.action == "grant" and principals[s.name].id is None
+            ]
+            steps = [s for s in steps if s not in unknown]
+            steps += [
+                _Step(PermissionChange(shown, "skip", s.name, s.change.role)) for s in unknown
+            ]
+            _apply(storage, path, [s for s in steps if s.change.action != "skip"], principals)
         changes += [step.change for step in steps]
     return changes
 
@@ -408,7 +576,10 @@ def _resolve(storage: SharePointStorage, name: str, *, create: bool) -> _Princip
     web = storage.context.web
     if "@" in name or "|" in name:
         if create:
-            user = storage.execute(lambda: web.ensure_user(name), f"gebruiker {name} opzoeken")
+            try:
+                user = storage.execute(lambda: web.ensure_user(name), f"gebruiker {name} opzoeken")
+            except NotFound:
+                return _Principal(name, None)  # not in the directory: reported, not granted
             return _Principal(name, int(user.properties["Id"]))
         try:
             user = storage.execute(

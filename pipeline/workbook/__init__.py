@@ -5,6 +5,7 @@ files, reading a submission's cells, and the feedback workbook. The only home of
 from __future__ import annotations
 
 from .feedback import write_feedback
+from .instructions import load_texts
 from .party import (
     PartyWorkbook,
     RoundRows,
@@ -13,7 +14,7 @@ from .party import (
     render_shared_sheet,
     shown_value,
 )
-from .reader import read_submission
+from .reader import read_hand_in_status, read_submission
 from .tables import read_workbook_tables
 
 __all__ = [
@@ -21,6 +22,8 @@ __all__ = [
     "RoundRows",
     "SharedSheet",
     "build_party_workbook",
+    "load_texts",
+    "read_hand_in_status",
     "read_submission",
     "read_workbook_tables",
     "render_shared_sheet",

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..core import (
+    DRAFT,
     FIRST_DATA_ROW,
     SHEET_AGREEMENTS,
     SHEET_MONITOR,
@@ -34,7 +35,7 @@ from ..validation import RowProblem
 
 TEXTS_PATH = Path(str(resources.files("pipeline") / "workbook_templates" / "texts.toml"))
 
-Role = Literal["title", "heading", "text", "blank"]
+Role = Literal["title", "heading", "text", "blank", "status"]
 Sample = Literal["edit", "locked", "conflict", "carried"]
 
 
@@ -73,6 +74,9 @@ def instruction_lines(
     lines = [
         Line("title", info["title"].format_map(fields)),
         Line("heading", info["subtitle"].format_map(fields)),
+        Line("blank"),
+        # The hand-in choice, owned by the party: its cell carries the sample text (the default).
+        Line("status", info["status"]["label"].format_map(fields), sample_text=DRAFT),
         Line("blank"),
     ]
     if problems:

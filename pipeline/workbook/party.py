@@ -33,6 +33,7 @@ from ..core import (
     ENTITIES,
     FIRST_DATA_ROW,
     GROUP_ROW,
+    HAND_IN_CHOICES,
     HEADER_ROW,
     ID_COLUMN,
     SHEET_INSTRUCTIONS,
@@ -41,6 +42,7 @@ from ..core import (
     SHEET_MONITOR,
     SHEET_NEW,
     SHEET_OWN,
+    STATUS_CELL_KEY,
     Catalogue,
     Column,
     Config,
@@ -186,8 +188,11 @@ def build_party_workbook(
     styles = _Styles(book, texts["styles"])
     styles.prepare(config.catalogue, round_)
     to_fix = problem_lines(texts, layout, config, region, monitor, problems)
-    _write_instructions(
-        book.active, styles, instruction_lines(texts, layout, config, region, party, to_fix)
+    status_cell = _write_instructions(
+        book.active,
+        styles,
+        instruction_lines(texts, layout, config, region, party, to_fix),
+        texts,
     )
     lists = dropdown_lists(config.catalogue, region, sheets)
     refs = _list_references(lists)
@@ -202,7 +207,7 @@ def build_party_workbook(
         elif direct:
             later[ws.title] = sheet
     _write_lists(book, lists)
-    _write_metadata(book, layout)
+    _write_metadata(book, layout, {STATUS_CELL_KEY: status_cell})
     for worksheet in book.worksheets:
         _protect(worksheet, config.sheet_password)
     book.security = WorkbookProtection(
@@ -491,8 +496,12 @@ class _Styles:
 # -- the instructions sheet -------------------------------------------------------------------
 
 
-def _write_instructions(ws: Any, styles: _Styles, lines: Sequence[Line]) -> None:
+def _write_instructions(
+    ws: Any, styles: _Styles, lines: Sequence[Line], texts: Mapping[str, Any]
+) -> str:
+    """Lay the instructions out; returns where the party's hand-in choice is (sheet!cell)."""
     ws.title = SHEET_INSTRUCTIONS
+    status_cell = ""
     ws.sheet_view.showGridLines = False
     ws.sheet_view.tabSelected = True
     ws.column_dimensions["A"].width = 16
@@ -501,7 +510,7 @@ def _write_instructions(ws: Any, styles: _Styles, lines: Sequence[Line]) -> None
         if line.role == "blank":
             continue
         cell = ws.cell(row, 2)
-        cell.style = styles.get(line.role, wrap=True)
+        cell.style = styles.get("heading" if line.role == "status" else line.role, wrap=True)
         put(cell, line.text)
         height = {"title": 22, "heading": 17}.get(line.role, 15)
         ws.row_dimensions[row].height = (
@@ -512,9 +521,38 @@ def _write_instructions(ws: Any, styles: _Styles, lines: Sequence[Line]) -> None
             ws.cell(row, 1).alignment = Alignment(horizontal="right", vertical="top")
         if line.sample is not None:
             _legend_sample(ws.cell(row, 1), styles, line)
+        if line.role == "status":
+            status_cell = _status_choice(ws, ws.cell(row, 1), styles, line, texts)
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    return status_cell
+
+
+def _status_choice(
+    ws: Any, cell: Any, styles: _Styles, line: Line, texts: Mapping[str, Any]
+) -> str:
+    """The party's own "concept / ingeleverd" choice: a yellow, unlocked cell with a list."""
+    info = texts["instructions"]["status"]
+    cell.style = styles.get("edit")
+    put(cell, line.sample_text)
+    cell.protection = Protection(locked=False)
+    cell.alignment = Alignment(horizontal="center", vertical="center")
+    validation = DataValidation(
+        type="list",
+        formula1='"' + ",".join(HAND_IN_CHOICES) + '"',
+        allow_blank=False,
+        showInputMessage=True,
+        showErrorMessage=True,
+        promptTitle=_clip(info["prompt_title"], TITLE_LIMIT),
+        prompt=_clip(info["prompt"], PROMPT_LIMIT),
+        errorStyle="stop",
+        errorTitle=_clip(texts["validation"]["error_title"], TITLE_LIMIT),
+        error=info["error"],
+    )
+    ws.add_data_validation(validation)
+    validation.add(cell.coordinate)
+    return f"{SHEET_INSTRUCTIONS}!{cell.coordinate}"
 
 
 def _legend_sample(cell: Any, styles: _Styles, line: Line) -> None:
@@ -879,10 +917,11 @@ def _letter_runs(keys: Sequence[str], columns: Sequence[Column]) -> list[tuple[s
 # -- metadata and protection ------------------------------------------------------------------
 
 
-def _write_metadata(book: Workbook, layout: WorkbookLayout) -> None:
+def _write_metadata(book: Workbook, layout: WorkbookLayout, extra: Mapping[str, str]) -> None:
     ws = book.create_sheet(SHEET_META)
     ws.sheet_state = "veryHidden"
-    for number, values in enumerate(metadata_rows(layout.to_metadata()), start=1):
+    data = {**layout.to_metadata(), **{k: v for k, v in extra.items() if v}}
+    for number, values in enumerate(metadata_rows(data), start=1):
         for index, value in enumerate(values, start=1):
             put(ws.cell(number, index), value)
 

@@ -22,10 +22,13 @@ import openpyxl
 from ..core import (
     DEFAULT_MAX_FILE_BYTES,
     DEFAULT_MAX_UNCOMPRESSED_BYTES,
+    DRAFT,
     FIRST_DATA_ROW,
+    HANDED_IN,
     HEADER_ROW,
     SHEET_META,
     SHEET_MONITOR,
+    STATUS_CELL_KEY,
     Config,
     Finding,
     ReadResult,
@@ -92,6 +95,36 @@ def read_metadata(path: Path, *, data: bytes | None = None) -> WorkbookLayout | 
             return _layout(book)
     except Exception:  # any unreadable or foreign file simply has no plan
         return None
+
+
+def read_hand_in_status(data: bytes, name: str = "werkmap.xlsx") -> str | None:
+    """The party's "concept / ingeleverd" choice in a workbook, or None when it has none.
+
+    None for a file that is not one of our workbooks or was issued before the choice existed
+    (such a file counts as handed in, as before); an emptied or unknown value is a draft.
+    """
+    intake = sniff(
+        data,
+        name,
+        max_file_bytes=DEFAULT_MAX_FILE_BYTES,
+        max_uncompressed_bytes=DEFAULT_MAX_UNCOMPRESSED_BYTES,
+    )
+    if not intake.readable:
+        return None
+    try:
+        with _opened(data) as book:
+            if SHEET_META not in book.sheetnames:
+                return None
+            rows = [list(row) for row in book[SHEET_META].iter_rows(values_only=True)]
+            where = metadata_from_rows(rows).get(STATUS_CELL_KEY, "")
+            sheet, _, cell = where.rpartition("!")
+            if not sheet or sheet not in book.sheetnames:
+                return None
+            value = book[sheet][cell].value
+    except Exception:  # a party's file must never crash a run; unknown means no choice
+        return None
+    text = str(value or "").strip().lower()
+    return HANDED_IN if text == HANDED_IN else DRAFT
 
 
 @contextmanager
