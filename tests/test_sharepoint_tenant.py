@@ -14,15 +14,21 @@ from typing import Any, ClassVar
 
 import pytest
 from certificates import make_certificate
-from fake_sharepoint import FakeSharePoint
+from fake_sharepoint import FULL_CONTROL, FakeSharePoint
 from fake_sharepoint import fake_sharepoint as _fake_sharepoint_fixture
 
 from pipeline.core.config import Config, SharePointSettings
 from pipeline.core.errors import AuthenticationError, StorageError
 from pipeline.core.region import Party
 from pipeline.storage import FileLocked, party_folder_name
-from pipeline.storage.sharepoint import USER_AGENT, SharePointStorage
-from pipeline.storage.sharepoint_admin import COMMAND_ROLES, ROLES, check, set_permissions
+from pipeline.storage.sharepoint import USER_AGENT, NotFound, SharePointStorage
+from pipeline.storage.sharepoint_admin import (
+    COMMAND_ROLES,
+    ROLES,
+    check,
+    invite_guests,
+    set_permissions,
+)
 from pipeline.storage.sharepoint_auth import (
     ENV_CERT_PASSPHRASE,
     ENV_CERT_PATH,
@@ -363,3 +369,89 @@ def test_check_says_what_fails_when_the_grant_is_below_the_configured_role(
     }
     with pytest.raises(StorageError, match="Onbekende rol 'beheer'"):
         check(store, [ARNHEM], role="beheer")
+
+
+# --- guests: parties from other organisations ------------------------------------------------
+
+INVITATION = ("Uitnodiging voor {party}", "Welkom, {party}: uw map staat klaar.")
+
+
+def test_an_uninvited_external_party_is_invited_then_granted_its_folder(
+    fake_sharepoint: FakeSharePoint, config: Config
+) -> None:
+    secretary = fake_sharepoint.add_user("secretaris@tafel.example", "Secretaris")
+    fake_sharepoint.web.assignments[secretary.id] = {FULL_CONTROL}  # site owner, signed in
+    store = fake_sharepoint.storage(
+        config, token=fake_sharepoint.token_for("secretaris@tafel.example"), role="manage"
+    )
+    fake_sharepoint.storage(config).ensure_layout([ARNHEM])
+    assert not fake_sharepoint.knows(ARNHEM.contact_email)
+    with pytest.raises(NotFound):  # what stopped 'inrichten' before: not in the directory
+        store.execute(lambda: store.context.web.ensure_user(ARNHEM.contact_email), "opzoeken")
+
+    planned = invite_guests(
+        store, [ARNHEM], subject=INVITATION[0], body=INVITATION[1], dry_run=True
+    )
+    assert [(g.principal, g.outcome) for g in planned] == [
+        (ARNHEM.contact_email, "wordt uitgenodigd")
+    ]
+    assert fake_sharepoint.invitations == []  # a dry run invites nobody
+
+    [invited] = invite_guests(
+        store, [ARNHEM], subject=INVITATION[0], body=INVITATION[1], dry_run=False
+    )
+    assert (invited.outcome, invited.failed) == ("uitgenodigd", False)
+    assert fake_sharepoint.invitations == [
+        (ARNHEM.contact_email, "Welkom, Gemeente Arnhem: uw map staat klaar.")
+    ]
+    changes = set_permissions(store, [ARNHEM], "secretaris@tafel.example", "", dry_run=False)
+    assert not [c for c in changes if c.action == "skip"]
+    folder = f"Partijen/{party_folder_name(ARNHEM)}"
+    assert "Contribute" in fake_sharepoint.assignments(folder)["wonen"]
+    [again] = invite_guests(store, [ARNHEM], subject="", body="", dry_run=False)
+    assert again.outcome == "al aanwezig" and len(fake_sharepoint.invitations) == 1
+
+
+def test_inviting_reports_per_party_and_one_failure_stops_nobody(
+    fake_sharepoint: FakeSharePoint, config: Config
+) -> None:
+    bouwer = Party(
+        "P002", "Bouwbedrijf De Zon", "bouwer", "markt", contact_email="plan@dezon.example"
+    )
+    lid = Party("P003", "Provincie", "overheid", "overheid", contact_email="wonen@tafel.example")
+    fake_sharepoint.add_user("wonen@tafel.example")  # a member of the organisation
+    store = fake_sharepoint.storage(config, role="manage")  # signed in as the app
+    store.ensure_layout([ARNHEM, bouwer, lid])
+    results = invite_guests(
+        store, [ARNHEM, bouwer, lid], subject=INVITATION[0], body=INVITATION[1], dry_run=False
+    )
+    outcomes = {r.party: (r.outcome, r.reason) for r in results}
+    assert outcomes["Provincie"] == ("al aanwezig", "")
+    for name in ("Gemeente Arnhem", "Bouwbedrijf De Zon"):
+        outcome, reason = outcomes[name]
+        assert outcome == "mislukt" and "app-aanmelding" in reason and "device_code" in reason
+    assert fake_sharepoint.invitations == []
+    # The rights of the party that is present are set; the others are reported, not fatal.
+    fake_sharepoint.add_user("secretaris@tafel.example")
+    changes = set_permissions(
+        store, [ARNHEM, bouwer, lid], "secretaris@tafel.example", "", dry_run=False
+    )
+    skipped = [str(c) for c in changes if c.action == "skip"]
+    assert len(skipped) == 2 and all("NIET gegeven" in s for s in skipped)
+    assert (
+        "Contribute" in fake_sharepoint.assignments(f"Partijen/{party_folder_name(lid)}")["wonen"]
+    )
+
+
+def test_external_sharing_turned_off_is_named(
+    fake_sharepoint: FakeSharePoint, config: Config
+) -> None:
+    secretary = fake_sharepoint.add_user("secretaris@tafel.example")
+    fake_sharepoint.web.assignments[secretary.id] = {FULL_CONTROL}
+    fake_sharepoint.external_sharing = False
+    store = fake_sharepoint.storage(
+        config, token=fake_sharepoint.token_for("secretaris@tafel.example"), role="manage"
+    )
+    fake_sharepoint.storage(config).ensure_layout([ARNHEM])
+    [result] = invite_guests(store, [ARNHEM], subject="", body="", dry_run=False)
+    assert result.failed and "extern delen staat uit" in result.reason
