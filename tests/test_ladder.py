@@ -88,3 +88,12 @@ def test_the_demo_region_has_unknown_status_and_unknown_years() -> None:
     )
     done = pd.to_numeric(projects["completed"], errors="coerce").fillna(0)
     assert (planned + done == projects["total_dwellings"]).all()
+
+
+def test_the_capacity_chart_shows_unknown_status_apart() -> None:
+    from pipeline.reporting import charts
+
+    with_unknown = charts.capacity_against_norm(100, 40, 100, 1.3, "Plancapaciteit", unknown=30)
+    assert charts.UNKNOWN in with_unknown and "planstatus onbekend (telt niet mee)" in with_unknown
+    plain = charts.capacity_against_norm(100, 40, 100, 1.3, "Plancapaciteit")
+    assert charts.UNKNOWN not in plain

@@ -402,9 +402,9 @@ TEMPLATES: dict[str, Template] = {
     "import-year-unknown": Template(
         _W,
         "Woningen zonder jaar",
-        "{file}: {count} projecten ({dwellings} woningen) hebben geen planning per jaar. Hun "
-        "woningen staan onder 'jaar onbekend' en tellen zo zichtbaar mee; de initiatiefnemers "
-        "verdelen ze in de eerste ronde over de jaren.",
+        "{file}: {projects} zonder planning per jaar ({dwellings} woningen). Die woningen staan "
+        "onder 'jaar onbekend' en tellen zo zichtbaar mee; de initiatiefnemers verdelen ze in de "
+        "eerste ronde over de jaren.",
     ),
     "import-no-agreements": Template(
         _W,

@@ -16,6 +16,7 @@ from ..core import number, percent
 FONT = "font-family=\"'Segoe UI', Arial, 'DejaVu Sans', sans-serif\""
 INK, MUTED, GRID = "#1b2733", "#5b6875", "#d5dbe1"
 MAIN, LIGHT, TARGET, ACCENT = "#1f4e79", "#9dbbd8", "#b34700", "#6b7f93"
+UNKNOWN = "#d0d4d9"  # dwellings of unknown planstatus: neither hard nor soft
 STOPLIGHT_FILL = {"groen": "#2e7d32", "geel": "#f0c419", "rood": "#c62828"}
 STOPLIGHT_TEXT = {"groen": "#ffffff", "geel": "#1b2733", "rood": "#ffffff"}
 
@@ -152,20 +153,27 @@ def capacity_against_norm(
     norm: float,
     title: str,
     *,
+    unknown: int = 0,
     width: int = 640,
     height: int = 110,
 ) -> str:
-    """One stacked bar of hard and soft plan capacity, with the target and the norm marked."""
+    """One stacked bar of hard and soft plan capacity, with the target and the norm marked;
+    dwellings of unknown planstatus follow in grey, outside the capacity."""
     left, right, top, bar_h = 8, 8, 30, 30
     norm_dwellings = target * norm
-    peak = _nice_max(max(hard + soft, norm_dwellings, 1) * 1.05)
+    peak = _nice_max(max(hard + soft + unknown, norm_dwellings, 1) * 1.05)
     scale = (width - left - right) / peak
-    hard_w, soft_w = hard * scale, soft * scale
+    hard_w, soft_w, unknown_w = hard * scale, soft * scale, unknown * scale
     body = [
         f'<rect x="{left}" y="{top}" width="{hard_w:.1f}" height="{bar_h}" fill="{MAIN}"/>',
         f'<rect x="{left + hard_w:.1f}" y="{top}" width="{soft_w:.1f}" height="{bar_h}" '
         f'fill="{LIGHT}"/>',
     ]
+    if unknown:
+        body.append(
+            f'<rect x="{left + hard_w + soft_w:.1f}" y="{top}" width="{unknown_w:.1f}" '
+            f'height="{bar_h}" fill="{UNKNOWN}"/>'
+        )
     if hard_w > 60:
         body.append(
             _text(left + hard_w / 2, top + 19, f"hard {number(hard)}", size=10, fill="#ffffff")
@@ -185,9 +193,10 @@ def capacity_against_norm(
         dx = -4 if anchor == "end" else 4
         y = top - 12 if value == target else top + bar_h + 20
         body.append(_text(x + dx, y, label, size=10, anchor=anchor, fill=TARGET))
-    body += _legend(
-        [("box", MAIN, "hard (vastgesteld)"), ("box", LIGHT, "zacht")], left, height - 4
-    )
+    legend = [("box", MAIN, "hard (vastgesteld)"), ("box", LIGHT, "zacht")]
+    if unknown:
+        legend.append(("box", UNKNOWN, "planstatus onbekend (telt niet mee)"))
+    body += _legend(legend, left, height - 4)
     return _svg(width, height, title, body)
 
 

@@ -438,6 +438,7 @@ def _scope(
                 capacity.target,
                 capacity.norm,
                 f"Plancapaciteit tegen doel en norm, {name}",
+                unknown=capacity.unknown,
             )
         )
     return Scope(

@@ -416,7 +416,7 @@ class _Importer:
             self._add(
                 "import-value-mapped",
                 file=table.where,
-                field=by_key[key].label,
+                field=table.headers[index[key]] if key in index else by_key[key].label,
                 value=before,
                 after=after,
                 count=count,
@@ -536,6 +536,7 @@ class _Importer:
                 "import-year-unknown",
                 file=table.where,
                 count=len(placed),
+                projects="1 project" if len(placed) == 1 else f"{len(placed)} projecten",
                 dwellings=messages.show_value(sum(int(r[key]) for r in placed)),
             )
 
