@@ -25,7 +25,8 @@ from pipeline.core.config import Config
 from pipeline.core.layout import SHEET_MONITOR, monitor_hash, plan
 from pipeline.state.database import State
 from pipeline.workbook import package
-from pipeline.workbook.feedback import TEXTS, _set_aside, write_feedback
+from pipeline.workbook.aside import set_aside_monitor as _set_aside
+from pipeline.workbook.feedback import TEXTS, write_feedback
 from pipeline.workbook.party import build_party_workbook
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

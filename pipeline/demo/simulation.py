@@ -33,6 +33,7 @@ from ..core import (
     Round,
     metadata_from_rows,
 )
+from ..workbook import put_back, set_aside_monitor
 
 MISTAKES = ("typo", "sums", "choice", "date")
 
@@ -102,7 +103,10 @@ class EditedWorkbook:
     """A party's workbook opened for editing, with columns found by their labels."""
 
     def __init__(self, data: bytes, catalogue: Catalogue, round_: Round) -> None:
-        self.book: Workbook = openpyxl.load_workbook(io.BytesIO(data))
+        # Nobody edits the region sheet: it stays out of openpyxl, as in the feedback.
+        self.aside = set_aside_monitor(data)
+        source = data if self.aside is None else self.aside.reduced
+        self.book: Workbook = openpyxl.load_workbook(io.BytesIO(source))
         self.labels = {
             c.key: c.label for e in ("project", "agreement") for c in catalogue.columns(e, round_)
         }  # type: ignore[arg-type]
@@ -150,7 +154,7 @@ class EditedWorkbook:
             cell.value = status
         out = io.BytesIO()
         self.book.save(out)
-        return out.getvalue()
+        return out.getvalue() if self.aside is None else put_back(out.getvalue(), self.aside)
 
 
 def fill_in(

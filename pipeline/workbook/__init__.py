@@ -4,6 +4,7 @@ files, reading a submission's cells, and the feedback workbook. The only home of
 
 from __future__ import annotations
 
+from .aside import Aside, put_back, set_aside_monitor
 from .feedback import write_feedback
 from .instructions import load_texts
 from .party import (
@@ -18,15 +19,18 @@ from .reader import read_hand_in_status, read_submission
 from .tables import read_workbook_tables
 
 __all__ = [
+    "Aside",
     "PartyWorkbook",
     "RoundRows",
     "SharedSheet",
     "build_party_workbook",
     "load_texts",
+    "put_back",
     "read_hand_in_status",
     "read_submission",
     "read_workbook_tables",
     "render_shared_sheet",
+    "set_aside_monitor",
     "shown_value",
     "write_feedback",
 ]
