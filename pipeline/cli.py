@@ -432,6 +432,15 @@ def merge(ctx: click.Context, round_text: str | None, no_issue: bool, earlier_bo
         click.echo(
             f"{summary.issued_next} werkmappen voor ronde {outcome.round.next()} klaargezet."
         )
+    if summary.skipped_next:
+        for _, message in summary.skipped_next:
+            click.secho(f"  overgeslagen: {message}", fg="yellow", err=True)
+        again = " ".join(f"--partij {party}" for party, _ in summary.skipped_next)
+        click.echo(
+            f"Zet deze werkmappen later klaar met: planmonitor issue {again} "
+            f"(in ronde {outcome.round.next()}).",
+            err=True,
+        )
 
 
 @main.command()

@@ -66,6 +66,8 @@ class MergeSummary:
     published: bool = False
     issued_next: int = 0
     price_bounds_year: int | None = None  # the year of the bounds the next workbooks show
+    # Next round's workbooks not written (open somewhere, or changed by the party), with why.
+    skipped_next: tuple[tuple[str, str], ...] = ()  # (party id, Dutch message)
 
 
 def merge_round(
@@ -122,6 +124,7 @@ def merge_round(
             )
             summary.price_bounds_year = issued.price_bounds_year
             summary.issued_next = issued.parties
+            summary.skipped_next = tuple((s.party_id, s.message) for s in issued.skipped)
     return summary
 
 
