@@ -487,7 +487,7 @@ def test_report_compares_after_merge_with_as_issued(tiny_config: Config, tiny_st
     assert [s.name for s in report.subregions] == ["Noord", "Zuid"]
     # The stand after 2026-H2 plans from 2027 on: 2026 has ended and its target is behind us.
     # Remaining target 200, norm 260, capacity 405: no shortfall.
-    assert report.years == (2027,)
+    assert report.years == tuple(range(2027, 2035))
     capacity = report.whole.capacity
     assert capacity is not None
     assert (capacity.target, capacity.total, capacity.shortfall) == (200, 405, 0)
@@ -496,7 +496,7 @@ def test_report_compares_after_merge_with_as_issued(tiny_config: Config, tiny_st
     # Zuid: PRJ-3 and PRJ-4; target 2027 80, norm 104, capacity 300
     assert zuid.capacity is not None
     assert (zuid.capacity.target, zuid.capacity.total, zuid.capacity.shortfall) == (80, 300, 0)
-    assert [y.year for y in report.realism.forecast.years] == [2027]
+    assert [y.year for y in report.realism.forecast.years] == list(range(2027, 2035))
     assert [c.id for c in report.withdrawn] == ["PRJ-5"]
     assert report.newly_withdrawn == {"PRJ-5"}
     assert report.projects_with_bottlenecks == 4  # PRJ-2, PRJ-3, PRJ-4, PRJ-6

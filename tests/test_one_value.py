@@ -8,6 +8,7 @@ import json
 import re
 
 import openpyxl
+import pandas as pd
 
 from pipeline.core import Column
 from pipeline.core.config import Config
@@ -102,7 +103,8 @@ def test_planned_dwellings_of_one_year_travel_from_workbook_to_report(
         planned = {y.year: y.planned for y in figures.whole.completions.years}
         oracle = {
             y: int(
-                after[after["withdrawn"] != True][f"{column.field.key}_{y}"]  # noqa: E712
+                after[after["withdrawn"] != True]  # noqa: E712
+                .get(f"{column.field.key}_{y}", pd.Series(dtype=float))
                 .fillna(0)
                 .sum()
             )

@@ -276,9 +276,7 @@ def compute(config: Config, state: State, round_: Round) -> Report:
         if previous_round is not None and previous_snapshot is not None
         else None
     )
-    years = tuple(
-        y for y in config.timeline.context(measured).planned_years if y in _years_of(current)
-    )
+    years = config.timeline.context(measured).planned_years
     history = [(r, state.monitor(r)) for r in state.snapshots() if r <= measured]
     fields = ind.ProjectFields.from_catalogue(config.catalogue)
     projects = current.projects
@@ -361,14 +359,6 @@ def _opened(state: State, first: Round) -> dt.date:
     """The date of the starting position: when the region's first round was opened."""
     opened = state.round_info(first).get("opened_at")
     return dt.datetime.fromisoformat(opened).date() if opened else dt.date.today()
-
-
-def _years_of(monitor: Monitor) -> set[int]:
-    return {
-        int(str(c).rsplit("_", 1)[1])
-        for c in monitor.projects.columns
-        if str(c).rsplit("_", 1)[-1].isdigit()
-    }
 
 
 def _subregion_targets(config: Config, name: str) -> dict[int, int]:
