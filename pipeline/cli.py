@@ -155,10 +155,22 @@ def nieuw(folder: Path) -> None:
     help="Begin ook als projecten regels overtreden (sommen die niet kloppen); de eigenaren "
     "zien die in hun eerste werkmap.",
 )
+@click.option(
+    "--alleen-controleren",
+    "check_only",
+    is_flag=True,
+    help="Lees en controleer de bron en geef het verslag, maar zet de monitor nog niet op.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Schrijf het verslag als JSON.")
 @click.pass_context
 @_guarded
-def init(ctx: click.Context, source: Path | None, accept_problems: bool, as_json: bool) -> None:
+def init(
+    ctx: click.Context,
+    source: Path | None,
+    accept_problems: bool,
+    check_only: bool,
+    as_json: bool,
+) -> None:
     """Zet de monitor op: partijen, projecten en afspraken uit de regiobron.
 
     Leest en controleert eerst alles; blokkeert iets, dan staan alle problemen in één verslag
@@ -177,9 +189,15 @@ def init(ctx: click.Context, source: Path | None, accept_problems: bool, as_json
                 _echo_init(summary, as_json)
                 return
     check = check_source(config, source, accept_problems=accept_problems)
-    if check.blocking:
+    if check.blocking or check_only:
         _render_start(check, as_json)
-        sys.exit(EXIT_USAGE)
+        if not check.blocking and not as_json:
+            click.secho(
+                f"{check.source}: geen blokkerende fouten, {check.warnings} waarschuwingen. Er is "
+                "nog niets geschreven; geef planmonitor init om de monitor op te zetten.",
+                fg="green",
+            )
+        sys.exit(EXIT_USAGE if check.blocking else EXIT_OK)
     with State(config.paths.database) as state:
         summary = set_up(config, state, Archive(config.paths.archive), check)
     if as_json:

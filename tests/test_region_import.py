@@ -197,6 +197,18 @@ def test_import_accepts_workbook_labels_as_headers(config: Config, tmp_path: Pat
     assert codes(result) == []
 
 
+def test_import_reads_years_as_plan_lists_write_them(config: Config, tmp_path: Path) -> None:
+    header = PROJECT_HEADER.replace("planning_2027", "2027") + ",2028,later,jaar onbekend"
+    rows = [project(1, total_dwellings="40", **{"2027": "10", "2028": "5", "later": "20"})]
+    rows[0]["jaar onbekend"] = "5"
+    result = import_region(config, region_folder(tmp_path, csv_text(rows, header=header)))
+    assert codes(result) == []
+    assert result.monitor is not None
+    row = result.monitor.projects.loc["PRJ-0001"]
+    assert (row["planning_2027"], row["planning_2028"], row["planning_later"]) == (10, 5, 20)
+    assert row["planning_unknown"] == 5
+
+
 def test_import_maps_older_lists_and_codes_onto_the_ladder(config: Config, tmp_path: Path) -> None:
     rows = [
         project(1, zoning_status="onherroepelijk"),
@@ -496,6 +508,17 @@ def test_init_refuses_rows_that_break_the_rules_unless_asked(tmp_path: Path) -> 
 def _instructions(path: Path) -> str:
     sheet = openpyxl.load_workbook(path, read_only=True)["Toelichting"]
     return "\n".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row if c)
+
+
+def test_init_can_only_check(tmp_path: Path) -> None:
+    region_folder(tmp_path, csv_text([project(1)]))
+    config_path = _config_file(tmp_path)
+    outcome = CliRunner().invoke(
+        main, ["--config", str(config_path), "init", "--alleen-controleren"]
+    )
+    assert outcome.exit_code == 0, outcome.output
+    assert "geen blokkerende fouten" in outcome.output
+    assert not (tmp_path / "var").exists()
 
 
 def test_init_caps_what_the_terminal_shows_and_json_has_all(tmp_path: Path) -> None:

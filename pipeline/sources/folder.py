@@ -380,7 +380,7 @@ class _Importer:
     def _rows(self, table: Table, entity: Entity, region: Region) -> list[dict[str, Any]]:
         columns = self.catalogue.columns(entity, self.round)
         by_key = {c.key: c for c in columns}
-        names = {c.key: (c.key, c.label) for c in columns}
+        names = {c.key: (c.key, c.label, *_plain_names(c)) for c in columns}
         required = {c.key for c in columns if c.field.required and not _defaulted(c)}
         table_name = "projects" if entity == "project" else "agreements"
         index = self._map_headers(table, table_name, names, required)
@@ -673,6 +673,17 @@ def unplanned_dwellings(catalogue: Catalogue, round_: Round, record: Mapping[str
     total = record.get("total_dwellings") or 0
     done = record.get("completed") or 0
     return max(0, int(total) - int(done))
+
+
+def _plain_names(column: Column) -> tuple[str, ...]:
+    """Headers plan lists use for the planning columns: the year alone, "later", "onbekend"."""
+    if column.year is not None:
+        return (str(column.year),)
+    if column.is_later:
+        return ("later",)
+    if column.is_unknown_year:
+        return ("jaar onbekend", "onbekend")
+    return ()
 
 
 def _code(text: str) -> str | None:
