@@ -736,8 +736,15 @@ def demo(ctx: click.Context, rounds: int, no_reports: bool, national: bool, regi
     type=click.Path(path_type=Path, dir_okay=False),
     help="De veldcatalogus waarmee de exports gelezen worden (standaard die van planmonitor).",
 )
+@click.option(
+    "--ronde",
+    "round_text",
+    help="Alleen regio's in deze ronde (bv. 2026-H2); de andere worden genoemd.",
+)
 @_guarded
-def landelijk(folders: tuple[Path, ...], out_dir: Path, catalogue_path: Path | None) -> None:
+def landelijk(
+    folders: tuple[Path, ...], out_dir: Path, catalogue_path: Path | None, round_text: str | None
+) -> None:
     """Maak het landelijk overzicht uit de exports van regio's (planmonitor export).
 
     Geef per regio de exportmap of zip, of een map met exports erin. Een export die niet klopt
@@ -751,7 +758,13 @@ def landelijk(folders: tuple[Path, ...], out_dir: Path, catalogue_path: Path | N
 
     catalogue = catalogue_module.load(catalogue_path) if catalogue_path else catalogue_module.load()
     with _progress("Landelijk overzicht") as progress:
-        summary = build_national(find_exports(list(folders)), catalogue, out_dir, progress=progress)
+        summary = build_national(
+            find_exports(list(folders)),
+            catalogue,
+            out_dir,
+            round_=Round.parse(round_text) if round_text else None,
+            progress=progress,
+        )
     progress.close()
     rollup = summary.rollup
     for _, reason in rollup.refused:

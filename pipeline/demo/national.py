@@ -33,8 +33,7 @@ def national_overview(session: Session, regions: int, step: Step) -> NationalDem
     base = config.paths.outputs / "landelijk"
     shutil.rmtree(base, ignore_errors=True)
     own = export_round(config, session.state, None, base / "exports")
-    measured = own.measured_round
-    rounds = [measured if i % 2 == 0 else measured.previous() for i in range(regions - 1)]
+    rounds = [own.round if i % 2 == 0 else own.round.previous() for i in range(regions - 1)]
     generated = generate_regions(
         config, base / "exports", regions - 1, rounds=rounds, progress=step("regio's maken")
     )

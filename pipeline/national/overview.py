@@ -17,7 +17,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ..core import Catalogue, write_atomic
+from ..core import Catalogue, Round, write_atomic
 from ..reporting import TEMPLATES, charts, render, to_script_json
 from ..reporting import indicators as ind
 from ..stages import export as fmt
@@ -62,15 +62,29 @@ def build_national(
     catalogue: Catalogue,
     out_dir: Path,
     *,
+    round_: Round | None = None,
     progress: Progress | None = None,
 ) -> NationalSummary:
     """Read the exports, roll them up and write the overview into ``out_dir``. Refused
-    exports are listed in the overview; without a single usable export nothing is written."""
+    exports are listed in the overview; without a single usable export nothing is written.
+    With ``round_`` only regions that exported that round count; the others are listed as
+    not taken along, with their round."""
     import weasyprint
 
     step = progress or (lambda number, total, item: None)
     step(0, 4, "Exports lezen")
     exports, refused = read_exports(folders, catalogue)
+    if round_ is not None:
+        other = [e for e in exports if e.round != round_]
+        exports = [e for e in exports if e.round == round_]
+        refused += [
+            (
+                e.folder,
+                f"{e.folder}: regio '{e.name}' staat in ronde {e.round}, niet in {round_} "
+                "(gekozen met --ronde).",
+            )
+            for e in other
+        ]
     if not exports:
         reasons = "\n".join(f"- {reason}" for _, reason in refused) or "- geen mappen opgegeven"
         raise ExportRefused(f"Geen enkele bruikbare export:\n{reasons}")
@@ -192,7 +206,7 @@ def dashboard_data(rollup: NationalRollup) -> dict[str, Any]:
             {
                 "name": export.name,
                 "landsdeel": export.landsdeel,
-                "round": str(export.measured_round),
+                "round": str(export.round),
                 "stand": export.reference_date.isoformat(),
                 "catalogue": export.catalogue_version,
                 "notes": list(export.notes),
@@ -273,7 +287,7 @@ def region_table(rollup: NationalRollup) -> bytes:
             (
                 e.name,
                 e.landsdeel,
-                e.measured_round,
+                e.round,
                 e.reference_date.isoformat(),
                 e.catalogue_version,
                 f.projects,

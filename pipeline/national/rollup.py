@@ -97,10 +97,10 @@ class NationalRollup:
 
     @property
     def rounds(self) -> dict[Round, tuple[str, ...]]:
-        """Per measured round the regions in it, oldest round first."""
+        """Per round (the one each region exported) the regions in it, oldest round first."""
         found: dict[Round, list[str]] = {}
         for r in self.regions:
-            found.setdefault(r.export.measured_round, []).append(r.export.name)
+            found.setdefault(r.export.round, []).append(r.export.name)
         return {k: tuple(v) for k, v in sorted(found.items())}
 
     @property
