@@ -209,6 +209,23 @@ def test_import_reads_years_as_plan_lists_write_them(config: Config, tmp_path: P
     assert row["planning_unknown"] == 5
 
 
+def test_import_puts_years_outside_the_round_in_later_and_unknown(
+    config: Config, tmp_path: Path
+) -> None:
+    header = PROJECT_HEADER.replace("planning_2027", "2027") + ",2025,2040,2041"
+    rows = [
+        project(1, total_dwellings="40", **{"2027": "10", "2025": "6", "2040": "20", "2041": "4"})
+    ]
+    result = import_region(config, region_folder(tmp_path, csv_text(rows, header=header)))
+    assert codes(result) == []
+    assert result.monitor is not None
+    row = result.monitor.projects.loc["PRJ-0001"]
+    assert (row["planning_2027"], row["planning_later"], row["planning_unknown"]) == (10, 24, 6)
+    outside = [f.message for f in result.findings if f.code == "import-years-outside-window"]
+    assert len(outside) == 2 and any("'2040' en '2041'" in m for m in outside)
+    assert not any(f.code == "import-column-unknown" for f in result.findings)
+
+
 def test_import_maps_older_lists_and_codes_onto_the_ladder(config: Config, tmp_path: Path) -> None:
     rows = [
         project(1, zoning_status="onherroepelijk"),

@@ -406,6 +406,13 @@ TEMPLATES: dict[str, Template] = {
         "onder 'jaar onbekend' en tellen zo zichtbaar mee; de initiatiefnemers verdelen ze in de "
         "eerste ronde over de jaren.",
     ),
+    "import-years-outside-window": Template(
+        _W,
+        "Jaren buiten de planning",
+        "{file}: de kolommen {columns} vallen buiten de jaren van deze ronde; hun woningen zijn "
+        "opgeteld bij '{target}'. Klopt dat niet, verdeel ze dan in het bestand over de jaren van "
+        "de ronde.",
+    ),
     "import-no-agreements": Template(
         _W,
         "Geen afspraken",

@@ -383,7 +383,8 @@ class _Importer:
         names = {c.key: (c.key, c.label, *_plain_names(c)) for c in columns}
         required = {c.key for c in columns if c.field.required and not _defaulted(c)}
         table_name = "projects" if entity == "project" else "agreements"
-        index = self._map_headers(table, table_name, names, required)
+        outside = self._years_outside(table, columns) if entity == "project" else {}
+        index = self._map_headers(table, table_name, names, required, skip=set(outside))
         if index is None:
             return []
         id_key = columns[0].key
@@ -400,6 +401,8 @@ class _Importer:
                 record[key] = self._value(
                     table, number, position, column, raw, lists, known, mapped
                 )
+            for position, target in outside.items():
+                self._add_outside(table, number, position, cells, record, by_key[target])
             row_id = record.get(id_key)
             if row_id is None:
                 continue  # reported as a missing value
@@ -422,8 +425,63 @@ class _Importer:
                 count=count,
             )
         if entity == "project":
+            self._outside_summary(table, outside, by_key)
             self._unplanned_summary(table, records)
         return records
+
+    def _years_outside(self, table: Table, columns: Sequence[Column]) -> dict[int, str]:
+        """Planning columns of years outside the round's window: their dwellings go to "later"
+        (years after it) or "jaar onbekend" (years before it, planned but not completed)."""
+        window = {c.year for c in columns if c.year is not None}
+        if not window:
+            return {}
+        later = next(c.key for c in columns if c.is_later)
+        unknown = next(c.key for c in columns if c.is_unknown_year)
+        found = {}
+        for position, text in enumerate(table.headers):
+            match = _YEAR_HEADER.match(text)
+            if match and int(match[1]) not in window:
+                found[position] = later if int(match[1]) > max(window) else unknown
+        return found
+
+    def _add_outside(
+        self,
+        table: Table,
+        number: int,
+        position: int,
+        cells: Sequence[Any],
+        record: dict[str, Any],
+        column: Column,
+    ) -> None:
+        raw = cells[position] if position < len(cells) else None
+        if values.is_empty(raw):
+            return
+        amount = parse_number(raw, table.decimal_comma) if isinstance(raw, str) else raw
+        if amount is None or values.check(column, amount) is not None:
+            self._cell(
+                "import-value-invalid",
+                table,
+                number,
+                position,
+                table.headers[position],
+                value=raw,
+                problem=messages.problem_text("not-a-whole-number", {}),
+                allowed=messages.allowed_text("whole", column.field.min, column.field.max),
+            )
+            return
+        record[column.key] = (record.get(column.key) or 0) + int(amount)
+
+    def _outside_summary(
+        self, table: Table, outside: Mapping[int, str], by_key: Mapping[str, Column]
+    ) -> None:
+        for target in sorted(set(outside.values())):
+            headers = [table.headers[p] for p, t in outside.items() if t == target]
+            self._add(
+                "import-years-outside-window",
+                file=table.where,
+                columns=messages.show_list(headers),
+                target=by_key[target].label,
+            )
 
     def _value(
         self,
@@ -548,13 +606,15 @@ class _Importer:
         name: str,
         names: Mapping[str, Sequence[str]],
         required: set[str],
+        skip: set[int] | None = None,
     ) -> dict[str, int] | None:
-        """Column index of each known key; missing required columns are findings."""
+        """Column index of each known key; missing required columns are findings. Columns at
+        ``skip`` are read apart (planning years outside the round)."""
         own = {k.casefold(): v for k, v in self.settings.columns.get(name, {}).items()}
         accepted = {alias.casefold(): key for key, aliases in names.items() for alias in aliases}
         index: dict[str, int] = {}
         for position, header in enumerate(table.headers):
-            if not header:
+            if not header or (skip and position in skip):
                 continue
             key = own.get(header.casefold()) or accepted.get(header.casefold())
             if key is None or key not in names:
@@ -649,6 +709,7 @@ _REFERENCE = {"@municipalities": "gemeente", "@parties": "partij", "@pillars": "
 _THOUSANDS_DOT = re.compile(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$")
 _THOUSANDS_COMMA = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 _PLAIN = re.compile(r"^-?\d+([.,]\d+)?$")
+_YEAR_HEADER = re.compile(r"^(?:planning_|oplevering\s*)?((?:19|20)\d{2})$", re.IGNORECASE)
 _CODE = re.compile(r"^\s*(\d[A-Za-z]?)(?:[.\s:)-]|$)")
 
 
