@@ -355,12 +355,20 @@ def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool, recheck
     """
     from .stages import check_files, check_round
 
+    drafts = 0
     with _session(ctx) as session, _progress("Controleren", quiet=as_json) as progress:
         if files:
             reports = check_files(session.config, session.state, list(files))
         else:
-            reports = check_round(session, progress=progress, recheck=recheck).reports
+            checked = check_round(session, progress=progress, recheck=recheck)
+            reports, drafts = checked.reports, checked.drafts
     progress.close()
+    if drafts and not as_json:
+        click.echo(
+            f"{drafts} partij(en) werken nog aan een concept (niet ingeleverd): niet "
+            "gecontroleerd en geen terugkoppeling in hun map.",
+            err=True,
+        )
     if as_json:
         click.echo(
             json.dumps(

@@ -124,7 +124,8 @@ def test_three_drafts_and_one_hand_in_only_the_hand_in_is_checked_and_merged(
         )
         summary = collect(session)
         assert [(r.party, r.status) for r in summary.received] == [("P039", DRAFT)]
-        assert check_round(session).reports == []  # nothing to answer yet
+        checked = check_round(session)
+        assert (checked.reports, checked.drafts) == ([], 1)  # nothing to answer yet
         assert not [n for n in backend.files("P039") if n.startswith("Terugkoppeling")]
     backend.save("P039", workbook(backend, "P039", "definitief", HANDED_IN), at(deadline, 16))
     [handed_in] = collect(session).received

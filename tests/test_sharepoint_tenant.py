@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -455,3 +456,9 @@ def test_external_sharing_turned_off_is_named(
     fake_sharepoint.storage(config).ensure_layout([ARNHEM])
     [result] = invite_guests(store, [ARNHEM], subject="", body="", dry_run=False)
     assert result.failed and "extern delen staat uit" in result.reason
+
+
+def test_the_rights_table_in_the_docs_is_the_one_the_code_checks() -> None:
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "sharepoint.md").read_text()
+    rows = re.findall(r"^\| `planmonitor ([a-z ]+)` \| `(read|write|manage)` \|", docs, re.M)
+    assert dict(rows) == {command: role for command, (role, _) in COMMAND_ROLES.items()}

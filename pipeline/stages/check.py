@@ -71,6 +71,7 @@ class FileReport(FindingCounts):
 class CheckSummary:
     round: str
     reports: list[FileReport] = field(default_factory=list)
+    drafts: int = 0  # parties whose newest version is still a draft: not checked, no feedback
 
     @property
     def blocking(self) -> bool:
@@ -217,6 +218,8 @@ def check_round(
     config, state = session.config, session.state
     summary = CheckSummary(str(config.round))
     records = [r for r in state.hand_ins(config.round) if recheck or r.verdict is None]
+    newest = {r.party: r for r in state.submissions(config.round)}
+    summary.drafts = sum(1 for r in newest.values() if not r.handed_in)
     region = state.region()
     for number, record in enumerate(records, start=1):
         if progress:
