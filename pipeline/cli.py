@@ -300,6 +300,8 @@ def issue(ctx: click.Context, parties: tuple[str, ...], earlier_bounds: bool, fo
         f"{session.storage.describe()}."
     )
     if summary.skipped:
+        for written in summary.workbooks:
+            click.echo(f"  geschreven: {written.party_name}: {written.file_name}")
         click.secho(f"{len(summary.skipped)} partij(en) overgeslagen:", fg="yellow", err=True)
         for skipped in summary.skipped:
             click.echo(f"  {skipped.party_name} ({skipped.reason}): {skipped.message}", err=True)

@@ -58,6 +58,14 @@ How the fake behaves like SharePoint Online, with the source of each behaviour:
   pull request #2136: EnsureUser works for an external user only once the user exists in the
   directory). :meth:`FakeSharePoint.add_user` puts an account in the directory,
   :meth:`FakeSharePoint.invite` makes an external address a guest.
+* **Inviting guests by sharing** (``SP.Web.ShareObject``, the call behind the client library's
+  ``ListItem.share``/``Web.share``): sharing a folder with an external address sends the
+  invitation (with ``emailBody``) and grants the role; the caller needs to manage permissions;
+  an app-only token cannot resolve a new external address ("Couldn't resolve user",
+  pnp/pnpcore issue #1285); with external sharing off for the site the result is
+  ``CapabilityDisabled``. The answer is an ``SP.SharingResult`` with an
+  ``SP.SharingOperationStatusCode`` (office365-rest-python-client
+  ``sharepoint/sharing/operation_status_code.py``), HTTP 200 even when sharing failed.
 
 Where the fake departs from SharePoint Online (on purpose, to stay small):
 

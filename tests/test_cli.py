@@ -144,3 +144,18 @@ def test_every_corpus_file_gets_one_clear_verdict_and_nothing_crashes(config_fil
         blocking = [f for f in report["findings"] if f["severity"] == "error"]
         assert len(blocking) == 1, report
         assert blocking[0]["message"] and "Traceback" not in blocking[0]["message"]
+
+
+def test_reissue_over_a_party_change_is_skipped_exit_1_and_forceer_replaces_it(
+    config_file: Path,
+) -> None:
+    path = issued_file(config_file, "P039")
+    path.write_bytes(path.read_bytes() + b"door de partij gewijzigd")
+    result = run(config_file, "issue", "--partij", "P039")
+    assert result.exit_code == 1, result.output
+    assert "1 partij(en) overgeslagen" in result.output and "(gewijzigd)" in result.output
+    assert "planmonitor issue --partij P039" in result.output
+    assert path.read_bytes().endswith(b"door de partij gewijzigd")
+    forced = run(config_file, "issue", "--partij", "P039", "--forceer")
+    assert forced.exit_code == 0, forced.output
+    assert not path.read_bytes().endswith(b"door de partij gewijzigd")
