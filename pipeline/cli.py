@@ -455,6 +455,20 @@ def merge(ctx: click.Context, round_text: str | None, no_issue: bool, earlier_bo
         click.echo(
             f"  vervangen door een latere inzending: {record.original_name} ({record.party})"
         )
+    if outcome.carried:
+        years = sorted({c.from_year for c in outcome.carried})
+        click.echo(
+            f"Jaarwisseling: {sum(c.dwellings for c in outcome.carried)} woningen in "
+            f"{len({c.row_id for c in outcome.carried})} projecten stonden nog gepland voor "
+            f"{', '.join(map(str, years))} en zijn doorgeschoven naar {outcome.carried[0].to_year} "
+            "(in de volgende werkmappen oranje gemarkeerd)."
+        )
+    for pair in outcome.duplicates:
+        click.secho(
+            f"  mogelijk dubbel: {pair.first} en {pair.second} (zelfde gemeente, zelfde "
+            f"{pair.reason}); beide partijen zien het in hun volgende werkmap",
+            fg="yellow",
+        )
     click.echo(f"Monitor: {summary.monitor_file}")
     if summary.issued_next:
         click.echo(
@@ -502,6 +516,11 @@ def status(ctx: click.Context, round_text: str | None, as_json: bool) -> None:
         )
     totals = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in result.totals.items())
     click.echo(f"Totaal — {totals}")
+    for first, second, reason in result.duplicates:
+        click.secho(
+            f"Mogelijk dubbel: {first} en {second} (zelfde gemeente, zelfde {reason}).",
+            fg="yellow",
+        )
 
 
 @main.command()

@@ -310,6 +310,13 @@ TEMPLATES: dict[str, Template] = {
         "Rij {row} in werkblad '{sheet}' hoort er niet bij. Nieuwe projecten horen in het werkblad "
         "'Nieuwe projecten'.",
     ),
+    "possible-duplicate": Template(
+        _W,
+        "Project mogelijk dubbel",
+        "Dit project lijkt hetzelfde als {other} ({other_name}) van {other_party}: zelfde gemeente "
+        "en zelfde {reason}. Is het één project? Neem contact op met {other_party} en het "
+        "secretariaat; één van beide wordt dan ingetrokken.",
+    ),
     "new-project-duplicate": Template(
         _W,
         "Nieuw project bestaat mogelijk al",

@@ -44,7 +44,7 @@ from ..core import (
 )
 from ..state import Archive, IssueRecord, State
 from ..storage import FileLocked, Storage, StoredFile
-from ..validation import RowProblem, monitor_problems
+from ..validation import RowProblem, duplicate_problems, monitor_problems
 from ..workbook import (
     PartyWorkbook,
     RoundRows,
@@ -231,7 +231,8 @@ class IssueJob:
             tuple(monitor.records("project")),
             rows,
             render_shared_sheet(config, region, monitor, config.round, rows),
-            tuple(monitor_problems(config.catalogue, config.round, monitor)),
+            tuple(monitor_problems(config.catalogue, config.round, monitor))
+            + tuple(duplicate_problems(monitor, config.catalogue, region)),
         )
 
     def build(self, party: Party) -> tuple[layout.WorkbookLayout, PartyWorkbook]:

@@ -36,7 +36,7 @@ from ..core import (
     write_atomic,
 )
 from ..state import Archive, Change, MergeRecord, MergeResult, State, SubmissionRecord, held
-from ..validation import RowOutcome, rows_from_json
+from ..validation import Duplicate, RowOutcome, possible_duplicates, rows_from_json
 from .check import VERDICT_UNREADABLE, check_record
 from .session import Session
 
@@ -57,6 +57,8 @@ class MergeOutcome:
     superseded: list[SubmissionRecord] = field(default_factory=list)
     used: list[SubmissionRecord] = field(default_factory=list)
     carried: list[Carry] = field(default_factory=list)  # the roll-over at a change of year
+    # New projects that look like another party's project: flagged, never merged silently.
+    duplicates: list[Duplicate] = field(default_factory=list)
 
 
 @dataclass
@@ -224,6 +226,9 @@ def apply_merge(
         # A year that ends with this round loses nothing: what is still planned for it moves
         # into the next round's first planning year, and is recorded as carried.
         merged, outcome.carried = roll_over(merged, config.catalogue, round_.next().year)
+        new_ids = {project_id for _, project_id, _ in outcome.new_projects}
+        if new_ids:
+            outcome.duplicates = possible_duplicates(merged, config.catalogue, among=new_ids)
         state.save_monitor(round_.next(), merged)
         state.record_carries(round_.next(), outcome.carried)
         state.record_changes(outcome.changes)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from ..core import DRAFT, HANDED_IN, Round
+from ..validation import possible_duplicates
 from .collect import is_late
 from .session import Session
 
@@ -67,6 +68,8 @@ class RoundStatus:
     issued_at: str | None
     merged_at: str | None
     parties: list[PartyStatus] = field(default_factory=list)
+    # After the merge: new projects that look like another party's (id, id, reason).
+    duplicates: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def totals(self) -> dict[str, int]:
@@ -135,6 +138,15 @@ def round_status(session: Session, round_: Round | None = None) -> RoundStatus:
                 saved_at=shown.saved if (shown := last or newest) else None,
             )
         )
+    if info.get("merged_at") and round_.next() in state.snapshots():
+        created = set(state.row_ids("project", created_round=round_.next()))
+        if created:
+            status.duplicates = [
+                (d.first, d.second, d.reason)
+                for d in possible_duplicates(
+                    state.monitor(round_.next()), config.catalogue, among=created
+                )
+            ]
     return status
 
 

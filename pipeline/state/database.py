@@ -510,7 +510,11 @@ class State:
         """The monitor as it stands after merging a round (the snapshot of the next round)."""
         return self.monitor(round_.next())
 
-    def row_ids(self, entity: Entity) -> list[str]:
+    def row_ids(self, entity: Entity, created_round: Round | None = None) -> list[str]:
+        """Every id of an entity ever stored, or those first stored in one snapshot."""
+        if created_round is not None:
+            sql = "SELECT row_id FROM rows WHERE entity = ? AND created_round = ? ORDER BY row_id"
+            return [r for (r,) in self.db.execute(sql, (entity, str(created_round)))]
         return [
             r
             for (r,) in self.db.execute(
