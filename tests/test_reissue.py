@@ -115,3 +115,31 @@ def test_the_same_refusal_on_a_local_folder(config: Config, state: State) -> Non
         summary = issue(local)
         assert [s.party_id for s in summary.skipped] == ["P031"]
         assert target.read_bytes().endswith(b"lokaal gewijzigd")
+
+
+def test_an_open_workbook_in_a_synced_folder_is_skipped_like_on_sharepoint(
+    config: Config, state: State, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows refuses to replace a file Excel has open; the local backend says it is in use."""
+    import os
+
+    with open_session(config) as local:
+        issue(local)
+        party = local.state.region().party("P039")
+        name = local.state.issued(local.config.round, "P039")[0].file_name
+        locked = local.storage.party_dir(party) / name  # type: ignore[attr-defined]
+        before = locked.read_bytes()
+        real_replace = os.replace
+
+        def replace(source: str, target: os.PathLike[str] | str) -> None:
+            if str(target) == str(locked):
+                raise PermissionError(32, "The process cannot access the file", str(target))
+            real_replace(source, target)
+
+        monkeypatch.setattr(os, "replace", replace)
+        summary = issue(local)
+        assert [(s.party_id, s.reason) for s in summary.skipped] == [("P039", "in gebruik")]
+        assert "in gebruik" in summary.skipped[0].message
+        assert locked.read_bytes() == before
+        assert not [p for p in locked.parent.iterdir() if p.name.startswith(".tmp-")]
+        assert {w.party_id for w in summary.workbooks} == {"P031", "P040"}

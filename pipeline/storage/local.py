@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from ..core import Party, StorageError, sha256, write_atomic
-from . import StoredFile, party_folder_name
+from . import FileLocked, StoredFile, party_folder_name
 
 
 class LocalStorage:
@@ -47,7 +47,22 @@ class LocalStorage:
         return created
 
     def put_party_file(self, party: Party, name: str, data: bytes) -> None:
-        write_atomic(self.party_dir(party) / name, data)
+        """Replace a file in a party's folder; :class:`FileLocked` when it is open.
+
+        On Windows (a synced SharePoint or OneDrive folder) Excel keeps an open workbook
+        locked, and replacing it fails with a permission error; nothing is changed then.
+        """
+        target = self.party_dir(party) / name
+        try:
+            write_atomic(target, data)
+        except StorageError as exc:
+            if isinstance(exc.__cause__, PermissionError) and target.exists():
+                raise FileLocked(
+                    f"Het bestand {name} van {party.name} is in gebruik (het staat waarschijnlijk "
+                    "open in Excel) en kan nu niet worden vervangen; het is ongewijzigd. Vraag de "
+                    "partij het bestand te sluiten en voer de opdracht opnieuw uit."
+                ) from exc
+            raise
 
     def list_party_files(self, party: Party) -> list[StoredFile]:
         folder = self.party_dir(party)
