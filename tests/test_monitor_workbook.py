@@ -31,7 +31,8 @@ def test_projects_sheet_holds_every_project_as_shown(config: Config, state: Stat
     region, monitor = state.region(), state.monitor(config.round)
     book = _open(write_monitor_workbook(config, region, monitor, []))
     sheet = book["Projecten"]
-    columns = config.catalogue.columns("project", config.round)
+    # the stand after the round: the next round's columns (no year that has ended)
+    columns = config.catalogue.columns("project", config.round.next())
     assert [c.value for c in sheet[1]] == [c.label for c in columns]
     records = monitor.records("project")
     assert sheet.max_row == 1 + len(records)

@@ -11,6 +11,7 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
+import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -19,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..core import Config, Entity, Monitor, Region, looks_like_formula
 from ..state import Change
 from ..workbook import shown_value
+from . import indicators as ind
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -38,7 +40,8 @@ def write_monitor_workbook(
     _about(about, config, region, monitor, changes)
     sheets: tuple[tuple[Entity, str], ...] = (("project", "Projecten"), ("agreement", "Afspraken"))
     for entity, title in sheets:
-        columns = config.catalogue.columns(entity, config.round)
+        # the columns of the stand after the round: no year that has ended
+        columns = config.catalogue.columns(entity, config.round.next())
         records = monitor.records(entity)
         rows = [[shown_value(c, r.get(c.key), region) for c in columns] for r in records]
         _table(
@@ -64,7 +67,7 @@ def write_monitor_workbook(
 def _about(
     sheet: Worksheet, config: Config, region: Region, monitor: Monitor, changes: list[Change]
 ) -> None:
-    active = _active(monitor)
+    active = ind.active(monitor.projects, ind.ProjectFields.from_catalogue(config.catalogue))
     lines = [
         (f"Planmonitor {region.name}", TITLE_FONT),
         (f"Stand na ronde {config.round}", Font(bold=True)),
@@ -125,14 +128,12 @@ def _table(
     sheet.row_dimensions[1].height = 45
 
 
-def _active(monitor: Monitor) -> list[dict[str, Any]]:
-    return [r for r in monitor.records("project") if not r.get("withdrawn")]
-
-
 def _totals(sheet: Worksheet, config: Config, region: Region, monitor: Monitor) -> None:
-    years = config.round.planning_years(config.catalogue.planning_years)
-    catalogue = config.catalogue
-    column = {"hard": 2, "soft": 3, "unknown": 4}  # unknown status counts as neither
+    """Totals per municipality, subregion and region, computed by the report's indicator
+    functions over the stand after the round (so they are the report's numbers)."""
+    fields = ind.ProjectFields.from_catalogue(config.catalogue)
+    years = config.timeline.context(config.round.next()).planned_years
+    norm = config.targets.plan_capacity_norm
     header = [
         "Subregio",
         "Gemeente",
@@ -145,33 +146,39 @@ def _totals(sheet: Worksheet, config: Config, region: Region, monitor: Monitor) 
         "Oplevering later",
         "Oplevering jaar onbekend",
     ]
-    groups: dict[tuple[str, str], list[float]] = {}
-    for record in _active(monitor):
-        municipality = record.get("municipality")
+    table = monitor.projects
+
+    def figures(part: pd.DataFrame) -> list[int]:
+        active = ind.active(part, fields)
+        planned = ind.completions(part, fields, {}, years)
+        capacity = ind.plan_capacity(part, fields, {}, norm, years)
+        return [
+            len(active),
+            ind.whole(ind.numbers(active, fields.total).sum()),
+            capacity.hard,
+            capacity.soft,
+            capacity.unknown,
+            *(y.planned for y in planned.years),
+            planned.later,
+            planned.unknown_year,
+        ]
+
+    codes = ind.texts(table, ind.MUNICIPALITY).map(lambda c: None if c is None else str(c))
+    places: dict[str, tuple[str, str]] = {}
+    for code in sorted({c for c in codes if c is not None}):
         try:
-            place = region.municipality(str(municipality))
-            key = (place.subregion, place.name)
+            place = region.municipality(code)
+            places[code] = (place.subregion, place.name)
         except KeyError:
-            key = ("(onbekend)", str(municipality))
-        totals = groups.setdefault(key, [0.0] * (len(header) - 2))
-        total = float(record.get("total_dwellings") or 0)
-        remaining = total - float(record.get("completed") or 0)
-        totals[0] += 1
-        totals[1] += total
-        totals[column[catalogue.capacity_of(record.get("zoning_status"))]] += remaining
-        for index, year in enumerate(years):
-            totals[5 + index] += float(record.get(f"planning_{year}") or 0)
-        totals[5 + len(years)] += float(record.get("planning_later") or 0)
-        totals[6 + len(years)] += float(record.get(catalogue.unknown_year_key) or 0)
+            places[code] = ("(onbekend)", code)
     rows: list[list[Any]] = []
-    for subregion in sorted({k[0] for k in groups}):
-        members = sorted(k for k in groups if k[0] == subregion)
-        for key in members:
-            rows.append([subregion, key[1], *(int(v) for v in groups[key])])
-        summed = [sum(groups[k][i] for k in members) for i in range(len(header) - 2)]
-        rows.append([subregion, "Totaal subregio", *(int(v) for v in summed)])
-    region_total = [sum(v[i] for v in groups.values()) for i in range(len(header) - 2)]
-    rows.append(["Regio", "Totaal regio", *(int(v) for v in region_total)])
+    for subregion in sorted({s for s, _ in places.values()}):
+        members = sorted((name, code) for code, (s, name) in places.items() if s == subregion)
+        for name, code in members:
+            rows.append([subregion, name, *figures(table[codes == code])])
+        inside = codes.isin([code for _, code in members])
+        rows.append([subregion, "Totaal subregio", *figures(table[inside])])
+    rows.append(["Regio", "Totaal regio", *figures(table)])
     _table(sheet, header, rows, [24, 22] + [12] * (len(header) - 2))
     for row in sheet.iter_rows(min_row=2):
         if str(row[1].value).startswith("Totaal"):
