@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from ..core import (
 from ..state import Archive, State, SubmissionRecord
 from ..validation import Context, Validation, held_back, rows_to_json, validate
 from ..workbook import read_submission
+from .pool import in_order
 from .session import Session
 
 VERDICT_CLEAN = "geen fouten"
@@ -195,6 +197,14 @@ def check_record(
     """Check an archived submission and store its verdict."""
     data = archive.read(record.archive_path)
     report = check_bytes(config, state, data, record.original_name, record.party)
+    store_verdict(config, state, record, report)
+    return report
+
+
+def store_verdict(
+    config: Config, state: State, record: SubmissionRecord, report: FileReport
+) -> None:
+    """Keep a check's verdict, findings and typed rows with the submission."""
     findings_json = json.dumps([f.to_dict() for f in report.findings], ensure_ascii=False)
     with state.transaction():
         state.record_verdict(
@@ -204,16 +214,42 @@ def check_record(
             # The merge takes these as they are: a submission is read and checked once.
             rows = rows_to_json(report.validation.rows)
             state.record_checked_rows(record.sha256, config.round, record.party, rows)
-    return report
+
+
+@dataclass
+class _CheckJob:
+    """Checks one archived submission and writes its feedback; runs in a worker process too,
+    where it reads the state through a connection of its own (SQLite: never one across fork)."""
+
+    config: Config
+    archive: Archive
+    state: State
+    opened_by: int = field(default_factory=os.getpid)
+
+    def __call__(self, record: SubmissionRecord) -> tuple[FileReport, tuple[str, bytes] | None]:
+        if os.getpid() != self.opened_by:
+            self.state, self.opened_by = State(self.config.paths.database), os.getpid()
+        data = self.archive.read(record.archive_path)
+        report = check_bytes(self.config, self.state, data, record.original_name, record.party)
+        if record.party is None:
+            return report, None
+        party = self.state.region().party(record.party)
+        return report, feedback_file(self.config, party, data, report, record.received_at)
 
 
 def check_round(
-    session: Session, *, progress: Progress | None = None, recheck: bool = False
+    session: Session,
+    *,
+    progress: Progress | None = None,
+    recheck: bool = False,
+    workers: int | None = None,
 ) -> CheckSummary:
     """Check every unchecked hand-in of the round and put feedback in the party's folder.
 
     Drafts (the party has not chosen "ingeleverd" yet) are neither checked nor answered: no
     feedback file appears while the party is still typing; the check inside Excel serves drafts.
+    Files are read, checked and answered by ``workers`` processes (default: one per core); the
+    verdicts and feedback are stored here, in the order the files came in.
     """
     config, state = session.config, session.state
     summary = CheckSummary(str(config.round))
@@ -221,19 +257,21 @@ def check_round(
     newest = {r.party: r for r in state.submissions(config.round)}
     summary.drafts = sum(1 for r in newest.values() if not r.handed_in)
     region = state.region()
-    for number, record in enumerate(records, start=1):
+    job = _CheckJob(config, session.archive, state)
+    for number, (record, (report, feedback)) in enumerate(
+        zip(records, in_order(job, records, workers), strict=True), start=1
+    ):
         if progress:
             progress(number, len(records), record.original_name)
-        report = check_record(config, state, session.archive, record)
-        data = session.archive.read(record.archive_path)
-        if record.party is not None:
+        store_verdict(config, state, record, report)
+        if record.party is not None and feedback is not None:
             party = region.party(record.party)
-            name, feedback = feedback_file(config, party, data, report, record.received_at)
+            name, content = feedback
             with state.transaction():
-                state.remember_feedback(party.id, name, sha256(feedback))
-            session.storage.put_party_file(party, name, feedback)
+                state.remember_feedback(party.id, name, sha256(content))
+            session.storage.put_party_file(party, name, content)
             target = config.paths.outputs / "terugkoppeling" / str(config.round) / name
-            write_atomic(target, feedback)
+            write_atomic(target, content)
             report.feedback = target
         summary.reports.append(report)
     return summary

@@ -18,14 +18,8 @@ record is left as it was; running ``issue`` again finishes them.
 
 from __future__ import annotations
 
-import itertools
-import multiprocessing
-import os
 import re
-import threading
-from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +46,7 @@ from ..workbook import (
     build_party_workbook,
     render_shared_sheet,
 )
+from .pool import in_order
 
 # Characters that Windows, OneDrive or SharePoint refuse in a file name.
 _UNSAFE = re.compile(r'[\\/:*?"<>|#%~&{}\x00-\x1f]+')
@@ -235,7 +230,7 @@ class IssueJob:
             + tuple(duplicate_problems(monitor, config.catalogue, region)),
         )
 
-    def build(self, party: Party) -> tuple[layout.WorkbookLayout, PartyWorkbook]:
+    def __call__(self, party: Party) -> tuple[layout.WorkbookLayout, PartyWorkbook]:
         config = self.config
         plan = layout.plan(
             config.catalogue,
@@ -265,46 +260,8 @@ def written_workbooks(
 ) -> Iterator[tuple[Party, layout.WorkbookLayout, PartyWorkbook]]:
     """Each party's workbook, in the order of ``parties``, written by up to ``workers``
     processes; at most a few workbooks wait in memory at any time."""
-    count = min(workers or usable_cores(), len(parties))
-    # Forking a process that runs other threads can deadlock it: then one process does all.
-    if count <= 1 or threading.active_count() > 1:
-        for party in parties:
-            yield (party, *job.build(party))
-        return
-    # Forked workers inherit the prepared job instead of receiving it pickled.
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(count, context, initializer=_adopt, initargs=(job,)) as pool:
-        waiting: deque[tuple[Party, Future[tuple[layout.WorkbookLayout, PartyWorkbook]]]]
-        waiting = deque()
-        queue = iter(parties)
-        for party in itertools.islice(queue, 2 * count):
-            waiting.append((party, pool.submit(_build, party.id)))
-        while waiting:
-            party, future = waiting.popleft()
-            yield (party, *future.result())
-            for following in itertools.islice(queue, 1):
-                waiting.append((following, pool.submit(_build, following.id)))
-
-
-def usable_cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-_JOB: IssueJob | None = None
-
-
-def _adopt(job: IssueJob) -> None:
-    global _JOB
-    _JOB = job
-
-
-def _build(party_id: str) -> tuple[layout.WorkbookLayout, PartyWorkbook]:
-    assert _JOB is not None
-    return _JOB.build(_JOB.region.party(party_id))
+    for party, (plan, written) in zip(parties, in_order(job, parties, workers), strict=True):
+        yield party, plan, written
 
 
 def select_parties(region: Region, party_ids: Sequence[str] | None) -> list[Party]:
