@@ -58,8 +58,12 @@ def test_earlier_bounds_only_when_asked_and_said_in_the_workbook(
     from openpyxl import load_workbook
 
     (path,) = strict.paths.storage.rglob("*.xlsx")
-    sheet = load_workbook(path, read_only=True)["Toelichting"]
-    text = "\n".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row if c)
+    book = load_workbook(path, read_only=True)
+    try:
+        rows = book["Toelichting"].iter_rows(values_only=True)
+        text = "\n".join(str(c) for row in rows for c in row if c)
+    finally:
+        book.close()
     assert "De prijsgrenzen voor 2026 zijn nog niet bekendgemaakt" in text
     assert "die van 2025" in text and "€ 1.184,82" in text
 

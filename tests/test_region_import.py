@@ -166,6 +166,29 @@ def test_import_reads_a_workbook_with_a_sheet_per_table(config: Config, tmp_path
     assert [f.code for f in result.findings] == ["import-no-agreements"]
 
 
+def test_import_finds_the_header_below_a_title(config: Config, tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, text in (
+        ("gemeenten", MUNICIPALITIES),
+        ("partijen", PARTIES),
+        ("projecten", csv_text([project(1)])),
+    ):
+        sheet = book.create_sheet(title)
+        if title == "projecten":
+            sheet.append(["Woningbouwplannen regio, stand 1 juli 2026"])
+            sheet.append([])
+        for line in text.strip().splitlines():
+            sheet.append([_typed(c) for c in line.split(",")])
+    path = tmp_path / "regio.xlsx"
+    book.save(path)
+    result = import_region(config, path)
+    assert codes(result) == []
+    header = next(f for f in result.findings if f.code == "import-header-row")
+    assert "regel 3" in header.message
+    assert result.positions[("project", "PRJ-0001")].row == 4
+
+
 def _typed(text: str) -> Any:
     return int(text) if text.isdigit() else text or None
 
@@ -523,8 +546,12 @@ def test_init_refuses_rows_that_break_the_rules_unless_asked(tmp_path: Path) -> 
 
 
 def _instructions(path: Path) -> str:
-    sheet = openpyxl.load_workbook(path, read_only=True)["Toelichting"]
-    return "\n".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row if c)
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        rows = book["Toelichting"].iter_rows(values_only=True)
+        return "\n".join(str(c) for row in rows for c in row if c)
+    finally:
+        book.close()
 
 
 def test_init_can_only_check(tmp_path: Path) -> None:

@@ -413,6 +413,12 @@ TEMPLATES: dict[str, Template] = {
         "onder 'jaar onbekend' en tellen zo zichtbaar mee; de initiatiefnemers verdelen ze in de "
         "eerste ronde over de jaren.",
     ),
+    "import-header-row": Template(
+        _W,
+        "Kopregel lager",
+        "{file}: de kolomnamen staan op regel {row}; de {skipped} regel(s) erboven (een titel of "
+        "lege regels) zijn overgeslagen.",
+    ),
     "import-years-outside-window": Template(
         _W,
         "Jaren buiten de planning",

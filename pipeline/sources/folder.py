@@ -18,7 +18,7 @@ import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,7 @@ from .tabular import (
     Table,
     TableUnreadable,
     WorkbookReader,
+    header,
     read_csv,
 )
 
@@ -61,6 +62,7 @@ TABLE_NAMES: Mapping[str, tuple[str, ...]] = {
 REQUIRED_TABLES = ("municipalities", "parties", "projects")
 ENTITY_OF_TABLE: Mapping[str, Entity] = {"projects": "project", "agreements": "agreement"}
 UNKNOWN_STATUS = "onbekend"
+HEADER_SEARCH_ROWS = 10  # how far down a list's header row may start
 ZONING = "zoning_status"
 YES_WORDS = frozenset({"ja", "j", "yes", "y", "1", "waar", "true", "x"})
 NO_WORDS = frozenset({"nee", "n", "no", "0", "onwaar", "false"})
@@ -244,6 +246,7 @@ class _Importer:
     ) -> list[tuple[int, dict[str, str], dict[str, int]]]:
         columns = REGISTRY[name]
         names = {c.key: (c.key, c.label, *c.names) for c in columns}
+        table = self._with_header(table, name, names)
         index = self._map_headers(table, name, names, {c.key for c in columns if c.required})
         if index is None:
             return []
@@ -383,6 +386,7 @@ class _Importer:
         names = {c.key: (c.key, c.label, *_plain_names(c)) for c in columns}
         required = {c.key for c in columns if c.field.required and not _defaulted(c)}
         table_name = "projects" if entity == "project" else "agreements"
+        table = self._with_header(table, table_name, names)
         outside = self._years_outside(table, columns) if entity == "project" else {}
         index = self._map_headers(table, table_name, names, required, skip=set(outside))
         if index is None:
@@ -600,6 +604,30 @@ class _Importer:
 
     # -- headers ------------------------------------------------------------------------------
 
+    def _with_header(self, table: Table, name: str, names: Mapping[str, Sequence[str]]) -> Table:
+        """The table read from its real header row: a list kept in Excel often has a title or
+        a blank line above it. The first rows are searched for the one naming most columns."""
+        known = {k.casefold() for k in self.settings.columns.get(name, {})}
+        known |= {alias.casefold() for aliases in names.values() for alias in aliases}
+
+        def hits(cells: Sequence[Any]) -> int:
+            return sum(1 for c in cells if isinstance(c, str) and header(c).casefold() in known)
+
+        best, found = hits(table.headers), None
+        for position, (number, cells) in enumerate(table.rows[:HEADER_SEARCH_ROWS]):
+            if hits(cells) > max(best, 1):
+                best, found = hits(cells), (position, number, cells)
+        if found is None:
+            return table
+        position, number, cells = found
+        self._add("import-header-row", file=table.where, row=number, skipped=number - 1)
+        return replace(
+            table,
+            headers=tuple(header("" if c is None else str(c)) for c in cells),
+            rows=table.rows[position + 1 :],
+            header_row=number,
+        )
+
     def _map_headers(
         self,
         table: Table,
@@ -613,17 +641,17 @@ class _Importer:
         own = {k.casefold(): v for k, v in self.settings.columns.get(name, {}).items()}
         accepted = {alias.casefold(): key for key, aliases in names.items() for alias in aliases}
         index: dict[str, int] = {}
-        for position, header in enumerate(table.headers):
-            if not header or (skip and position in skip):
+        for position, text in enumerate(table.headers):
+            if not text or (skip and position in skip):
                 continue
-            key = own.get(header.casefold()) or accepted.get(header.casefold())
+            key = own.get(text.casefold()) or accepted.get(text.casefold())
             if key is None or key not in names:
                 self._add(
                     "import-column-unknown",
                     file=table.where,
                     sheet=table.sheet,
                     cell=table.cell(position, table.header_row),
-                    field=header,
+                    field=text,
                     table=name,
                 )
                 continue
@@ -633,7 +661,7 @@ class _Importer:
                     file=table.where,
                     sheet=table.sheet,
                     cell=table.cell(position, table.header_row),
-                    field=header,
+                    field=text,
                     other=table.headers[index[key]],
                 )
                 continue
