@@ -197,6 +197,7 @@ class File(Securable):
     modified: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     modified_by: int = 0
     history: list[Version] = field(default_factory=list)
+    fields: dict[str, Any] = field(default_factory=dict)  # list item columns, e.g. Ingeleverd
     locked_by: str = ""  # who holds the file open
     lock_refusals: int | None = None  # refuse this many writes, then let go (None: until unlock)
 
@@ -305,7 +306,18 @@ class FakeSharePoint:
             file = self.files[f"{self.library_path}/{relative}"]
             file.locked_by, file.lock_refusals = by, refusals
 
-    def unlock(self, relative: str) -> None:
+    def set_field(self, relative: str, column: str, value: Any, *, by: str = "") -> None:
+        """A user sets a library column of a file in the browser (a new version, same bytes).
+
+        Editing a column of a document adds a version and changes the ETag, as SharePoint does
+        with versioning on ("Versioning in SharePoint": property changes create a version).
+        """
+        with self.mutex:
+            file = self.files[f"{self.library_path}/{relative}"]
+            user = self.add_user(by).id if by else self.app_id
+            self._write_file(file.path, file.data, user)
+            file.fields[column] = value
+
         with self.mutex:
             self.files[f"{self.library_path}/{relative}"].locked_by = ""
 
@@ -1308,6 +1320,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             data["ModifiedBy"] = self._principal_json(self.site.principals[file.modified_by])
         else:
             data["ModifiedBy"] = {"__deferred": {"uri": "ModifiedBy"}}
+        if any(e.lower() == "listitemallfields" for e in expanded):
+            # The file's list item with its columns; they stay with the item across versions.
+            data["ListItemAllFields"] = {
+                "__metadata": {"type": "SP.Data.DocumentsItem"},
+                "Id": file.item_id,
+                **file.fields,
+            }
         return data
 
     @staticmethod

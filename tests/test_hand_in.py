@@ -196,3 +196,28 @@ def test_is_late_reads_the_day_in_the_netherlands() -> None:
     assert is_late("2027-01-15T23:00:00+00:00", deadline)  # 00:00 CET on the 16th
     assert not is_late("2027-07-15T21:59:00Z", dt.date(2027, 7, 15))  # 23:59 CEST
     assert is_late("2027-07-15T22:00:00", dt.date(2027, 7, 15))  # no zone: UTC
+
+
+def test_the_optional_library_column_hands_in_without_changing_the_file(
+    config: Config, state: State, fake_sharepoint: FakeSharePoint
+) -> None:
+    storage = fake_sharepoint.storage(config, hand_in_column="Ingeleverd")
+    with open_session(config, storage) as session:
+        issue_round(session.config, session.state, session.storage, party_ids=["P039"])
+        backend = Backend(session, fake_sharepoint)
+        deadline = session.config.deadline
+        backend.save("P039", workbook(backend, "P039", "klaar", DRAFT), at(deadline, 10))
+        [draft] = collect(session).received
+        assert draft.status == DRAFT
+        party = session.state.region().party("P039")
+        name = session.state.issued(session.config.round, "P039")[0].file_name
+        path = f"Partijen/{party_folder_name(party)}/{name}"
+        fake_sharepoint.now = lambda: at(deadline, 17)  # the party ticks the column at 17:00
+        fake_sharepoint.set_field(path, "Ingeleverd", "Ingeleverd", by="p039@partij.example")
+        summary = collect(session)
+        assert [(r.status, r.late) for r in summary.received] == [(HANDED_IN, False)]
+        [record] = session.state.submissions(session.config.round, "P039")  # same bytes
+        assert record.status == HANDED_IN
+        assert dt.datetime.fromisoformat(record.saved or "") == at(deadline, 17)
+        assert len(check_round(session).reports) == 1
+        assert collect(session).received == []  # nothing new the next time

@@ -106,6 +106,9 @@ class SharePointSettings:
     lock_wait_seconds: float = DEFAULT_SP_LOCK_WAIT_SECONDS
     # What the signed-in identity may do on the site: read, write or manage (docs/sharepoint.md).
     role: str = "write"
+    # Optional: the internal name of a choice column of the library (concept / ingeleverd) that
+    # parties may use instead of the choice in the workbook; empty: not used.
+    hand_in_column: str = ""
 
     def __post_init__(self) -> None:
         # config.toml gives lists or a single string per party; keep tuples.

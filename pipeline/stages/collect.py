@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core import DRAFT, Progress, in_dutch_time, now, sha256
+from ..core import DRAFT, HANDED_IN, Progress, in_dutch_time, now, sha256
 from ..state import SubmissionRecord
 from ..workbook import read_hand_in_status
 from .session import Session
@@ -88,13 +88,18 @@ def collect(
             ):
                 continue
             submitted = True
-            if state.known_submission(digest, round_, party.id):
+            handed_in_by_column = stored.hand_in == HANDED_IN
+            if state.known_submission(digest, round_, party.id) and not (
+                handed_in_by_column and state.is_draft(digest, round_, party.id)
+            ):
                 summary.already_known += 1
                 continue
             received_at = clock()
             saved_at = stored.modified or received_at
             data = data or session.storage.get_party_file(party, stored.name)
             status = read_hand_in_status(data, stored.name)
+            if stored.hand_in == HANDED_IN:  # the optional library column on SharePoint
+                status = HANDED_IN
             receipt = session.archive.receive(
                 data,
                 round_=round_,

@@ -21,6 +21,7 @@ from typing import Any
 from ..core import (
     DRAFT,
     ENTITIES,
+    HANDED_IN,
     ID_COLUMN,
     Carry,
     Entity,
@@ -544,11 +545,29 @@ class State:
     # -- submissions, checks and merges -------------------------------------------------------
 
     def record_submission(self, record: SubmissionRecord) -> bool:
-        """Remember a received file; False when this file was already known for that party."""
+        """Remember a received file; False when this file was already known for that party.
+
+        A known draft that comes again marked as handed in (the party set the library column
+        without changing the file) becomes a hand-in, with the new save time.
+        """
         cursor = self.db.execute(
             insert_sql("INSERT OR IGNORE", "submissions", SubmissionRecord), astuple(record)
         )
+        if cursor.rowcount == 0 and record.status == HANDED_IN:
+            self.db.execute(
+                "UPDATE submissions SET status = ?, saved_at = ? "
+                "WHERE sha256 = ? AND round = ? AND party IS ? AND status = ?",
+                (HANDED_IN, record.saved_at, record.sha256, record.round, record.party, DRAFT),
+            )
         return cursor.rowcount > 0
+
+    def is_draft(self, sha: str, round_: Round, party: str | None) -> bool:
+        """Was this file received in this round as a draft only?"""
+        row = self.db.execute(
+            "SELECT status FROM submissions WHERE sha256 = ? AND round = ? AND party IS ?",
+            (sha, str(round_), party),
+        ).fetchone()
+        return row is not None and row[0] == DRAFT
 
     def record_verdict(
         self,

@@ -44,6 +44,7 @@ class StoredFile:
     modified: str  # ISO 8601, UTC
     etag: str = ""
     modified_by: str = ""
+    hand_in: str = ""  # the optional "ingeleverd" library column (SharePoint), lower case
 
 
 class Storage(Protocol):

@@ -300,17 +300,24 @@ class SharePointStorage:
                 lambda: (
                     self.context.web.get_folder_by_server_relative_path(folder_path)
                     .files.get()
-                    .select(FILE_PROPERTIES)
-                    .expand(["ModifiedBy"])
+                    .select(self._file_properties())
+                    .expand(self._file_expand())
                 ),
                 f"bestanden in {self.shown(folder_path)} opvragen",
             )
         except NotFound:
             return []
-        stored = [_stored(file) for file in files]
+        stored = [_stored(file, self.settings.hand_in_column) for file in files]
         return sorted(
             (f for f in stored if not f.name.startswith(HIDDEN_PREFIXES)), key=lambda f: f.name
         )
+
+    def _file_properties(self) -> list[str]:
+        column = self.settings.hand_in_column
+        return [*FILE_PROPERTIES, *([f"ListItemAllFields/{column}"] if column else [])]
+
+    def _file_expand(self) -> list[str]:
+        return ["ModifiedBy", *(["ListItemAllFields"] if self.settings.hand_in_column else [])]
 
     def file_info(self, path: str) -> StoredFile | None:
         try:
@@ -659,7 +666,7 @@ def _server_message(exc: ClientRequestException) -> str:
     return " ".join(str(text).split())[:300]
 
 
-def _stored(file: Any) -> StoredFile:
+def _stored(file: Any, hand_in_column: str = "") -> StoredFile:
     modified = file.properties.get("TimeLastModified")
     if isinstance(modified, str):
         modified = dt.datetime.fromisoformat(modified.replace("Z", "+00:00"))
@@ -676,10 +683,15 @@ def _stored(file: Any) -> StoredFile:
         email = str(user.properties.get("Email") or "")
         login = str(user.properties.get("LoginName") or "")
         by = f"{title} <{email}>" if title and email else title or email or login
+    hand_in = ""
+    item = file.properties.get("ListItemAllFields") if hand_in_column else None
+    if item is not None and hasattr(item, "properties"):
+        hand_in = str(item.properties.get(hand_in_column) or "").strip().lower()
     return StoredFile(
         name=str(file.properties.get("Name", "")),
         size=int(file.properties.get("Length") or 0),
         modified=when,
         etag=str(file.properties.get("ETag") or ""),
         modified_by=by,
+        hand_in=hand_in,
     )
