@@ -39,6 +39,7 @@ from pipeline.core.region import Party, Region
 from pipeline.stages.issue import IssueSummary, file_name, issue_round
 from pipeline.state.database import State
 from pipeline.storage.local import LocalStorage
+from pipeline.validation import SHEET_CHECK
 from pipeline.validation.schema import Context, validate
 from pipeline.workbook.instructions import instruction_lines, load_texts
 from pipeline.workbook.party import GREY, YELLOW
@@ -262,6 +263,7 @@ def test_sheets_and_structure_are_protected(issued: Issued, party_id: str) -> No
     book = issued.books[party_id]
     assert book.sheetnames == [
         SHEET_INSTRUCTIONS,
+        SHEET_CHECK,
         SHEET_OWN,
         SHEET_NEW,
         SHEET_AGREEMENTS,
@@ -272,7 +274,11 @@ def test_sheets_and_structure_are_protected(issued: Issued, party_id: str) -> No
     assert book.active.title == SHEET_INSTRUCTIONS
     assert book.security.lockStructure and book.security.workbookPassword
     for ws in book.worksheets:
+        if ws.title == SHEET_CHECK:  # the in-Excel check writes its findings there
+            assert not ws.protection.sheet
+            continue
         assert ws.protection.sheet and ws.protection.password, ws.title
+        assert ws.protection.formatCells is False  # the check colours cells it has a finding for
     for name in (SHEET_OWN, SHEET_NEW, SHEET_AGREEMENTS, SHEET_MONITOR):
         ws = book[name]
         assert ws.protection.autoFilter is False  # filtering stays allowed

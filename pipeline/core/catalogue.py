@@ -41,7 +41,10 @@ UNKNOWN_YEAR = "unknown"  # the column of dwellings nobody has placed in a year 
 YES, NO = "ja", "nee"
 
 # The catalogue that comes with planmonitor, as package data (a region may bring its own).
-DEFAULT_PATH = Path(str(resources.files("pipeline") / "workbook_templates" / "catalogue.toml"))
+# Relative to the package, not by its name: the in-Excel check imports this module bundled
+# under another name (pipeline/workbook/lite.py).
+_PACKAGE = __name__.rsplit(".", 2)[0]
+DEFAULT_PATH = Path(str(resources.files(_PACKAGE) / "workbook_templates" / "catalogue.toml"))
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,13 @@ TEMPLATES: dict[str, Template] = {
         "{file} bevat macro's. Die worden niet uitgevoerd en niet overgenomen; sla de werkmap "
         "voortaan op als gewone 'Excel-werkmap (*.xlsx)'.",
     ),
+    "check-script-changed": Template(
+        _W,
+        "Controlescript gewijzigd",
+        "Het controlescript 'Controleer mijn invoer' in {file} wijkt af van het script dat het "
+        "secretariaat meegaf. Dat is geen fout: uw werkmap wordt gewoon verwerkt en de controle "
+        "door het secretariaat is beslissend. Gebruik voortaan de werkmap zoals u die kreeg.",
+    ),
     "not-issued-by-planmonitor": Template(
         _E,
         "Niet de werkmap van het secretariaat",

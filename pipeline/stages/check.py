@@ -19,6 +19,7 @@ from ..core import (
     Party,
     Progress,
     Submission,
+    WorkbookLayout,
     column_letter,
     finding,
     sha256,
@@ -26,7 +27,7 @@ from ..core import (
 )
 from ..state import Archive, State, SubmissionRecord
 from ..validation import Context, Validation, held_back, rows_to_json, validate
-from ..workbook import read_submission
+from ..workbook import embedded, read_submission, script_for
 from .pool import in_order
 from .session import Session
 
@@ -135,6 +136,7 @@ def check_bytes(
     findings.extend(validation.findings)
     findings.extend(held_back(validation, file_name, party.id))
     findings.extend(_carried_not_checked(validation, submission, context.base, party.id))
+    findings.extend(_script_note(config, context, submission.layout, data, file_name))
     return FileReport(file_name, result.sha256, party.id, party.name, findings, validation)
 
 
@@ -189,6 +191,24 @@ def same_count(a: object, b: object) -> bool:
         return 0.0 if f != f else f
 
     return number(a) == number(b)
+
+
+def _script_note(
+    config: Config, context: Context, layout: WorkbookLayout, data: bytes, file_name: str
+) -> list[Finding]:
+    """A warning for the secretary when the embedded check script is not the one issued.
+
+    The in-Excel check is advice (a party can edit its script); the check here stays decisive,
+    so a changed script is noted, never an error. A workbook without the script (saved by a
+    program that drops it) is not noted.
+    """
+    found = embedded(data)
+    if found is None:
+        return []
+    issued = script_for(layout, config, context.region, context.base)
+    if found.sha256 == issued.sha256:
+        return []
+    return [finding("check-script-changed", file=file_name, party=context.party.id)]
 
 
 def check_record(

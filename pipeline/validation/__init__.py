@@ -7,21 +7,33 @@ from __future__ import annotations
 
 from .baseline import RowProblem, monitor_problems
 from .duplicates import Duplicate, duplicate_problems, possible_duplicates
+from .in_excel import SHEET_CHECK, XLWINGS_MEMBERS, Outcome, check_book
+from .payload import Payload, PayloadError
+from .payload import decode as decode_payload
+from .payload import encode as encode_payload
 from .rows import SheetRows, check_rows, held_back, submission_from_rows
 from .rules import SUM_RULES, SumRule, sum_parts
 from .schema import Context, RowOutcome, Validation, rows_from_json, rows_to_json, validate
 
 __all__ = [
+    "SHEET_CHECK",
     "SUM_RULES",
+    "XLWINGS_MEMBERS",
     "Context",
     "Duplicate",
+    "Outcome",
+    "Payload",
+    "PayloadError",
     "RowOutcome",
     "RowProblem",
     "SheetRows",
     "SumRule",
     "Validation",
+    "check_book",
     "check_rows",
+    "decode_payload",
     "duplicate_problems",
+    "encode_payload",
     "held_back",
     "monitor_problems",
     "possible_duplicates",

@@ -243,7 +243,9 @@ class _SheetChecker:
                 )
             )
             name = row.get(roles.name)
-            existing = names.get(str(name).strip().casefold()) if name is not None else None
+            existing = (
+                names.get(str(name).strip().casefold()) if not values.is_empty(name) else None
+            )
             if existing is not None:
                 self._add(
                     "new-project-duplicate",
@@ -253,7 +255,7 @@ class _SheetChecker:
                     existing=existing,
                 )
             shown = row.get(roles.municipality)
-            if party.municipality_code is not None and shown is not None:
+            if party.municipality_code is not None and not values.is_empty(shown):
                 code = self.context.region.code("@municipalities", shown)
                 if code != party.municipality_code:
                     self._add(

@@ -1,5 +1,6 @@
 """Workbooks: the locked party workbook, its instruction sheet, the safe intake of returned
-files, reading a submission's cells, and the feedback workbook. The only home of openpyxl.
+files, reading a submission's cells, the feedback workbook, and the xlwings Lite check embedded
+in every party workbook. The only home of openpyxl.
 """
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 from .aside import Aside, put_back, set_aside_monitor
 from .feedback import write_feedback
 from .instructions import load_texts
+from .lite import LiteScript, carry, embedded, script_for
 from .party import (
     PartyWorkbook,
     RoundRows,
@@ -20,16 +22,20 @@ from .tables import read_workbook_tables
 
 __all__ = [
     "Aside",
+    "LiteScript",
     "PartyWorkbook",
     "RoundRows",
     "SharedSheet",
     "build_party_workbook",
+    "carry",
+    "embedded",
     "load_texts",
     "put_back",
     "read_hand_in_status",
     "read_submission",
     "read_workbook_tables",
     "render_shared_sheet",
+    "script_for",
     "set_aside_monitor",
     "shown_value",
     "write_feedback",

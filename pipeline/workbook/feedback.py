@@ -36,6 +36,7 @@ from ..core import (
 )
 from .aside import put_back, set_aside_monitor
 from .intake import sniff
+from .lite import carry
 
 # Every Dutch text of the feedback workbook, in one place for review.
 TEXTS = {
@@ -112,6 +113,7 @@ def write_feedback(
     readable = not any(f.code in _UNREADABLE for f in findings) and _readable(data)
     aside = set_aside_monitor(data) if readable and set_aside else None
     book = _open(aside.reduced if aside is not None else data) if readable else None
+    opened = book is not None
     if book is None:
         aside = None
         book = openpyxl.Workbook()
@@ -128,7 +130,9 @@ def write_feedback(
     _write_listing(book, listing, findings, party_name=party_name, round_=round_)
     buffer = BytesIO()
     book.save(buffer)
-    return put_back(buffer.getvalue(), aside) if aside is not None else buffer.getvalue()
+    out = put_back(buffer.getvalue(), aside) if aside is not None else buffer.getvalue()
+    # openpyxl drops the xlwings Lite parts: the copy keeps the party's check button.
+    return carry(data, out) if opened else out
 
 
 def _readable(data: bytes) -> bool:

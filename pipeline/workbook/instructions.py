@@ -31,7 +31,7 @@ from ..core import (
     formatting,
     owns,
 )
-from ..validation import RowProblem
+from ..validation import SHEET_CHECK, RowProblem
 
 TEXTS_PATH = Path(str(resources.files("pipeline") / "workbook_templates" / "texts.toml"))
 
@@ -132,6 +132,8 @@ def instruction_fields(
         "sheet_new": SHEET_NEW,
         "sheet_agreements": SHEET_AGREEMENTS,
         "sheet_monitor": SHEET_MONITOR,
+        "sheet_check": SHEET_CHECK,
+        "check_button": texts["controle"]["button"],
         "own_count": str(own_count),
         "new_rows": str(new_sheet.new_rows),
         "year": str(round_.year),

@@ -58,9 +58,10 @@ from ..core import (
     owned_columns,
     to_cell,
 )
-from ..validation import SUM_RULES, RowProblem, sum_parts
+from ..validation import SHEET_CHECK, SUM_RULES, RowProblem, sum_parts
 from . import package
 from .instructions import Line, instruction_lines, load_texts, problem_lines
+from .lite import embed, script_for
 from .xlsx import add_cell, register_style, save, set_style, style_count
 
 YELLOW = "FFF2CC"  # the party's own cells
@@ -194,6 +195,7 @@ def build_party_workbook(
         instruction_lines(texts, layout, config, region, party, to_fix),
         texts,
     )
+    _write_check_sheet(book, texts["controle"])
     lists = dropdown_lists(config.catalogue, region, sheets)
     refs = _list_references(lists)
     later: dict[str, package.Entry | DataSheet] = {}
@@ -209,7 +211,8 @@ def build_party_workbook(
     _write_lists(book, lists)
     _write_metadata(book, layout, {STATUS_CELL_KEY: status_cell})
     for worksheet in book.worksheets:
-        _protect(worksheet, config.sheet_password)
+        if worksheet.title != SHEET_CHECK:  # the in-Excel check writes its findings there
+            _protect(worksheet, config.sheet_password)
     book.security = WorkbookProtection(
         workbookPassword=config.sheet_password or None, lockStructure=True
     )
@@ -222,6 +225,7 @@ def build_party_workbook(
     data = _saved(book)
     if later:
         data = _fill_in(data, book, later, styles, region)
+    data = embed(data, script_for(layout, config, region, monitor))
     own = next(s for s in sheets if s.layout.name == SHEET_OWN)
     editable = sum(s.editable_cells for s in sheets)
     return PartyWorkbook(data, len(own.rows), editable)
@@ -563,6 +567,21 @@ def _legend_sample(cell: Any, styles: _Styles, line: Line) -> None:
         cell.fill = PatternFill("solid", fgColor=CONFLICT_RED)
         cell.font = Font(color=CONFLICT_TEXT)
     cell.protection = Protection(locked=True)
+
+
+# -- the check sheet --------------------------------------------------------------------------
+
+# As wide as the feedback workbook's list, whose columns the in-Excel check fills in.
+_CHECK_WIDTHS = (14, 20, 10, 28, 28, 90)
+
+
+def _write_check_sheet(book: Workbook, texts: Mapping[str, str]) -> None:
+    """The sheet the "Controleer mijn invoer" script writes to; unprotected, empty until then."""
+    ws = book.create_sheet(SHEET_CHECK)
+    ws.sheet_view.showGridLines = False
+    for index, width in enumerate(_CHECK_WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    put(ws.cell(1, 1), texts["intro"].format(sheet_instructions=SHEET_INSTRUCTIONS))
 
 
 # -- the lists sheet --------------------------------------------------------------------------
@@ -927,10 +946,12 @@ def _write_metadata(book: Workbook, layout: WorkbookLayout, extra: Mapping[str, 
 
 
 def _protect(ws: Any, password: str) -> None:
-    """Protect a sheet; filtering and column widths stay free (locked cells do the work)."""
+    """Protect a sheet; filtering, column widths and cell formats stay free (locked cells do the
+    work; the in-Excel check colours the cells it has a finding for)."""
     ws.protection = SheetProtection(
         sheet=True,
         autoFilter=False,
+        formatCells=False,
         formatColumns=False,
         selectLockedCells=False,
         selectUnlockedCells=False,

@@ -1,0 +1,397 @@
+"""The "Controleer mijn invoer" button: an xlwings Lite script embedded in every party workbook.
+
+xlwings Lite (a free Office add-in, store id WA200008175) keeps a workbook's Python code in the
+``.xlsx`` itself, as task-pane web-extension parts. Their format is not documented; the parts
+here follow a workbook really saved by xlwings Lite (``tests/fixtures/xlwings_lite``, with its
+provenance). openpyxl drops these parts when it loads and saves a workbook, so they are added to
+the finished zip (:func:`embed`) and carried over wherever planmonitor saves a party workbook
+again (:func:`carry`).
+
+The script (``main.py``) carries the validation core's own source (``pipeline.core`` and
+``pipeline.validation``, zipped, imported under the name ``planmonitor_controle``) and the
+party's payload (:mod:`pipeline.validation.payload`): the check in Excel is the same code as
+``planmonitor validate``, not a second implementation.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import html
+import importlib.metadata
+import io
+import json
+import re
+import uuid
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..core import SHEET_META, SHEET_MONITOR, Catalogue, Config, Monitor, Region, WorkbookLayout
+from ..validation import SHEET_CHECK, encode_payload
+from .instructions import load_texts
+
+STORE_ID = "WA200008175"
+ADDIN_VERSION = "1.0.0.0"
+XLWINGS_VERSION = "0.37.8"  # the release whose classes the tests check the stand-in against
+BUNDLE_NAME = "planmonitor_controle"
+
+WEBEXTENSION = "xl/webextensions/webextension1.xml"
+TASKPANES = "xl/webextensions/taskpanes.xml"
+TASKPANES_RELS = "xl/webextensions/_rels/taskpanes.xml.rels"
+PARTS = (WEBEXTENSION, TASKPANES, TASKPANES_RELS)
+_CONTENT_TYPES = {
+    "/" + TASKPANES: "application/vnd.ms-office.webextensiontaskpanes+xml",
+    "/" + WEBEXTENSION: "application/vnd.ms-office.webextension+xml",
+}
+_TASKPANES_REL = "http://schemas.microsoft.com/office/2011/relationships/webextensiontaskpanes"
+_WEBEXTENSION_REL = "http://schemas.microsoft.com/office/2011/relationships/webextension"
+# Pure-Python packages are pinned; those Pyodide itself provides (pandas, numpy, pydantic) are
+# not, as xlwings Lite asks. The first four lines are the ones xlwings Lite writes itself.
+_PINNED = ("pandera", "typeguard", "typing-inspect", "mypy-extensions")
+_PYODIDE = ("pandas", "numpy", "pydantic", "typing-extensions", "packaging")
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class LiteScript:
+    """What xlwings Lite stores in a workbook: the code and its requirements."""
+
+    main_py: str
+    requirements: str
+
+    @property
+    def sha256(self) -> str:
+        """Identifies the script: equal for equal code and requirements."""
+        digest = hashlib.sha256(self.main_py.encode("utf-8"))
+        digest.update(b"\0" + self.requirements.encode("utf-8"))
+        return digest.hexdigest()
+
+
+# The feedback workbook's words that the Controle sheet shares, so both read the same.
+_FEEDBACK_TEXTS = (
+    "columns",
+    "error",
+    "warning",
+    "count",
+    "error_one",
+    "error_many",
+    "warning_one",
+    "warning_many",
+)
+
+
+def script_for(
+    layout: WorkbookLayout, config: Config, region: Region, monitor: Monitor
+) -> LiteScript:
+    """The script planmonitor issues with this layout: what ``issue`` embeds and what the check
+    compares a submission's script with."""
+    from .feedback import ERROR_FILL, TEXTS, WARNING_FILL  # feedback carries these parts
+
+    texts = {**{k: TEXTS[k] for k in _FEEDBACK_TEXTS}, **load_texts()["controle"]}
+    return party_script(
+        layout,
+        config.catalogue,
+        region,
+        monitor,
+        texts=texts,
+        colours={"error": f"#{ERROR_FILL[-6:]}", "warning": f"#{WARNING_FILL[-6:]}"},
+        max_findings=config.max_findings_per_file,
+    )
+
+
+def party_script(
+    layout: WorkbookLayout,
+    catalogue: Catalogue,
+    region: Region,
+    monitor: Monitor,
+    *,
+    texts: Mapping[str, str],
+    colours: Mapping[str, str],
+    max_findings: int,
+) -> LiteScript:
+    """The script of one party's workbook: the same inputs give the same bytes."""
+    payload = encode_payload(
+        layout,
+        catalogue,
+        region,
+        monitor,
+        texts=texts,
+        colours=colours,
+        max_findings=max_findings,
+    )
+    bundle, bundle_sha = _bundle()
+    # Only the sheets the check reads are handed to Python, not the large Regiomonitor.
+    sheets = [s.name for s in layout.sheets if s.name != SHEET_MONITOR]
+    main_py = (
+        _MAIN_PY.replace("@@MODULE_DOC@@", _docstring(texts["module_doc"], 0))
+        .replace("@@SCRIPT_DOC@@", _docstring(texts["script_doc"], 4))
+        .replace("@@BUTTON@@", json.dumps(texts["button"], ensure_ascii=False))
+        .replace("@@INCLUDE@@", json.dumps([*sheets, SHEET_CHECK, SHEET_META], ensure_ascii=False))
+        .replace("@@NAME@@", BUNDLE_NAME)
+        .replace("@@BUNDLE_SHA@@", bundle_sha)
+        .replace("@@BUNDLE@@", _wrapped(bundle))
+        .replace("@@PAYLOAD@@", _wrapped(payload))
+    )
+    return LiteScript(main_py, requirements())
+
+
+def requirements() -> str:
+    lines = [
+        f"xlwings=={XLWINGS_VERSION}  # required",
+        "python-dotenv==1.0.1  # required",
+        "pyodide-http  # required",
+        "black  # required",
+        *_PYODIDE,
+        *(f"{name}=={importlib.metadata.version(name)}" for name in _PINNED),
+    ]
+    return "\n".join(lines)
+
+
+# -- the parts --------------------------------------------------------------------------------
+
+
+def parts(script: LiteScript, *, extension_id: str | None = None) -> dict[str, bytes]:
+    """The three web-extension parts, by their path in the package.
+
+    The task pane opens with the workbook: ``visibility="1"`` plus Office's documented
+    ``Office.AutoShowTaskpaneWithDocument`` property, and xlwings Lite's own workbook setting.
+    """
+    ext_id = extension_id or "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, script.sha256)).upper() + "}"
+    settings = {"startupBehavior": "taskpane", "appMode": True}
+    properties = [
+        ("main.py", json.dumps(script.main_py, ensure_ascii=False)),
+        ("requirements.txt", json.dumps(script.requirements, ensure_ascii=False)),
+        ("pyodideVersion", json.dumps("0.27.5")),
+        ("addinVersion", json.dumps(f"{ADDIN_VERSION}-35")),
+        ("xlwingsSettingsWorkbook", json.dumps(json.dumps(settings))),
+        ("Office.AutoShowTaskpaneWithDocument", "true"),
+    ]
+    props = "".join(
+        f'<we:property name="{_attr(name)}" value="{_attr(value)}"/>' for name, value in properties
+    )
+    webextension = (
+        _XML + '<we:webextension xmlns:we="http://schemas.microsoft.com/office/webextensions/'
+        f'webextension/2010/11" id="{ext_id}">'
+        f'<we:reference id="{STORE_ID.lower()}" version="{ADDIN_VERSION}" store="nl-NL" '
+        'storeType="OMEX"/>'
+        f'<we:alternateReferences><we:reference id="{STORE_ID}" version="{ADDIN_VERSION}" '
+        f'store="{STORE_ID}" storeType="OMEX"/></we:alternateReferences>'
+        f"<we:properties>{props}</we:properties><we:bindings/>"
+        '<we:snapshot xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships"/>' + _EXTENSION_LIST + "</we:webextension>"
+    )
+    taskpanes = (
+        _XML + '<wetp:taskpanes xmlns:wetp="http://schemas.microsoft.com/office/webextensions/'
+        'taskpanes/2010/11"><wetp:taskpane dockstate="right" visibility="1" width="438" '
+        'row="1"><wetp:webextensionref xmlns:r="http://schemas.openxmlformats.org/'
+        'officeDocument/2006/relationships" r:id="rId1"/></wetp:taskpane></wetp:taskpanes>'
+    )
+    rels = (
+        _XML
+        + '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{_WEBEXTENSION_REL}" Target="webextension1.xml"/>'
+        "</Relationships>"
+    )
+    return {
+        WEBEXTENSION: webextension.encode("utf-8"),
+        TASKPANES: taskpanes.encode("utf-8"),
+        TASKPANES_RELS: rels.encode("utf-8"),
+    }
+
+
+def embed(xlsx: bytes, script: LiteScript) -> bytes:
+    """The workbook with the script's parts, replacing any it had."""
+    return _with_parts(xlsx, parts(script))
+
+
+def carry(original: bytes, resaved: bytes) -> bytes:
+    """``resaved`` with the web-extension parts of ``original`` put back (openpyxl drops them).
+
+    A workbook without the parts stays without.
+    """
+    found = _read_parts(original)
+    return _with_parts(resaved, found) if found else resaved
+
+
+def embedded(xlsx: bytes) -> LiteScript | None:
+    """The xlwings Lite script stored in a workbook, or None when it has none (or a broken one)."""
+    found = _read_parts(xlsx)
+    if WEBEXTENSION not in found:
+        return None
+    text = found[WEBEXTENSION].decode("utf-8", errors="replace")
+    props = {
+        html.unescape(name): html.unescape(value)
+        for name, value in re.findall(r'<we:property name="([^"]*)" value="([^"]*)"', text)
+    }
+    try:
+        return LiteScript(json.loads(props["main.py"]), json.loads(props["requirements.txt"]))
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+# -- zip surgery ------------------------------------------------------------------------------
+
+
+def _read_parts(xlsx: bytes) -> dict[str, bytes]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(xlsx)) as archive:
+            return {
+                name: archive.read(name)
+                for name in archive.namelist()
+                if name.startswith("xl/webextensions/")
+            }
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return {}
+
+
+def _with_parts(xlsx: bytes, new_parts: Mapping[str, bytes]) -> bytes:
+    """Copy the package, leaving out old web-extension parts, adding ``new_parts`` and their
+    content types and package relationship. Entries are copied as they are, compressed."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(xlsx)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            name = info.filename
+            if name.startswith("xl/webextensions/"):
+                continue
+            data = source.read(name)
+            if name == "[Content_Types].xml":
+                data = _content_types(data, new_parts)
+            elif name == "_rels/.rels":
+                data = _package_rels(data, bool(new_parts))
+            target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+        for name in sorted(new_parts):
+            target.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), new_parts[name])
+    return out.getvalue()
+
+
+def _content_types(data: bytes, new_parts: Mapping[str, bytes]) -> bytes:
+    text = data.decode("utf-8")
+    text = re.sub(r'<Override PartName="/xl/webextensions/[^"]*"[^>]*/>', "", text)
+    overrides = "".join(
+        f'<Override PartName="{part}" ContentType="{kind}"/>'
+        for part, kind in _CONTENT_TYPES.items()
+        if part.lstrip("/") in new_parts
+    )
+    return text.replace("</Types>", overrides + "</Types>").encode("utf-8")
+
+
+def _package_rels(data: bytes, wanted: bool) -> bytes:
+    text = data.decode("utf-8")
+    text = re.sub(rf'<Relationship [^>]*Type="{re.escape(_TASKPANES_REL)}"[^>]*/>', "", text)
+    if wanted:
+        ids = {int(i) for i in re.findall(r'Id="rId(\d+)"', text)}
+        rel = (
+            f'<Relationship Id="rId{max(ids, default=0) + 1}" Type="{_TASKPANES_REL}" '
+            f'Target="{TASKPANES}"/>'
+        )
+        text = text.replace("</Relationships>", rel + "</Relationships>")
+    return text.encode("utf-8")
+
+
+# -- the script's source ----------------------------------------------------------------------
+
+
+@functools.cache
+def _bundle() -> tuple[str, str]:
+    """The validation core's source, zipped the same way every time, and its SHA-256."""
+    files = [_PACKAGE_DIR / "__init__.py"]
+    for package in ("core", "validation"):
+        files += sorted((_PACKAGE_DIR / package).glob("*.py"))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for path in files:
+            name = f"{BUNDLE_NAME}/{path.relative_to(_PACKAGE_DIR).as_posix()}"
+            info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes())
+    data = out.getvalue()
+    return base64.b64encode(data).decode("ascii"), hashlib.sha256(data).hexdigest()
+
+
+def _wrapped(text: str, width: int = 100) -> str:
+    """A long ASCII string as a parenthesised run of string literals, one per line."""
+    lines = [text[i : i + width] for i in range(0, len(text), width)] or [""]
+    return "(\n" + "".join(f'    "{line}"\n' for line in lines) + ")"
+
+
+def _docstring(text: str, indent: int) -> str:
+    pad = " " * indent
+    body = "\n".join(pad + line if line else "" for line in text.strip().splitlines())
+    return f'{pad}"""{body.lstrip()}\n{pad}"""'
+
+
+_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'  # as Excel writes it
+# As xlwings Lite writes it: the add-in may offer custom functions, so Excel loads it early.
+_EXTENSION_LIST = (
+    "<we:extLst>"
+    '<a:ext xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+    'uri="{D87F86FE-615C-45B5-9D79-34F1136793EB}"><we:containsCustomFunctions/></a:ext>'
+    '<a:ext xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+    'uri="{7C84B067-C214-45C3-A712-C9D94CD141B2}"><we:customFunctionIdList/></a:ext>'
+    "</we:extLst>"
+)
+
+
+def _attr(value: str) -> str:
+    """An XML attribute value, escaped as xlwings Lite writes it (quotes as &quot;)."""
+    return html.escape(value, quote=False).replace('"', "&quot;")
+
+
+# The script as xlwings Lite runs it. The members of xlwings it touches are listed in
+# ``validation.in_excel.XLWINGS_MEMBERS``; the check itself is the bundled core.
+_MAIN_PY = '''\
+@@MODULE_DOC@@
+
+import xlwings as xw
+from xlwings import script
+
+# The planmonitor validation core, zipped (base64): the same code as "planmonitor validate".
+BUNDLE_SHA256 = "@@BUNDLE_SHA@@"
+BUNDLE = @@BUNDLE@@
+# What this workbook is checked against: its plan, the catalogue, the region and your issued
+# rows, signed with the issue fingerprint. Changing it makes the check refuse to run.
+PAYLOAD = @@PAYLOAD@@
+
+
+def _core():
+    """The bundled core, unpacked once per session into Python's temporary folder."""
+    import base64
+    import hashlib
+    import importlib
+    import os
+    import sys
+    import tempfile
+
+    name = "@@NAME@@"
+    loaded = sys.modules.get(name)
+    if loaded is None or getattr(loaded, "__bundle__", None) != BUNDLE_SHA256:
+        for key in [k for k in sys.modules if k == name or k.startswith(name + ".")]:
+            del sys.modules[key]
+        data = base64.b64decode(BUNDLE)
+        if hashlib.sha256(data).hexdigest() != BUNDLE_SHA256:
+            raise RuntimeError(
+                "Het controlescript in deze werkmap is beschadigd. Vraag het secretariaat om "
+                "een nieuwe werkmap; u kunt uw werkmap ook zonder deze controle inleveren."
+            )
+        path = os.path.join(tempfile.gettempdir(), f"{name}-{BUNDLE_SHA256[:16]}.zip")
+        with open(path, "wb") as handle:
+            handle.write(data)
+        if path not in sys.path:
+            sys.path.insert(0, path)
+        importlib.invalidate_caches()
+        importlib.import_module(name).__bundle__ = BUNDLE_SHA256
+    return importlib.import_module(name + ".validation.in_excel")
+
+
+@script(name=@@BUTTON@@, include=@@INCLUDE@@)
+async def controleer_mijn_invoer(book: xw.Book):
+@@SCRIPT_DOC@@
+    outcome = await _core().check_book(book, PAYLOAD)
+    print(f"Controle klaar: {len(outcome.findings)} bevinding(en).")
+'''
