@@ -718,6 +718,11 @@ def demo(ctx: click.Context, rounds: int, no_reports: bool, national: bool, regi
             if report.errors:
                 codes = sorted({f.code for f in report.findings if f.blocking})
                 click.echo(f"    {report.party_name}: {', '.join(codes)}")
+        checked = item.self_check
+        click.echo(
+            f"  {checked.parties} partijen controleerden zelf in Excel (Controleer mijn invoer) "
+            f"en herstelden {checked.fixed} van de {checked.found} bevindingen vóór het inleveren."
+        )
         if item.merge is not None:
             outcome = item.merge.outcome
             click.echo(

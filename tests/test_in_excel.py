@@ -403,3 +403,33 @@ def test_a_protected_sheet_refuses_changes_to_locked_cells(config: Config, state
         book.sheets[SHEET_OWN].range("A3").value = "PRJ-0000"
     book.sheets[SHEET_OWN].range("A3").color = "#FF8080"  # formatting cells is allowed
     book.sheets[SHEET_CHECK].range("A1").value = "vrij"
+
+
+def test_a_simulated_party_checks_in_excel_and_fixes_its_slip(config: Config, state: State) -> None:
+    import random
+
+    from pipeline.demo import simulation
+
+    _, data = issued(config, state)
+    region, monitor = state.region(), state.monitor(config.round)
+    party = region.party("P010")
+    roles = simulation.Cast(responders=("P010",))
+    checked = simulation.SelfCheck(rng=random.Random(4))
+    filled = simulation.fill_in(
+        data,
+        party=party,
+        region=region,
+        monitor=monitor,
+        catalogue=config.catalogue,
+        round_=config.round,
+        rng=random.Random(1),
+        roles=roles,
+        self_check=checked,
+    )
+    assert checked.parties == 1 and checked.found >= 1
+    assert checked.fixed == checked.found  # restored to what was issued, nothing is left
+    report = check_bytes(config, state, filled, "Planmonitor.xlsx")
+    assert not report.errors
+    assert lite.embedded(filled) == lite.embedded(data)
+    book = openpyxl.load_workbook(io.BytesIO(filled))
+    assert "Geen bevindingen" in str(book[SHEET_CHECK]["A2"].value)

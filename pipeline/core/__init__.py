@@ -70,7 +70,7 @@ from .layout import (
     metadata_rows,
 )
 from .messages import show_value
-from .monitor import ID_COLUMN, Carry, Monitor
+from .monitor import ID_COLUMN, Carry, Monitor, empty_frame
 from .ownership import owned_columns, owners, owns
 from .progress import Progress
 from .region import SECTOR_OF_KIND, Municipality, Party, Pillar, Region, tempomakers
@@ -151,6 +151,7 @@ __all__ = [
     "column_letter",
     "config",
     "dutch_time",
+    "empty_frame",
     "finding",
     "formatting",
     "in_dutch_time",

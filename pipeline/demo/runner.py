@@ -43,6 +43,7 @@ class DemoRound:
     checked: list[CheckSummary] = field(default_factory=list)
     merge: MergeSummary | None = None
     status: RoundStatus | None = None
+    self_check: simulation.SelfCheck = field(default_factory=simulation.SelfCheck)
 
 
 @dataclass
@@ -137,6 +138,12 @@ def _round(
     region = state.region()
     monitor = state.monitor(round_)
     roles = simulation.cast(region, monitor, rng, first_round=index == 0, parties=parties)
+    # Some parties have xlwings Lite and click "Controleer mijn invoer" before they send; those
+    # that play a mistake for the feedback do not. Drawn apart, so the rest of the run is as ever.
+    checks = random.Random(f"{config.seed}-{round_}-controle")
+    special = {*roles.mistakes, roles.cheater, roles.twice, roles.late, roles.xls}
+    checkers = {p for p in roles.responders if p not in special and checks.random() < 0.25}
+    result.self_check = simulation.SelfCheck(rng=checks)
     issued = {r.party: r.file_name for r in state.issued(round_)}
     responders = [p for p in roles.responders if p in issued and p != roles.late]
     on_time = step(f"{round_}: partijen vullen in")
@@ -153,6 +160,7 @@ def _round(
             rng=rng,
             roles=roles,
             corrected=corrected,
+            self_check=result.self_check if party_id in checkers else None,
         )
 
     for number, party_id in enumerate(responders, start=1):

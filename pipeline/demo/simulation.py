@@ -33,7 +33,9 @@ from ..core import (
     Round,
     metadata_from_rows,
 )
-from ..workbook import put_back, set_aside_monitor
+from ..validation import CHECK_TABLE_ROW, SHEET_CHECK
+from ..workbook import carry, embedded, put_back, set_aside_monitor
+from . import excel
 
 MISTAKES = ("typo", "sums", "choice", "date")
 
@@ -103,6 +105,7 @@ class EditedWorkbook:
     """A party's workbook opened for editing, with columns found by their labels."""
 
     def __init__(self, data: bytes, catalogue: Catalogue, round_: Round) -> None:
+        self.original = data
         # Nobody edits the region sheet: it stays out of openpyxl, as in the feedback.
         self.aside = set_aside_monitor(data)
         source = data if self.aside is None else self.aside.reduced
@@ -154,7 +157,8 @@ class EditedWorkbook:
             cell.value = status
         out = io.BytesIO()
         self.book.save(out)
-        return out.getvalue() if self.aside is None else put_back(out.getvalue(), self.aside)
+        saved = out.getvalue() if self.aside is None else put_back(out.getvalue(), self.aside)
+        return carry(self.original, saved)  # the xlwings Lite parts stay, as Excel keeps them
 
 
 def fill_in(
@@ -168,8 +172,13 @@ def fill_in(
     rng: random.Random,
     roles: Cast,
     corrected: bool = False,
+    self_check: SelfCheck | None = None,
 ) -> bytes:
-    """The party's workbook after the party has done its work for the round."""
+    """The party's workbook after the party has done its work for the round.
+
+    With ``self_check``, the party slips while filling in, then clicks "Controleer mijn invoer"
+    (the script in its workbook, run through the xlwings stand-in) and fixes what it finds.
+    """
     book = EditedWorkbook(data, catalogue, round_)
     own = _own_projects(book, party, monitor)
     _report_completions(book, own, round_)
@@ -190,7 +199,67 @@ def fill_in(
         _make_mistake(book, mistake, own, party, monitor)
     if party.id == roles.cheater:
         _change_other_party_cell(book, own)
+    if self_check is not None and own:
+        _slip(book, own, self_check.rng)
+        self_check.run(book, data)
     return book.save()
+
+
+@dataclass
+class SelfCheck:
+    """What a party's own check in Excel found before it sent its workbook, and what it fixed."""
+
+    rng: random.Random = field(default_factory=random.Random)  # for the slips, apart from the rest
+    parties: int = 0
+    found: int = 0
+    fixed: int = 0
+
+    def run(self, book: EditedWorkbook, issued: bytes) -> None:
+        """Check, put every reported cell of the party's own back as issued, and check again."""
+        script = embedded(book.original)
+        if script is None:
+            return
+        standin = excel.Book(book.book, "Planmonitor.xlsx")
+        excel.run_script(script.main_py, standin)
+        self.parties += 1
+        shown = _check_rows(book.book)
+        self.found += len(shown)
+        if not shown:
+            return
+        before = openpyxl.load_workbook(io.BytesIO(issued))
+        for sheet, cell in {(s, c) for s, c in shown}:
+            target = book.book[sheet][cell]
+            if target.protection.locked:
+                continue  # not the party's own cell: it resolves when the row is fixed
+            target.value = before[sheet][cell].value
+        excel.run_script(script.main_py, standin)
+        self.fixed += len(shown) - len(_check_rows(book.book))
+
+
+def _check_rows(book: Workbook) -> list[tuple[str, str]]:
+    """(sheet, cell) of every finding the Controle sheet lists."""
+    ws = book[SHEET_CHECK]
+    rows = []
+    first = CHECK_TABLE_ROW + 1
+    for sheet, cell in ws.iter_rows(min_row=first, min_col=2, max_col=3, values_only=True):
+        if sheet is None:
+            break
+        text = str(cell or "")
+        if text.startswith("=HYPERLINK("):
+            text = text.rsplit(",", 1)[-1].strip('")')
+        if sheet in book.sheetnames and text:
+            rows.append((str(sheet), text))
+    return rows
+
+
+def _slip(book: EditedWorkbook, own: list[tuple[int, str]], rng: random.Random) -> None:
+    """A slip while filling in: a letter O typed for a zero, or a phase typed in its own words."""
+    row = own[rng.randrange(len(own))][0]
+    if rng.random() < 0.5:
+        total = book.get(SHEET_OWN, row, "total_dwellings")
+        book.set(SHEET_OWN, row, "total_dwellings", f"{total}O")
+    else:
+        book.set(SHEET_OWN, row, "phase", "in uitvoering")
 
 
 def _own_projects(book: EditedWorkbook, party: Party, monitor: Monitor) -> list[tuple[int, str]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from .baseline import RowProblem, monitor_problems
 from .duplicates import Duplicate, duplicate_problems, possible_duplicates
 from .in_excel import SHEET_CHECK, XLWINGS_MEMBERS, Outcome, check_book
+from .in_excel import TABLE_HEADER_ROW as CHECK_TABLE_ROW
 from .payload import Payload, PayloadError
 from .payload import decode as decode_payload
 from .payload import encode as encode_payload
@@ -16,6 +17,7 @@ from .rules import SUM_RULES, SumRule, sum_parts
 from .schema import Context, RowOutcome, Validation, rows_from_json, rows_to_json, validate
 
 __all__ = [
+    "CHECK_TABLE_ROW",
     "SHEET_CHECK",
     "SUM_RULES",
     "XLWINGS_MEMBERS",

@@ -27,6 +27,7 @@ from ..core import (
     SHEET_AGREEMENTS,
     SHEET_OWN,
     Catalogue,
+    Field,
     Monitor,
     Municipality,
     Party,
@@ -35,9 +36,8 @@ from ..core import (
     Roles,
     Round,
     WorkbookLayout,
+    empty_frame,
 )
-from ..core.catalogue import Field
-from ..core.monitor import empty_frame
 from .schema import Context
 
 PAYLOAD_VERSION = 1
