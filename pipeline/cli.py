@@ -545,7 +545,12 @@ def report(ctx: click.Context, round_text: str | None) -> None:
             "eerste inzendingen. Er is nog niets om mee te vergelijken."
         )
     else:
-        click.echo(f"Rapportage over ronde {summary.round} (stand na de samenvoeging):")
+        compared = (
+            f"vergeleken met {summary.previous_round}"
+            if summary.previous_round
+            else "eerste ronde: er is nog geen vergelijking"
+        )
+        click.echo(f"Rapportage: stand na ronde {summary.round}, {compared}:")
     for path in summary.paths:
         click.echo(f"  {path}")
     click.echo(

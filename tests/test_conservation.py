@@ -196,7 +196,8 @@ def assert_totals_reconcile(session: Session, merged: str, following: str) -> No
     for row in book["Totalen"].iter_rows(min_row=2, values_only=True):
         if row and row[1] in names:
             found[names[str(row[1])]] = sum(int(row[i] or 0) for i in capacity)
-    assert found == by_municipality
+    # a municipality whose projects are all withdrawn is listed with 0
+    assert {k: v for k, v in found.items() if v} == {k: v for k, v in by_municipality.items() if v}
 
 
 def drive(
