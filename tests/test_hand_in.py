@@ -23,6 +23,7 @@ from pipeline.stages.check import check_round
 from pipeline.stages.collect import collect, is_late
 from pipeline.stages.issue import issue_round
 from pipeline.stages.merge import merge_round
+from pipeline.stages.rebuild import rebuild
 from pipeline.stages.session import Session, open_session
 from pipeline.stages.status import round_status
 from pipeline.state.database import State
@@ -66,7 +67,13 @@ def backend(
     remote = request.param == "sharepoint"
     storage = fake_sharepoint.storage(config) if remote else None
     with open_session(config, storage) as session:
-        issue_round(session.config, session.state, session.storage, party_ids=PARTIES)
+        issue_round(
+            session.config,
+            session.state,
+            session.storage,
+            party_ids=PARTIES,
+            archive=session.archive,
+        )
         yield Backend(session, fake_sharepoint if remote else None)
 
 
@@ -116,19 +123,24 @@ def test_three_drafts_and_one_hand_in_only_the_hand_in_is_checked_and_merged(
 ) -> None:
     session = backend.session
     deadline = session.config.deadline
+    ticks = iter(range(60))
+
+    def clock() -> str:  # collect runs a minute apart
+        return at(deadline, 18, next(ticks)).astimezone(dt.UTC).isoformat()
+
     for number in (1, 2, 3):  # AutoSave: the party is still typing
         backend.save(
             "P039",
             workbook(backend, "P039", f"half af {number}", DRAFT),
             at(deadline, 9, number),
         )
-        summary = collect(session)
+        summary = collect(session, clock=clock)
         assert [(r.party, r.status) for r in summary.received] == [("P039", DRAFT)]
         checked = check_round(session)
         assert (checked.reports, checked.drafts) == ([], 1)  # nothing to answer yet
         assert not [n for n in backend.files("P039") if n.startswith("Terugkoppeling")]
     backend.save("P039", workbook(backend, "P039", "definitief", HANDED_IN), at(deadline, 16))
-    [handed_in] = collect(session).received
+    [handed_in] = collect(session, clock=clock).received
     assert (handed_in.status, handed_in.late) == (HANDED_IN, False)
 
     records = session.state.submissions(session.config.round, "P039")
@@ -155,6 +167,8 @@ def test_three_drafts_and_one_hand_in_only_the_hand_in_is_checked_and_merged(
     changes = [c for c in session.state.changes(session.config.round) if c.party == "P039"]
     assert "definitief" in {c.new for c in changes}
     assert not any("half af" in str(c.new) for c in changes)
+    # The archive alone gives back the same state: drafts, hand-in, save times, verdict.
+    assert rebuild(session.config).equal_to_previous is True
 
 
 def test_a_round_of_only_drafts_is_not_merged(backend: Backend) -> None:
@@ -203,7 +217,13 @@ def test_the_optional_library_column_hands_in_without_changing_the_file(
 ) -> None:
     storage = fake_sharepoint.storage(config, hand_in_column="Ingeleverd")
     with open_session(config, storage) as session:
-        issue_round(session.config, session.state, session.storage, party_ids=["P039"])
+        issue_round(
+            session.config,
+            session.state,
+            session.storage,
+            party_ids=["P039"],
+            archive=session.archive,
+        )
         backend = Backend(session, fake_sharepoint)
         deadline = session.config.deadline
         backend.save("P039", workbook(backend, "P039", "klaar", DRAFT), at(deadline, 10))
@@ -221,3 +241,4 @@ def test_the_optional_library_column_hands_in_without_changing_the_file(
         assert dt.datetime.fromisoformat(record.saved or "") == at(deadline, 17)
         assert len(check_round(session).reports) == 1
         assert collect(session).received == []  # nothing new the next time
+        assert rebuild(session.config).equal_to_previous is True  # the upgrade is in the receipts
