@@ -390,8 +390,9 @@ TEMPLATES: dict[str, Template] = {
     "import-duplicate-id": Template(
         _E,
         "ID dubbel",
-        "{file}, regel {row}, kolom '{column}': {value} staat ook al op regel {first}. Een ID "
-        "hoort bij één rij: geef een van beide een eigen ID, of voeg de twee rijen samen.",
+        "{file}, regel {row}, kolom '{column}' (cel {cell}): {value} staat ook al op regel "
+        "{first}. Een ID hoort bij één rij: geef een van beide een eigen ID, of voeg de twee rijen "
+        "samen.",
     ),
     "import-unknown-reference": Template(
         _E,
