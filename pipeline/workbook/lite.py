@@ -31,6 +31,7 @@ from pathlib import Path
 
 from ..core import SHEET_META, SHEET_MONITOR, Catalogue, Config, Monitor, Region, WorkbookLayout
 from ..validation import SHEET_CHECK, encode_payload
+from . import package
 from .instructions import load_texts
 
 STORE_ID = "WA200008175"
@@ -249,25 +250,18 @@ def _read_parts(xlsx: bytes) -> dict[str, bytes]:
 
 def _with_parts(xlsx: bytes, new_parts: Mapping[str, bytes]) -> bytes:
     """Copy the package, leaving out old web-extension parts, adding ``new_parts`` and their
-    content types and package relationship. Entries are copied as they are, compressed."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(xlsx)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            name = info.filename
-            if name.startswith("xl/webextensions/"):
-                continue
-            data = source.read(name)
-            if name == "[Content_Types].xml":
-                data = _content_types(data, new_parts)
-            elif name == "_rels/.rels":
-                data = _package_rels(data, bool(new_parts))
-            target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
-        for name in sorted(new_parts):
-            target.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), new_parts[name])
-    return out.getvalue()
+    content types and package relationship. Every other entry is copied as it is compressed."""
+    members = []
+    for entry in package.entries(xlsx):
+        if entry.name.startswith("xl/webextensions/"):
+            continue
+        if entry.name == "[Content_Types].xml":
+            entry = package.deflated(entry.name, _content_types(entry.content(), new_parts))
+        elif entry.name == "_rels/.rels":
+            entry = package.deflated(entry.name, _package_rels(entry.content(), bool(new_parts)))
+        members.append(entry)
+    members += [package.deflated(name, new_parts[name]) for name in sorted(new_parts)]
+    return package.write(members)
 
 
 def _content_types(data: bytes, new_parts: Mapping[str, bytes]) -> bytes:
@@ -301,8 +295,8 @@ def _package_rels(data: bytes, wanted: bool) -> bytes:
 def _bundle() -> tuple[str, str]:
     """The validation core's source, zipped the same way every time, and its SHA-256."""
     files = [_PACKAGE_DIR / "__init__.py"]
-    for package in ("core", "validation"):
-        files += sorted((_PACKAGE_DIR / package).glob("*.py"))
+    for subpackage in ("core", "validation"):
+        files += sorted((_PACKAGE_DIR / subpackage).glob("*.py"))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for path in files:
