@@ -189,6 +189,30 @@ def test_import_finds_the_header_below_a_title(config: Config, tmp_path: Path) -
     assert result.positions[("project", "PRJ-0001")].row == 4
 
 
+def test_import_reads_a_folder_with_a_workbook_per_list(config: Config, tmp_path: Path) -> None:
+    folder = region_folder(tmp_path, csv_text([project(1), project(2)]))
+    (folder / "projecten.csv").unlink()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for line in csv_text([project(1), project(2)]).strip().splitlines():
+        sheet.append([_typed(c) for c in line.split(",")])
+    book.save(folder / "projecten.xlsx")
+    result = import_region(config, folder)
+    assert codes(result) == []
+    assert result.monitor is not None and len(result.monitor.projects) == 2
+
+
+def test_import_reads_excels_unicode_text(config: Config, tmp_path: Path) -> None:
+    """Excel's "Unicode-tekst": UTF-16 with a BOM, tab-separated."""
+    folder = region_folder(tmp_path, csv_text([project(1, name="Één")]))
+    text = csv_text([project(1, name="Één")], delimiter="\t")
+    (folder / "projecten.csv").write_bytes(text.encode("utf-16"))
+    result = import_region(config, folder)
+    assert codes(result) == []
+    assert result.monitor is not None
+    assert result.monitor.projects.loc["PRJ-0001", "name"] == "Één"
+
+
 def _typed(text: str) -> Any:
     return int(text) if text.isdigit() else text or None
 
