@@ -235,6 +235,16 @@ def test_import_takes_the_regions_own_headers_from_config(tmp_path: Path) -> Non
     assert result.monitor.projects.loc["PRJ-0001", "name"] == "Plan 1"
 
 
+def test_import_maps_registry_headers_from_config(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    mapping = {"parties": {"Organisatie": "name", "Rol": "kind"}}
+    config = replace(config, import_settings=replace(config.import_settings, columns=mapping))
+    parties = PARTIES.replace("id,name,kind,", "id,Organisatie,Rol,")
+    result = import_region(config, region_folder(tmp_path, csv_text([project(1)]), parties=parties))
+    assert codes(result) == []
+    assert result.region is not None and result.region.party("P003").kind == "ontwikkelaar"
+
+
 def test_import_accepts_workbook_labels_as_headers(config: Config, tmp_path: Path) -> None:
     header = PROJECT_HEADER.replace("name,", "Projectnaam,").replace(
         "total_dwellings", "Totaal woningen"
