@@ -102,8 +102,14 @@ class Archive:
             saved_at,
             status,
         )
-        name = f"{_stamp(received_at)}-{party or 'onbekend'}-{receipt.sha256[:12]}.json"
-        path = self.root / str(round_) / "ontvangst" / name
+        stem = f"{_stamp(received_at)}-{party or 'onbekend'}-{receipt.sha256[:12]}"
+        folder = self.root / str(round_) / "ontvangst"
+        path, number = folder / f"{stem}.json", 1
+        # The same file may come twice in one second with something else known of it (a draft,
+        # then handed in through the library column): each receipt is kept, none overwritten.
+        while path.exists() and _read_json(path) != asdict(receipt):
+            number += 1
+            path = folder / f"{stem}-{number}.json"
         if not path.exists():
             _write_json(path, asdict(receipt))
         return receipt
@@ -112,7 +118,7 @@ class Archive:
         """All receipts (of one round), in the order received."""
         pattern = f"{round_}/ontvangst/*.json" if round_ else "*/ontvangst/*.json"
         found = [Receipt(**_read_json(p)) for p in self.root.glob(pattern)]
-        return sorted(found, key=lambda r: (r.received_at, r.party or "", r.sha256))
+        return sorted(found, key=lambda r: (r.received_at, r.party or "", r.sha256, r.status))
 
     # -- base, issue and merge records ---------------------------------------------------------
 

@@ -76,6 +76,7 @@ def instruction_lines(
         Line("heading", info["subtitle"].format_map(fields)),
         Line("blank"),
         # The hand-in choice, owned by the party: its cell carries the sample text (the default).
+        Line("heading", info["status"]["heading"].format_map(fields)),
         Line("status", info["status"]["label"].format_map(fields), sample_text=DRAFT),
         Line("blank"),
     ]

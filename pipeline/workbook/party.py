@@ -514,7 +514,7 @@ def _write_instructions(
         if line.role == "blank":
             continue
         cell = ws.cell(row, 2)
-        cell.style = styles.get("heading" if line.role == "status" else line.role, wrap=True)
+        cell.style = styles.get("text" if line.role == "status" else line.role, wrap=True)
         put(cell, line.text)
         height = {"title": 22, "heading": 17}.get(line.role, 15)
         ws.row_dimensions[row].height = (
