@@ -1,9 +1,10 @@
-"""Benchmark of the workbook steps of a round, as ratios against plain openpyxl and pandas.
+"""Benchmark of a whole round, as ratios against hard anchors measured side by side.
 
-Run ``python bench/run.py --help``; see bench/README.md for what is measured and how to read it.
-Each scale runs in its own process (so its peak memory is its own); inside it every measured step
-alternates with its baseline, and CPU time (not wall-clock) is compared, so the ratios survive a
-busy machine.
+Run ``python bench/run.py --help``; bench/README.md says what is measured and how to read it.
+Each scale runs in its own process (its peak memory is its own). Inside it a whole round runs
+through the stages the CLI calls (issue, collect, validate, merge with the next round's issue,
+report), and each step's anchors run right after it in the same process: CPU time (this process
+and the worker processes it waited for), not wall-clock, so the ratios survive a busy machine.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
+import io
 import json
+import math
 import os
 import random
 import resource
@@ -20,10 +23,8 @@ import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
+import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -34,74 +35,60 @@ sys.path.insert(0, str(HERE))
 
 import openpyxl
 import pandas as pd
+from python_calamine import CalamineWorkbook
 from scaled_region import SCALES, generate
 
 import pipeline
+from pipeline.core import SHEET_INSTRUCTIONS, SHEET_LISTS, SHEET_META, SHEET_MONITOR, layout
 from pipeline.core import config as config_module
-from pipeline.core import layout
-from pipeline.core.config import Config, Paths
+from pipeline.core.config import Paths
 from pipeline.demo import simulation
-from pipeline.stages.check import check_bytes
+from pipeline.stages.check import check_round
 from pipeline.stages.collect import collect
 from pipeline.stages.issue import issue_round
-from pipeline.stages.merge import apply_merge
+from pipeline.stages.merge import apply_merge, merge_round
+from pipeline.stages.publish import report_round
 from pipeline.stages.session import Session
 from pipeline.state.archive import Archive
 from pipeline.state.database import State
 from pipeline.storage import open_storage
-from pipeline.validation.schema import Context, validate
-from pipeline.workbook.feedback import write_feedback
-from pipeline.workbook.party import build_party_workbook, data_sheets, shown_value
-from pipeline.workbook.reader import read_submission
+from pipeline.workbook import package
+from pipeline.workbook.party import data_sheets, shown_value
 
-STEPS = ("issue", "read", "validate", "feedback", "merge")
-BASELINES = {
-    "issue": "openpyxl writes the same cell grid, no styles",
-    "read": "openpyxl read_only load, iterate the values of the sheets the reader reads",
-    "validate": "one pandas .map over every cell of the same frames",
-    "feedback": "openpyxl full load + save of the same submission",
-    "merge": "N x the read baseline",
+# The targets of issue 10, checked on the scale named.
+TARGETS = {
+    "issue_vs_openpyxl": ("R", ">=", 20.0, "issue: openpyxl plain writer CPU / ours"),
+    "issue_vs_floor": ("R", "<=", 3.0, "issue: ours / deflate floor of the same XML"),
+    "check_merge_vs_openpyxl": ("R", ">=", 10.0, "validate+merge: openpyxl+pandas / ours"),
+    "check_merge_vs_calamine": ("R", "<=", 3.0, "validate+merge: ours / calamine parse"),
+    "round_cpu_s": ("R", "<=", 60.0, "whole round CPU seconds"),
+    "peak_rss_mb": ("2R", "<=", 1024.0, "peak resident memory, MB"),
 }
+ROUND_STEPS = ("issue", "collect", "check", "merge", "report")
+EXPONENT_LIMIT = 1.1
+DATA_SHEETS = (SHEET_INSTRUCTIONS, SHEET_LISTS, SHEET_META, SHEET_MONITOR)
 
 
-@dataclass
-class Fixture:
-    """Everything one scale's measurements work on, set up once."""
-
-    config: Config
-    session: Session
-    database: Path
-    saved: Path
-    party: str
-    plan: layout.WorkbookLayout
-    grid: dict[str, list[list[Any]]]
-    submission: bytes
-    file_name: str
-    submitters: list[str] = field(default_factory=list)
+def cpu() -> float:
+    """CPU seconds of this process and of the children it has waited for."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def cpu(action: Callable[[], object]) -> float:
+def timed(action: Callable[[], object]) -> tuple[float, float, Any]:
+    """(CPU seconds, wall seconds, result) of one call."""
     gc.collect()
-    start = time.process_time()
-    action()
-    return time.process_time() - start
+    start_cpu, start_wall = cpu(), time.perf_counter()
+    result = action()
+    return cpu() - start_cpu, time.perf_counter() - start_wall, result
 
 
-def peak_mb(action: Callable[[], object]) -> float:
-    gc.collect()
-    tracemalloc.start()
-    try:
-        action()
-        return tracemalloc.get_traced_memory()[1] / 2**20
-    finally:
-        tracemalloc.stop()
+# -- set-up -------------------------------------------------------------------------------------
 
 
-# -- set-up -----------------------------------------------------------------------------------
-
-
-def set_up(scale: str, base: Path, submitters: int) -> Fixture:
-    """A state with the scaled region, issued to a few parties who filled in and sent back."""
+def set_up(scale: str, base: Path) -> Session:
+    """A fresh state holding the scaled region, nothing issued yet."""
     paths = Paths(state=base / "state", outputs=base / "uitvoer", storage=base / "opslag")
     config = config_module.load(REPO / "config.toml", paths=paths)
     region, monitor = generate(
@@ -114,229 +101,351 @@ def set_up(scale: str, base: Path, submitters: int) -> Fixture:
         state.save_monitor(config.round, monitor, created_by=None)
     archive = Archive(config.paths.archive)
     archive.write_base(region, config.round, monitor)
-    session = Session(config, state, open_storage(config), archive)
+    return Session(config, state, open_storage(config), archive)
 
+
+def submit_all(session: Session, filled: int) -> None:
+    """Every party sends its workbook back: ``filled`` of them as the demo's parties fill it in
+    (with their usual mistakes), the others saved again unchanged (new bytes, same cells)."""
+    config, state = session.config, session.state
+    region, monitor = state.region(), state.monitor(config.round)
     rng = random.Random(config.seed)
     roles = simulation.cast(region, monitor, rng, first_round=True)
-    owners = monitor.projects["initiator"].value_counts()
-    # The heaviest builders, with the parties that make a mistake first so feedback has cells.
-    chosen = sorted(
-        (p for p in roles.responders if p in owners and p != roles.xls),
-        key=lambda p: (p not in roles.mistakes, -int(owners[p]), p),
-    )[:submitters]
-    issue_round(config, state, session.storage, party_ids=chosen)
-    issued = {r.party: r.file_name for r in state.issued(config.round)}
-    for party_id in chosen:
-        party = region.party(party_id)
-        data = session.storage.get_party_file(party, issued[party_id])
-        filled = simulation.fill_in(
-            data,
-            party=party,
-            region=region,
-            monitor=monitor,
-            catalogue=config.catalogue,
-            round_=config.round,
-            rng=rng,
-            roles=roles,
+    workers = [p for p in roles.responders if p in roles.mistakes][:filled]
+    for record in state.issued(config.round):
+        party = region.party(record.party)
+        data = session.storage.get_party_file(party, record.file_name)
+        if record.party in workers:
+            data = simulation.fill_in(
+                data,
+                party=party,
+                region=region,
+                monitor=monitor,
+                catalogue=config.catalogue,
+                round_=config.round,
+                rng=rng,
+                roles=roles,
+            )
+        else:
+            data = _saved_again(data)
+        session.storage.put_party_file(party, record.file_name, data)
+
+
+def _saved_again(data: bytes) -> bytes:
+    members = {e.name: e for e in package.entries(data)}
+    core = (
+        members["docProps/core.xml"]
+        .content()
+        .replace(
+            b"</cp:coreProperties>",
+            b"<cp:lastModifiedBy>partij</cp:lastModifiedBy></cp:coreProperties>",
         )
-        session.storage.put_party_file(party, issued[party_id], filled)
-    collect(session)
-
-    measured = chosen[0]
-    plan = layout.plan(
-        config.catalogue,
-        config.round,
-        region,
-        monitor,
-        region.party(measured),
-        issued_at="2026-01-05T09:00:00",
-        new_rows=config.new_project_rows,
-        base_hash=layout.monitor_hash(monitor),
     )
-    grid = {}
-    for sheet in data_sheets(plan, config.catalogue, region, monitor):
-        rows: list[list[Any]] = [
-            [c.field.group for c in sheet.columns],
-            [c.label for c in sheet.columns],
-        ]
-        rows += [
-            [shown_value(c, row.get(c.key), region) for c in sheet.columns] for row in sheet.rows
-        ]
-        grid[sheet.layout.name] = rows
-    party = region.party(measured)
-    submission = session.storage.get_party_file(party, issued[measured])
-    state.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    saved = base / "before-merge.sqlite"
-    shutil.copy(config.paths.database, saved)
-    return Fixture(
-        config,
-        session,
-        config.paths.database,
-        saved,
-        measured,
-        plan,
-        grid,
-        submission,
-        issued[measured],
-        chosen,
-    )
+    members["docProps/core.xml"] = package.deflated("docProps/core.xml", core)
+    return package.write(members.values())
 
 
-# -- the steps and their baselines ------------------------------------------------------------
+# -- anchors ------------------------------------------------------------------------------------
 
 
-def plain_write(grid: dict[str, list[list[Any]]]) -> bytes:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for name, rows in grid.items():
-        ws = book.create_sheet(name)
-        for row in rows:
-            ws.append(row)
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+def deflate_floor(files: list[bytes]) -> tuple[float, float]:
+    """CPU of deflating every party-specific part of every workbook, plus one deflate of the
+    shared region sheet; and the share of the shared sheet in all the XML."""
+    gc.collect()
+    start = cpu()
+    total = shared_size = 0
+    for number, data in enumerate(files):
+        members = {e.name: e for e in package.entries(data)}
+        shared = package.sheet_part(members, SHEET_MONITOR)
+        for name, entry in members.items():
+            content = entry.content()
+            total += len(content)
+            if name == shared:
+                shared_size += len(content)
+                if number:
+                    continue
+            zlib.compress(content, 6)
+    return cpu() - start, shared_size / total if total else 0.0
 
 
-def plain_read(data: bytes) -> int:
-    book = openpyxl.load_workbook(BytesIO(data), read_only=True)
-    count = 0
-    for ws in book.worksheets:
-        if ws.title == layout.SHEET_MONITOR:
-            continue
-        for row in ws.iter_rows(values_only=True):
-            count += len(row)
-    book.close()
-    return count
+def openpyxl_writer(session: Session, sample: list[str]) -> float:
+    """CPU of openpyxl's plain writer (``ws.append``, no styles) for the same cells as the
+    sampled parties' workbooks, per party."""
+    config, state = session.config, session.state
+    region, monitor = state.region(), state.monitor(config.round)
+    grids = []
+    for party_id in sample:
+        plan = layout.plan(
+            config.catalogue,
+            config.round,
+            region,
+            monitor,
+            region.party(party_id),
+            issued_at="2026-01-05T09:00:00",
+            new_rows=config.new_project_rows,
+            base_hash=layout.monitor_hash(monitor),
+        )
+        grid = {}
+        for sheet in data_sheets(plan, config.catalogue, region, monitor):
+            rows: list[list[Any]] = [
+                [c.field.group for c in sheet.columns],
+                [c.label for c in sheet.columns],
+            ]
+            rows += [
+                [shown_value(c, r.get(c.key), region) for c in sheet.columns] for r in sheet.rows
+            ]
+            grid[sheet.layout.name] = rows
+        grids.append(grid)
+
+    def write() -> None:
+        for grid in grids:
+            book = openpyxl.Workbook()
+            book.remove(book.active)
+            for name, rows in grid.items():
+                ws = book.create_sheet(name)
+                for row in rows:
+                    ws.append(row)
+            book.save(io.BytesIO())
+
+    spent, _, _ = timed(write)
+    return spent / len(sample)
 
 
-def plain_frames(frames: list[pd.DataFrame]) -> int:
-    return sum(
-        int(f.map(lambda v: v is None or isinstance(v, str)).to_numpy().sum()) for f in frames
-    )
+def submissions(session: Session) -> list[bytes]:
+    state = session.state
+    return [session.archive.read(r.archive_path) for r in state.submissions(session.config.round)]
 
 
-def plain_round_trip(data: bytes) -> bytes:
-    book = openpyxl.load_workbook(BytesIO(data))
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+def openpyxl_pandas(files: list[bytes], monitor: pd.DataFrame) -> None:
+    """openpyxl reads each file's data sheets (read-only), pandas makes frames of them and
+    updates the monitor with every submitted row."""
+    frames = []
+    for data in files:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+        for ws in book.worksheets:
+            if ws.title in DATA_SHEETS:
+                continue
+            rows = list(ws.iter_rows(min_row=2, values_only=True))
+            if len(rows) > 1:
+                frame = pd.DataFrame(rows[1:], columns=[str(c) for c in rows[0]])
+                frames.append(frame.set_index(frame.columns[0]))
+        book.close()
+    merged = monitor.copy()
+    for frame in frames:
+        frame = frame[~frame.index.duplicated()]
+        merged.update(frame.reindex(columns=merged.columns.intersection(frame.columns)))
 
 
-def restore(fx: Fixture) -> None:
-    """Put the state back as it was before the merge."""
-    fx.session.state.close()
-    for suffix in ("-wal", "-shm"):
-        Path(f"{fx.database}{suffix}").unlink(missing_ok=True)
-    shutil.copy(fx.saved, fx.database)
-    fx.session.state = State(fx.database)
+def calamine_parse(files: list[bytes]) -> None:
+    """python-calamine parses the same sheets of the same files."""
+    for data in files:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        for name in book.sheet_names:
+            if name not in DATA_SHEETS:
+                book.get_sheet_by_name(name).to_python()
 
 
-def measure(scale: str, repeat: int, submitters: int) -> dict[str, Any]:
+# -- one scale ----------------------------------------------------------------------------------
+
+
+def measure(scale: str, sample: int, filled: int) -> dict[str, Any]:
     base = Path(tempfile.mkdtemp(prefix=f"planmonitor-bench-{scale}-"))
     try:
-        return _measure(scale, base, repeat, submitters)
+        return _measure(scale, base, sample, filled)
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def _measure(scale: str, base: Path, repeat: int, submitters: int) -> dict[str, Any]:
-    started = time.process_time()
-    fx = set_up(scale, base, submitters)
-    setup_cpu = time.process_time() - started
-    config, state = fx.config, fx.session.state
+def _measure(scale: str, base: Path, sample: int, filled: int) -> dict[str, Any]:
+    session = set_up(scale, base)
+    config, state = session.config, session.state
     region, monitor = state.region(), state.monitor(config.round)
-    party = region.party(fx.party)
-    path = Path(fx.file_name)
-    result = read_submission(path, config, data=fx.submission)
-    assert result.submission is not None, result.findings
-    submission = result.submission
-    context = Context(
-        config.catalogue, config.round, region, party, monitor, config.max_findings_per_file
+    parties = len(region.parties)
+    steps: dict[str, dict[str, float]] = {}
+    anchors: dict[str, float] = {}
+
+    # issue: in this process (the anchors are single-process too), then with the worker pool
+    cpu_s, wall, _ = timed(
+        lambda: issue_round(config, state, session.storage, workers=1, archive=session.archive)
     )
-    report = check_bytes(config, state, fx.submission, fx.file_name, fx.party)
-    frames = [s.values for s in submission.sheets.values()]
+    steps["issue"] = {"cpu_s": cpu_s, "wall_s": wall}
+    files = [
+        session.storage.get_party_file(region.party(r.party), r.file_name)
+        for r in state.issued(config.round)
+    ]
+    anchors["deflate_floor_cpu_s"], shared_share = deflate_floor(files)
+    chosen = [p.id for p in region.parties[:: max(parties // sample, 1)]][:sample]
+    anchors["openpyxl_writer_cpu_s"] = openpyxl_writer(session, chosen) * parties
+    pool_cpu, pool_wall, _ = timed(
+        lambda: issue_round(config, state, session.storage, archive=session.archive)
+    )
+    steps["issue"].update({"pool_cpu_s": pool_cpu, "pool_wall_s": pool_wall})
 
-    def merge() -> None:
-        apply_merge(config, fx.session.state, fx.session.archive, config.round)
+    submit_all(session, filled)
+    cpu_s, wall, _ = timed(lambda: collect(session))
+    steps["collect"] = {"cpu_s": cpu_s, "wall_s": wall}
+    cpu_s, wall, summary = timed(lambda: check_round(session))
+    steps["check"] = {"cpu_s": cpu_s, "wall_s": wall}
+    findings = sum(len(r.findings) for r in summary.reports)
+    cpu_s, wall, _ = timed(lambda: apply_merge(config, state, session.archive, config.round))
+    steps["apply_merge"] = {"cpu_s": cpu_s, "wall_s": wall}
+    received = submissions(session)
+    anchors["openpyxl_pandas_cpu_s"], _, _ = timed(
+        lambda: openpyxl_pandas(received, monitor.projects)
+    )
+    anchors["calamine_cpu_s"], _, _ = timed(lambda: calamine_parse(received))
+    # The whole merge as `planmonitor merge` runs it: again from the kept rows, the monitor
+    # workbook and the next round's workbooks for every party (worker pool).
+    cpu_s, wall, _ = timed(lambda: merge_round(session))
+    steps["merge"] = {"cpu_s": cpu_s, "wall_s": wall}
+    cpu_s, wall, _ = timed(lambda: report_round(session, config.round))
+    steps["report"] = {"cpu_s": cpu_s, "wall_s": wall}
+    session.close()
 
-    steps: dict[str, tuple[Callable[[], object], Callable[[], object]]] = {
-        "issue": (
-            lambda: build_party_workbook(fx.plan, config, region, monitor),
-            lambda: plain_write(fx.grid),
-        ),
-        "read": (
-            lambda: read_submission(path, config, data=fx.submission),
-            lambda: plain_read(fx.submission),
-        ),
-        "validate": (lambda: validate(submission, context), lambda: plain_frames(frames)),
-        "feedback": (
-            lambda: write_feedback(
-                fx.submission, report.findings, party_name=party.name, round_=str(config.round)
-            ),
-            lambda: plain_round_trip(fx.submission),
-        ),
-        "merge": (merge, lambda: [plain_read(fx.submission) for _ in fx.submitters]),
+    check_merge = steps["check"]["cpu_s"] + steps["apply_merge"]["cpu_s"]
+    ratios = {
+        "issue_vs_openpyxl": anchors["openpyxl_writer_cpu_s"] / steps["issue"]["cpu_s"],
+        "issue_vs_floor": steps["issue"]["cpu_s"] / anchors["deflate_floor_cpu_s"],
+        "check_merge_vs_openpyxl": anchors["openpyxl_pandas_cpu_s"] / check_merge,
+        "check_merge_vs_calamine": check_merge / anchors["calamine_cpu_s"],
     }
-    out: dict[str, Any] = {}
-    for name, (subject, baseline) in steps.items():
-        subject_times, baseline_times = [], []
-        for _ in range(repeat):
-            baseline_times.append(cpu(baseline))
-            subject_times.append(cpu(subject))
-            if name == "merge":
-                restore(fx)
-        subject_peak = peak_mb(subject)
-        if name == "merge":
-            restore(fx)
-        baseline_peak = peak_mb(baseline)
-        out[name] = {
-            "cpu_s": min(subject_times),
-            "baseline_cpu_s": min(baseline_times),
-            "ratio": min(subject_times) / min(baseline_times),
-            "cpu_s_all": subject_times,
-            "baseline_cpu_s_all": baseline_times,
-            "peak_mb": subject_peak,
-            "baseline_peak_mb": baseline_peak,
-            "peak_ratio": subject_peak / baseline_peak if baseline_peak else None,
-            "baseline": BASELINES[name],
-        }
-    sheets = {name: (len(rows) - 2, len(rows[0]) if rows else 0) for name, rows in fx.grid.items()}
-    fx.session.close()
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {
         "scale": scale,
-        "parties": len(region.parties),
+        "parties": parties,
         "projects": len(monitor.projects),
-        "measured_party": fx.party,
-        "sheets": sheets,
-        "submitters": len(fx.submitters),
-        "findings": len(report.findings),
-        "workbook_bytes": len(fx.submission),
-        "setup_cpu_s": setup_cpu,
-        "repeat": repeat,
-        "steps": out,
-        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "submissions": len(received),
+        "filled_in": filled,
+        "findings": findings,
+        "openpyxl_sample": len(chosen),
+        "shared_sheet_share_of_xml": shared_share,
+        "steps": steps,
+        "anchors": anchors,
+        "ratios": ratios,
+        "round_cpu_s": sum(steps[s]["cpu_s"] for s in ROUND_STEPS),
+        "peak_rss_mb": max(own, children),
     }
 
 
-# -- the runner -------------------------------------------------------------------------------
+# -- the demo, wall clock -----------------------------------------------------------------------
 
 
-def table(results: list[dict[str, Any]]) -> str:
-    lines = [
-        f"{'scale':<7} {'step':<9} {'cpu s':>8} {'base s':>8} {'ratio':>6} "
-        f"{'peak MB':>8} {'base MB':>8}"
-    ]
+def demo_wall(rounds: int) -> dict[str, float]:
+    """``planmonitor demo`` in a fresh folder: wall seconds and CPU seconds (with children)."""
+    folder = Path(tempfile.mkdtemp(prefix="planmonitor-bench-demo-"))
+    try:
+        shutil.copy(REPO / "config.toml", folder / "config.toml")
+        env = {**os.environ, "PYTHONPATH": str(Path(pipeline.__file__).parent.parent)}
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pipeline.cli",
+                "--config",
+                str(folder / "config.toml"),
+                "demo",
+                "--rondes",
+                str(rounds),
+            ],
+            check=True,
+            capture_output=True,
+            env=env,
+            cwd=folder,
+        )
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        return {"rounds": rounds, "wall_s": wall, "cpu_s": used}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# -- the runner ---------------------------------------------------------------------------------
+
+
+def exponents(results: list[dict[str, Any]]) -> dict[str, float]:
+    """Growth exponent of each step's CPU from R to 2R: log(t2/t1) / log(2), both parties and
+    projects doubled (1 = linear in the region's size, 2 = quadratic)."""
+    by_scale = {r["scale"]: r for r in results}
+    if "R" not in by_scale or "2R" not in by_scale:
+        return {}
+    one, two = by_scale["R"], by_scale["2R"]
+    size = (two["parties"] * two["projects"] / (one["parties"] * one["projects"])) ** 0.5
+    return {
+        step: math.log(two["steps"][step]["cpu_s"] / one["steps"][step]["cpu_s"]) / math.log(size)
+        for step in one["steps"]
+    }
+
+
+def verdicts(
+    results: list[dict[str, Any]], growth: dict[str, float], demo: dict[str, float] | None
+) -> list[dict[str, Any]]:
+    by_scale = {r["scale"]: r for r in results}
+    out = []
+    for name, (scale, op, limit, what) in TARGETS.items():
+        if scale not in by_scale:
+            continue
+        result = by_scale[scale]
+        value = result["ratios"].get(name, result.get(name))
+        ok = value >= limit if op == ">=" else value <= limit
+        out.append(
+            {
+                "target": name,
+                "scale": scale,
+                "what": what,
+                "value": value,
+                "limit": f"{op} {limit:g}",
+                "pass": ok,
+            }
+        )
+    for step, exponent in growth.items():
+        out.append(
+            {
+                "target": f"growth_{step}",
+                "scale": "R→2R",
+                "what": f"{step}: exponent",
+                "value": exponent,
+                "limit": f"<= {EXPONENT_LIMIT}",
+                "pass": exponent <= EXPONENT_LIMIT,
+            }
+        )
+    if demo is not None:
+        out.append(
+            {
+                "target": "demo_wall_s",
+                "scale": "demo",
+                "what": "planmonitor demo wall s",
+                "value": demo["wall_s"],
+                "limit": "<= 60",
+                "pass": demo["wall_s"] <= 60,
+            }
+        )
+    return out
+
+
+def table(results: list[dict[str, Any]], checks: list[dict[str, Any]]) -> str:
+    lines = [f"{'scale':<6} {'step':<12} {'cpu s':>8} {'wall s':>8}"]
     for result in results:
         for name, step in result["steps"].items():
             lines.append(
-                f"{result['scale']:<7} {name:<9} {step['cpu_s']:>8.3f} "
-                f"{step['baseline_cpu_s']:>8.3f} {step['ratio']:>6.2f} "
-                f"{step['peak_mb']:>8.1f} {step['baseline_peak_mb']:>8.1f}"
+                f"{result['scale']:<6} {name:<12} {step['cpu_s']:>8.2f} {step['wall_s']:>8.2f}"
             )
+        for name, value in result["anchors"].items():
+            lines.append(f"{result['scale']:<6} {name:<24} {value:>8.2f} (anchor)")
         lines.append(
-            f"{result['scale']:<7} {'max rss':<9} {result['max_rss_mb']:>8.0f} MB "
-            f"({result['parties']} parties, {result['projects']} projects, "
-            f"merge of {result['submitters']})"
+            f"{result['scale']:<6} round {result['round_cpu_s']:.1f} s CPU, "
+            f"peak {result['peak_rss_mb']:.0f} MB ({result['parties']} parties, "
+            f"{result['projects']} projects)"
+        )
+    lines.append("")
+    for check in checks:
+        lines.append(
+            f"{'PASS' if check['pass'] else 'FAIL'}  {check['target']:<26} "
+            f"{check['scale']:<6} {check['value']:>8.2f} {check['limit']:<8} "
+            f"{check['what']}"
         )
     return "\n".join(lines)
 
@@ -355,28 +464,44 @@ def git_commit() -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", choices=[*SCALES, "all"], default="all")
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs per step (min counts)")
-    parser.add_argument("--submitters", type=int, default=6, help="submissions in the merge")
+    parser.add_argument("--scales", default="demo,R,2R", help=f"of {', '.join(SCALES)}")
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=8,
+        help="parties whose workbooks openpyxl's plain writer writes",
+    )
+    parser.add_argument(
+        "--filled",
+        type=int,
+        default=6,
+        help="parties that fill their workbook in (the rest save it unchanged)",
+    )
+    parser.add_argument(
+        "--demo-rounds",
+        type=int,
+        default=2,
+        help="rounds of `planmonitor demo` timed on the wall clock (0: skip)",
+    )
     parser.add_argument("--label", default="run", help="name of the results file")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        json.dump(measure(args.child, args.repeat, args.submitters), sys.stdout)
+        json.dump(measure(args.child, args.sample, args.filled), sys.stdout)
         return 0
-    scales = list(SCALES) if args.scale == "all" else [args.scale]
     results = []
-    for scale in scales:
+    load = os.getloadavg()
+    for scale in args.scales.split(","):
         done = subprocess.run(
             [
                 sys.executable,
                 __file__,
                 "--child",
                 scale,
-                "--repeat",
-                str(args.repeat),
-                "--submitters",
-                str(args.submitters),
+                "--sample",
+                str(args.sample),
+                "--filled",
+                str(args.filled),
             ],
             capture_output=True,
             text=True,
@@ -386,7 +511,19 @@ def main() -> int:
             sys.stderr.write(done.stderr)
             return done.returncode
         results.append(json.loads(done.stdout))
-    print(table(results))
+        print(f"{scale} done: {json.dumps(results[-1])}", file=sys.stderr)
+    demo = demo_wall(args.demo_rounds) if args.demo_rounds else None
+    growth = exponents(results)
+    checks = verdicts(results, growth, demo)
+    print(table(results, checks))
+    if demo is not None:
+        print(
+            f"demo: {demo['rounds']} rounds, {demo['wall_s']:.1f} s wall, {demo['cpu_s']:.1f} s CPU"
+        )
+    print(
+        f"load average at start: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} "
+        f"on {os.cpu_count()} cores"
+    )
     RESULTS.mkdir(exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     target = RESULTS / f"{args.label}-{stamp}.json"
@@ -398,7 +535,13 @@ def main() -> int:
                 "pipeline": str(Path(pipeline.__file__).parent),
                 "python": sys.version.split()[0],
                 "openpyxl": openpyxl.__version__,
+                "load_average": load,
+                "cores": os.cpu_count(),
                 "results": results,
+                "growth_exponents": growth,
+                "demo": demo,
+                "targets": checks,
+                "passed": all(c["pass"] for c in checks),
             },
             indent=2,
         ),

@@ -20,9 +20,9 @@ from pipeline.core.rounds import Round
 from pipeline.sources import demo_region
 
 DEMO = "demo"
-REGION = "region"
-# name: (parties, projects); None keeps the demo's own numbers.
-SCALES: dict[str, tuple[int, int] | None] = {DEMO: None, REGION: (100, 2000)}
+REGION = "R"
+# name: (parties, projects); None keeps the demo's own numbers. R is a large region, 2R twice it.
+SCALES: dict[str, tuple[int, int] | None] = {DEMO: None, REGION: (100, 2000), "2R": (200, 4000)}
 _PROJECT_DRIFT = 500  # metres on the RD grid
 
 
