@@ -470,6 +470,15 @@ def merge(ctx: click.Context, round_text: str | None, no_issue: bool, earlier_bo
             fg="yellow",
         )
     click.echo(f"Monitor: {summary.monitor_file}")
+    if summary.not_published:
+        click.secho(
+            f"  niet gepubliceerd: {summary.not_published} De samenvoeging is klaar. Zet de "
+            "monitor later in de map Monitor: voer 'planmonitor merge' opnieuw uit als het "
+            "bestand gesloten is (dezelfde inzendingen geven dezelfde monitor), of kopieer het "
+            "bestand hierboven.",
+            fg="yellow",
+            err=True,
+        )
     if summary.issued_next:
         click.echo(
             f"{summary.issued_next} werkmappen voor ronde {outcome.round.next()} klaargezet."

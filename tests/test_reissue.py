@@ -143,3 +143,31 @@ def test_an_open_workbook_in_a_synced_folder_is_skipped_like_on_sharepoint(
         assert locked.read_bytes() == before
         assert not [p for p in locked.parent.iterdir() if p.name.startswith(".tmp-")]
         assert {w.party_id for w in summary.workbooks} == {"P031", "P040"}
+
+
+def test_a_merge_is_not_undone_when_the_shared_monitor_is_open(
+    session: Session, fake_sharepoint: FakeSharePoint
+) -> None:
+    from pipeline.core.layout import SHEET_OWN
+    from pipeline.demo.simulation import EditedWorkbook
+    from pipeline.stages.collect import collect
+    from pipeline.stages.merge import merge_round
+
+    issue(session)
+    party = session.state.region().party("P039")
+    name = session.state.issued(session.config.round, "P039")[0].file_name
+    book = EditedWorkbook(
+        session.storage.get_party_file(party, name), session.config.catalogue, session.config.round
+    )
+    row = book.rows(SHEET_OWN)[0]
+    book.set(SHEET_OWN, row, "stoplight_explanation", "open monitor")
+    fake_sharepoint.put(path_of(session, "P039"), book.save(), by="p039@partij.example")
+    collect(session)
+    first = merge_round(session, issue_next=False)
+    assert first.published and first.not_published == ""
+    [monitor] = [p for p in fake_sharepoint.tree() if p.startswith("Monitor/")]
+    fake_sharepoint.lock(monitor, by="Bestuurder van de tafel")
+    fake_sharepoint.files[f"{fake_sharepoint.library_path}/{monitor}"].data += b"oud"
+    again = merge_round(session, issue_next=False)
+    assert not again.published and "in gebruik door Bestuurder van de tafel" in again.not_published
+    assert again.monitor_file is not None and again.monitor_file.is_file()

@@ -36,6 +36,7 @@ from ..core import (
     write_atomic,
 )
 from ..state import Archive, Change, MergeRecord, MergeResult, State, SubmissionRecord, held
+from ..storage import FileLocked
 from ..validation import Duplicate, RowOutcome, possible_duplicates, rows_from_json
 from .check import VERDICT_UNREADABLE, check_record
 from .session import Session
@@ -66,6 +67,7 @@ class MergeSummary:
     outcome: MergeOutcome
     monitor_file: Path | None = None
     published: bool = False
+    not_published: str = ""  # why the monitor could not be put in the shared folder (Dutch)
     issued_next: int = 0
     price_bounds_year: int | None = None  # the year of the bounds the next workbooks show
     # Next round's workbooks not written (open somewhere, or changed by the party), with why.
@@ -110,7 +112,12 @@ def merge_round(
         target = config.paths.outputs / "monitor" / name
 
         write_atomic(target, data)
-        summary = MergeSummary(outcome, target, session.storage.publish(name, data))
+        # A table member with the previous monitor open in Excel must not undo a merge that is
+        # done: the monitor stays in the outputs and is published by the next merge or report.
+        try:
+            summary = MergeSummary(outcome, target, session.storage.publish(name, data))
+        except FileLocked as exc:
+            summary = MergeSummary(outcome, target, False, not_published=str(exc))
         if issue_next:
             next_config = config.at(round_.next())
             # The parties that took part in this round get the next round's workbook.
