@@ -17,7 +17,7 @@ import click
 from . import __version__
 from .core import Config, PlanmonitorError, Round, dutch_time
 from .core import config as config_module
-from .stages import Session, open_session
+from .stages import Session, open_session, pending_work
 
 EXIT_OK, EXIT_BLOCKING, EXIT_USAGE = 0, 1, 2
 
@@ -75,6 +75,15 @@ def _load(ctx: click.Context) -> Config:
 @contextmanager
 def _session(ctx: click.Context) -> Iterator[Session]:
     with open_session(_load(ctx), notify=lambda text: click.echo(text, err=True)) as session:
+        pending = pending_work(session.state)
+        if pending and ctx.command.name != "merge":
+            click.secho(
+                "Let op: de samenvoeging is onderbroken ("
+                + "; ".join(p.describe() for p in pending)
+                + "). Geef 'planmonitor merge' om dat af te maken.",
+                fg="yellow",
+                err=True,
+            )
         yield session
 
 
@@ -443,6 +452,8 @@ def merge(ctx: click.Context, round_text: str | None, no_issue: bool, earlier_bo
     merged = round_ or session.config.round
     _warn_price_bounds(merged.next().year, summary.price_bounds_year)
     outcome = summary.outcome
+    if summary.resumed:
+        click.echo(f"De onderbroken samenvoeging van ronde {outcome.round} is afgemaakt.")
     accepted = sum(r.rows_accepted for r in outcome.results)
     held = sum(r.rows_held for r in outcome.results)
     click.echo(

@@ -26,6 +26,7 @@ from pipeline.stages.session import Session, open_session
 from pipeline.stages.status import round_status
 from pipeline.state.archive import Archive
 from pipeline.state.database import State
+from pipeline.state.lock import held
 
 DEVELOPER, OTHER = "P039", "P031"
 
@@ -263,10 +264,8 @@ def test_second_merge_at_once_is_refused(session: Session) -> None:
     edit(session, DEVELOPER, lambda book: None, name="kopie.xlsx")
     collect(session, clock=Clock())
     lock = session.config.paths.state / "samenvoegen.lock"
-    lock.write_text(f"{os.getppid()} 2026-12-01T10:00:00")
-    with pytest.raises(LockHeld, match="samenvoeging"):
+    with held(lock, "samenvoeging"), pytest.raises(LockHeld, match="samenvoeging"):
         merge_round(session, issue_next=False)
-    lock.unlink()
     with pytest.raises(RoundError):
         session.state.db.execute("DELETE FROM submissions")
         merge_round(session, issue_next=False)

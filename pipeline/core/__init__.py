@@ -22,6 +22,7 @@ from .catalogue import (
 from .clock import now
 from .config import (
     DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_MAX_NEW_PROJECTS,
     DEFAULT_MAX_UNCOMPRESSED_BYTES,
     DEFAULT_SP_BUDGET_SECONDS,
     DEFAULT_SP_LOCK_WAIT_SECONDS,
@@ -45,6 +46,7 @@ from .errors import (
     StateError,
     StorageError,
 )
+from .faults import checkpoint
 from .files import sha256, write_atomic
 from .findings import Finding, FindingCounts, blocking, finding
 from .formatting import DUTCH_TIME, FILTERS, dutch_time, in_dutch_time, number, percent
@@ -63,11 +65,13 @@ from .layout import (
     SHEET_NEW,
     SHEET_OWN,
     STATUS_CELL_KEY,
+    TOOL,
     SheetLayout,
     WorkbookLayout,
     column_letter,
     metadata_from_rows,
     metadata_rows,
+    new_project_columns,
 )
 from .messages import show_value
 from .monitor import ID_COLUMN, Carry, Monitor, empty_frame
@@ -82,6 +86,7 @@ from .values import is_empty, looks_like_formula, parse_text, to_cell
 
 __all__ = [
     "DEFAULT_MAX_FILE_BYTES",
+    "DEFAULT_MAX_NEW_PROJECTS",
     "DEFAULT_MAX_UNCOMPRESSED_BYTES",
     "DEFAULT_SP_BUDGET_SECONDS",
     "DEFAULT_SP_LOCK_WAIT_SECONDS",
@@ -109,6 +114,7 @@ __all__ = [
     "SHEET_NEW",
     "SHEET_OWN",
     "STATUS_CELL_KEY",
+    "TOOL",
     "UNKNOWN_YEAR",
     "YES",
     "AuthenticationError",
@@ -148,6 +154,7 @@ __all__ = [
     "WorkbookLayout",
     "blocking",
     "catalogue",
+    "checkpoint",
     "column_letter",
     "config",
     "dutch_time",
@@ -161,6 +168,7 @@ __all__ = [
     "messages",
     "metadata_from_rows",
     "metadata_rows",
+    "new_project_columns",
     "now",
     "number",
     "owned_columns",

@@ -23,6 +23,8 @@ DEFAULT_NEW_PROJECT_ROWS = 25
 DEFAULT_MAX_FINDINGS = 500
 DEFAULT_MAX_FILE_BYTES = 25_000_000
 DEFAULT_MAX_UNCOMPRESSED_BYTES = 300_000_000
+# New projects one submission may add; more is one blocking finding (and bounds the reading).
+DEFAULT_MAX_NEW_PROJECTS = 200
 DEFAULT_PLAN_CAPACITY_NORM = 1.30
 # Which indicators each pillar's factsheet shows, by pillar number (see ``indicators``).
 DEFAULT_PILLAR_INDICATORS: Mapping[str, tuple[str, ...]] = {
@@ -190,6 +192,7 @@ class Config:
     max_findings_per_file: int = DEFAULT_MAX_FINDINGS
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     max_uncompressed_bytes: int = DEFAULT_MAX_UNCOMPRESSED_BYTES
+    max_new_projects: int = DEFAULT_MAX_NEW_PROJECTS
     targets: Targets = field(default_factory=Targets)
     price_bounds: Mapping[int, Mapping[str, float]] = field(default_factory=dict)
     price_bound_sources: Mapping[int, str] = field(default_factory=dict)
@@ -285,6 +288,7 @@ def _from_raw(raw: dict[str, Any], root: Path) -> Config:
         max_uncompressed_bytes=int(
             validation.get("max_uncompressed_bytes", DEFAULT_MAX_UNCOMPRESSED_BYTES)
         ),
+        max_new_projects=int(validation.get("max_new_projects", DEFAULT_MAX_NEW_PROJECTS)),
         targets=Targets(
             completions={int(y): int(n) for y, n in targets.get("completions", {}).items()},
             subregion_share={

@@ -108,6 +108,38 @@ class WorkbookLayout:
         data.update(self.extra)
         return data
 
+    def to_record(self) -> str:
+        """The plan as the issue record keeps it: JSON, without the moment of issue."""
+        data = {k: v for k, v in self.to_metadata().items() if k not in {"issued_at"}}
+        return json.dumps(data, sort_keys=True, ensure_ascii=False)
+
+    @classmethod
+    def from_record(cls, text: str) -> WorkbookLayout:
+        return cls.from_metadata(json.loads(text))
+
+    def differences(self, other: WorkbookLayout) -> list[tuple[str, str]]:
+        """What differs from ``other``, as (part, sheet) pairs; empty when the plans are equal."""
+        found = [
+            (part, "")
+            for part in ("party", "party_name", "round", "catalogue_version", "base_hash")
+            if getattr(self, part) != getattr(other, part)
+        ]
+        if self.layout_version != other.layout_version:
+            found.append(("layout_version", ""))
+        mine = {s.name: s for s in self.sheets}
+        theirs = {s.name: s for s in other.sheets}
+        for name, sheet in theirs.items():
+            if name not in mine:
+                found.append(("sheet-missing", name))
+                continue
+            found.extend(
+                (part, name)
+                for part in ("entity", "columns", "row_ids", "new_rows")
+                if getattr(mine[name], part) != getattr(sheet, part)
+            )
+        found.extend(("sheet-extra", name) for name in mine if name not in theirs)
+        return found
+
     @classmethod
     def from_metadata(cls, data: dict[str, str]) -> WorkbookLayout:
         """The plan back from the metadata sheet; KeyError or ValueError when it is not ours."""

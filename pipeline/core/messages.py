@@ -109,10 +109,27 @@ TEMPLATES: dict[str, Template] = {
         "niet naar een nieuwe werkmap.",
     ),
     "unknown-issue": Template(
-        _W,
+        _E,
         "Onbekende uitgifte",
-        "{file} heeft een kenmerk dat niet bij een uitgegeven werkmap hoort. Het secretariaat "
-        "controleert of dit de juiste werkmap is.",
+        "{file} hoort niet bij een werkmap die het secretariaat heeft uitgegeven: het verborgen "
+        "kenmerk is onbekend of gewijzigd. Er is niets van overgenomen. Vul de werkmap in die het "
+        "secretariaat in uw map heeft gezet en sla die daar opnieuw op.",
+    ),
+    "layout-changed": Template(
+        _E,
+        "Verborgen indeling gewijzigd",
+        "In {file} is de verborgen beschrijving van de werkmap gewijzigd ({what}). Planmonitor "
+        "leest een werkmap alleen zoals die is uitgegeven; er is niets van overgenomen. Vul de "
+        "werkmap in die het secretariaat in uw map heeft gezet, zonder verborgen bladen te "
+        "wijzigen, en sla die daar opnieuw op.",
+    ),
+    "strict-open-xml": Template(
+        _E,
+        "Opgeslagen als Strikt Open XML",
+        "{file} is opgeslagen als 'Strikt Open XML-werkblad'. Die variant van .xlsx kan "
+        "planmonitor niet lezen; aan uw gegevens ligt het niet. Open het bestand in Excel, kies "
+        "Bestand > Opslaan als, kies bij 'Opslaan als type' voor 'Excel-werkmap (*.xlsx)' (niet "
+        "'Strikt Open XML-werkblad') en sla het op in dezelfde map.",
     ),
     "wrong-round": Template(
         _E,
@@ -150,6 +167,13 @@ TEMPLATES: dict[str, Template] = {
         "Te veel bevindingen",
         "Er zijn meer dan {limit} bevindingen in {file}; de eerste {limit} staan hier. Los deze op "
         "en stuur de werkmap opnieuw.",
+    ),
+    "too-many-rows": Template(
+        _E,
+        "Te veel rijen",
+        "Werkblad '{sheet}' van {file} heeft meer dan {limit} gevulde rijen. Zoveel rijen hoort "
+        "een planmonitor-werkmap niet te hebben; het werkblad is niet verder gelezen en er is "
+        "niets van overgenomen. Haal de geplakte rijen weg en sla de werkmap opnieuw op.",
     ),
     "protection-removed": Template(
         _W,
@@ -331,6 +355,13 @@ TEMPLATES: dict[str, Template] = {
         "{existing}. Controleer of het niet dubbel wordt opgevoerd; staat het al in 'Mijn "
         "projecten', werk het dan daar bij.",
     ),
+    "new-project-id-ignored": Template(
+        _W,
+        "Projectnummer genegeerd",
+        "In cel {cell} staat een projectnummer ({value}) bij een nieuw project. Dat nummer wordt "
+        "niet gebruikt: het secretariaat geeft elk nieuw project bij de samenvoeging zelf een "
+        "nummer. Hoort de rij bij een bestaand project, werk dat dan bij in 'Mijn projecten'.",
+    ),
     "new-project-other-municipality": Template(
         _E,
         "Nieuw project in andere gemeente",
@@ -447,12 +478,28 @@ TEMPLATES: dict[str, Template] = {
         "niet aangepast. Klopt het, dan hoeft u niets te doen; anders past u de planning of het "
         "aantal opgeleverd aan.",
     ),
+    "too-many-new-projects": Template(
+        _E,
+        "Te veel nieuwe projecten",
+        "In werkblad '{sheet}' staan meer dan {limit} nieuwe projecten; per inzending worden er "
+        "hoogstens {limit} opgevoerd, en vanaf rij {row} is het werkblad niet meer gelezen. Er is "
+        "geen enkel nieuw project van overgenomen. Voer alleen echte nieuwe projecten op; heeft u "
+        "er werkelijk meer, neem dan contact op met het secretariaat.",
+    ),
     # -- merge --------------------------------------------------------------------------------
     "row-held-back": Template(
         _W,
         "Rij niet overgenomen",
         "Rij {row} ({row_id}) heeft een blokkerende fout; de vorige waarden van deze rij blijven "
         "staan. Herstel de fout en stuur de werkmap opnieuw.",
+    ),
+    # -- feedback -----------------------------------------------------------------------------
+    "formula-removed": Template(
+        _W,
+        "Formule verwijderd",
+        "In cel {cell} van werkblad '{sheet}' stond een formule ({value}). Planmonitor neemt geen "
+        "formules over; in deze terugkoppeling staat in die cel de laatst berekende waarde als "
+        "tekst (of niets).",
     ),
 }
 
@@ -465,6 +512,27 @@ UNCHANGED_NOTE = (
 START_NOTE = (
     " Bij de start toegestaan: de eigenaar ziet dit in de toelichting van de eerste werkmap."
 )
+# The parts of a workbook's hidden layout, as named in a ``layout-changed`` message.
+LAYOUT_PARTS = {
+    "party": "de partij",
+    "party_name": "de naam van de partij",
+    "round": "de ronde",
+    "catalogue_version": "de versie van de veldcatalogus",
+    "base_hash": "de stand van de monitor waarop de werkmap rust",
+    "layout_version": "de versie van de indeling",
+    "unreadable": "de beschrijving is onleesbaar",
+    "sheet-missing": "werkblad '{sheet}' ontbreekt",
+    "sheet-extra": "werkblad '{sheet}' is erbij gezet",
+    "entity": "het soort gegevens in werkblad '{sheet}'",
+    "columns": "de kolommen van werkblad '{sheet}'",
+    "row_ids": "de rijen van werkblad '{sheet}'",
+    "new_rows": "het aantal rijen voor nieuwe projecten in werkblad '{sheet}'",
+}
+
+
+def layout_parts(parts: list[tuple[str, str]]) -> str:
+    """The changed parts of a layout in words: ``de kolommen van werkblad 'Afspraken'``."""
+    return "; ".join(LAYOUT_PARTS[part].format(sheet=sheet) for part, sheet in parts)
 
 
 def show_value(value: Any) -> str:

@@ -95,7 +95,9 @@ def empty_frame(id_column: str) -> pd.DataFrame:
 def _frame(records: list[dict[str, Any]], id_column: str) -> pd.DataFrame:
     if not records:
         return empty_frame(id_column)
-    frame = pd.DataFrame.from_records(records).astype(object)
+    # object from the start: inferring dtypes first would turn whole numbers into floats (12.0)
+    # as soon as one row of a column is empty.
+    frame = pd.DataFrame(records, dtype=object)
     frame = frame.set_index(id_column)
     return frame.where(frame.notna(), None)
 

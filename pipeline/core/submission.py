@@ -21,6 +21,8 @@ class SheetData:
     ``values`` has the layout's column keys as columns and the Excel row number as index; cells
     hold what the workbook holds (str, int, float, bool, datetime, or None), a formula as its
     text (listed in ``formulas`` too). ``header`` holds the labels found in the header row.
+    ``cut_off`` is the first row not read when the sheet holds more filled rows than any
+    submission may (reading stops there, so a pasted flood costs neither time nor memory).
     """
 
     layout: SheetLayout
@@ -28,6 +30,7 @@ class SheetData:
     header: list[object] = field(default_factory=list)
     formulas: set[tuple[int, str]] = field(default_factory=set)
     protected: bool = True
+    cut_off: int | None = None
 
 
 @dataclass

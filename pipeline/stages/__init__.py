@@ -16,7 +16,7 @@ from .export import (
 )
 from .init import InitSummary, StartCheck, check_source, initialise
 from .issue import issue_round
-from .merge import MergeSummary, merge_round
+from .merge import MergeSummary, merge_round, pending_work
 from .publish import last_merged_round, report_round
 from .rebuild import rebuild
 from .session import Session, open_session, set_up
@@ -44,6 +44,7 @@ __all__ = [
     "last_merged_round",
     "merge_round",
     "open_session",
+    "pending_work",
     "rebuild",
     "report_round",
     "round_status",

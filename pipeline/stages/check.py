@@ -28,6 +28,7 @@ from ..core import (
 from ..state import Archive, State, SubmissionRecord
 from ..validation import Context, Validation, held_back, rows_to_json, validate
 from ..workbook import embedded, read_submission, script_for
+from .identity import IssueLookup
 from .pool import in_order
 from .session import Session
 
@@ -84,46 +85,27 @@ class CheckSummary:
 def check_bytes(
     config: Config, state: State, data: bytes, file_name: str, expected_party: str | None = None
 ) -> FileReport:
-    """Read and validate one submission against the state of the round in progress."""
-    result = read_submission(Path(file_name), config, data=data)
+    """Read and validate one submission against the state of the round in progress.
+
+    The file is read by the plan of its issue record (see ``identity``); ``expected_party`` is
+    the party whose folder it came from, None for a loose file.
+    """
+    lookup = IssueLookup(state, file_name, expected_party)
+    result = read_submission(Path(file_name), config, data=data, resolve=lookup)
     region = state.region()
+    sender_id = lookup.party or expected_party
     if result.submission is None:
-        sender = region.party(expected_party) if expected_party else None
+        sender = next((p for p in region.parties if p.id == sender_id), None)
         return FileReport(
             file_name,
             result.sha256,
-            expected_party,
+            sender_id,
             sender.name if sender else None,
             list(result.findings),
         )
     submission = result.submission
     findings = list(result.findings)
-    party_id = submission.layout.party
-    try:
-        party: Party | None = region.party(party_id)
-    except KeyError:
-        party = None
-    if party is None or (expected_party is not None and party_id != expected_party):
-        expected = region.party(expected_party).name if expected_party else "een bekende partij"
-        findings.append(
-            finding(
-                "wrong-party",
-                file=file_name,
-                found=submission.layout.party_name or party_id,
-                expected=expected,
-            )
-        )
-        return FileReport(
-            file_name,
-            result.sha256,
-            expected_party or party_id,
-            submission.layout.party_name,
-            findings,
-        )
-    if not any(
-        r.fingerprint == submission.layout.fingerprint for r in state.issued(config.round, party.id)
-    ):
-        findings.append(finding("unknown-issue", file=file_name, party=party.id))
+    party = region.party(submission.layout.party)
     context = Context(
         config.catalogue,
         config.round,
@@ -131,6 +113,7 @@ def check_bytes(
         party,
         state.monitor(config.round),
         config.max_findings_per_file,
+        config.max_new_projects,
     )
     validation = validate(submission, context)
     findings.extend(validation.findings)
@@ -287,6 +270,8 @@ def check_round(
         if record.party is not None and feedback is not None:
             party = region.party(record.party)
             name, content = feedback
+            # Archived and registered before it reaches the folder: collect must know it as ours.
+            session.archive.write_feedback(config.round, party.id, name, content)
             with state.transaction():
                 state.remember_feedback(party.id, name, sha256(content))
             session.storage.put_party_file(party, name, content)

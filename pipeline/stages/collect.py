@@ -78,6 +78,7 @@ def collect(
             if digest is None:
                 data = session.storage.get_party_file(party, stored.name)
                 digest = sha256(data)
+                session.archive.store(data, stored.name)  # archived before anything looks at it
                 if stored.etag:
                     with state.transaction():
                         state.remember_file(party.id, stored.name, stored.etag, digest)

@@ -30,6 +30,7 @@ from ..core import (
     Party,
     Progress,
     Region,
+    checkpoint,
     dutch_time,
     layout,
     now,
@@ -144,7 +145,10 @@ def issue_round(
             if force and archive is not None:
                 _keep_party_version(storage, archive, party, name)
             try:
-                issued.append(_issue_party(config, state, storage, party, plan, written, issued_at))
+                issued.append(
+                    _issue_party(config, state, storage, party, plan, written, issued_at, archive)
+                )
+                checkpoint("issue-party")
             except FileLocked as exc:
                 skipped.append(SkippedParty(party.id, party.name, "in gebruik", str(exc)))
         if progress is not None:
@@ -294,9 +298,16 @@ def _issue_party(
     plan: layout.WorkbookLayout,
     written: PartyWorkbook,
     issued_at: str,
+    archive: Archive | None,
 ) -> IssuedWorkbook:
     name = file_name(str(config.round), party)
     digest = sha256(written.data)
+    # The plan is kept before the workbook leaves: a submission is read by it, never by itself.
+    if archive is not None:
+        archive.write_layout(plan)
+        archive.store(written.data, name)
+    with state.transaction():
+        state.record_layout(plan)
     storage.put_party_file(party, name, written.data)
     with state.transaction():
         state.record_issue(

@@ -11,10 +11,11 @@ written to a temporary name and renamed. Merging the same inputs again gives the
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -26,10 +27,13 @@ from ..core import (
     Config,
     Entity,
     Monitor,
+    Party,
     Progress,
     Region,
     Round,
     RoundError,
+    checkpoint,
+    new_project_columns,
     now,
     price_bounds_for,
     roll_over,
@@ -72,6 +76,62 @@ class MergeSummary:
     price_bounds_year: int | None = None  # the year of the bounds the next workbooks show
     # Next round's workbooks not written (open somewhere, or changed by the party), with why.
     skipped_next: tuple[tuple[str, str], ...] = ()  # (party id, Dutch message)
+    resumed: bool = False  # this run finished an interrupted merge instead of starting one
+
+
+MERGE_LOCK = "samenvoegen.lock"  # in the state folder; rebuild takes it too
+
+# A merge is one unit: the transaction that stores the merged monitor also writes a journal of
+# the outputs still to make, in this order; each is struck off when made. After a crash the
+# next merge makes what is left (each step can be done again without harm).
+STEPS = ("archive", "monitor", "publish", "issue")
+STEP_NAMES = {
+    "archive": "het archief bijwerken",
+    "monitor": "de monitorwerkmap maken",
+    "publish": "de monitorwerkmap publiceren",
+    "issue": "de werkmappen van de volgende ronde klaarzetten",
+}
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A merged round whose outputs are not all made yet."""
+
+    round: Round
+    merged_at: str
+    used: tuple[str, ...]  # sha256 of the submissions merged, in order applied
+    steps: tuple[str, ...]  # still to do, in order
+    earlier_price_bounds: bool = False
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "merged_at": self.merged_at,
+                "used": list(self.used),
+                "steps": list(self.steps),
+                "earlier_price_bounds": self.earlier_price_bounds,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, round_: Round, text: str) -> Pending:
+        data = json.loads(text)
+        return cls(
+            round_,
+            data["merged_at"],
+            tuple(data["used"]),
+            tuple(data["steps"]),
+            bool(data.get("earlier_price_bounds", False)),
+        )
+
+    def describe(self) -> str:
+        """In Dutch, for the secretary: what is still to be done."""
+        return f"ronde {self.round}: nog " + ", ".join(STEP_NAMES[s] for s in self.steps)
+
+
+def pending_work(state: State) -> list[Pending]:
+    """Merged rounds with outputs still to make (normally none)."""
+    return [Pending.from_json(round_, work) for round_, work in state.journal()]
 
 
 def merge_round(
@@ -83,58 +143,120 @@ def merge_round(
     issue_next: bool = True,
     earlier_price_bounds: bool = False,
 ) -> MergeSummary:
-    """Merge a round (default: the one in progress) and write the monitor and next workbooks.
+    """Merge a round (default: the one in progress) and make its outputs: the archive record,
+    the monitor workbook, its publication and the next round's workbooks.
 
-    When the next round's workbooks follow, their price bounds are checked first, so a missing
-    year stops the run before anything is merged.
+    An interrupted merge is finished first (and only that is done in this run). When the next
+    round's workbooks follow, their price bounds are checked first, so a missing year stops
+    the run before anything is merged.
     """
-    from ..reporting import write_monitor_workbook
-    from .issue import issue_round
-
     config, state = session.config, session.state
-    round_ = round_ or config.round
-    round_config = config.at(round_)
-    if issue_next:
-        price_bounds_for(config, round_.next().year, earlier=earlier_price_bounds)
-    with held(config.paths.state / "samenvoegen.lock", "samenvoeging"):
+    with held(config.paths.state / MERGE_LOCK, "samenvoeging"):
+        interrupted = pending_work(state)
+        if interrupted:
+            return _finish(session, interrupted[0], None, progress)
+        round_ = round_ or config.round
+        round_config = config.at(round_)
+        if issue_next:
+            price_bounds_for(config, round_.next().year, earlier=earlier_price_bounds)
         _refuse_if_next_round_started(state, round_)
         for record in state.hand_ins(round_):
             if record.verdict is None:
                 check_record(round_config, state, session.archive, record)
-        outcome = apply_merge(round_config, state, session.archive, round_, progress=progress)
-        session.archive.write_merge(
-            MergeRecord(str(round_), clock(), tuple(r.sha256 for r in outcome.used))
-        )
-        region = state.region()
-        monitor = state.monitor(round_.next())
-        data = write_monitor_workbook(round_config, region, monitor, state.changes(round_))
-        name = f"Planmonitor {region.name} - stand na {round_}.xlsx"
-        target = config.paths.outputs / "monitor" / name
+        checkpoint("merge-checked")
+        merged_at = clock()
+        steps = STEPS if issue_next else STEPS[:-1]
 
+        def journal(outcome: MergeOutcome) -> str:
+            used = tuple(r.sha256 for r in outcome.used)
+            return Pending(round_, merged_at, used, steps, earlier_price_bounds).to_json()
+
+        outcome = apply_merge(
+            round_config, state, session.archive, round_, progress=progress, journal=journal
+        )
+        checkpoint("merge-committed")
+        used = tuple(r.sha256 for r in outcome.used)
+        pending = Pending(round_, merged_at, used, steps, earlier_price_bounds)
+        return _finish(session, pending, outcome, progress)
+
+
+def _finish(
+    session: Session, pending: Pending, outcome: MergeOutcome | None, progress: Progress | None
+) -> MergeSummary:
+    """Make the outputs a merged round still lacks, striking each off the journal when made."""
+    from ..reporting import write_monitor_workbook
+    from .issue import issue_round
+
+    config, state = session.config, session.state
+    round_ = pending.round
+    round_config = config.at(round_)
+    summary = MergeSummary(outcome or _recorded_outcome(state, pending), resumed=outcome is None)
+    region = state.region()
+    name = f"Planmonitor {region.name} - stand na {round_}.xlsx"
+    target = config.paths.outputs / "monitor" / name
+    summary.monitor_file = target
+
+    def monitor_workbook() -> bytes:
+        data = write_monitor_workbook(
+            round_config, region, state.monitor(round_.next()), state.changes(round_)
+        )
         write_atomic(target, data)
-        # A table member with the previous monitor open in Excel must not undo a merge that is
-        # done: the monitor stays in the outputs and is published by the next merge or report.
-        try:
-            summary = MergeSummary(outcome, target, session.storage.publish(name, data))
-        except FileLocked as exc:
-            summary = MergeSummary(outcome, target, False, not_published=str(exc))
-        if issue_next:
-            next_config = config.at(round_.next())
+        return data
+
+    for number, step in enumerate(pending.steps):
+        if step == "archive":
+            session.archive.write_merge(MergeRecord(str(round_), pending.merged_at, pending.used))
+        elif step == "monitor":
+            monitor_workbook()
+        elif step == "publish":
+            data = target.read_bytes() if target.exists() else monitor_workbook()
+            # A table member with the previous monitor open in Excel must not undo a merge that
+            # is done: the monitor stays in the outputs and is published by the next merge or
+            # report.
+            try:
+                summary.published = session.storage.publish(name, data)
+            except FileLocked as exc:
+                summary.not_published = str(exc)
+        elif step == "issue":
             # The parties that took part in this round get the next round's workbook.
             parties = [r.party for r in state.issued(round_)] or None
             issued = issue_round(
-                next_config,
+                config.at(round_.next()),
                 state,
                 session.storage,
                 party_ids=parties,
                 archive=session.archive,
-                earlier_price_bounds=earlier_price_bounds,
+                earlier_price_bounds=pending.earlier_price_bounds,
                 progress=progress,
             )
             summary.price_bounds_year = issued.price_bounds_year
             summary.issued_next = issued.parties
             summary.skipped_next = tuple((s.party_id, s.message) for s in issued.skipped)
+        checkpoint(f"{step}-done")
+        rest = replace(pending, steps=pending.steps[number + 1 :])
+        with state.transaction():
+            if rest.steps:
+                state.write_journal(round_, rest.to_json())
+            else:
+                state.clear_journal(round_)
+    if not pending.steps:
+        with state.transaction():
+            state.clear_journal(round_)
     return summary
+
+
+def _recorded_outcome(state: State, pending: Pending) -> MergeOutcome:
+    """What an interrupted merge did, as the state recorded it."""
+    round_ = pending.round
+    outcome = MergeOutcome(round_, state.merge_results(round_), state.changes(round_))
+    outcome.used = [r for r in state.submissions(round_) if r.sha256 in pending.used]
+    before, after = state.monitor(round_).projects, state.monitor(round_.next()).projects
+    outcome.new_projects = [
+        (str(after.at[i, "initiator"]), str(i), str(after.at[i, "name"]))
+        for i in after.index
+        if i not in before.index
+    ]
+    return outcome
 
 
 def _refuse_if_next_round_started(state: State, round_: Round) -> None:
@@ -164,8 +286,13 @@ def apply_merge(
     round_: Round,
     *,
     progress: Progress | None = None,
+    journal: Callable[[MergeOutcome], str] | None = None,
 ) -> MergeOutcome:
-    """Compute the merged monitor and store it, with the change log, in one transaction."""
+    """Compute the merged monitor and store it, with the change log, in one transaction.
+
+    ``journal`` gives the work still to do after the merge; it is stored in the same
+    transaction, so a merged state always knows which outputs it still lacks.
+    """
     region = state.region()
     roles = config.catalogue.roles
     base = state.monitor(round_)
@@ -200,7 +327,12 @@ def apply_merge(
                     project_id = f"PRJ-{next_number:04d}"
                     next_number += 1
                     work["project"][project_id] = _new_project(
-                        config.catalogue, project_id, record.party, row, region
+                        config.catalogue,
+                        project_id,
+                        region.party(record.party),
+                        row,
+                        region,
+                        round_,
                     )
                     outcome.new_projects.append(
                         (record.party, project_id, str(row.values.get(roles.name)))
@@ -243,6 +375,9 @@ def apply_merge(
             state.record_merge_result(result)
         state.mark_round(round_, "merged_at")
         state.open_round(round_.next())
+        if journal is not None:
+            state.write_journal(round_, journal(outcome))
+        checkpoint("merge-applied")
     return outcome
 
 
@@ -303,7 +438,12 @@ def _apply_row(
 
 
 def _new_project(
-    catalogue: Catalogue, project_id: str, party: str, row: RowOutcome, region: Region
+    catalogue: Catalogue,
+    project_id: str,
+    party: Party,
+    row: RowOutcome,
+    region: Region,
+    round_: Round,
 ) -> dict[str, Any]:
     """A new project as the merge creates it: the secretary's yes/no flags and the withdrawn
     flag start as 'nee'; the initiator is the submitting party; the subregion follows from the
@@ -317,8 +457,12 @@ def _new_project(
             if f.type == "yes_no" and (f.owner == "secretary" or f.key == roles.withdrawn)
         }
     )
-    record.update({k: v for k, v in row.values.items() if v is not None})
-    record[roles.initiator] = party
+    # Only the fields this party may fill in for a new project; id, initiator and subregion are
+    # the secretary's, whatever the row holds.
+    allowed = {c.key for c in new_project_columns(catalogue, round_, party)}
+    record.update({k: v for k, v in row.values.items() if v is not None and k in allowed})
+    record[ID_COLUMN["project"]] = project_id
+    record[roles.initiator] = party.id
     municipality = record.get(roles.municipality)
     if isinstance(municipality, str):
         with contextlib.suppress(KeyError):  # an unknown code was reported by the validation

@@ -10,10 +10,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core import Config, Progress, StateError
-from ..state import Archive, State, SubmissionRecord
+from ..core import Config, Progress, RoundError, StateError
+from ..state import Archive, State, SubmissionRecord, held
 from .check import check_record
-from .merge import apply_merge
+from .merge import MERGE_LOCK, apply_merge, pending_work
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,31 @@ def rebuild(config: Config, *, progress: Progress | None = None) -> RebuildSumma
             f"Het archief {archive.root} bevat geen basis (basis.json); herbouwen kan niet."
         )
     target = config.paths.database
+    with held(config.paths.state / MERGE_LOCK, "herbouw"):
+        _refuse_if_interrupted(target)
+        return _rebuild(config, archive, target, progress)
+
+
+def _refuse_if_interrupted(target: Path) -> None:
+    """A merge whose outputs are half made is finished first: rebuilding would lose its journal."""
+    if not target.exists():
+        return
+    try:
+        with State(target) as current:
+            pending = pending_work(current)
+    except StateError:
+        return  # a damaged state is what rebuilding is for
+    if pending:
+        raise RoundError(
+            "De samenvoeging is onderbroken ("
+            + "; ".join(p.describe() for p in pending)
+            + "). Geef eerst 'planmonitor merge' om die af te maken, en herbouw daarna."
+        )
+
+
+def _rebuild(
+    config: Config, archive: Archive, target: Path, progress: Progress | None
+) -> RebuildSummary:
     fresh = target.with_name(target.name + ".herbouw")
     for leftover in (
         fresh,
@@ -49,6 +74,8 @@ def rebuild(config: Config, *, progress: Progress | None = None) -> RebuildSumma
             state.save_region(region)
             state.open_round(first)
             state.save_monitor(first, base)
+            for plan in archive.layouts():
+                state.record_layout(plan)
         for index, round_ in enumerate(rounds, start=1):
             if progress:
                 progress(index, len(rounds), str(round_))
@@ -59,6 +86,8 @@ def rebuild(config: Config, *, progress: Progress | None = None) -> RebuildSumma
                     state.record_issue(record)
                 if archive.issues(round_):
                     state.mark_round(round_, "issued_at")
+                for party, name, digest in archive.feedback(round_):
+                    state.remember_feedback(party, name, digest)
                 for receipt in archive.receipts(round_):
                     state.record_submission(
                         SubmissionRecord(

@@ -5,9 +5,11 @@ the monitor of the first round) it holds enough to rebuild the whole state (see 
 
     archief/
       basis.json                          region registry and first monitor
-      bestanden/<sha256><suffix>          received files, by content
+      bestanden/<sha256><suffix>          every file received or put in a party folder, by content
+      kenmerken/<fingerprint>.json        the plan of every workbook issued (kept before it leaves)
       <round>/uitgifte-<time>.json        what was issued (one file per issue run)
       <round>/ontvangst/<time>-<party>-<sha12>.json   one receipt per received file
+      <round>/terugkoppeling/<party>-<sha12>.json     each feedback file written to a party
       <round>/samenvoeging-<time>.json    what a merge used
 """
 
@@ -26,6 +28,7 @@ from ..core import (
     Pillar,
     Region,
     Round,
+    WorkbookLayout,
     sha256,
     write_atomic,
 )
@@ -90,7 +93,12 @@ class Archive:
         saved_at: str = "",
         status: str = "",
     ) -> Receipt:
-        """Archive a received file and write its receipt (collect time and save time both)."""
+        """Archive a received file and write its receipt (collect time and save time both); a
+        file received before keeps its first receipt."""
+        earlier = self.receipt(round_, party, sha256(data))
+        if earlier is not None:
+            self.store(data, original_name)
+            return earlier
         receipt = Receipt(
             sha256(data),
             str(round_),
@@ -113,6 +121,15 @@ class Archive:
         if not path.exists():
             _write_json(path, asdict(receipt))
         return receipt
+
+    def receipt(self, round_: Round, party: str | None, digest: str) -> Receipt | None:
+        """The receipt of a file already received from a party this round, if any."""
+        folder = self.root / str(round_) / "ontvangst"
+        for path in sorted(folder.glob(f"*-{party or 'onbekend'}-{digest[:12]}.json")):
+            found = Receipt(**_read_json(path))
+            if found.sha256 == digest and found.party == party:
+                return found
+        return None
 
     def receipts(self, round_: Round | None = None) -> list[Receipt]:
         """All receipts (of one round), in the order received."""
@@ -174,6 +191,35 @@ class Archive:
             for raw in _read_json(path):
                 latest[raw["party"]] = IssueRecord(**raw)
         return [latest[p] for p in sorted(latest)]
+
+    def write_layout(self, plan: WorkbookLayout) -> None:
+        """Keep the plan of a workbook about to be issued, by its fingerprint."""
+        path = self.root / "kenmerken" / f"{plan.fingerprint}.json"
+        if not path.exists():
+            write_atomic(path, plan.to_record().encode("utf-8"))
+
+    def layouts(self) -> list[WorkbookLayout]:
+        """Every plan ever issued."""
+        found = []
+        for path in sorted((self.root / "kenmerken").glob("*.json")):
+            plan = WorkbookLayout.from_record(path.read_text(encoding="utf-8"))
+            if plan.fingerprint == path.stem:
+                found.append(plan)
+        return found
+
+    def write_feedback(self, round_: Round, party: str, name: str, data: bytes) -> None:
+        """Keep a feedback file planmonitor put in a party's folder, and that it was ours."""
+        digest = sha256(data)
+        self.store(data, name)
+        path = self.root / str(round_) / "terugkoppeling" / f"{party}-{digest[:12]}.json"
+        _write_json(path, {"party": party, "name": name, "sha256": digest})
+
+    def feedback(self, round_: Round) -> list[tuple[str, str, str]]:
+        """The feedback files written in a round, as (party, name, sha256)."""
+        return sorted(
+            (raw["party"], raw["name"], raw["sha256"])
+            for raw in map(_read_json, (self.root / str(round_) / "terugkoppeling").glob("*.json"))
+        )
 
     def write_merge(self, record: MergeRecord) -> None:
         path = self.root / record.round / f"samenvoeging-{_stamp(record.merged_at)}.json"

@@ -32,6 +32,7 @@ from ..core import (
     Region,
     Round,
     StateError,
+    WorkbookLayout,
     now,
 )
 
@@ -171,6 +172,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         """
     ALTER TABLE submissions ADD COLUMN status TEXT;
     ALTER TABLE submissions ADD COLUMN saved_at TEXT
+    """,
+    ),
+    Migration(
+        # The plan of every workbook issued, by fingerprint (what a submission may contain),
+        # and the journal of a merge's outputs still to be made.
+        "issued-layouts-and-journal",
+        """
+    CREATE TABLE issued_layouts (fingerprint TEXT PRIMARY KEY, round TEXT NOT NULL,
+                                 party TEXT NOT NULL, layout TEXT NOT NULL);
+    CREATE TABLE journal (round TEXT PRIMARY KEY, started_at TEXT NOT NULL, work TEXT NOT NULL)
     """,
     ),
 )
@@ -536,6 +547,23 @@ class State:
             args += (party,)
         return [IssueRecord(*r) for r in self.db.execute(sql + " ORDER BY party", args)]
 
+    def record_layout(self, plan: WorkbookLayout) -> None:
+        """Keep the plan of a workbook about to be issued; a submission is read by it."""
+        self.db.execute(
+            "INSERT OR IGNORE INTO issued_layouts VALUES (?, ?, ?, ?)",
+            (plan.fingerprint, plan.round, plan.party, plan.to_record()),
+        )
+
+    def issued_layout(self, fingerprint: str) -> WorkbookLayout | None:
+        """The plan issued under a fingerprint, or None when no such workbook was issued."""
+        row = self.db.execute(
+            "SELECT layout FROM issued_layouts WHERE fingerprint = ?", (fingerprint,)
+        ).fetchone()
+        if row is None:
+            return None
+        plan = WorkbookLayout.from_record(row[0])
+        return plan if plan.fingerprint == fingerprint else None
+
     def issue_by_fingerprint(self, fingerprint: str) -> IssueRecord | None:
         row = self.db.execute(
             f"SELECT {columns(IssueRecord)} FROM issued WHERE fingerprint = ?", (fingerprint,)
@@ -746,6 +774,22 @@ class State:
         ).fetchone()
         return Round.parse(row[0]).next() if row and row[0] else first
 
+    # -- the journal of a merge's outputs ------------------------------------------------------
+
+    def write_journal(self, round_: Round, work: str) -> None:
+        """Note (or update) what is still to be done for a merged round, as JSON text."""
+        self.db.execute(
+            "INSERT INTO journal VALUES (?, ?, ?) ON CONFLICT (round) DO UPDATE SET work = ?",
+            (str(round_), now(), work, work),
+        )
+
+    def journal(self) -> list[tuple[Round, str]]:
+        """Rounds with work still pending, oldest first."""
+        return [(Round.parse(r), w) for r, w in self.db.execute("SELECT round, work FROM journal")]
+
+    def clear_journal(self, round_: Round) -> None:
+        self.db.execute("DELETE FROM journal WHERE round = ?", (str(round_),))
+
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """The content that defines the monitor, for comparing two states (times excluded)."""
         queries = {
@@ -768,5 +812,9 @@ class State:
             "FROM carried ORDER BY round, entity, row_id, field, from_year",
             "checked_rows": "SELECT sha256, round, party, rows FROM checked_rows "
             "ORDER BY round, party, sha256",
+            "issued_layouts": "SELECT * FROM issued_layouts ORDER BY fingerprint",
+            "feedback": "SELECT party, name, sha256 FROM seen_files WHERE etag = "
+            f"'{FEEDBACK_ETAG}' ORDER BY party, name, sha256",
+            "journal": "SELECT round, work FROM journal ORDER BY round",
         }
         return {name: [tuple(r) for r in self.db.execute(sql)] for name, sql in queries.items()}

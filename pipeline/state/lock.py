@@ -1,8 +1,15 @@
-"""A lock file so that two merges never run at once."""
+"""An operating-system lock so that two merges never run at once.
+
+The lock is ``fcntl.flock`` on a lock file that is never removed: taking it is one atomic call,
+the kernel releases it when the holding process ends in any way (also ``kill -9``), and there is
+no window in which a second process could slip in. Who holds it (process id and start time) is
+written into the file after the lock is taken, only to name the holder in the message.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,43 +18,36 @@ from pathlib import Path
 from ..core import LockHeld
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 @contextmanager
 def held(path: Path, what: str) -> Iterator[None]:
-    """Hold the lock at ``path``; a lock left by a process that no longer runs is taken over."""
+    """Hold the lock at ``path`` for the duration of the block; LockHeld when another has it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    for _ in range(2):
-        try:
-            handle = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            break
-        except FileExistsError:
-            try:
-                pid_text, _, since = path.read_text().partition(" ")
-                pid = int(pid_text)
-            except (OSError, ValueError):
-                pid, since = -1, "?"
-            if pid > 0 and _alive(pid):
-                raise LockHeld(
-                    f"Er loopt al een {what} (proces {pid}, gestart {since.strip()}). Wacht tot "
-                    f"die klaar is en probeer het dan opnieuw. Is er zeker geen {what} bezig, "
-                    f"verwijder dan {path}."
-                ) from None
-            path.unlink(missing_ok=True)  # left behind by a process that died
-    else:
-        raise LockHeld(f"Het slot {path} kan niet worden gezet.")
+    handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LockHeld(_held_message(handle, what)) from None
         started = dt.datetime.now().isoformat(timespec="seconds")
-        os.write(handle, f"{os.getpid()} {started}".encode())
-        os.close(handle)
-        yield
+        os.ftruncate(handle, 0)
+        os.pwrite(handle, f"{os.getpid()} {started} {what}".encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(handle, 0)  # the file stays: removing it would let two locks exist
     finally:
-        path.unlink(missing_ok=True)
+        os.close(handle)  # closing releases the lock
+
+
+def _held_message(handle: int, what: str) -> str:
+    try:
+        text = os.pread(handle, 300, 0).decode("utf-8", "replace")
+    except OSError:
+        text = ""
+    pid, since, doing = ([*text.split(" ", 2), "", "", ""])[:3]
+    holder = f"proces {pid}, gestart {since}" if pid.isdigit() else "zojuist gestart"
+    return (
+        f"Er loopt al een {doing.strip() or what} ({holder}). Wacht tot die klaar is en probeer "
+        "het dan opnieuw. Het slot verdwijnt vanzelf zodra dat proces stopt, ook als het is "
+        "afgebroken."
+    )

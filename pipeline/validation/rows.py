@@ -49,6 +49,7 @@ class SheetRows:
     rows: Mapping[int, Sequence[Any]] = field(default_factory=dict)
     formulas: frozenset[tuple[int, int]] = frozenset()
     protected: bool | None = None
+    cut_off: int | None = None  # the first row not read: more filled rows than a file may hold
 
 
 def submission_from_rows(
@@ -172,6 +173,7 @@ def sheet_data(layout: SheetLayout, rows: SheetRows) -> SheetData:
         header=header,
         formulas=formulas,
         protected=rows.protected is not False,
+        cut_off=rows.cut_off,
     )
 
 

@@ -25,6 +25,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..core import (
+    DEFAULT_MAX_NEW_PROJECTS,
     ID_COLUMN,
     SHEET_NEW,
     Catalogue,
@@ -40,6 +41,7 @@ from ..core import (
     column_letter,
     finding,
     messages,
+    new_project_columns,
     owned_columns,
     owners,
     values,
@@ -59,6 +61,7 @@ class Context:
     party: Party
     base: Monitor
     max_findings: int = 500
+    max_new_projects: int = DEFAULT_MAX_NEW_PROJECTS
 
 
 @dataclass
@@ -169,6 +172,16 @@ class _SheetChecker:
         frame = _cleaned(self.sheet.values, [c.key for c in self.columns])
         if not self.sheet.protected:
             self._add("protection-removed")
+        if self.sheet.cut_off is not None:  # a flood of rows: nothing of this sheet is taken
+            new = self.sheet.layout.name == SHEET_NEW
+            self._add(
+                "too-many-new-projects" if new else "too-many-rows",
+                cell=f"A{self.sheet.cut_off}",
+                limit=self.context.max_new_projects
+                if new
+                else len(self.sheet.layout.row_ids) + self.context.max_new_projects,
+            )
+            return self.findings, []
         if self.sheet.layout.name == SHEET_NEW:
             rows = self._new_rows(frame)
         else:
@@ -221,6 +234,11 @@ class _SheetChecker:
 
     def _new_rows(self, frame: pd.DataFrame) -> list[_Row]:
         party = self.context.party
+        # What a new project may carry comes from the catalogue and the party, not the sheet.
+        allowed = {
+            c.key for c in new_project_columns(self.context.catalogue, self.context.round, party)
+        }
+        fillable = {c.key for c in self.columns} & allowed
         rows = []
         projects = self.context.base.projects
         roles = self.roles
@@ -234,14 +252,15 @@ class _SheetChecker:
                 continue
             row_number = int(str(excel_row))
             base_row = {roles.initiator: party.id}
-            rows.append(
-                _Row(
-                    row_number,
-                    f"{NEW_ROW_PREFIX}{row_number}",
-                    {c.key for c in self.columns},
-                    base_row,
+            rows.append(_Row(row_number, f"{NEW_ROW_PREFIX}{row_number}", fillable, base_row))
+            typed_id = row.get(ID_COLUMN["project"])
+            if typed_id is not None:  # ids are the secretary's: the merge assigns one
+                self._add(
+                    "new-project-id-ignored",
+                    row=row_number,
+                    key=ID_COLUMN["project"],
+                    value=typed_id,
                 )
-            )
             name = row.get(roles.name)
             existing = (
                 names.get(str(name).strip().casefold()) if not values.is_empty(name) else None

@@ -32,11 +32,13 @@ from ..core import (
     DEFAULT_MAX_FILE_BYTES,
     DEFAULT_MAX_UNCOMPRESSED_BYTES,
     Finding,
+    finding,
     show_value,
 )
 from .aside import put_back, set_aside_monitor
 from .intake import sniff
 from .lite import carry
+from .sanitise import is_formula, put, sanitise
 
 # Every Dutch text of the feedback workbook, in one place for review.
 TEXTS = {
@@ -90,6 +92,9 @@ _UNREADABLE = frozenset(
         "unsafe-workbook",
         "not-a-workbook",
         "not-issued-by-planmonitor",
+        "strict-open-xml",
+        "unknown-issue",
+        "layout-changed",
     }
 )
 _HEADER_ROW = 6
@@ -120,6 +125,14 @@ def write_feedback(
         book.active.title = TEXTS["sheet"]
         listing = book.active
     else:
+        # Nothing active from the party's file goes back out: formulas become their values.
+        removed = sanitise(book, _cached_values(data) if _has_formulas(book) else None)
+        marked = {(f.sheet, f.cell) for f in findings}
+        findings = findings + [
+            finding("formula-removed", sheet=r.sheet, cell=r.cell, value=f"={r.formula}")
+            for r in removed
+            if (r.sheet, r.cell) not in marked
+        ]
         _undo_previous(book)
         _mark_cells(book, findings)
         listing = book.create_sheet(TEXTS["sheet"], 0)
@@ -155,6 +168,17 @@ def _open(data: bytes) -> Any:
             )
     except Exception:  # a file the reader already reported; feedback then lists only
         return None
+
+
+def _has_formulas(book: Any) -> bool:
+    return any(is_formula(c) for ws in book.worksheets for row in ws.iter_rows() for c in row)
+
+
+def _cached_values(data: bytes) -> Any:
+    """The same file with the values Excel last calculated instead of formulas."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return openpyxl.load_workbook(BytesIO(data), data_only=True, keep_links=False)
 
 
 # -- marking cells ----------------------------------------------------------------------------
@@ -319,6 +343,5 @@ def _text(ws: Any, row: int, column: int, value: str) -> Any:
     """Write text that stays text: a value starting with '=' never becomes a formula."""
     cell = ws.cell(row, column)
     if value:
-        cell.value = value
-        cell.data_type = "s"
+        put(cell, value)
     return cell

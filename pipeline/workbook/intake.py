@@ -47,6 +47,9 @@ _WORKBOOK_CONTENT_TYPES = (
     b"ms-excel.template.macroEnabled.main+xml",
 )
 _BIFF_FILEPASS = 0x002F
+# A Strict Open XML workbook declares this namespace in the first bytes of xl/workbook.xml.
+_STRICT_NAMESPACE = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+_WORKBOOK_HEAD = 4096
 
 # The Dutch descriptions that go into the ``{kind}`` of ``not-a-workbook`` and the ``{reason}``
 # of ``unsafe-workbook``: short, and recognisable for the person who sent the file.
@@ -264,25 +267,30 @@ def _check_package(
             else _Rejected(finding("damaged-workbook", file=file_name))
         )
 
-    content_types = b""
+    content_types = workbook = b""
     for info in infos:
         if info.is_dir():
             continue
         name = info.filename.casefold()
         is_manifest = name == "[content_types].xml"
+        is_workbook = name == "xl/workbook.xml"
         content = _inflate(
             data,
             info,
-            info.file_size if is_manifest else 0,
+            info.file_size if is_manifest else _WORKBOOK_HEAD if is_workbook else 0,
             scan=not name.startswith(_UNPARSED_PREFIXES),
             file_name=file_name,
         )
         if is_manifest:
             content_types = content
+        elif is_workbook:
+            workbook = content
     if "xl/workbook.xml" not in seen or not any(
         t in content_types for t in _WORKBOOK_CONTENT_TYPES
     ):
         raise _Rejected(finding("damaged-workbook", file=file_name))
+    if _STRICT_NAMESPACE in workbook:  # "Strict Open XML": the same .xlsx, other namespaces
+        raise _Rejected(finding("strict-open-xml", file=file_name))
 
     has_macros = b"macroEnabled" in content_types or any(
         n.endswith("vbaproject.bin") or n.startswith("xl/macrosheets/") for n in seen

@@ -62,6 +62,7 @@ from ..validation import SHEET_CHECK, SUM_RULES, RowProblem, sum_parts
 from . import package
 from .instructions import Line, instruction_lines, load_texts, problem_lines
 from .lite import embed, script_for
+from .sanitise import put
 from .xlsx import add_cell, register_style, save, set_style, style_count
 
 YELLOW = "FFF2CC"  # the party's own cells
@@ -394,17 +395,6 @@ def shown_value(column: Column, value: Any, region: Region) -> Any:
 
 
 # -- cells and styles -------------------------------------------------------------------------
-
-
-def put(cell: Any, value: Any) -> None:
-    """Write a value; text always as text, so a leading '=' never becomes a formula."""
-    if isinstance(value, str):
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        cell.data_type = "s"
-        if looks_like_formula(value):
-            cell.quotePrefix = True  # Excel keeps it text even when the party edits the cell
-    else:
-        cell.value = value
 
 
 class _Styles:

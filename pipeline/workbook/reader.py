@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
@@ -29,6 +29,7 @@ from ..core import (
     SHEET_META,
     SHEET_MONITOR,
     STATUS_CELL_KEY,
+    TOOL,
     Config,
     Finding,
     ReadResult,
@@ -36,6 +37,7 @@ from ..core import (
     Submission,
     WorkbookLayout,
     finding,
+    is_empty,
     metadata_from_rows,
 )
 from ..validation import SheetRows, submission_from_rows
@@ -48,8 +50,22 @@ _HASH_CHUNK = 1024 * 1024
 _PLAIN = (str, int, float, bool, type(None), dt.datetime, dt.date, dt.time, dt.timedelta)
 
 
-def read_submission(path: Path, config: Config, *, data: bytes | None = None) -> ReadResult:
-    """Read one received file; ``data`` are its bytes when already in memory."""
+# Given the plan a file states about itself (None when garbled) and the fingerprint it states,
+# the plan to read it by (the issue record's) or None, with findings.
+Resolve = Callable[[WorkbookLayout | None, str], tuple[WorkbookLayout | None, list[Finding]]]
+# The metadata sheet holds a few dozen keys; more rows or columns than this are not read.
+_META_ROWS, _META_COLUMNS = 200, 200
+
+
+def read_submission(
+    path: Path, config: Config, *, data: bytes | None = None, resolve: Resolve | None = None
+) -> ReadResult:
+    """Read one received file; ``data`` are its bytes when already in memory.
+
+    ``resolve`` decides by which plan the file is read. The checks pass one that looks the
+    file's fingerprint up in the issue records, so nothing a file says about its own layout is
+    trusted; without it the file's own plan is used (for tests of the reader itself).
+    """
     name = path.name
     if data is None:
         loaded = _read_bytes(path, config.max_file_bytes)
@@ -67,7 +83,9 @@ def read_submission(path: Path, config: Config, *, data: bytes | None = None) ->
     if not intake.readable:
         return ReadResult(name, digest, None, findings)
     try:
-        submission, problems = _read_workbook(data, name, digest, config, intake.has_macros)
+        submission, problems = _read_workbook(
+            data, name, digest, config, intake.has_macros, resolve
+        )
     except Exception:  # openpyxl on a malformed package: a party's file must never crash a run
         return ReadResult(name, digest, None, [*findings, finding("damaged-workbook", file=name)])
     return ReadResult(name, digest, submission, findings + problems)
@@ -92,7 +110,7 @@ def read_metadata(path: Path, *, data: bytes | None = None) -> WorkbookLayout | 
         return None
     try:
         with _opened(content) as book:
-            return _layout(book)
+            return _layout(book)[0]
     except Exception:  # any unreadable or foreign file simply has no plan
         return None
 
@@ -166,10 +184,22 @@ def _read_bytes(path: Path, limit: int) -> bytes | ReadResult:
 
 
 def _read_workbook(
-    data: bytes, name: str, digest: str, config: Config, has_macros: bool
+    data: bytes,
+    name: str,
+    digest: str,
+    config: Config,
+    has_macros: bool,
+    resolve: Resolve | None,
 ) -> tuple[Submission | None, list[Finding]]:
     with _opened(data) as book:
-        layout = _layout(book)
+        declared, stated = _layout(book)
+        if declared is None and not stated:
+            return None, [finding("not-issued-by-planmonitor", file=name)]
+        layout = declared
+        if resolve is not None:
+            layout, refused = resolve(declared, stated)
+            if refused:
+                return None, refused
         if layout is None:
             return None, [finding("not-issued-by-planmonitor", file=name)]
         party = layout.party
@@ -194,7 +224,9 @@ def _read_workbook(
                 )
             ]
         sheets = {
-            sheet_layout.name: _read_sheet(book, book[sheet_layout.name], sheet_layout)
+            sheet_layout.name: _read_sheet(
+                book, book[sheet_layout.name], sheet_layout, config.max_new_projects
+            )
             for sheet_layout in layout.sheets
             if sheet_layout.name != SHEET_MONITOR and sheet_layout.name in book.sheetnames
         }
@@ -203,28 +235,39 @@ def _read_workbook(
     )
 
 
-def _layout(book: Any) -> WorkbookLayout | None:
-    """The plan from the very-hidden metadata sheet, or None when it is missing or garbled."""
+def _layout(book: Any) -> tuple[WorkbookLayout | None, str]:
+    """The plan the very-hidden metadata sheet states (None when missing or garbled), and the
+    fingerprint it states ("" when none)."""
     if SHEET_META not in book.sheetnames:
-        return None
-    rows = [list(row) for row in book[SHEET_META].iter_rows(values_only=True)]
+        return None, ""
+    sheet = book[SHEET_META]
+    rows = [
+        list(row)
+        for row in sheet.iter_rows(max_row=_META_ROWS, max_col=_META_COLUMNS, values_only=True)
+    ]
+    data = metadata_from_rows(rows)
+    stated = data.get("fingerprint", "") if data.get("tool") == TOOL else ""
     try:
-        return WorkbookLayout.from_metadata(metadata_from_rows(rows))
+        return WorkbookLayout.from_metadata(data), stated
     except (KeyError, ValueError, TypeError, AttributeError):
-        return None
+        return None, stated
 
 
-def _read_sheet(book: Any, ws: Any, layout: SheetLayout) -> SheetRows:
+def _read_sheet(book: Any, ws: Any, layout: SheetLayout, extra_rows: int) -> SheetRows:
     """One data sheet as plain rows, parsed in a single pass over its XML.
 
     openpyxl's own sheet parser is driven directly, as its read-only worksheet does: it yields
     only the rows present in the file (a stray value far down costs nothing extra) and also
-    picks up the sheet protection, which the read-only worksheet does not expose.
+    picks up the sheet protection, which the read-only worksheet does not expose. Reading stops
+    after ``extra_rows`` filled rows more than were issued, so a pasted flood of rows costs
+    neither memory nor time.
     """
     width = len(layout.columns)
     header: list[Any] = [None] * width
     rows: dict[int, list[Any]] = {}
     formulas: set[tuple[int, int]] = set()
+    limit = len(layout.row_ids) + extra_rows
+    cut_off = None
     with sheet_parser(book, ws) as parser:
         for number, cells in parser.parse():
             if number == HEADER_ROW:
@@ -233,19 +276,27 @@ def _read_sheet(book: Any, ws: Any, layout: SheetLayout) -> SheetRows:
                         header[c["column"] - 1] = c["value"]
             elif number >= FIRST_DATA_ROW:
                 record: list[Any] = [None] * width
+                row_formulas: set[tuple[int, int]] = set()
                 for c in cells:
                     if c["column"] <= width:
                         value, is_formula = _value(c["value"], c["data_type"])
                         record[c["column"] - 1] = value
                         if is_formula:
-                            formulas.add((number, c["column"]))
+                            row_formulas.add((number, c["column"]))
+                if not row_formulas and all(is_empty(v) for v in record):
+                    continue  # a row with only formatting
+                if len(rows) >= limit:
+                    cut_off = number
+                    break
                 rows[number] = record
+                formulas |= row_formulas
     protection = getattr(parser, "protection", None)
     return SheetRows(
         header=header,
         rows=rows,
         formulas=frozenset(formulas),
         protected=bool(protection is not None and protection.sheet),
+        cut_off=cut_off,
     )
 
 

@@ -1,0 +1,1 @@
+"""Hostile submissions: forged layouts and identities, file tricks, races and kill points."""
