@@ -46,7 +46,7 @@ from .errors import (
     StateError,
     StorageError,
 )
-from .faults import checkpoint
+from .faults import checkpoint, die_with_parent
 from .files import sha256, write_atomic
 from .findings import Finding, FindingCounts, blocking, finding
 from .formatting import DUTCH_TIME, FILTERS, dutch_time, in_dutch_time, number, percent
@@ -157,6 +157,7 @@ __all__ = [
     "checkpoint",
     "column_letter",
     "config",
+    "die_with_parent",
     "dutch_time",
     "empty_frame",
     "finding",

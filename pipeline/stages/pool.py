@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
+from ..core import die_with_parent
+
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -63,6 +65,7 @@ def _methods() -> list[str]:
 def _adopt(job: Callable[[Any], Any]) -> None:
     global _JOB
     _JOB = job
+    die_with_parent()  # a worker of a killed run must not live on
 
 
 def _run(item: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import zipfile
 from io import BytesIO
 from pathlib import Path
@@ -48,7 +49,7 @@ def _hostile_files(session: Session) -> dict[str, bytes]:
         "tekst.xlsx": b"naam;gemeente\nA;B\n",
         "half.xlsx": data[: len(data) // 2],
         "bom.xlsx": _bomb(),
-        "nep-id.xlsx": forge_metadata(data, forged_id),
+        "nep-id.xlsx": forge_metadata(session, data, forged_id),
         "formule.xlsx": edited(session, data, lambda b: b.set(SHEET_OWN, 3, "name", "=1+1")),
         "goed.xlsx": edited(session, data, lambda b: b.set(SHEET_OWN, 3, "stoplight", "rood")),
     }
@@ -90,6 +91,8 @@ def test_rebuild_then_collect_and_merge_changes_nothing(prepared: Path, tmp_path
         with open_session(config) as session:
             newer = newer or edited(session, issued(session, DEVELOPER), _second_version)
             submit(session, DEVELOPER, newer, "versie 2.xlsx")
+            for path in config.paths.storage.rglob("versie 2.xlsx"):
+                os.utime(path, (1_796_000_000, 1_796_000_000))  # saved at the same moment
             collect(session, clock=Clock(start=100))
             check_round(session)
     assert rebuild(rebuilt).equal_to_previous is True

@@ -87,7 +87,7 @@ def _forged_new_sheet(
         new.update(sheet)
         declared.extend(new["columns"])
 
-    data = forge_metadata(issued(session, DEVELOPER), layout)
+    data = forge_metadata(session, issued(session, DEVELOPER), layout)
     return edited(session, data, lambda book: _write_new_row(book, declared, values))
 
 
@@ -129,7 +129,7 @@ def test_forged_identity_is_refused(session: Session) -> None:
     def become_other(meta: dict[str, Any]) -> None:
         meta["party"], meta["party_name"] = other.id, other.name
 
-    data = forge_metadata(issued(session, DEVELOPER), become_other)
+    data = forge_metadata(session, issued(session, DEVELOPER), become_other)
     assert _codes(_round_with(session, DEVELOPER, data)) & {"layout-changed", "wrong-party"}
 
 
@@ -145,7 +145,7 @@ def test_unknown_fingerprint_is_refused(session: Session) -> None:
         meta["fingerprint"] = uuid.uuid4().hex * 2
         sheet_of(meta, SHEET_OWN)["row_ids"] = sheet_of(meta, SHEET_OWN)["row_ids"][:-1]
 
-    data = forge_metadata(issued(session, DEVELOPER), forge)
+    data = forge_metadata(session, issued(session, DEVELOPER), forge)
     assert "unknown-issue" in _codes(_round_with(session, DEVELOPER, data))
 
 
@@ -157,7 +157,7 @@ def test_forged_rows_to_own_more_projects_are_refused(session: Session) -> None:
         own = sheet_of(meta, SHEET_OWN)
         own["row_ids"] = list(own["row_ids"]) + others[:1]
 
-    data = forge_metadata(issued(session, DEVELOPER), claim)
+    data = forge_metadata(session, issued(session, DEVELOPER), claim)
     assert "layout-changed" in _codes(_round_with(session, DEVELOPER, data))
 
 
@@ -177,7 +177,7 @@ def test_forged_metadata_values_are_refused(session: Session, key: str, value: s
             :-1
         ]
 
-    data = forge_metadata(issued(session, DEVELOPER), forge)
+    data = forge_metadata(session, issued(session, DEVELOPER), forge)
     assert _round_with(session, DEVELOPER, data).errors
 
 
@@ -190,7 +190,7 @@ def test_validate_a_loose_file_takes_the_party_from_the_record(
         meta["party"], meta["party_name"] = other.id, other.name
 
     path = tmp_path / "los.xlsx"
-    path.write_bytes(forge_metadata(issued(session, DEVELOPER), become_other))
+    path.write_bytes(forge_metadata(session, issued(session, DEVELOPER), become_other))
     report = check_files(session.config, session.state, [path])[0]
     assert report.party == DEVELOPER
     assert "layout-changed" in _codes(report)

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 from conftest import make_config
 
 from pipeline.core.config import Config
@@ -81,10 +80,15 @@ def edited(session: Session, data: bytes, change: Callable[[EditedWorkbook], Non
     return book.save()
 
 
-def forge_metadata(data: bytes, change: Callable[[dict[str, Any]], None]) -> bytes:
-    """Rewrite the very-hidden metadata sheet; ``change`` gets it with 'sheets' as a list."""
-    book = openpyxl.load_workbook(io.BytesIO(data))
-    ws = book[SHEET_META]
+def forge_metadata(
+    session: Session, data: bytes, change: Callable[[dict[str, Any]], None]
+) -> bytes:
+    """Rewrite the very-hidden metadata sheet; ``change`` gets it with 'sheets' as a list.
+
+    The workbook is saved as handed in, as a party that means it to count would.
+    """
+    edited = EditedWorkbook(data, session.config.catalogue, session.config.round)
+    ws = edited.book[SHEET_META]
     meta: dict[str, Any] = metadata_from_rows([[c.value for c in r] for r in ws.iter_rows()])
     meta["sheets"] = json.loads(meta["sheets"])
     change(meta)
@@ -92,9 +96,7 @@ def forge_metadata(data: bytes, change: Callable[[dict[str, Any]], None]) -> byt
     ws.delete_rows(1, ws.max_row)
     for row in metadata_rows(meta):
         ws.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return edited.save()
 
 
 def sheet_of(meta: dict[str, Any], name: str) -> dict[str, Any]:
