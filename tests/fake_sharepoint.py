@@ -318,6 +318,7 @@ class FakeSharePoint:
             self._write_file(file.path, file.data, user)
             file.fields[column] = value
 
+    def unlock(self, relative: str) -> None:
         with self.mutex:
             self.files[f"{self.library_path}/{relative}"].locked_by = ""
 
