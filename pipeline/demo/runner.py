@@ -142,7 +142,8 @@ def _round(
     # that play a mistake for the feedback do not. Drawn apart, so the rest of the run is as ever.
     checks = random.Random(f"{config.seed}-{round_}-controle")
     special = {*roles.mistakes, roles.cheater, roles.twice, roles.late, roles.xls}
-    checkers = {p for p in roles.responders if p not in special and checks.random() < 0.25}
+    candidates = sorted(p for p in roles.responders if p not in special)
+    checkers = set(checks.sample(candidates, min(len(candidates), max(1, len(candidates) // 4))))
     result.self_check = simulation.SelfCheck(rng=checks)
     issued = {r.party: r.file_name for r in state.issued(round_)}
     responders = [p for p in roles.responders if p in issued and p != roles.late]
