@@ -271,8 +271,22 @@ def explained_numbers(
     shares |= set(config.targets.subregion_share.values())
     plain |= {config.rode_draden.min_projects, config.rode_draden.min_municipalities}
     plain |= set(config.targets.completions.values())
-    # the projects behind the casework lists: their own dwellings to build, straight from SQL
-    plain |= {oracle.whole(oracle.to_build(r)) for r in now.values()}
+    # the projects the casework lists can name (red, withdrawn, with a bottleneck, large, or
+    # with a start of construction that moved): their own dwellings to build, straight from SQL
+    first = oracle.snapshot(database, oracle.rounds_with_cells(database)[0])
+    large = config.reports.large_project_dwellings
+
+    def listed(pid: str, r: oracle.Row) -> bool:
+        return (
+            r.get("stoplight") == "rood"
+            or r.get("withdrawn") is True
+            or any(r.get(f"bottlenecks_{i}") for i in range(1, 4))
+            or r.get("large_scale") is True
+            or oracle.n(r, "total_dwellings") >= large
+            or r.get("construction_start") != first.get(pid, {}).get("construction_start")
+        )
+
+    plain |= {oracle.whole(oracle.to_build(r)) for pid, r in now.items() if listed(pid, r)}
     shown = {formatting.number(x) for x in plain} | {formatting.signed(x) for x in plain}
     shown |= {m.group(0) for text in shown_months for m in NUMBER.finditer(text)}
     for share in shares:
