@@ -17,7 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
+from browser import Browser
 from conftest import make_config
 from markupsafe import escape
 
@@ -25,7 +27,7 @@ from pipeline.core import formatting
 from pipeline.core.config import Config
 from pipeline.core.monitor import Monitor
 from pipeline.core.rollover import roll_over
-from pipeline.reporting import charts
+from pipeline.reporting import charts, planmap
 from pipeline.reporting.dashboard import to_script_json
 from pipeline.reporting.render import (
     ReportSummary,
@@ -337,3 +339,154 @@ def test_dashboard_filters_in_headless_chromium(built: Built, tmp_path: Path) ->
         ["--window-size=1280,2000", f"--screenshot={screenshot}", url], tmp_path / "profile-shot"
     )
     assert screenshot.is_file() and screenshot.stat().st_size > 20_000, shot.stderr[-2000:]
+
+
+# -- the dashboard as a person uses it: map, agreements, phone ------------------------------
+
+WIDTHS = (390, 1440)
+
+
+def _dashboard_data(summary: ReportSummary) -> dict[str, Any]:
+    page = summary.dashboard.read_text(encoding="utf-8")
+    raw = re.search(r'id="monitor-data">(.*?)</script>', page, re.S)
+    assert raw is not None
+    data: dict[str, Any] = json.loads(raw.group(1))
+    return data
+
+
+def _page_errors(browser: Browser) -> list[Any]:
+    return [
+        e
+        for e in browser.events
+        if e.get("method") == "Runtime.exceptionThrown"
+        or (e.get("method") == "Runtime.consoleAPICalled" and e["params"]["type"] == "error")
+    ]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium (/usr/bin/chromium) ontbreekt")
+    with Browser() as opened:
+        yield opened
+
+
+@pytest.mark.slow
+def test_map_shows_every_located_project_and_follows_filters_and_clicks(
+    built: Built, browser: Browser
+) -> None:
+    cfg, summary, _, _ = built
+    data = _dashboard_data(summary)
+    with State(cfg.paths.database) as state:
+        projects = state.monitor(summary.measured_round).projects
+    # the oracle: projects whose RD coordinates are numbers inside the Netherlands
+    x = pd.to_numeric(projects["x_rd"], errors="coerce")
+    y = pd.to_numeric(projects["y_rd"], errors="coerce")
+    located = set(projects.index[x.between(-7_000, 300_000) & y.between(289_000, 629_000)])
+    live = {p["id"] for p in data["projects"] if not p["w"]}
+    assert {p["id"] for p in data["map"]["points"]} == located and located
+
+    browser.open(summary.dashboard.as_uri(), 1440)
+    assert browser.evaluate("document.querySelectorAll('#map [data-id]').length") == len(located)
+    shown = browser.evaluate(
+        "[...document.querySelectorAll('#map .planmap-point:not(.off)')].map(e => e.dataset.id)"
+    )
+    assert set(shown) == located & live  # withdrawn projects are off the map
+
+    # a filter hides the points outside the selection
+    subregion = FILTER["s"]
+    browser.evaluate(
+        f"var s = document.getElementById('f-s'); s.value = {json.dumps(subregion)};"
+        " s.dispatchEvent(new Event('change'))"
+    )
+    expected = {p["id"] for p in data["projects"] if p["s"] == subregion and not p["w"]} & located
+    shown = browser.evaluate(
+        "[...document.querySelectorAll('#map .planmap-point:not(.off)')].map(e => e.dataset.id)"
+    )
+    assert set(shown) == expected and len(expected) < len(located & live)
+
+    # clicking a point (one not covered by another) opens its location card
+    target = browser.evaluate(
+        """(function () {
+          var points = document.querySelectorAll('#map .planmap-point:not(.off)');
+          for (var i = 0; i < points.length; i++) {
+            points[i].scrollIntoView({block: 'center'});
+            var r = points[i].getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
+            if (document.elementFromPoint(x, y) === points[i]) return [points[i].dataset.id, x, y];
+          }
+          return null; })()"""
+    )
+    assert target is not None
+    assert browser.evaluate("document.getElementById('detail').hidden") is True
+    browser.click(target[1], target[2])
+    assert browser.evaluate("document.getElementById('detail').hidden") is False
+    title = browser.evaluate("document.getElementById('detail-title').textContent")
+    assert title.endswith(target[0])
+    assert browser.evaluate("document.getElementById('map').dataset.selected") == target[0]
+
+    # and a name in the table selects the point on the map
+    browser.click_element("#projects [data-detail]")
+    first = browser.evaluate("document.querySelector('#projects [data-detail]').dataset.detail")
+    assert browser.evaluate("document.getElementById('map').dataset.selected") == first
+
+    # colour by stoplight: a red project's point is red
+    browser.click_element('#map input[value="light"]')
+    red = next(p["id"] for p in data["map"]["points"] if p["light"] == "rood")
+    colour = browser.evaluate(
+        f"document.querySelector('#map [data-id=\"{red}\"]').getAttribute('fill')"
+    )
+    assert colour == planmap.STOPLIGHT_COLOURS["rood"]
+    # zooming in makes the map show less of the region, the points stay the same size on screen
+    before = browser.evaluate("document.querySelector('#map svg').getAttribute('viewBox')")
+    browser.click_element('#map [data-zoom="in"]')
+    after = browser.evaluate("document.querySelector('#map svg').getAttribute('viewBox')")
+    assert float(after.split()[2]) < float(before.split()[2])
+    assert _page_errors(browser) == []
+
+
+@pytest.mark.slow
+def test_agreements_block_orders_red_agreements_like_the_report(
+    built: Built, browser: Browser
+) -> None:
+    cfg, summary, _, _ = built
+    with State(cfg.paths.database) as state:
+        report = compute(cfg, state, cfg.round)
+    browser.open(summary.dashboard.as_uri(), 1440)
+    ids = browser.evaluate(
+        "[...document.querySelectorAll('#red-agreements tbody tr')].map(r => r.dataset.agreement)"
+    )
+    assert ids == [r.id for r in report.red_agreements] and ids
+    pillars = browser.evaluate("document.querySelectorAll('#agreements .pillar').length")
+    assert pillars == len(report.pillars)
+    html = render("voortgangsrapportage.html.j2", report=report)
+    summary_part = html.split("Extra aandacht van het bestuurlijk overleg")[1].split("</table>")[0]
+    positions = [summary_part.index(f"<td>{r.id}</td>") for r in report.red_agreements]
+    assert positions == sorted(positions)  # the same order in the report's summary
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_horizontal_overflow_and_cards_on_a_phone(
+    built: Built, browser: Browser, width: int
+) -> None:
+    _, summary, _, _ = built
+    for page in (summary.dashboard, summary.progress_html):
+        browser.open(page.as_uri(), width, 844 if width < 600 else 900)
+        sizes = browser.evaluate(
+            "[document.documentElement.scrollWidth, document.body.scrollWidth, window.innerWidth]"
+        )
+        # innerWidth stays the device width: a mobile viewport would widen to fit overflow
+        assert sizes[2] == width, (page.name, sizes)
+        assert max(sizes[:2]) <= sizes[2], (page.name, sizes)
+    browser.open(summary.dashboard.as_uri(), width)
+    display = browser.evaluate(
+        "getComputedStyle(document.querySelector('#projects tbody td')).display"
+    )
+    header = browser.evaluate(
+        "document.querySelector('#projects thead').getBoundingClientRect().height"
+    )
+    if width < 600:
+        assert display != "table-cell" and header <= 1  # one card per project
+    else:
+        assert display == "table-cell" and header > 10
+    assert _page_errors(browser) == []

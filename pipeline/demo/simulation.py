@@ -38,6 +38,7 @@ from ..workbook import carry, embedded, put_back, set_aside_monitor
 from . import excel
 
 MISTAKES = ("typo", "sums", "choice", "date")
+ROUTES = ("tafel zelf", "bestuurlijk overleg", "landelijke versnellingstafel", "expertteam")
 
 
 @dataclass(frozen=True)
@@ -376,6 +377,12 @@ def _agreement_updates(
                 "actions",
                 "Tempotafel bespreekt voortgang; knelpunten naar het kernteam.",
             )
+            if book.get(SHEET_AGREEMENTS, row, "status") == "rood" and not book.get(
+                SHEET_AGREEMENTS, row, "route"
+            ):
+                # a generator of its own keeps the rest of the simulation as the seed made it
+                choice = random.Random(f"route-{agreement}").choice(ROUTES)
+                book.set(SHEET_AGREEMENTS, row, "route", choice)
 
 
 def _add_project(

@@ -1,15 +1,20 @@
-"""The data of the digital dashboard: every project with its contribution to each goal, as JSON
-embedded in one self-contained HTML page (see ``reporting/templates/dashboard.html.j2``)."""
+"""The data of the digital dashboard: every project with its contribution to each goal, the map,
+and the agreements, as JSON embedded in one self-contained HTML page (see
+``reporting/templates/dashboard.html.j2``)."""
 
 from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..core import Config
+from ..sources import demo_region
 from . import indicators as ind
+from . import planmap
 
 if TYPE_CHECKING:
     from .render import Report
@@ -73,6 +78,9 @@ def data(report: Report) -> dict[str, Any]:
             "acc": ind.flags(projects, fields.acceleration_site),
         }
     ).to_dict("index")
+    points = planmap.points(projects, fields)
+    located = {p.id: (round(p.x), round(p.y)) for p in points}
+    areas, areas_source = region_areas(config)
     rows = []
     for pid, row in ind.records(projects).items():
         slip = report.realism.slips.get(str(pid))
@@ -125,6 +133,8 @@ def data(report: Report) -> dict[str, Any]:
                 "slipy": (
                     round(slip.year_slip, 2) if slip and slip.year_slip is not None else None
                 ),
+                "x": located[str(pid)][0] if str(pid) in located else None,
+                "y": located[str(pid)][1] if str(pid) in located else None,
             }
         )
     return {
@@ -142,4 +152,81 @@ def data(report: Report) -> dict[str, Any]:
         "stoplights": list(fields.stoplights),
         "bottlenecks": list(config.catalogue.lists["bottlenecks"]),
         "projects": rows,
+        "map": planmap.map_data(
+            points,
+            areas,
+            zoning=config.catalogue.lists["zoning_status"],
+            hard_zoning=fields.hard_zoning,
+            stoplights=fields.stoplights,
+            areas_source=areas_source,
+        ),
+        "agreements": agreements(report),
+    }
+
+
+# The file in a region folder with the municipality boundaries (GeoJSON, RD New or WGS84).
+BOUNDARY_FILES = ("gemeenten.geojson", "gemeentegrenzen.geojson")
+
+
+def region_areas(config: Config) -> tuple[tuple[planmap.Area, ...], str]:
+    """The municipality boundaries of the region and where they come from: the region
+    folder's GeoJSON file, schematic areas for the demo region, or none."""
+    if config.region_source == "demo":
+        return (
+            planmap.voronoi_areas(demo_region.municipality_centres()),
+            "schematisch (demoregio: geen echte gemeentegrenzen)",
+        )
+    folder = config.root / config.region_source
+    for name in BOUNDARY_FILES:
+        path: Path = folder / name
+        if path.is_file():
+            return planmap.read_areas(path), f"gemeentegrenzen uit {name}"
+    return (), ""
+
+
+def agreements(report: Report) -> dict[str, Any]:
+    """The pillars in the stoplight model and the red agreements in escalation order."""
+    first = report.previous_round is None
+    return {
+        "first": first,
+        "previous": None if first else str(report.previous_round),
+        "pillars": [
+            {
+                "number": sheet.pillar.number,
+                "name": sheet.pillar.name,
+                "counts": dict(sheet.agreements.counts),
+                "previous": (
+                    dict(sheet.agreements.previous_counts)
+                    if sheet.agreements.previous_counts is not None
+                    else None
+                ),
+                "better": len(sheet.agreements.changed(ind.BETTER)),
+                "worse": len(sheet.agreements.changed(ind.WORSE)),
+            }
+            for sheet in report.pillars
+        ],
+        "red": [
+            {
+                "id": r.id,
+                "pillar": r.pillar,
+                "text": r.text,
+                "actions": r.actions,
+                "route": r.route,
+                "since": str(r.since),
+                "rounds": r.measurements,
+                "dwellings": r.dwellings,
+            }
+            for r in report.red_agreements
+        ],
+        "changes": [
+            {
+                "id": r.id,
+                "text": r.text,
+                "status": r.status,
+                "previous": r.previous_status,
+                "change": r.change,
+            }
+            for r in report.agreements.rows
+            if r.change in (ind.BETTER, ind.WORSE, ind.NEW)
+        ],
     }

@@ -38,6 +38,8 @@ from ..core import (
 from ..state import State
 from . import casework as cw
 from . import charts, dashboard
+from . import escalation as esc
+from . import focus as fc
 from . import indicators as ind
 from . import realism as real
 
@@ -128,6 +130,8 @@ class Report:
     subregions: tuple[Scope, ...]
     pillars: tuple[PillarSheet, ...]
     agreements: ind.AgreementSummary
+    red_agreements: tuple[esc.RedAgreement, ...]
+    focus: fc.Focus
     rode_draden: tuple[cw.RodeDraad, ...]
     progress: cw.Progress | None
     attention: cw.Attention
@@ -227,8 +231,9 @@ def render(template: str, **context: Any) -> str:
 
 def render_dashboard(report: Report) -> str:
     """The dashboard page, its data embedded as JSON."""
-    data = Markup(dashboard.to_script_json(dashboard.data(report)))
-    return render("dashboard.html.j2", report=report, data=data)
+    values = dashboard.data(report)
+    data = Markup(dashboard.to_script_json(values))
+    return render("dashboard.html.j2", report=report, data=data, map=values["map"])
 
 
 def measured_rounds(state: State, round_: Round) -> tuple[Round, Round | None]:
@@ -302,6 +307,7 @@ def compute(config: Config, state: State, round_: Round) -> Report:
         ),
         default=0,
     )
+    realism = _realism(config, fields, projects, history, slips, withdrawn_ids, years)
     subregions = tuple(
         _scope(
             config,
@@ -331,6 +337,10 @@ def compute(config: Config, state: State, round_: Round) -> Report:
         subregions=subregions,
         pillars=sheets,
         agreements=ind.agreements(current.agreements, agreements_before, fields.stoplights),
+        red_agreements=esc.red_agreements([(r, m.agreements) for r, m in history]),
+        focus=fc.focus(
+            projects, fields, config.realism, realism.summary.mean_year_slip, slips, years
+        ),
         rode_draden=tuple(cw.rode_draden(projects, before, fields, config.rode_draden)),
         progress=cw.progress(projects, before, fields) if before is not None else None,
         attention=cw.attention(
@@ -341,7 +351,7 @@ def compute(config: Config, state: State, round_: Round) -> Report:
             large_dwellings=config.reports.large_project_dwellings,
             slip_quarters=config.reports.slip_attention_quarters,
         ),
-        realism=_realism(config, fields, projects, history, slips, withdrawn_ids, years),
+        realism=realism,
         withdrawn=_withdrawn(projects, fields),
         newly_withdrawn=frozenset(
             withdrawn_ids - (real.withdrawn_ids(before, fields) if before is not None else set())

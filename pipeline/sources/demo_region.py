@@ -295,6 +295,11 @@ _VERBS = [
 ]
 
 
+def municipality_centres() -> dict[str, tuple[str, tuple[float, float]]]:
+    """The RD centre of each demo municipality (code -> (name, (x, y))), for the map."""
+    return {code: (name, (float(x), float(y))) for code, name, _, _, (x, y) in _MUNICIPALITIES}
+
+
 def generate(catalogue: Catalogue, round_: Round, seed: int, name: str) -> tuple[Region, Monitor]:
     """The demo region and its initial monitor for the first round."""
     rng = random.Random(seed)
@@ -521,4 +526,25 @@ def _agreements(rng: random.Random, region: Region) -> list[dict[str, Any]]:
                     "actions": f"Uitwerken van {topic} in een gezamenlijk plan van aanpak.",
                 }
             )
+    for agreement in agreements:
+        _escalation(agreement)
     return agreements
+
+
+def _escalation(agreement: dict[str, Any]) -> None:
+    """A route and the dwellings that depend on it for a red agreement; from a generator of
+    its own, so the rest of the region stays as the seed made it."""
+    if agreement["status"] != "rood":
+        return
+    rng = random.Random(f"escalation-{agreement['agreement_id']}")
+    agreement["route"] = rng.choice(
+        [
+            "tafel zelf",
+            "bestuurlijk overleg",
+            "bestuurlijk overleg",
+            "landelijke versnellingstafel",
+            "expertteam",
+        ]
+    )
+    if rng.random() < 0.8:
+        agreement["dependent_dwellings"] = rng.choice([150, 300, 600, 1200, 2500, 4000])

@@ -1,0 +1,334 @@
+"""The map of the dashboards (pipeline/reporting/planmap.py), the woondeal's focus locations and
+the red agreements in escalation order. The browser side is in test_reports.py."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.core import ConfigError, Round, config
+from pipeline.reporting import escalation, focus, planmap
+from pipeline.reporting import indicators as ind
+from pipeline.reporting.dashboard import region_areas
+from pipeline.sources import demo_region
+from pipeline.state import State
+
+# A published pair of the RD New approximation (Westertoren, Amsterdam).
+WESTERTOREN_RD = (120700.723, 487525.501)
+WESTERTOREN_WGS84 = (4.88352559, 52.37453253)
+
+
+def test_rd_and_wgs84_convert_both_ways() -> None:
+    x, y = planmap.rd_from_wgs84(*WESTERTOREN_WGS84)
+    assert math.hypot(x - WESTERTOREN_RD[0], y - WESTERTOREN_RD[1]) < 0.05
+    lon, lat = planmap.wgs84_from_rd(*WESTERTOREN_RD)
+    assert abs(lon - WESTERTOREN_WGS84[0]) < 1e-6 and abs(lat - WESTERTOREN_WGS84[1]) < 1e-6
+    assert planmap.rd_from_wgs84(5.38720621, 52.15517440) == pytest.approx((155_000, 463_000))
+    for lon, lat in ((3.6, 51.4), (5.9, 51.84), (7.0, 53.3)):
+        back = planmap.wgs84_from_rd(*planmap.rd_from_wgs84(lon, lat))
+        assert back == pytest.approx((lon, lat), abs=1e-6)
+
+
+def _projects() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "name": ["Noord", "Zuid", "Ergens", "Kwijt", "WGS"],
+            "x_rd": [190_000.0, 191_000.0, None, 190_500.0, 5.9],
+            "y_rd": [444_000.0, 443_000.0, 444_000.0, None, 51.8],
+            "total_dwellings": [100, 700, 50, 20, 10],
+            "completed": [40, 0, 0, 0, 0],
+            "zoning_status": ["onherroepelijk", "in voorbereiding", None, None, None],
+            "stoplight": ["groen", "rood", None, None, None],
+            "acceleration_site": [False, True, False, False, False],
+            "large_scale": [False, True, False, False, False],
+        },
+        index=pd.Index(["P1", "P2", "P3", "P4", "P5"], name="project_id"),
+    )
+
+
+def _fields() -> ind.ProjectFields:
+    return ind.ProjectFields.from_catalogue(config.load(Path("config.toml")).catalogue)
+
+
+def test_points_are_the_projects_with_rd_coordinates() -> None:
+    found = planmap.points(_projects(), _fields())
+    # P3 and P4 lack a coordinate; P5 typed degrees where metres belong
+    assert [p.id for p in found] == ["P1", "P2"]
+    north, south = found
+    assert (north.x, north.y, north.dwellings) == (190_000.0, 444_000.0, 60)
+    assert (south.zoning, south.stoplight, south.acceleration_site, south.large_scale) == (
+        "in voorbereiding",
+        "rood",
+        True,
+        True,
+    )
+
+
+def test_map_data_covers_points_and_areas_and_colours_every_status() -> None:
+    fields = _fields()
+    found = planmap.points(_projects(), fields)
+    areas = planmap.voronoi_areas(
+        {"A": ("Aa", (189_000, 444_000)), "B": ("Bee", (192_000, 443_000))}
+    )
+    statuses = ["onherroepelijk", "vastgesteld", "in voorbereiding", "visie"]
+    data = planmap.map_data(
+        found,
+        areas,
+        zoning=statuses,
+        hard_zoning=["onherroepelijk", "vastgesteld"],
+        stoplights=fields.stoplights,
+    )
+    assert json.loads(json.dumps(data)) == data  # JSON-ready
+    x0, y0, x1, y1 = data["bbox"]
+    for p in data["points"]:
+        assert x0 < p["x"] < x1 and y0 < p["y"] < y1
+    for area in areas:
+        for x, y in area.polygons[0][0]:
+            assert x0 <= x <= x1 and y0 <= y <= y1
+    zoning = data["legend"]["zoning"]
+    assert [z["key"] for z in zoning] == [*statuses, None]  # unknown is its own category
+    colours = [z["colour"] for z in zoning]
+    assert len(set(colours)) == len(colours)
+    hard = {z["colour"] for z in zoning[:2]}
+    assert hard <= set(planmap.HARD_COLOURS) and not hard & set(planmap.SOFT_COLOURS)
+    assert [light["key"] for light in data["legend"]["light"]] == [*fields.stoplights, None]
+    assert data["basemap"] is None  # offline unless a region configures one
+
+
+def test_voronoi_areas_split_the_box_between_the_centres() -> None:
+    centres = {code: (name, xy) for code, (name, xy) in demo_region.municipality_centres().items()}
+    areas = planmap.voronoi_areas(centres)
+    assert {a.code for a in areas} == set(centres)
+    for area in areas:
+        ring = area.polygons[0][0]
+        assert ring[0] == ring[-1]
+        # every centre lies in its own cell, and the cell is nearer to it than to the others
+        x, y = centres[area.code][1]
+        assert _inside((x, y), ring)
+        cx, cy = planmap.label_point(area)
+        nearest = min(centres, key=lambda c: math.dist(centres[c][1], (cx, cy)))
+        assert nearest == area.code
+
+
+def _inside(point: tuple[float, float], ring: tuple[tuple[float, float], ...]) -> bool:
+    x, y = point
+    inside = False
+    for (x0, y0), (x1, y1) in itertools.pairwise(ring):
+        if (y0 > y) != (y1 > y) and x < x0 + (y - y0) * (x1 - x0) / (y1 - y0):
+            inside = not inside
+    return inside
+
+
+def _square(cx: float, cy: float, half: float, steps: int = 50) -> list[list[float]]:
+    """A square outline with many points on each side, as real boundary files have."""
+    corners = [
+        (cx - half, cy - half),
+        (cx + half, cy - half),
+        (cx + half, cy + half),
+        (cx - half, cy + half),
+    ]
+    ring = []
+    for (ax, ay), (bx, by) in zip(corners, [*corners[1:], corners[0]], strict=True):
+        ring += [[ax + (bx - ax) * i / steps, ay + (by - ay) * i / steps] for i in range(steps)]
+    return [*ring, ring[0]]
+
+
+def test_read_areas_takes_rd_or_wgs84_and_simplifies(tmp_path: Path) -> None:
+    rd = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"statcode": "GM0202", "statnaam": "Arnhem"},
+                "geometry": {"type": "Polygon", "coordinates": [_square(190_000, 444_000, 4_000)]},
+            },
+            {
+                "type": "Feature",
+                "properties": {"GemeenteCode": "GM0268", "Gemeentenaam": "Nijmegen"},
+                "geometry": {
+                    "type": "MultiPolygon",
+                    "coordinates": [[_square(187_000, 428_000, 3_000)]],
+                },
+            },
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "Point", "coordinates": [1, 2]},
+            },
+        ],
+    }
+    path = tmp_path / "gemeenten.geojson"
+    path.write_text(json.dumps(rd))
+    areas = planmap.read_areas(path)
+    assert [(a.code, a.name) for a in areas] == [("GM0202", "Arnhem"), ("GM0268", "Nijmegen")]
+    outline = areas[0].polygons[0][0]
+    assert len(outline) == 5  # 201 points on straight sides: the four corners remain, closed
+    assert planmap.label_point(areas[0]) == [190_000, 444_000]
+    assert planmap.svg_path(areas[0]).startswith("M186000 -440000 ")
+
+    wgs = json.loads(json.dumps(rd))
+    for feature in wgs["features"][:2]:
+        geometry = feature["geometry"]
+        polygons = (
+            [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+        )
+        for polygon in polygons:
+            for ring in polygon:
+                ring[:] = [list(planmap.wgs84_from_rd(x, y)) for x, y in ring]
+    path.write_text(json.dumps(wgs))
+    again = planmap.read_areas(path)
+    for (x, y), (ex, ey) in zip(again[0].polygons[0][0], outline, strict=True):
+        assert math.hypot(x - ex, y - ey) < 0.5
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ("{not json", "kan niet worden gelezen"),
+        ('{"type": "Feature"}', "geen GeoJSON FeatureCollection"),
+        ('{"type": "FeatureCollection", "features": []}', "geen polygonen"),
+        (
+            json.dumps(
+                {
+                    "type": "FeatureCollection",
+                    "features": [
+                        {
+                            "geometry": {
+                                "type": "Polygon",
+                                "coordinates": [[[1e7, 1e7], [1e7, 2e7], [2e7, 1e7], [1e7, 1e7]]],
+                            }
+                        }
+                    ],
+                }
+            ),
+            "geen RD New",
+        ),
+    ],
+)
+def test_read_areas_says_what_is_wrong(tmp_path: Path, content: str, says: str) -> None:
+    path = tmp_path / "gemeenten.geojson"
+    path.write_text(content)
+    with pytest.raises(ConfigError, match=says):
+        planmap.read_areas(path)
+
+
+def test_a_region_folder_brings_its_own_boundaries(tmp_path: Path) -> None:
+    cfg = config.load(Path("config.toml"))
+    areas, source = region_areas(cfg)
+    assert len(areas) == len(demo_region.municipality_centres()) and "schematisch" in source
+    folder = tmp_path / "regio"
+    folder.mkdir()
+    real = dataclasses.replace(cfg, root=tmp_path, region_source="regio")
+    assert region_areas(real) == ((), "")
+    (folder / "gemeenten.geojson").write_text(
+        json.dumps(
+            planmap.to_geojson(
+                planmap.voronoi_areas(
+                    {"GM1": ("Een", (190_000, 440_000)), "GM2": ("Twee", (200_000, 440_000))}
+                )
+            )
+        )
+    )
+    areas, source = region_areas(real)
+    assert [a.name for a in areas] == ["Een", "Twee"] and "gemeenten.geojson" in source
+
+
+# -- red agreements -------------------------------------------------------------------------
+
+
+def _agreements(statuses: dict[str, str], **columns: dict[str, object]) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "status": statuses,
+            "pillar": dict.fromkeys(statuses, "1"),
+            "text": {k: f"Afspraak {k}" for k in statuses},
+        }
+    )
+    for key, values in columns.items():
+        frame[key] = pd.Series(values)
+    frame.index.name = "agreement_id"
+    return frame
+
+
+def test_red_agreements_longest_red_first_then_most_dwellings() -> None:
+    r1, r2, r3 = Round(2026, 1), Round(2026, 2), Round(2027, 1)
+    history = [
+        (r1, _agreements({"1.1": "rood", "1.2": "geel", "1.3": "rood", "1.10": "groen"})),
+        (r2, _agreements({"1.1": "rood", "1.2": "rood", "1.3": "geel", "1.10": "rood"})),
+        (
+            r3,
+            _agreements(
+                {
+                    "1.1": "rood",
+                    "1.2": "rood",
+                    "1.3": "rood",
+                    "1.10": "rood",
+                    "1.9": "rood",
+                    "1.4": "groen",
+                },
+                route={"1.1": "landelijke versnellingstafel", "1.3": "bestuurlijk overleg"},
+                dependent_dwellings={"1.2": 300, "1.10": 1200, "1.3": 5000},
+                actions={"1.1": "Brief aan BZK"},
+            ),
+        ),
+    ]
+    red = escalation.red_agreements(history)
+    # 1.1: three measurements; 1.10 and 1.2: two (1.10 has more dwellings); then one each:
+    # 1.3 (red again, with 5000 dwellings) before 1.9 (new, no estimate)
+    assert [(r.id, r.measurements, r.since) for r in red] == [
+        ("1.1", 3, r1),
+        ("1.10", 2, r2),
+        ("1.2", 2, r2),
+        ("1.3", 1, r3),
+        ("1.9", 1, r3),
+    ]
+    first = red[0]
+    assert (first.route, first.actions, first.dwellings) == (
+        "landelijke versnellingstafel",
+        "Brief aan BZK",
+        None,
+    )
+    assert red[3].previous_status == "geel" and red[4].previous_status is None
+    assert escalation.red_agreements([]) == ()
+
+
+def test_red_agreements_of_the_demo_state_match_a_plain_count(state: State) -> None:
+    rounds = state.snapshots()
+    history = [(r, state.monitor(r).agreements) for r in rounds]
+    red = escalation.red_agreements(history)
+    latest = history[-1][1]
+    assert {r.id for r in red} == set(latest.index[latest["status"] == "rood"].astype(str))
+    assert all(r.route for r in red)  # the demo region gives every red agreement a route
+    keys = [(-r.measurements, -(r.dwellings or 0)) for r in red]
+    assert keys == sorted(keys)
+
+
+# -- focus locations ------------------------------------------------------------------------
+
+
+def test_focus_counts_the_acceleration_and_large_scale_sites(state: State) -> None:
+    cfg = config.load(Path("config.toml"))
+    fields = ind.ProjectFields.from_catalogue(cfg.catalogue)
+    projects = state.monitor(state.snapshots()[-1]).projects
+    found = focus.focus(projects, fields, cfg.realism, 0.0, {})
+    # the oracle: plain pandas over the monitor
+    live = projects[projects["withdrawn"] != True]  # noqa: E712 - object column of True/None
+    chosen = live[(live["acceleration_site"] == True) | (live["large_scale"] == True)]  # noqa: E712
+    remaining = (chosen["total_dwellings"].fillna(0) - chosen["completed"].fillna(0)).clip(lower=0)
+    assert len(found.locations) == len(chosen) > 0
+    assert found.dwellings == int(remaining.sum())
+    hard = chosen["zoning_status"].isin(cfg.catalogue.hard_zoning_statuses)
+    assert found.hard_dwellings == int(remaining[hard].sum())
+    assert found.acceleration_sites == int((live["acceleration_site"] == True).sum())  # noqa: E712
+    assert [f.case.dwellings for f in found.locations] == sorted(
+        (f.case.dwellings for f in found.locations), reverse=True
+    )
+    years = [c for c in chosen.columns if c.startswith("planning_") and c[9:].isdigit()]
+    assert found.planned == int(chosen[years].fillna(0).to_numpy().sum())
+    assert 0 < found.realistic < found.planned
