@@ -43,7 +43,7 @@ def _projects() -> pd.DataFrame:
             "y_rd": [444_000.0, 443_000.0, 444_000.0, None, 51.8],
             "total_dwellings": [100, 700, 50, 20, 10],
             "completed": [40, 0, 0, 0, 0],
-            "zoning_status": ["onherroepelijk", "in voorbereiding", None, None, None],
+            "zoning_status": ["1A. Onherroepelijk", "3. In voorbereiding", None, None, None],
             "stoplight": ["groen", "rood", None, None, None],
             "acceleration_site": [False, True, False, False, False],
             "large_scale": [False, True, False, False, False],
@@ -63,7 +63,7 @@ def test_points_are_the_projects_with_rd_coordinates() -> None:
     north, south = found
     assert (north.x, north.y, north.dwellings) == (190_000.0, 444_000.0, 60)
     assert (south.zoning, south.stoplight, south.acceleration_site, south.large_scale) == (
-        "in voorbereiding",
+        "3. In voorbereiding",
         "rood",
         True,
         True,
@@ -76,12 +76,13 @@ def test_map_data_covers_points_and_areas_and_colours_every_status() -> None:
     areas = planmap.voronoi_areas(
         {"A": ("Aa", (189_000, 444_000)), "B": ("Bee", (192_000, 443_000))}
     )
-    statuses = ["onherroepelijk", "vastgesteld", "in voorbereiding", "visie"]
+    statuses = ["onherroepelijk", "vastgesteld", "in voorbereiding", "visie", "onbekend"]
     data = planmap.map_data(
         found,
         areas,
         zoning=statuses,
         hard_zoning=["onherroepelijk", "vastgesteld"],
+        soft_zoning=["in voorbereiding", "visie"],
         stoplights=fields.stoplights,
     )
     assert json.loads(json.dumps(data)) == data  # JSON-ready
@@ -92,7 +93,8 @@ def test_map_data_covers_points_and_areas_and_colours_every_status() -> None:
         for x, y in area.polygons[0][0]:
             assert x0 <= x <= x1 and y0 <= y <= y1
     zoning = data["legend"]["zoning"]
-    assert [z["key"] for z in zoning] == [*statuses, None]  # unknown is its own category
+    # unknown is its own category, once, for "onbekend" and for an empty status alike
+    assert [z["key"] for z in zoning] == [*statuses[:4], None]
     colours = [z["colour"] for z in zoning]
     assert len(set(colours)) == len(colours)
     hard = {z["colour"] for z in zoning[:2]}

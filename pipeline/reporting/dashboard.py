@@ -157,6 +157,7 @@ def data(report: Report) -> dict[str, Any]:
             areas,
             zoning=config.catalogue.lists["zoning_status"],
             hard_zoning=fields.hard_zoning,
+            soft_zoning=fields.soft_zoning,
             stoplights=fields.stoplights,
             areas_source=areas_source,
         ),

@@ -74,7 +74,9 @@ class Basemap:
 
 
 def points(projects: pd.DataFrame, fields: ind.ProjectFields) -> tuple[Point, ...]:
-    """The projects that have RD coordinates, withdrawn ones included (the page hides them)."""
+    """The projects that have RD coordinates, withdrawn ones included (the page hides them).
+    A zoning status that is neither hard nor soft (onbekend, empty, an old label) is None."""
+    known = fields.hard_zoning | fields.soft_zoning
     x = pd.to_numeric(ind.texts(projects, "x_rd"), errors="coerce")
     y = pd.to_numeric(ind.texts(projects, "y_rd"), errors="coerce")
     remaining = ind.remaining(projects, fields)
@@ -94,7 +96,7 @@ def points(projects: pd.DataFrame, fields: ind.ProjectFields) -> tuple[Point, ..
                 x=float(px),
                 y=float(py),
                 dwellings=round(float(remaining.get(pid, 0))),
-                zoning=ind.as_text(row.get(ind.ZONING)) or None,
+                zoning=_known(ind.as_text(row.get(ind.ZONING)), known),
                 stoplight=ind.as_text(row.get(ind.STOPLIGHT)) or None,
                 acceleration_site=bool(acceleration.get(pid)),
                 large_scale=bool(large.get(pid)),
@@ -103,17 +105,25 @@ def points(projects: pd.DataFrame, fields: ind.ProjectFields) -> tuple[Point, ..
     return tuple(found)
 
 
+def _known(status: str, known: frozenset[str]) -> str | None:
+    return status if status in known else None
+
+
 def in_rd_bounds(x: float, y: float) -> bool:
     return RD_BOUNDS[0] <= x <= RD_BOUNDS[2] and RD_BOUNDS[1] <= y <= RD_BOUNDS[3]
 
 
-def zoning_legend(statuses: Sequence[str], hard: Iterable[str]) -> list[dict[str, Any]]:
+def zoning_legend(
+    statuses: Sequence[str], hard: Iterable[str], soft: Iterable[str]
+) -> list[dict[str, Any]]:
     """A colour per zoning status in ladder order: hard ones blue, soft ones amber, then
-    "onbekend" in grey (unknown is neither hard nor soft)."""
-    hard_set = set(hard)
+    "onbekend" in grey for every status that is neither (onbekend, empty)."""
+    hard_set, soft_set = set(hard), set(soft)
     legend: list[dict[str, Any]] = []
     hard_seen = soft_seen = 0
     for status in statuses:
+        if status not in hard_set | soft_set:
+            continue
         if status in hard_set:
             colour = HARD_COLOURS[min(hard_seen, len(HARD_COLOURS) - 1)]
             hard_seen += 1
@@ -140,6 +150,7 @@ def map_data(
     *,
     zoning: Sequence[str],
     hard_zoning: Iterable[str],
+    soft_zoning: Iterable[str],
     stoplights: Sequence[str],
     basemap: Basemap | None = None,
     areas_source: str = "",
@@ -175,7 +186,7 @@ def map_data(
         ],
         "areasSource": areas_source,
         "legend": {
-            "zoning": zoning_legend(zoning, hard_zoning),
+            "zoning": zoning_legend(zoning, hard_zoning, soft_zoning),
             "light": stoplight_legend(stoplights),
         },
         "basemap": ({"url": basemap.url, "attribution": basemap.attribution} if basemap else None),
