@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
+import re
 import shutil
+import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -44,6 +47,8 @@ from pipeline.validation.schema import Context, validate
 from pipeline.workbook.instructions import instruction_lines, load_texts
 from pipeline.workbook.party import GREY, YELLOW
 from pipeline.workbook.reader import read_submission
+
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 # A municipality that is tempomaker of pillar 1, a corporation that is tempomaker of pillar 1, a
 # corporation without pillars, and the province (no projects, no pillars).
@@ -350,7 +355,9 @@ def test_sum_checks_follow_the_catalogue_tags(issued: Issued) -> None:
     assert len(on_total) == 3  # planning, price segments, dwelling types
     assert all(f"${total}{FIRST_DATA_ROW}" in f for f in on_total)
     new_ws = issued.books["P028"][SHEET_NEW]
-    new_rules = [r for cf in new_ws.conditional_formatting for r in cf.rules]
+    new_rules = [
+        r for cf in new_ws.conditional_formatting for r in cf.rules if r.type == "expression"
+    ]
     assert len(new_rules) == 6  # the total and the parts, per check
 
 
@@ -475,3 +482,159 @@ def test_formula_like_text_stays_text(config: Config, state: State) -> None:
             cell = ws.cell(row, header.index(label) + 1)
             assert (cell.value, cell.data_type, cell.quotePrefix) == (text, "s", True)
             assert values[header.index(label)] == text
+
+
+# -- legible in Excel and LibreOffice -------------------------------------------------------
+
+CARLITO_BOLD = Path("/usr/share/fonts/truetype/crosextra/Carlito-Bold.ttf")
+CARLITO = Path("/usr/share/fonts/truetype/crosextra/Carlito-Regular.ttf")
+
+
+def test_every_cell_style_names_a_font(issued: Issued) -> None:
+    """LibreOffice shows a cell whose font has no name in a serif font."""
+    for party_id, raw in issued.data.items():
+        with zipfile.ZipFile(io.BytesIO(raw)) as package:
+            styles = ET.fromstring(package.read("xl/styles.xml"))
+        fonts = styles.find(f"{MAIN}fonts")
+        assert fonts is not None
+        names = [font.find(f"{MAIN}name") for font in fonts]
+        assert names and all(n is not None and n.get("val") == "Calibri" for n in names), party_id
+        for xf in styles.iter(f"{MAIN}xf"):  # every cell format points at one of them
+            assert int(xf.get("fontId", "0")) < len(names)
+
+
+def _pixels(font: Any, text: str) -> float:
+    return float(font.getlength(text))
+
+
+@pytest.mark.skipif(not CARLITO_BOLD.exists(), reason="fonts-crosextra-carlito ontbreekt")
+def test_headers_wrap_between_words_only(issued: Issued) -> None:
+    """Measured with the font LibreOffice uses for Calibri (Carlito, the same widths): every
+    word of every column header fits its column, and the header row is tall enough."""
+    from PIL import ImageFont
+
+    bold = ImageFont.truetype(str(CARLITO_BOLD), 11 * 96 / 72)
+    for party_id, book in issued.books.items():
+        for ws in book.worksheets:
+            if ws.sheet_state != "visible" or ws.title == SHEET_INSTRUCTIONS:
+                continue
+            lines = 1
+            for cell in ws[HEADER_ROW]:
+                if not cell.value:
+                    continue
+                width = ws.column_dimensions[cell.column_letter].width
+                room = width * 7 + 5 - 4  # Excel: 7 px per character plus 5, minus the margins
+                for word in str(cell.value).split():
+                    assert _pixels(bold, word) <= room, (party_id, ws.title, cell.value, word)
+                # greedy wrapping between words, as Excel and LibreOffice do
+                count, used = 1, 0.0
+                for word in str(cell.value).split():
+                    size = _pixels(bold, word)
+                    if used and used + _pixels(bold, " ") + size > room:
+                        count, used = count + 1, size
+                    else:
+                        used += (_pixels(bold, " ") if used else 0) + size
+                lines = max(lines, count)
+            assert ws.row_dimensions[HEADER_ROW].height >= lines * 15, (party_id, ws.title)
+
+
+@pytest.mark.skipif(not CARLITO.exists(), reason="fonts-crosextra-carlito ontbreekt")
+def test_agreement_rows_are_tall_enough_for_their_text(issued: Issued) -> None:
+    from PIL import ImageFont
+
+    regular = ImageFont.truetype(str(CARLITO), 11 * 96 / 72)
+    ws = issued.books[PARTIES[0]][SHEET_AGREEMENTS]
+    header = {c.value: c.column_letter for c in ws[HEADER_ROW]}
+    text_column = header["Afspraak"]
+    room = ws.column_dimensions[text_column].width * 7 + 5 - 4
+    tall = 0
+    for row in range(FIRST_DATA_ROW, ws.max_row + 1):
+        text = ws[f"{text_column}{row}"].value
+        if not text:
+            continue
+        assert ws[f"{text_column}{row}"].alignment.wrap_text
+        needed = math.ceil(_pixels(regular, str(text)) / room)
+        height = ws.row_dimensions[row].height or 15
+        # a word-wrapped line holds a little less than the raw width: allow one line more
+        assert height >= min(needed, 8) * 15, (row, text)
+        tall += needed > 1
+    assert tall > 0  # the demo has agreements longer than their column
+
+
+def test_stoplights_are_coloured_by_their_value(issued: Issued) -> None:
+    book = issued.books[PARTIES[0]]
+    for sheet, label in ((SHEET_AGREEMENTS, "Status"), (SHEET_OWN, "Eigen stoplicht")):
+        ws = book[sheet]
+        letter = next(c.column_letter for c in ws[HEADER_ROW] if c.value == label)
+        rules = {
+            rule.formula[0]: rule.dxf.fill.fgColor.rgb
+            for cf in ws.conditional_formatting
+            if str(cf.sqref).startswith(f"{letter}{FIRST_DATA_ROW}:")
+            for rule in cf.rules
+            if rule.type == "cellIs"
+        }
+        assert {k: v[-6:] for k, v in rules.items()} == {
+            '"groen"': "C6EFCE",
+            '"geel"': "FFEB9C",
+            '"rood"': "FFC7CE",
+        }, sheet
+
+
+def test_following_the_new_project_instructions_gives_no_blocking_finding(
+    config: Config, state: State
+) -> None:
+    """Fill in exactly what the instructions list for a new project, nothing more."""
+    from builders import add_new_project, issued_submission
+
+    region = state.region()
+    developer = next(p for p in region.parties if p.kind == "ontwikkelaar")
+    submission, context = issued_submission(config, state, developer.id)
+    layout = plan_for(config, state, developer)
+    texts = load_texts()
+    lines = [line.text for line in instruction_lines(texts, layout, config, region, developer)]
+    listed = next(t for t in lines if t.startswith("Vul ten minste in:"))
+    labels = re.findall(r"'([^']+)'", listed)
+    columns = {c.label: c for c in config.catalogue.columns("project", config.round)}
+    new_keys = set(submission.sheets[SHEET_NEW].layout.columns)
+    assert set(labels) <= set(columns)
+    named = {columns[label].key for label in labels}
+    # the planning is given as a range of columns: every planning column between the two named
+    planning = [c.key for c in columns.values() if "planning" in c.field.tags and c.key in new_keys]
+    first, last = (columns[label].key for label in labels if columns[label].key in planning)
+    between = planning[planning.index(first) : planning.index(last) + 1]
+    values: dict[str, Any] = {}
+    for key in named - set(between):
+        field = next(c.field for c in columns.values() if c.key == key)
+        if field.type in ("whole", "decimal"):
+            values[key] = 24
+        elif field.choices == "@municipalities":
+            values[key] = region.municipalities[0].name
+        elif field.type == "choice":
+            values[key] = config.catalogue.lists[str(field.choices)][0]
+        else:
+            values[key] = "Nieuw project aan de Rijn"
+    values[between[1]] = 24  # the whole total in one year, as the line says
+    assert named - set(between) <= new_keys
+    row = add_new_project(submission, values)
+    result = validate(submission, context)
+    blocking = [(f.code, f.message) for f in result.findings if f.row == row and f.blocking]
+    assert blocking == [], (values, listed)
+    # and leaving out any one of the listed fields does block
+    for key in sorted(named - set(between)):
+        submission, context = issued_submission(config, state, developer.id)
+        row = add_new_project(submission, {k: v for k, v in values.items() if k != key})
+        result = validate(submission, context)
+        assert any(f.row == row and f.blocking for f in result.findings), key
+
+
+def plan_for(config: Config, state: State, party: Party) -> Any:
+    return plan(
+        config.catalogue,
+        config.round,
+        state.region(),
+        state.monitor(config.round),
+        party,
+        issued_at="2026-11-25T00:00:00",
+        new_rows=config.new_project_rows,
+        base_hash="x",
+    )

@@ -35,6 +35,7 @@ from ..core import (
     finding,
     show_value,
 )
+from . import textwidth
 from .aside import put_back, set_aside_monitor
 from .intake import sniff
 from .lite import carry
@@ -267,7 +268,7 @@ def _write_listing(
     errors = sum(1 for f in findings if f.blocking)
     warnings_ = len(findings) - errors
     _text(ws, 1, 1, TEXTS["title"].format(party=party_name, round=round_)).font = Font(
-        bold=True, size=14
+        name=textwidth.FONT, bold=True, size=14
     )
     if findings:
         _text(
@@ -280,7 +281,7 @@ def _write_listing(
                 error_word=TEXTS["error_one" if errors == 1 else "error_many"],
                 warning_word=TEXTS["warning_one" if warnings_ == 1 else "warning_many"],
             ),
-        ).font = Font(bold=True)
+        ).font = Font(name=textwidth.FONT, bold=True)
     _text(ws, 3, 1, TEXTS[_next_step(findings)])
     if findings:
         _text(ws, 4, 1, TEXTS["hint"])
@@ -298,7 +299,7 @@ def _write_listing(
     if not findings:
         return
     for column, label in enumerate(TEXTS["columns"].split("|"), start=1):
-        _text(ws, _HEADER_ROW, column, label).font = Font(bold=True)
+        _text(ws, _HEADER_ROW, column, label).font = Font(name=textwidth.FONT, bold=True)
     order = {name: index for index, name in enumerate(book.sheetnames)}
     wrap = Alignment(wrap_text=True, vertical="top")
     for row, f in enumerate(

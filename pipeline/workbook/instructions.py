@@ -19,6 +19,7 @@ from ..core import (
     SHEET_NEW,
     SHEET_OWN,
     YES,
+    Catalogue,
     Config,
     ConfigError,
     Monitor,
@@ -31,7 +32,7 @@ from ..core import (
     formatting,
     owns,
 )
-from ..validation import SHEET_CHECK, RowProblem
+from ..validation import SHEET_CHECK, SUM_RULES, RowProblem, sum_parts
 
 TEXTS_PATH = Path(str(resources.files("pipeline") / "workbook_templates" / "texts.toml"))
 
@@ -115,11 +116,6 @@ def instruction_fields(
     round_ = Round.parse(layout.round)
     own_count = len(layout.sheet(SHEET_OWN).row_ids)
     new_sheet = layout.sheet(SHEET_NEW)
-    new_fields = {
-        c.field.key: c.field
-        for c in catalogue.columns("project", round_)
-        if c.key in new_sheet.columns
-    }
     withdrawn = catalogue.tagged("withdrawn")
     pillars = [p for p in region.pillars if p.number in party.pillars]
     fields = {
@@ -139,7 +135,7 @@ def instruction_fields(
         "new_rows": str(new_sheet.new_rows),
         "year": str(round_.year),
         "pillars": formatting.listing([f"{p.number} ({p.name})" for p in pillars]),
-        "required": formatting.listing([f"'{f.label}'" for f in new_fields.values() if f.required]),
+        **minimum_fields(catalogue, round_, new_sheet.columns),
         "withdrawn_yes": YES,
     }
     if withdrawn:
@@ -221,3 +217,28 @@ def _price_bound_lines(texts: Mapping[str, Any], config: Config, year: int) -> l
     amounts = {key: formatting.euro(value) for key, value in config.price_bounds[used].items()}
     lines = [_fill(line, amounts) for line in texts["instructions"]["price_bounds"]["lines"]]
     return [*intro, *lines]
+
+
+def minimum_fields(catalogue: Catalogue, round_: Round, keys: Sequence[str]) -> dict[str, str]:
+    """What a new project needs at least, in the words of the instructions: the required
+    fields, and the planning columns that must add up to the total (a sum rule that applies
+    even when they are empty). A row with exactly these filled in is not blocked."""
+    columns = [c for c in catalogue.columns("project", round_) if c.key in keys]
+    required = [f"'{c.label}'" for c in columns if c.field.required]
+    always = [rule for rule in SUM_RULES if not rule.when_filled]
+    planning = [
+        c
+        for rule in always
+        for c in columns
+        if c.key in sum_parts(rule, columns) and "planning" in c.field.tags
+    ]
+    total = next((c.label for c in columns if "total" in c.field.tags), "")
+    text = formatting.listing(required)
+    if planning and total:
+        text += (
+            f". Verdeel '{total}' over de jaren, van '{planning[0].label}' tot en met "
+            f"'{planning[-1].label}': samen precies het totaal"
+        )
+        if any("completed" in c.field.tags for c in columns):
+            text += " (min wat al is opgeleverd)"
+    return {"required": text}

@@ -19,7 +19,7 @@ from typing import Any, cast
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.compat import safe_string
-from openpyxl.formatting.rule import FormulaRule
+from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, quote_sheetname
@@ -59,7 +59,7 @@ from ..core import (
     to_cell,
 )
 from ..validation import SHEET_CHECK, SUM_RULES, RowProblem, sum_parts
-from . import package
+from . import package, textwidth
 from .instructions import Line, instruction_lines, load_texts, problem_lines
 from .lite import embed, script_for
 from .sanitise import put
@@ -74,6 +74,14 @@ CONFLICT_TEXT = "9C0006"
 CONFLICT_PART = "FCE4D6"
 CARRIED_ORANGE = "F8CBAD"  # dwellings carried from a year that has ended: the party checks them
 GRID = "BFBFBF"
+# The stoplight's own colours (fill, text), as Excel's Goed / Neutraal / Slecht styles.
+STOPLIGHT_COLOURS = {
+    "groen": ("C6EFCE", "006100"),
+    "geel": ("FFEB9C", "9C5700"),
+    "rood": ("FFC7CE", "9C0006"),
+}
+LINE_POINTS = 15  # the height of one line of Calibri 11
+MAX_ROW_LINES = 8  # a longer text scrolls in the cell
 
 # The columns that stay in view when scrolling right: up to and including this field.
 FROZEN_THROUGH = {"project": "name", "agreement": "text"}
@@ -465,12 +473,13 @@ class _Styles:
             protection=Protection(locked=role not in {"edit", "carried"}),
         )
         style.alignment = Alignment(vertical="top", wrap_text=wrap)
+        style.font = _font()
         if role in {"edit", "locked", "carried"}:
             fill = {"edit": YELLOW, "locked": GREY, "carried": CARRIED_ORANGE}[role]
             style.fill = PatternFill("solid", fgColor=fill)
             style.border = self.border
         elif role in {"header", "group"}:
-            style.font = Font(bold=True)
+            style.font = _font(bold=True)
             style.fill = PatternFill(
                 "solid", fgColor=HEADER_BLUE if role == "header" else GROUP_BLUE
             )
@@ -481,10 +490,16 @@ class _Styles:
                 horizontal="center" if role == "header" else "left",
             )
         elif role == "title":
-            style.font = Font(bold=True, size=16)
+            style.font = _font(bold=True, size=16)
         elif role == "heading":
-            style.font = Font(bold=True, size=12)
+            style.font = _font(bold=True, size=12)
         return style
+
+
+def _font(*, bold: bool = False, size: int = textwidth.FONT_SIZE, color: str | None = None) -> Font:
+    """Every cell names its font: LibreOffice would otherwise show a serif font. Calibri is
+    Excel's own; LibreOffice shows it as Carlito, which has the same widths."""
+    return Font(name=textwidth.FONT, size=size, bold=bold, color=color)
 
 
 # -- the instructions sheet -------------------------------------------------------------------
@@ -555,7 +570,7 @@ def _legend_sample(cell: Any, styles: _Styles, line: Line) -> None:
     put(cell, line.sample_text)
     if line.sample == "conflict":
         cell.fill = PatternFill("solid", fgColor=CONFLICT_RED)
-        cell.font = Font(color=CONFLICT_TEXT)
+        cell.font = _font(color=CONFLICT_TEXT)
     cell.protection = Protection(locked=True)
 
 
@@ -643,8 +658,11 @@ def _write_data_sheet(
             if value is not None:  # a new cell is already empty
                 put(cell, value)
             add_cell(ws, cell)
+        for number, height in row_heights(sheet, region).items():
+            ws.row_dimensions[number].height = height
     _add_validations(ws, texts["validation"], sheet, lists)
     _add_sum_checks(ws, sheet)
+    _add_stoplight_colours(ws, sheet)
     last_row = max(FIRST_DATA_ROW + len(sheet.rows) - 1, HEADER_ROW)
     last_column = get_column_letter(len(sheet.columns))
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last_column}{last_row}"
@@ -688,11 +706,19 @@ def _data_rows_xml(sheet: DataSheet, styles: _Styles, region: Region) -> str:
     """
     letters = [get_column_letter(i) for i in range(1, len(sheet.columns) + 1)]
     dates = {i for i, c in enumerate(sheet.columns, start=1) if c.field.type == "date"}
+    heights = row_heights(sheet, region)
     parts: list[str] = []
     current = 0
     for number, index, name, value in _data_cells(sheet, styles, region):
         if number != current:
-            parts.append(f'</row><row r="{number}">' if current else f'<row r="{number}">')
+            # the attributes openpyxl writes for a row height
+            height = (
+                f' ht="{safe_string(heights[number])}" customHeight="1"'
+                if number in heights
+                else ""
+            )
+            parts.append("</row>" if current else "")
+            parts.append(f'<row r="{number}"{height}>')
             current = number
         ref = f"{letters[index - 1]}{number}"
         if value is None:
@@ -733,7 +759,7 @@ def _write_headers(ws: Any, styles: _Styles, columns: Sequence[Column]) -> None:
         cell.style = header
         put(cell, column.label)
         ws.cell(GROUP_ROW, index).style = group
-        ws.column_dimensions[get_column_letter(index)].width = column.field.width
+        ws.column_dimensions[get_column_letter(index)].width = column_width(column)
         is_last = index == len(columns) or columns[index].field.group != column.field.group
         if is_last:
             put(ws.cell(GROUP_ROW, start), columns[start - 1].field.group)
@@ -743,7 +769,35 @@ def _write_headers(ws: Any, styles: _Styles, columns: Sequence[Column]) -> None:
                 first, last = get_column_letter(start), get_column_letter(index)
                 ws.merged_cells.add(MergedCellRange(ws, f"{first}{GROUP_ROW}:{last}{GROUP_ROW}"))
             start = index + 1
-    ws.row_dimensions[HEADER_ROW].height = 48
+    lines = max((textwidth.lines(c.label, column_width(c), bold=True) for c in columns), default=1)
+    ws.row_dimensions[HEADER_ROW].height = max(3, lines) * LINE_POINTS + 3
+
+
+def column_width(column: Column) -> float:
+    """The catalogue's width, widened where a word of the header would not fit: headers wrap
+    between words only."""
+    longest = max(
+        (textwidth.width_for(word, bold=True) for word in column.label.split()), default=0.0
+    )
+    return max(float(column.field.width), longest)
+
+
+def row_heights(sheet: DataSheet, region: Region) -> dict[int, float]:
+    """Heights of the rows whose wrapped text needs more than one line (the agreements):
+    LibreOffice keeps a row at one line when the file gives no height."""
+    if sheet.layout.entity != "agreement":
+        return {}
+    wrapped = [(c, column_width(c)) for c in sheet.columns if c.field.type == "text"]
+    heights: dict[int, float] = {}
+    for offset, row in enumerate(sheet.rows):
+        lines = 1
+        for column, width in wrapped:
+            value = shown_value(column, row.get(column.key), region)
+            if isinstance(value, str) and value:
+                lines = max(lines, textwidth.lines(value, width))
+        if lines > 1:
+            heights[FIRST_DATA_ROW + offset] = min(lines, MAX_ROW_LINES) * LINE_POINTS
+    return heights
 
 
 def _frozen_columns(sheet: DataSheet) -> int:
@@ -909,6 +963,25 @@ def _add_sum_checks(ws: Any, sheet: DataSheet) -> None:
                 f"{a}{first}:{b}{last}" for a, b in _letter_runs(parts, sheet.columns)
             )
             ws.conditional_formatting.add(part_ranges, FormulaRule(formula=[formula], fill=light))
+
+
+def _add_stoplight_colours(ws: Any, sheet: DataSheet) -> None:
+    """Colour a stoplight cell by its value (green, yellow, red), in Excel and LibreOffice."""
+    last = max(FIRST_DATA_ROW + len(sheet.rows) - 1, FIRST_DATA_ROW)
+    for index, column in enumerate(sheet.columns, start=1):
+        if column.field.choices != "stoplight":
+            continue
+        letter = get_column_letter(index)
+        for value, (fill, text) in STOPLIGHT_COLOURS.items():
+            ws.conditional_formatting.add(
+                f"{letter}{FIRST_DATA_ROW}:{letter}{last}",
+                CellIsRule(
+                    operator="equal",
+                    formula=[f'"{value}"'],
+                    fill=PatternFill("solid", fgColor=fill, bgColor=fill),
+                    font=Font(color=text, bold=True),
+                ),
+            )
 
 
 def _sum_formula(total: str, parts: Sequence[str], row: int, when_filled: bool) -> str:
