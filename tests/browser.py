@@ -111,8 +111,7 @@ class Browser:
     # -- what a test does -------------------------------------------------------------------
 
     def open(self, url: str, width: int, height: int = 900, *, mobile: bool | None = None) -> None:
-        """Load a page at a viewport size and wait until it says it is ready
-        (``data-ready`` on <html>) or has loaded."""
+        """Load a page at a viewport size and wait until it has loaded."""
         self.call(
             "Emulation.setDeviceMetricsOverride",
             width=width,
@@ -120,18 +119,14 @@ class Browser:
             deviceScaleFactor=1,
             mobile=width < 600 if mobile is None else mobile,
         )
+        seen = len(self.events)
         self.call("Page.navigate", url=url)
+        # the new document's load event: its inline scripts have run by then
         deadline = time.monotonic() + self.timeout
-        while time.monotonic() < deadline:
-            state = self.evaluate(
-                "document.readyState === 'complete' && "
-                "(document.documentElement.getAttribute('data-ready') === '1' || "
-                "!document.querySelector('script[src], #monitor-data'))"
-            )
-            if state:
-                return
-            time.sleep(0.1)
-        raise BrowserError(f"De pagina {url} werd niet klaar")
+        while not any(e.get("method") == "Page.loadEventFired" for e in self.events[seen:]):
+            if time.monotonic() > deadline:
+                raise BrowserError(f"De pagina {url} werd niet klaar")
+            self.events.append(self._read(deadline))
 
     def evaluate(self, expression: str) -> Any:
         result = self.call(

@@ -11,13 +11,19 @@ from openpyxl import load_workbook
 from openpyxl.comments import Comment
 from submission_workbooks import build, issue
 
+from pipeline.core import formatting
 from pipeline.core.config import Config
 from pipeline.core.findings import Finding, finding
-from pipeline.core.layout import SHEET_AGREEMENTS, SHEET_META, SHEET_NEW, SHEET_OWN
+from pipeline.core.layout import HEADER_ROW, SHEET_AGREEMENTS, SHEET_META, SHEET_NEW, SHEET_OWN
+from pipeline.core.messages import show_value
+from pipeline.stages.check import check_bytes
+from pipeline.stages.issue import issue_round
 from pipeline.state.database import State
+from pipeline.storage.local import LocalStorage
 from pipeline.workbook.feedback import (
     AUTHOR,
     ERROR_FILL,
+    RESUBMIT,
     STATE_SHEET,
     TEXTS,
     WARNING_FILL,
@@ -127,7 +133,13 @@ def test_feedback_list_sheet_is_first_and_complete(config: Config, submission: b
     assert [r[0] for r in rows] == ["Fout"] * 2 + ["Waarschuwing"] * 4
     assert sorted(r[5] for r in rows) == sorted(f.message for f in found)
     first = rows[0]
-    assert first[1:5] == [SHEET_OWN, "Q4", "Totaal woningen", "'veel'"]
+    # the value found is what the submitted cell holds (the finding here is made up)
+    assert first[1:5] == [
+        SHEET_OWN,
+        "Q4",
+        "Totaal woningen",
+        show_value(book[SHEET_OWN]["Q4"].value),
+    ]
     assert ws["C7"].hyperlink.location == "'Mijn projecten'!Q4"
     file_level = [r for r in rows if r[1] is None]
     assert [r[5] for r in file_level] == [found[5].message]
@@ -238,3 +250,102 @@ def test_feedback_without_findings_says_all_is_well(submission: bytes) -> None:
 
     assert book[LIST]["A3"].value == TEXTS["none"]
     assert STATE_SHEET not in book.sheetnames
+
+
+# -- one mistake counted once, in the party's words ---------------------------------------------
+
+
+def _issued(config: Config, state: State) -> tuple[bytes, dict[str, Any]]:
+    """The workbook an initiator gets (it keeps the numbers), and its first project."""
+    projects = state.monitor(config.round).projects
+    initiator = str(projects["initiator"].value_counts().index[0])
+    storage = LocalStorage(config.paths.storage)
+    summary = issue_round(config, state, storage, party_ids=[initiator])
+    party = state.region().party(initiator)
+    data = storage.get_party_file(party, summary.workbooks[0].file_name)
+    book = load_workbook(io.BytesIO(data))
+    row_id = str(book[SHEET_OWN]["A3"].value)
+    return data, {"id": row_id, **projects.loc[row_id].to_dict()}
+
+
+def _edited(data: bytes, cells: dict[tuple[str, int, str], Any]) -> bytes:
+    """The workbook with cells typed in, found by their header, as a party would."""
+    book = load_workbook(io.BytesIO(data))
+    for (sheet, row, label), value in cells.items():
+        ws = book[sheet]
+        column = next(c.column for c in ws[HEADER_ROW] if c.value == label)
+        ws.cell(row, column).value = value
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_wrong_total_is_one_blocking_finding_that_names_the_sums(
+    config: Config, state: State
+) -> None:
+    issued, project = _issued(config, state)
+    assert project["single_family"] + project["multi_family"] == project["total_dwellings"]
+    wrong = int(project["total_dwellings"]) + 7
+    data = _edited(issued, {(SHEET_OWN, 3, "Totaal woningen"): wrong})
+    report = check_bytes(config, state, data, "werkmap.xlsx")
+    on_row = [f for f in report.findings if f.row == 3 and f.sheet == SHEET_OWN and f.blocking]
+    assert [f.code for f in on_row] == ["total-does-not-add-up"]
+    message = on_row[0].message
+    for part in ("planning per jaar", "prijssegmenten", "grondgebonden + gestapeld"):
+        assert part in message
+    assert f"({formatting.number(wrong)})" in message or f"({wrong})" in message
+    assert project["id"] in message and str(project["name"]) in message
+
+    # the feedback shows the value the party typed in that cell, not "(leeg)"
+    book = open_book(
+        write_feedback(data, report.findings, party_name="Partij", round_=str(config.round))
+    )
+    listed = [
+        [c.value for c in row]
+        for row in book[LIST].iter_rows(min_row=7)
+        if row[2].value == on_row[0].cell
+    ]
+    assert [r[4] for r in listed] == [show_value(wrong)]
+    assert book[SHEET_OWN][str(on_row[0].cell)].value == wrong
+
+
+def test_one_sum_that_fails_keeps_its_own_finding(config: Config, state: State) -> None:
+    issued, project = _issued(config, state)
+    data = _edited(issued, {(SHEET_OWN, 3, "Grondgebonden"): int(project["single_family"]) + 3})
+    report = check_bytes(config, state, data, "werkmap.xlsx")
+    on_row = [f for f in report.findings if f.row == 3 and f.blocking]
+    assert [f.code for f in on_row] == ["dwelling-types-do-not-add-up"]
+    assert project["id"] in on_row[0].message
+
+
+def test_every_row_finding_names_its_project(config: Config, state: State) -> None:
+    issued, project = _issued(config, state)
+    second = str(load_workbook(io.BytesIO(issued))[SHEET_OWN]["A4"].value)
+    name = state.monitor(config.round).projects.at[second, "name"]
+    data = _edited(
+        issued,
+        {
+            (SHEET_OWN, 3, "Eigen stoplicht"): "rood",
+            (SHEET_OWN, 3, "Toelichting stoplicht"): None,
+            (SHEET_OWN, 4, "Totaal woningen"): "veel",
+            (SHEET_NEW, 3, "Projectnaam"): "Nieuw plan",
+        },
+    )
+    report = check_bytes(config, state, data, "werkmap.xlsx")
+    rows = [f for f in report.findings if f.row is not None]
+    assert {f.sheet for f in rows} == {SHEET_OWN, SHEET_NEW}
+    for f in rows:
+        if f.sheet == SHEET_OWN and f.row == 3:
+            assert f"{project['id']} {project['name']}" in f.message, f.message
+        elif f.sheet == SHEET_OWN and f.row == 4:
+            assert f"{second} {name}" in f.message, f.message
+        elif f.sheet == SHEET_NEW:
+            assert "nieuw project 'nieuw plan'" in f.message.lower(), f.message
+
+
+def test_feedback_and_guide_say_the_same_about_sending_in_again() -> None:
+    guide = " ".join((Path(__file__).parent.parent / "docs" / "partijen.md").read_text().split())
+    assert RESUBMIT in TEXTS["rows_blocked"]
+    assert RESUBMIT in guide
+    # and the guide no longer says the feedback copy is not collected
+    assert "haalt het secretariaat niet op" not in guide.split("## De terugkoppeling")[1]

@@ -238,7 +238,7 @@ def test_a_region_folder_brings_its_own_boundaries(tmp_path: Path) -> None:
         )
     )
     areas, source = region_areas(real)
-    assert [a.name for a in areas] == ["Een", "Twee"] and "gemeenten.geojson" in source
+    assert [a.name for a in areas] == ["Een", "Twee"] and source == "gemeentegrenzen van de regio"
 
 
 # -- red agreements -------------------------------------------------------------------------
@@ -334,3 +334,23 @@ def test_focus_counts_the_acceleration_and_large_scale_sites(state: State) -> No
     years = [c for c in chosen.columns if c.startswith("planning_") and c[9:].isdigit()]
     assert found.planned == int(chosen[years].fillna(0).to_numpy().sum())
     assert 0 < found.realistic < found.planned
+
+
+def test_a_basemap_only_when_configured(tmp_path: Path) -> None:
+    cfg = config.load(Path("config.toml"))
+    assert cfg.reports.basemap_url == ""  # offline by default
+    url = "https://tegels.example/wmts/{z}/{x}/{y}.png"
+    text = Path("config.toml").read_text(encoding="utf-8")
+    configured = tmp_path / "config.toml"
+    configured.write_text(
+        text.replace('basemap_url = ""', f'basemap_url = "{url}"'), encoding="utf-8"
+    )
+    (tmp_path / "pipeline").symlink_to(Path("pipeline").resolve())
+    loaded = config.load(configured)
+    assert loaded.reports.basemap_url == url
+    configured.write_text(
+        text.replace('basemap_url = ""', 'basemap_url = "http://tegels.example/kaart.png"'),
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="geen tegeladres"):
+        config.load(configured)

@@ -95,14 +95,25 @@ def test_year_slices_that_do_not_add_up_block_the_row(
     submission, context = issued_submission(config, state, developer)
     row_id = first_own(submission)
     total = context.base.projects.at[row_id, "total_dwellings"]
+    year = next(
+        k for k in submission.sheets[SHEET_OWN].layout.columns if k.startswith("planning_2")
+    )
+    planned = context.base.projects.at[row_id, year] or 0
+    set_cell(submission, SHEET_OWN, row_id, year, planned + 10)
+    result = validate(submission, context)
+    slices = [f for f in result.findings if f.code == "year-slices-do-not-add-up"]
+    assert len(slices) == 1 and slices[0].blocking
+    assert f"samen {total + 10}" in slices[0].message
+
+    # a wrong total breaks all three sums: one finding that names them, not three
+    submission, context = issued_submission(config, state, developer)
     set_cell(submission, SHEET_OWN, row_id, "total_dwellings", total + 10)
     result = validate(submission, context)
-    found = {f.code for f in result.findings}
-    assert "year-slices-do-not-add-up" in found
-    assert "segments-do-not-add-up" in found
-    assert "dwelling-types-do-not-add-up" in found
-    slices = next(f for f in result.findings if f.code == "year-slices-do-not-add-up")
-    assert str(total + 10) in slices.message
+    on_row = [f for f in result.findings if f.blocking and f.code != "row-held-back"]
+    assert [f.code for f in on_row] == ["total-does-not-add-up"]
+    assert str(total + 10) in on_row[0].message
+    for sum_name in ("planning per jaar", "prijssegmenten", "grondgebonden"):
+        assert sum_name in on_row[0].message
 
 
 def test_change_to_another_partys_cell_is_not_owner(

@@ -149,6 +149,10 @@ class ReportSettings:
     large_project_dwellings: int = DEFAULT_LARGE_PROJECT_DWELLINGS
     slip_attention_quarters: int = DEFAULT_SLIP_ATTENTION_QUARTERS
     attention_list_length: int = DEFAULT_ATTENTION_LIST_LENGTH
+    # An online background map under the dashboard's map (WMTS tiles in the RD grid), shown
+    # only when set and only when the reader is online; the map works without it.
+    basemap_url: str = ""
+    basemap_attribution: str = ""
 
 
 @dataclass(frozen=True)
@@ -393,7 +397,18 @@ def _report_settings(raw: dict[str, Any]) -> ReportSettings:
             raw.get("slip_attention_quarters", DEFAULT_SLIP_ATTENTION_QUARTERS)
         ),
         attention_list_length=int(raw.get("attention_list_length", DEFAULT_ATTENTION_LIST_LENGTH)),
+        basemap_url=_basemap_url(str(raw.get("basemap_url", ""))),
+        basemap_attribution=str(raw.get("basemap_attribution", "")),
     )
+
+
+def _basemap_url(url: str) -> str:
+    if url and not (url.startswith("https://") and all(p in url for p in ("{z}", "{x}", "{y}"))):
+        raise ConfigError(
+            f"[reports] basemap_url = {url!r} is geen tegeladres: het moet met https:// "
+            "beginnen en {z}, {x} en {y} bevatten (tegels in het RD-raster, EPSG:28992)."
+        )
+    return url
 
 
 def _replace(config: Config, overrides: Mapping[str, Any]) -> Config:

@@ -262,6 +262,12 @@ TEMPLATES: dict[str, Template] = {
         "'{field}' bevat {value} meer dan eens in rij {row}. Kies elke waarde één keer.",
     ),
     # -- rows ---------------------------------------------------------------------------------
+    "total-does-not-add-up": Template(
+        _E,
+        "Totaal klopt niet met de sommen",
+        "In rij {row} komen {sums} niet uit op het totaal aantal woningen ({total}). Waarschijnlijk "
+        "is het totaal niet goed: pas het totaal aan, of anders de aantallen die niet kloppen.",
+    ),
     "year-slices-do-not-add-up": Template(
         _E,
         "Planning telt niet op",
@@ -490,7 +496,7 @@ TEMPLATES: dict[str, Template] = {
     "row-held-back": Template(
         _W,
         "Rij niet overgenomen",
-        "Rij {row} ({row_id}) heeft een blokkerende fout; de vorige waarden van deze rij blijven "
+        "Rij {row} ({label}) heeft een blokkerende fout; de vorige waarden van deze rij blijven "
         "staan. Herstel de fout en stuur de werkmap opnieuw.",
     ),
     # -- feedback -----------------------------------------------------------------------------
@@ -630,3 +636,11 @@ def _span(low: float | None, high: float | None, prefix: str = "") -> str:
     if high is not None:
         return f" tot en met {prefix}{shown(high)}"
     return ""
+
+
+# How each sum reads in a finding that names several of them ("total-does-not-add-up").
+SUM_NAMES = {
+    "year-slices-do-not-add-up": "al opgeleverd + de planning per jaar ({planned})",
+    "segments-do-not-add-up": "de prijssegmenten ({sum})",
+    "dwelling-types-do-not-add-up": "grondgebonden + gestapeld ({sum})",
+}

@@ -159,6 +159,11 @@ def data(report: Report) -> dict[str, Any]:
             hard_zoning=fields.hard_zoning,
             soft_zoning=fields.soft_zoning,
             stoplights=fields.stoplights,
+            basemap=(
+                planmap.Basemap(config.reports.basemap_url, config.reports.basemap_attribution)
+                if config.reports.basemap_url
+                else None
+            ),
             areas_source=areas_source,
         ),
         "agreements": agreements(report),
@@ -181,7 +186,7 @@ def region_areas(config: Config) -> tuple[tuple[planmap.Area, ...], str]:
     for name in BOUNDARY_FILES:
         path: Path = folder / name
         if path.is_file():
-            return planmap.read_areas(path), f"gemeentegrenzen uit {name}"
+            return planmap.read_areas(path), "gemeentegrenzen van de regio"
     return (), ""
 
 

@@ -121,6 +121,7 @@ def held_back(validation: Validation, file_name: str, party: str) -> list[Findin
             cell=f"{column_letter(1)}{row.excel_row}",
             row=row.excel_row,
             row_id=row.row_id,
+            label=row.label or row.row_id,
         )
         for row in validation.rows
         if row.blocked

@@ -40,6 +40,7 @@ from ..core import (
     Submission,
     column_letter,
     finding,
+    formatting,
     messages,
     new_project_columns,
     owned_columns,
@@ -74,6 +75,8 @@ class RowOutcome:
     excel_row: int
     values: dict[str, Any]  # owned columns only, typed, region lists as codes
     blocked: bool = False
+    # the row as the party knows it ("project PRJ-0012 Arnhem Noord"); for messages only
+    label: str = field(default="", compare=False)
 
     @property
     def is_new(self) -> bool:
@@ -390,7 +393,14 @@ class _SheetChecker:
                 continue
             typed[column.key] = self._typed(column, source.get(column.key))
         sheet = self.sheet.layout.name
-        return RowOutcome(self.entity, row.row_id, sheet, row.excel_row, typed)
+        return RowOutcome(
+            self.entity,
+            row.row_id,
+            sheet,
+            row.excel_row,
+            typed,
+            label=self._row_label(row.excel_row) or row.row_id,
+        )
 
     def _typed(self, column: Column, raw: Any) -> Any:
         if raw is None or self._problem(column, raw) is not None:
@@ -426,6 +436,7 @@ class _SheetChecker:
         except pa.errors.SchemaErrors as errors:
             rule_by_code = {r.code: r for r in rules}
             seen: set[tuple[str, int]] = set()
+            sums: dict[int, list[tuple[str, dict[str, Any], bool]]] = {}
             for case in errors.failure_cases.itertuples(index=False):
                 rule = rule_by_code.get(str(case.check))
                 if rule is None or case.index is None:
@@ -439,9 +450,36 @@ class _SheetChecker:
                 found = typed.loc[row_number]
                 details = rule.details(found if isinstance(found, pd.Series) else found.iloc[0])
                 unchanged = self._unchanged(row_number, rule.columns)
+                if rule.code in messages.SUM_NAMES:
+                    sums.setdefault(row_number, []).append((rule.code, details, unchanged))
+                    continue
                 self._add(
                     rule.code, row=row_number, key=rule.anchor, unchanged=unchanged, **details
                 )
+            for row_number, failed in sorted(sums.items()):
+                self._sums(row_number, failed, rule_by_code)
+
+    def _sums(
+        self,
+        row_number: int,
+        failed: list[tuple[str, dict[str, Any], bool]],
+        rules: dict[str, Any],
+    ) -> None:
+        """One finding per sum that fails; when several fail on the same total, one finding
+        that names them all: one mistake in the total is one mistake, not three."""
+        if len(failed) == 1:
+            code, details, unchanged = failed[0]
+            self._add(code, row=row_number, key=rules[code].anchor, unchanged=unchanged, **details)
+            return
+        names = [messages.SUM_NAMES[code].format_map(details) for code, details, _ in failed]
+        self._add(
+            "total-does-not-add-up",
+            row=row_number,
+            key=rules[failed[0][0]].anchor,
+            unchanged=all(unchanged for _, _, unchanged in failed),
+            sums=formatting.listing(names),
+            total=failed[0][1].get("total", "?"),
+        )
 
     def _unchanged(self, row_number: int, keys: set[str] | frozenset[str]) -> bool:
         """True when the party changed none of these cells of an issued row."""
@@ -534,11 +572,44 @@ class _SheetChecker:
             row=row,
             **details,
         )
+        label = self._row_label(row) if row is not None else None
+        if label and row is not None:
+            found = replace(found, message=_with_row_label(found.message, row, label))
         if unchanged and found.blocking:
             found = replace(
                 found, severity="warning", message=found.message + messages.UNCHANGED_NOTE
             )
         self.findings.append(found)
+
+    def _row_label(self, row: int) -> str | None:
+        """The row as the party knows it: "project PRJ-0012 Arnhem Noord", "nieuw project
+        'De Akkers'", "afspraak 1.03"; None for a row without id or name."""
+        frame = self.sheet.values
+        if row not in frame.index:
+            return None
+        record = frame.loc[row]
+
+        def text(key: str) -> str:
+            value = record.get(key) if key in frame.columns else None
+            return "" if values.is_empty(value) else str(value).strip()
+
+        row_id = text(ID_COLUMN[self.entity])
+        if self.entity == "agreement":
+            return f"afspraak {row_id}" if row_id else None
+        name = text(self.context.catalogue.roles.name)
+        if row_id and name:
+            return f"project {row_id} {name}"
+        if name:
+            return f"nieuw project '{name}'"
+        return f"project {row_id}" if row_id else None
+
+
+def _with_row_label(message: str, row: int, label: str) -> str:
+    """Name the project where the message names its row, or in front of the message."""
+    for marker in (f"rij {row}", f"Rij {row}"):
+        if marker in message:
+            return message.replace(marker, f"{marker} ({label})", 1)
+    return f"{label[0].upper()}{label[1:]}, rij {row}: {message}"
 
 
 @dataclass

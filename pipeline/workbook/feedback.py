@@ -41,6 +41,11 @@ from .intake import sniff
 from .lite import carry
 from .sanitise import is_formula, put, sanitise
 
+# How a party sends in a correction; docs/partijen.md says the same (tests/test_feedback.py).
+RESUBMIT = (
+    "U mag daarvoor deze terugkoppeling zelf gebruiken: herstel de cellen hierin en sla hem op "
+    "in dezelfde map; het secretariaat haalt hem op. Uw eigen werkmap kan ook."
+)
 # Every Dutch text of the feedback workbook, in one place for review.
 TEXTS = {
     "sheet": "Bevindingen",
@@ -58,7 +63,7 @@ TEXTS = {
     "rows_blocked": (
         "Rijen met een fout (rood) worden niet overgenomen; daar blijven de vorige waarden "
         "staan. Herstel de rode cellen (u kunt alleen uw eigen, gele invoercellen wijzigen) en "
-        "sla de werkmap opnieuw op in dezelfde map. U mag daarvoor deze werkmap gebruiken."
+        "sla de werkmap opnieuw op in dezelfde map. " + RESUBMIT
     ),
     "warnings_only": (
         "Uw werkmap wordt verwerkt. Bekijk de oranje cellen: klopt de waarde, dan hoeft u niets "
@@ -313,7 +318,7 @@ def _write_listing(
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f.reference)
             link.style = "Hyperlink"
         _text(ws, row, 4, f.field or "")
-        _text(ws, row, 5, show_value(f.value) if f.cell else "")
+        _text(ws, row, 5, show_value(_found(book, f)) if f.cell else "")
         _text(ws, row, 6, f.message)
         for column in range(1, len(_WIDTHS) + 1):
             ws.cell(row, column).alignment = wrap
@@ -321,6 +326,16 @@ def _write_listing(
         ws.row_dimensions[row].height = 15 * (len(f.message) // int(_WIDTHS[-1] * 1.1) + 1)
     ws.freeze_panes = ws.cell(_HEADER_ROW + 1, 1)
     ws.auto_filter.ref = f"A{_HEADER_ROW}:F{_HEADER_ROW + len(findings)}"
+
+
+def _found(book: Any, f: Finding) -> Any:
+    """The value in the submitted cell the finding points at: what the party sees there, even
+    when the finding is about the row (a sum) rather than the cell's own value."""
+    if f.sheet in book.sheetnames and f.sheet != TEXTS["sheet"] and _valid_cell(f.cell):
+        cell = book[f.sheet][str(f.cell)]
+        if not isinstance(cell, MergedCell):
+            return cell.value
+    return f.value
 
 
 def _next_step(findings: list[Finding]) -> str:

@@ -966,7 +966,10 @@ def _add_sum_checks(ws: Any, sheet: DataSheet) -> None:
 
 
 def _add_stoplight_colours(ws: Any, sheet: DataSheet) -> None:
-    """Colour a stoplight cell by its value (green, yellow, red), in Excel and LibreOffice."""
+    """Colour a stoplight cell by its value (green, yellow, red), in Excel and LibreOffice.
+    Not on the region sheet: it stays plain values, so feedback can copy it back as received."""
+    if sheet.layout.name == SHEET_MONITOR:
+        return
     last = max(FIRST_DATA_ROW + len(sheet.rows) - 1, FIRST_DATA_ROW)
     for index, column in enumerate(sheet.columns, start=1):
         if column.field.choices != "stoplight":
