@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .catalogue import Catalogue, Column, Entity
@@ -81,7 +82,7 @@ class WorkbookLayout:
                 return sheet
         raise KeyError(name)
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         """Identifies exactly what was issued: party, round, catalogue, rows and base monitor."""
         payload = json.dumps(

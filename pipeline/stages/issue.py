@@ -19,8 +19,8 @@ record is left as it was; running ``issue`` again finishes them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..core import (
@@ -217,6 +217,9 @@ class IssueJob:
     shared: SharedSheet
     # What is still wrong in the monitor; each owner finds its part in its instructions.
     problems: tuple[RowProblem, ...] = ()
+    # Per party the projects that can be its own (as initiator or municipality), in monitor
+    # order: laying out one party's workbook looks at these, not at every project.
+    candidates: Mapping[str, tuple[dict[str, Any], ...]] = field(default_factory=dict)
 
     @classmethod
     def prepare(cls, config: Config, region: Region, monitor: Monitor, issued_at: str) -> IssueJob:
@@ -227,11 +230,12 @@ class IssueJob:
             monitor,
             issued_at,
             layout.monitor_hash(monitor),
-            tuple(monitor.records("project")),
+            rows.records["project"],
             rows,
             render_shared_sheet(config, region, monitor, config.round, rows),
             tuple(monitor_problems(config.catalogue, config.round, monitor))
             + tuple(duplicate_problems(monitor, config.catalogue, region)),
+            _candidates(config, region, rows.records["project"]),
         )
 
     def __call__(self, party: Party) -> tuple[layout.WorkbookLayout, PartyWorkbook]:
@@ -245,7 +249,7 @@ class IssueJob:
             issued_at=self.issued_at,
             new_rows=config.new_project_rows,
             base_hash=self.base_hash,
-            projects=self.projects,
+            projects=self.candidates.get(party.id, ()),
         )
         written = build_party_workbook(
             plan,
@@ -257,6 +261,24 @@ class IssueJob:
             problems=self.problems,
         )
         return plan, written
+
+
+def _candidates(
+    config: Config, region: Region, projects: Sequence[dict[str, Any]]
+) -> dict[str, tuple[dict[str, Any], ...]]:
+    roles = config.catalogue.roles
+    municipal: dict[str, list[str]] = {}
+    for party in region.parties:
+        if party.municipality_code is not None:
+            municipal.setdefault(party.municipality_code, []).append(party.id)
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for record in projects:
+        municipality = str(record.get(roles.municipality))
+        owners = {record.get(roles.initiator), *municipal.get(municipality, ())}
+        for owner in owners:
+            if isinstance(owner, str):
+                grouped.setdefault(owner, []).append(record)
+    return {owner: tuple(records) for owner, records in grouped.items()}
 
 
 def written_workbooks(

@@ -25,9 +25,10 @@ import json
 import re
 import uuid
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..core import SHEET_META, SHEET_MONITOR, Catalogue, Config, Monitor, Region, WorkbookLayout
 from ..validation import SHEET_CHECK, encode_payload
@@ -85,7 +86,11 @@ _FEEDBACK_TEXTS = (
 
 
 def script_for(
-    layout: WorkbookLayout, config: Config, region: Region, monitor: Monitor
+    layout: WorkbookLayout,
+    config: Config,
+    region: Region,
+    monitor: Monitor,
+    records: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> LiteScript:
     """The script planmonitor issues with this layout: what ``issue`` embeds and what the check
     compares a submission's script with."""
@@ -100,6 +105,7 @@ def script_for(
         texts=texts,
         colours={"error": f"#{ERROR_FILL[-6:]}", "warning": f"#{WARNING_FILL[-6:]}"},
         max_findings=config.max_findings_per_file,
+        records=records,
     )
 
 
@@ -112,6 +118,7 @@ def party_script(
     texts: Mapping[str, str],
     colours: Mapping[str, str],
     max_findings: int,
+    records: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> LiteScript:
     """The script of one party's workbook: the same inputs give the same bytes."""
     payload = encode_payload(
@@ -122,6 +129,7 @@ def party_script(
         texts=texts,
         colours=colours,
         max_findings=max_findings,
+        records=records,
     )
     bundle, bundle_sha = _bundle()
     # Only the sheets the check reads are handed to Python, not the large Regiomonitor.

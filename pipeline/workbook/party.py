@@ -140,6 +140,7 @@ class RoundRows:
 
     rows: Mapping[Entity, tuple[Mapping[str, Any], ...]]
     by_id: Mapping[Entity, Mapping[str, Mapping[str, Any]]]
+    records: Mapping[Entity, tuple[dict[str, Any], ...]]  # Monitor.records, all fields
 
     @classmethod
     def of(cls, catalogue: Catalogue, round_: Round, monitor: Monitor) -> RoundRows:
@@ -151,7 +152,8 @@ class RoundRows:
             )
             rows[entity] = tuple(view)
             by_id[entity] = {str(r[ID_COLUMN[entity]]): r for r in view}
-        return cls(rows, by_id)
+        records = {entity: tuple(monitor.records(entity)) for entity in ENTITIES}
+        return cls(rows, by_id, records)
 
 
 def write_party_workbook(
@@ -234,7 +236,8 @@ def build_party_workbook(
     data = _saved(book)
     if later:
         data = _fill_in(data, book, later, styles, region)
-    data = embed(data, script_for(layout, config, region, monitor))
+    records = cast(Mapping[str, Sequence[Mapping[str, Any]]], rows.records)
+    data = embed(data, script_for(layout, config, region, monitor, records))
     own = next(s for s in sheets if s.layout.name == SHEET_OWN)
     editable = sum(s.editable_cells for s in sheets)
     return PartyWorkbook(data, len(own.rows), editable)
