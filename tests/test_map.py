@@ -327,6 +327,11 @@ def test_focus_counts_the_acceleration_and_large_scale_sites(state: State) -> No
     assert found.dwellings == int(remaining.sum())
     hard = chosen["zoning_status"].isin(cfg.catalogue.hard_zoning_statuses)
     assert found.hard_dwellings == int(remaining[hard].sum())
+    soft = chosen["zoning_status"].isin(cfg.catalogue.soft_zoning_statuses)
+    assert found.soft_dwellings == int(remaining[soft].sum())
+    assert found.hard_share == pytest.approx(
+        remaining[hard].sum() / (remaining[hard].sum() + remaining[soft].sum())
+    )
     assert found.acceleration_sites == int((live["acceleration_site"] == True).sum())  # noqa: E712
     assert [f.case.dwellings for f in found.locations] == sorted(
         (f.case.dwellings for f in found.locations), reverse=True

@@ -21,6 +21,7 @@ class FocusLocation:
     large_scale: bool
     zoning: str
     hard: bool
+    soft: bool  # neither hard nor soft: the status is unknown
     first_year: int | None  # the first year with planned completions; None: later or unknown
     planned: int  # in the planning years
     chance: float  # that its plans are realised, by its zoning status ([realism])
@@ -37,6 +38,7 @@ class Focus:
     dwellings: int  # still to build
     region_dwellings: int
     hard_dwellings: int
+    soft_dwellings: int
     forecast: real.Forecast
 
     @property
@@ -45,7 +47,9 @@ class Focus:
 
     @property
     def hard_share(self) -> float | None:
-        return self.hard_dwellings / self.dwellings if self.dwellings else None
+        """Hard over all plan capacity (hard and soft; an unknown status is neither)."""
+        capacity = self.hard_dwellings + self.soft_dwellings
+        return self.hard_dwellings / capacity if capacity else None
 
     @property
     def red(self) -> tuple[FocusLocation, ...]:
@@ -94,6 +98,7 @@ def focus(
                 large_scale=bool(large.get(pid)),
                 zoning=zoning,
                 hard=zoning in fields.hard_zoning,
+                soft=zoning in fields.soft_zoning,
                 first_year=next((y for y in years if planned[y] > 0), None),
                 planned=round(total),
                 chance=chances.get(zoning, unknown),
@@ -112,6 +117,7 @@ def focus(
         dwellings=sum(f.case.dwellings for f in locations),
         region_dwellings=int(ind.remaining(table, fields).sum()),
         hard_dwellings=sum(f.case.dwellings for f in locations if f.hard),
+        soft_dwellings=sum(f.case.dwellings for f in locations if f.soft),
         forecast=real.realism_forecast(chosen, fields, chances, shift_years, {}, years),
     )
 
