@@ -282,19 +282,62 @@ def explained_numbers(
             or r.get("withdrawn") is True
             or any(r.get(f"bottlenecks_{i}") for i in range(1, 4))
             or r.get("large_scale") is True
+            or r.get("acceleration_site") is True
             or oracle.n(r, "total_dwellings") >= large
             or r.get("construction_start") != first.get(pid, {}).get("construction_start")
         )
 
     plain |= {oracle.whole(oracle.to_build(r)) for pid, r in now.items() if listed(pid, r)}
+    # the focus page: versnellings- and grootschalige locaties
+    hard = set(config.catalogue.hard_zoning_statuses)
+    soft = set(config.catalogue.soft_zoning_statuses)
+    sites = {
+        pid: r
+        for pid, r in active.items()
+        if r.get("acceleration_site") is True or r.get("large_scale") is True
+    }
+    site_build = oracle.whole(sum(oracle.to_build(r) for r in sites.values()))
+    site_hard = oracle.whole(
+        sum(oracle.to_build(r) for r in sites.values() if r.get("zoning_status") in hard)
+    )
+    site_soft = oracle.whole(
+        sum(oracle.to_build(r) for r in sites.values() if r.get("zoning_status") in soft)
+    )
+    site_realistic, _ = oracle.forecast(sites, years, dict(config.realism), slip)
+    site_planned = oracle.whole(
+        sum(oracle.n(r, f"planning_{y}") for r in sites.values() for y in years)
+    )
+    plain |= {len(sites), site_build, site_hard, site_hard + site_soft, site_planned}
+    plain.add(sum(site_realistic.values()))
+    plain |= {
+        sum(1 for r in sites.values() if r.get(k) is True)
+        for k in ("acceleration_site", "large_scale")
+    }
+    plain |= {
+        oracle.whole(sum(oracle.n(r, f"planning_{y}") for y in years)) for r in sites.values()
+    }
+    shares |= {site_build / figures.region.to_build}
+    if site_hard + site_soft:
+        shares.add(site_hard / (site_hard + site_soft))
+    if site_planned:
+        shares.add(sum(site_realistic.values()) / site_planned)
     shown = {formatting.number(x) for x in plain} | {formatting.signed(x) for x in plain}
     shown |= {m.group(0) for text in shown_months for m in NUMBER.finditer(text)}
     for share in shares:
         shown |= {formatting.percent(share), formatting.percent(share, 0)}
     # numbers a party or tempomaker typed in a text, and the realism page (see below)
     texts = [str(v) for r in now.values() for v in r.values() if isinstance(v, str)]
-    agreements = oracle.snapshot(config.paths.database, str(report.measured_round), "agreement")
-    texts += [str(v) for r in agreements.values() for v in r.values() if isinstance(v, str)]
+    # numbers a tempomaker entered on an agreement (dwellings that depend on it)
+    entered = oracle.snapshot(database, measured, "agreement")
+    shown |= {
+        formatting.number(v)
+        for r in entered.values()
+        for v in r.values()
+        if isinstance(v, int | float) and not isinstance(v, bool)
+    }
+    for key in oracle.rounds_with_cells(database):  # agreement histories quote older rounds
+        agreements = oracle.snapshot(database, key, "agreement")
+        texts += [str(v) for r in agreements.values() for v in r.values() if isinstance(v, str)]
     for text in texts:
         shown |= {m.group(0) for m in NUMBER.finditer(text)}
     return shown
