@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core import (
+    DRAFT,
     ENTITIES,
     Monitor,
     Municipality,
@@ -94,11 +95,13 @@ class Archive:
         status: str = "",
     ) -> Receipt:
         """Archive a received file and write its receipt (collect time and save time both); a
-        file received before keeps its first receipt."""
-        earlier = self.receipt(round_, party, sha256(data))
-        if earlier is not None:
+        file received before keeps its first receipt, unless it was a draft and now comes
+        handed in (the library column): that gets a receipt of its own."""
+        known = self._receipts_of(round_, party, sha256(data))
+        handed_in = [r for r in known if r.status != DRAFT]
+        if known and (status == DRAFT or handed_in):
             self.store(data, original_name)
-            return earlier
+            return (handed_in or known)[0]
         receipt = Receipt(
             sha256(data),
             str(round_),
@@ -124,12 +127,18 @@ class Archive:
 
     def receipt(self, round_: Round, party: str | None, digest: str) -> Receipt | None:
         """The receipt of a file already received from a party this round, if any."""
+        known = self._receipts_of(round_, party, digest)
+        return known[0] if known else None
+
+    def _receipts_of(self, round_: Round, party: str | None, digest: str) -> list[Receipt]:
+        """Every receipt of one file from one party this round, first received first."""
         folder = self.root / str(round_) / "ontvangst"
-        for path in sorted(folder.glob(f"*-{party or 'onbekend'}-{digest[:12]}.json")):
-            found = Receipt(**_read_json(path))
-            if found.sha256 == digest and found.party == party:
-                return found
-        return None
+        found = []
+        for path in sorted(folder.glob(f"*-{party or 'onbekend'}-{digest[:12]}*.json")):
+            receipt = Receipt(**_read_json(path))
+            if receipt.sha256 == digest and receipt.party == party:
+                found.append(receipt)
+        return found
 
     def receipts(self, round_: Round | None = None) -> list[Receipt]:
         """All receipts (of one round), in the order received."""
