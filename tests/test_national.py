@@ -315,7 +315,7 @@ def test_no_private_field_or_party_contact_in_any_national_output(
     assert not set(PRIVATE) & set(demo.projects.columns)  # dropped on reading
     assert "privévelden" in " ".join(demo.notes)
     text = _texts(summary.paths)
-    data = json.dumps(dashboard_data(summary.rollup), ensure_ascii=False)
+    data = json.dumps(dashboard_data(summary.rollup, catalogue), ensure_ascii=False)
     outputs = text + data
     with State(_demo_database) as state:
         region = state.region()
@@ -356,6 +356,19 @@ def test_national_dashboard_filters_in_headless_chromium(exports: Exports, tmp_p
     assert shown["regions"] == expected
     rows = re.search(r'<table id="regions">.*?</table>', result.stdout, re.S)
     assert rows is not None and rows.group(0).count("<tr>") == len(expected) + 1
+    # The map shows one point per municipality with located active projects, in the selection.
+    municipalities = set()
+    for item in summary.rollup.regions:
+        if item.export.landsdeel != landsdeel:
+            continue
+        projects = item.export.projects
+        active = projects[projects["withdrawn"] != True]  # noqa: E712
+        located = active[active["x_rd"].notna() & active["y_rd"].notna()]
+        municipalities |= {(item.export.name, m) for m in located["municipality"]}
+    figure = re.search(r'<figure class="planmap" id="kaart"[^>]*>', result.stdout)
+    assert figure is not None
+    assert f'data-shown="{len(municipalities)}"' in figure.group(0)
+    assert shown["mapPoints"] == len(municipalities)
 
 
 def test_a_zipped_export_reads_like_its_folder(exports: Exports, tmp_path: Path) -> None:
@@ -412,3 +425,25 @@ def test_a_manifest_of_the_wrong_shape_is_refused_not_a_traceback(
         (broken / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
         with pytest.raises(ExportRefused, match="manifest is onvolledig"):
             read_export(broken, exports.config.catalogue)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [390, 1440])
+def test_national_dashboard_fits_a_phone_and_a_region_row_selects_it(
+    exports: Exports, width: int
+) -> None:
+    from browser import Browser
+
+    summary = build_national(exports.all, exports.config.catalogue, exports.base / f"b{width}")
+    target = summary.rollup.regions[-1].export
+    with Browser() as browser:
+        browser.open(summary.dashboard.as_uri(), width, 844 if width < 600 else 900)
+        sizes = browser.evaluate(
+            "[document.documentElement.scrollWidth, document.body.scrollWidth, window.innerWidth]"
+        )
+        assert sizes[2] == width and max(sizes[:2]) <= width, sizes
+        browser.click_element(f'#regions button[data-region="{target.name}"]')
+        result = json.loads(browser.evaluate("document.getElementById('test-result').textContent"))
+        assert result["regions"] == [target.name]
+        assert browser.evaluate("document.getElementById('f-landsdeel').value") == target.landsdeel
+        assert browser.evaluate("document.documentElement.getAttribute('data-errors')") is None

@@ -18,9 +18,8 @@ from typing import Any
 from markupsafe import Markup
 
 from ..core import Catalogue, Round, write_atomic
-from ..reporting import TEMPLATES, charts, render, to_script_json
+from ..reporting import TEMPLATES, charts, planmap, render, to_script_json
 from ..reporting import indicators as ind
-from ..stages import export as fmt
 from .exports import ExportRefused, read_exports
 from .rollup import Figures, NationalRollup, roll_up
 
@@ -105,8 +104,9 @@ def build_national(
     write_atomic(note_pdf, weasyprint.HTML(string=html, base_url=str(TEMPLATES)).write_pdf())
     step(2, 4, "Dashboard")
     dashboard = out_dir / f"landelijk-dashboard-{stamp}.html"
-    data = Markup(to_script_json(dashboard_data(rollup)))
-    page = render("landelijk_dashboard.html.j2", data=data, **context)
+    data_dict = dashboard_data(rollup, catalogue)
+    data = Markup(to_script_json(data_dict))
+    page = render("landelijk_dashboard.html.j2", data=data, map_data=data_dict["map"], **context)
     write_atomic(dashboard, page.encode("utf-8"))
     step(3, 4, "Tabel per regio")
     table = out_dir / f"landelijk-regio-s-{stamp}.csv"
@@ -192,15 +192,55 @@ def _figures_record(f: Figures) -> dict[str, Any]:
     }
 
 
-def dashboard_data(rollup: NationalRollup) -> dict[str, Any]:
-    """The regions' figures, bottlenecks per region and project points for the map: public
-    fields only."""
-    from pyproj import Transformer
-
-    transformer = Transformer.from_crs(fmt.RD_NEW, fmt.WGS84, always_xy=True)
-    regions = []
-    points = []
+def map_points(rollup: NationalRollup, catalogue: Catalogue) -> list[planmap.Point]:
+    """The national map: per region each municipality as one point, at the dwelling-weighted
+    middle of its active projects, sized by their dwellings still to build and coloured by the
+    status and the stoplight that hold most of those dwellings. At the scale of the country a
+    point per project would hide the pattern. Ids are ``<region index>|<municipality code>``."""
+    fields = ind.ProjectFields.from_catalogue(catalogue)
+    found: list[planmap.Point] = []
     for index, item in enumerate(rollup.regions):
+        export = item.export
+        active = ind.active(export.projects, fields)
+        municipality = ind.texts(active, ind.MUNICIPALITY)
+        groups: dict[str, list[planmap.Point]] = {}
+        for point in planmap.points(active, fields):
+            groups.setdefault(str(municipality[point.id]), []).append(point)
+        for code, members in sorted(groups.items()):
+            total = sum(p.dwellings for p in members)
+            weights = [max(p.dwellings, 0) for p in members] if total > 0 else [1] * len(members)
+            weight = sum(weights)
+            focus = sum(1 for p in members if p.acceleration_site or p.large_scale)
+            found.append(
+                planmap.Point(
+                    id=f"{index}|{code}",
+                    name=f"{export.municipality_name(code)} ({export.name}): {len(members)} "
+                    f"projecten, waarvan {focus} versnellings- of grootschalige locatie",
+                    x=sum(p.x * w for p, w in zip(members, weights, strict=True)) / weight,
+                    y=sum(p.y * w for p, w in zip(members, weights, strict=True)) / weight,
+                    dwellings=total,
+                    zoning=_dominant([(p.zoning, p.dwellings) for p in members]),
+                    stoplight=_dominant([(p.stoplight, p.dwellings) for p in members]),
+                    acceleration_site=False,
+                    large_scale=False,
+                )
+            )
+    return found
+
+
+def _dominant(values: Sequence[tuple[str | None, int]]) -> str | None:
+    """The value that holds the most dwellings (ties: the first in order of appearance)."""
+    totals: dict[str | None, int] = {}
+    for value, dwellings in values:
+        totals[value] = totals.get(value, 0) + dwellings
+    return max(totals, key=lambda v: totals[v]) if totals else None
+
+
+def dashboard_data(rollup: NationalRollup, catalogue: Catalogue) -> dict[str, Any]:
+    """The regions' figures, bottlenecks per region and the map: public fields only."""
+    fields = ind.ProjectFields.from_catalogue(catalogue)
+    regions = []
+    for item in rollup.regions:
         export = item.export
         regions.append(
             {
@@ -210,20 +250,10 @@ def dashboard_data(rollup: NationalRollup) -> dict[str, Any]:
                 "stand": export.reference_date.isoformat(),
                 "catalogue": export.catalogue_version,
                 "notes": list(export.notes),
+                "located": len(planmap.points(ind.active(export.projects, fields), fields)),
                 **_figures_record(item.figures),
             }
         )
-        projects = export.projects
-        if fmt.X_RD in projects.columns and fmt.Y_RD in projects.columns:
-            xs = ind.numbers(projects, fmt.X_RD)
-            ys = ind.numbers(projects, fmt.Y_RD)
-            located = (xs > 0) & (ys > 0)
-            lon, lat = transformer.transform(xs[located].to_numpy(), ys[located].to_numpy())
-            to_build = ind.numbers(projects, "total_dwellings") - ind.numbers(projects, "completed")
-            for pid, x, y in zip(projects.index[located], lon, lat, strict=True):
-                points.append(
-                    [index, round(float(x), 5), round(float(y), 5), round(float(to_build[pid]))]
-                )
     bottlenecks = []
     for b in rollup.bottlenecks:
         bottlenecks.append(
@@ -246,7 +276,13 @@ def dashboard_data(rollup: NationalRollup) -> dict[str, Any]:
         "regions": regions,
         "bottlenecks": bottlenecks,
         "bottleneckRegions": per_region,
-        "points": points,
+        "map": planmap.map_data(
+            map_points(rollup, catalogue),
+            zoning=catalogue.lists["zoning_status"],
+            hard_zoning=catalogue.hard_zoning_statuses,
+            soft_zoning=catalogue.soft_zoning_statuses,
+            stoplights=catalogue.lists["stoplight"],
+        ),
         "refused": [reason for _, reason in rollup.refused],
         "stoplights": list(rollup.stoplight_colours),
     }
