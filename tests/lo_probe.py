@@ -140,9 +140,36 @@ def probe_workbook(ctx: Any, desktop: Any, spec: dict[str, Any]) -> dict[str, An
         )
         for probe in spec["probes"]:
             result["probes"].append(_type_into(doc, dispatcher, probe))
+        result["headers"] = [
+            _headers(doc, item["sheet"], item["row"]) for item in spec.get("headers", [])
+        ]
     finally:
         doc.close(True)
     return result
+
+
+def _headers(doc: Any, name: str, row: int) -> dict[str, Any]:
+    """The header row of a sheet as LibreOffice lays it out: per cell its text, font, weight,
+    size, whether it wraps, and the column width (1/100 mm); and the row's height."""
+    sheet = doc.getSheets().getByName(name)
+    cells = []
+    for index in range(200):
+        cell = sheet.getCellByPosition(index, row - 1)
+        text = cell.getString()
+        if not text:
+            break
+        cells.append(
+            {
+                "text": text,
+                "font": cell.CharFontName,
+                "weight": float(cell.CharWeight),
+                "size": float(cell.CharHeight),
+                "wrap": bool(cell.IsTextWrapped),
+                "width": int(sheet.getColumns().getByIndex(index).Width),
+            }
+        )
+    height = int(sheet.getRows().getByIndex(row - 1).Height)
+    return {"sheet": name, "cells": cells, "height": height}
 
 
 def _sheet_state(sheet: Any) -> str:

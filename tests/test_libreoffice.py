@@ -28,6 +28,7 @@ from pipeline.core.catalogue import ENTITIES, Column, Entity
 from pipeline.core.config import Config
 from pipeline.core.layout import (
     FIRST_DATA_ROW,
+    HEADER_ROW,
     SHEET_AGREEMENTS,
     SHEET_INSTRUCTIONS,
     SHEET_LISTS,
@@ -218,3 +219,68 @@ def test_issued_workbooks_open_and_protect_in_libreoffice(
                 assert SHEET_LISTS in validation["formula1"], where
                 lists += 1
     assert accepted > len(results) and refused > 2 * len(results) and lists > 0
+
+
+CARLITO_BOLD = Path("/usr/share/fonts/truetype/crosextra/Carlito-Bold.ttf")
+
+
+def test_headers_wrap_between_words_in_libreoffice(
+    config: Config, state: State, tmp_path: Path
+) -> None:
+    """As LibreOffice lays out the header rows: each header names Calibri (which LibreOffice
+    shows as Carlito, the same widths, not a serif font), wraps, and every word of it fits the
+    column LibreOffice made."""
+    missing = _office_missing()
+    if missing:
+        pytest.skip(missing)
+    if not CARLITO_BOLD.exists():
+        pytest.skip("fonts-crosextra-carlito ontbreekt")
+    from PIL import ImageFont
+
+    matched = subprocess.run(
+        ["fc-match", "-f", "%{family}", "Calibri"], capture_output=True, text=True, check=False
+    )
+    assert "Carlito" in matched.stdout  # what LibreOffice draws for Calibri
+    storage = LocalStorage(config.paths.storage)
+    region = state.region()
+    parties = [
+        next(p.id for p in region.parties if p.kind == "gemeente" and p.pillars),
+        next(p.id for p in region.parties if p.kind == "ontwikkelaar"),
+    ]
+    summary = issue_round(config, state, storage, party_ids=parties)
+    sheets = (SHEET_OWN, SHEET_NEW, SHEET_AGREEMENTS, SHEET_MONITOR)
+    spec = {
+        "profile": str(tmp_path / "lo-profile"),
+        "workbooks": [
+            {
+                "path": str(storage.party_dir(region.party(w.party_id)) / w.file_name),
+                "probes": [],
+                "headers": [{"sheet": s, "row": HEADER_ROW} for s in sheets],
+            }
+            for w in summary.workbooks
+        ],
+    }
+    spec_path = tmp_path / "spec.json"
+    spec_path.write_text(json.dumps(spec), encoding="utf-8")
+    run = subprocess.run(
+        [str(SYSTEM_PYTHON), str(PROBE), str(spec_path)],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    checked = 0
+    for result in json.loads(run.stdout)["workbooks"]:
+        assert result["opened"], result.get("error")
+        for sheet in result["headers"]:
+            assert sheet["cells"], sheet["sheet"]
+            for header in sheet["cells"]:
+                assert header["font"] == "Calibri", header
+                assert header["wrap"] and header["weight"] >= 150, header  # bold
+                font = ImageFont.truetype(str(CARLITO_BOLD), header["size"] * 96 / 72)
+                room = header["width"] / 2540 * 96 - 4  # pixels, less the cell's margins
+                for word in header["text"].split():
+                    assert font.getlength(word) <= room, (sheet["sheet"], header["text"], word)
+                checked += 1
+    assert checked > 100

@@ -13,7 +13,7 @@ FONT = "Calibri"  # named on every cell style; LibreOffice shows it as Carlito, 
 FONT_SIZE = 11
 DIGIT_PIXELS = 7
 CELL_PADDING = 5  # what Excel adds to the digit widths of a column
-TEXT_MARGIN = 4  # the room a cell keeps free around its text
+TEXT_MARGIN = 7  # the room a cell keeps free around its text, with a little to spare
 
 CHARACTERS = " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~éëèêïíöóüúàáäçñ–—’‘“”€"
 _REGULAR = (
