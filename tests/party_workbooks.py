@@ -6,6 +6,7 @@ drops are carried over, as Excel keeps them.
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -14,7 +15,7 @@ from openpyxl import load_workbook
 
 from pipeline.core.config import Config
 from pipeline.core.layout import WorkbookLayout, monitor_hash, plan
-from pipeline.state.database import State
+from pipeline.state.database import IssueRecord, State
 from pipeline.workbook.party import write_party_workbook
 
 PARTY = "P010"  # Gemeente Nijmegen: many own projects
@@ -24,7 +25,8 @@ Cells = Mapping[tuple[str, int, str], Any]
 
 
 def issued(config: Config, state: State, party: str = PARTY) -> tuple[WorkbookLayout, bytes]:
-    """The plan and the workbook of one party, as ``planmonitor issue`` writes them."""
+    """The plan and the workbook of one party, as ``planmonitor issue`` writes and records them
+    (so that the check knows the workbook by its fingerprint)."""
     region = state.region()
     monitor = state.monitor(config.round)
     layout = plan(
@@ -37,7 +39,20 @@ def issued(config: Config, state: State, party: str = PARTY) -> tuple[WorkbookLa
         new_rows=config.new_project_rows,
         base_hash=monitor_hash(monitor),
     )
-    return layout, write_party_workbook(layout, config, region, monitor)
+    data = write_party_workbook(layout, config, region, monitor)
+    with state.transaction():
+        state.record_layout(layout)
+        state.record_issue(
+            IssueRecord(
+                layout.round,
+                party,
+                layout.fingerprint,
+                f"Planmonitor {layout.round} - {party}.xlsx",
+                hashlib.sha256(data).hexdigest(),
+                layout.issued_at,
+            )
+        )
+    return layout, data
 
 
 def edit(

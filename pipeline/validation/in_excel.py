@@ -29,7 +29,7 @@ from ..core import (
     show_value,
 )
 from .payload import Payload, PayloadError, decode
-from .rows import SheetRows, check_rows
+from .rows import SheetRows, bounded, check_rows
 
 SHEET_CHECK = "Controle"
 TABLE_HEADER_ROW = 6  # as in the feedback workbook's list
@@ -82,7 +82,10 @@ async def check_book(book: Any, encoded: str) -> Outcome:
     sheets = {}
     for layout in payload.layout.sheets:
         if layout.name != SHEET_MONITOR and layout.name in names:
-            sheets[layout.name] = await _read(book.sheets[layout.name], len(layout.columns))
+            read = await _read(book.sheets[layout.name], len(layout.columns))
+            rows, cut_off = bounded(layout, read.rows, read.formulas, payload.max_new_projects)
+            formulas = frozenset(f for f in read.formulas if f[0] in rows)
+            sheets[layout.name] = SheetRows(read.header, rows, formulas, None, cut_off)
     result = check_rows(payload.layout, sheets, payload.context(), file_name=book.name)
     _restore(book, target, names)
     await _show(book, target, payload, result.findings, names)

@@ -59,6 +59,7 @@ class Payload:
     texts: Mapping[str, str]
     colours: Mapping[str, str]
     max_findings: int
+    max_new_projects: int
 
     @property
     def party(self) -> Party:
@@ -72,6 +73,7 @@ class Payload:
             self.party,
             self.base,
             self.max_findings,
+            self.max_new_projects,
         )
 
 
@@ -84,6 +86,7 @@ def encode(
     texts: Mapping[str, str],
     colours: Mapping[str, str],
     max_findings: int,
+    max_new_projects: int,
     records: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> str:
     """The payload as one line of ASCII, for the script's source; ``records`` are the monitor's
@@ -91,13 +94,16 @@ def encode(
     body = json.dumps(
         {
             "version": PAYLOAD_VERSION,
-            "layout": layout.to_metadata(),
+            # Without the moment of issue, which the fingerprint leaves out too: the check
+            # regenerates this payload from the issue record to compare scripts.
+            "layout": {**layout.to_metadata(), "issued_at": ""},
             "catalogue": _catalogue(catalogue),
             "region": _region(region),
             "base": _baseline(layout, monitor, records),
             "texts": dict(texts),
             "colours": dict(colours),
             "max_findings": max_findings,
+            "max_new_projects": max_new_projects,
         },
         sort_keys=True,
         ensure_ascii=False,
@@ -130,6 +136,7 @@ def decode(text: str) -> Payload:
             texts=data["texts"],
             colours=data["colours"],
             max_findings=int(data["max_findings"]),
+            max_new_projects=int(data["max_new_projects"]),
         )
     except PayloadError:
         raise

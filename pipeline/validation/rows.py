@@ -52,6 +52,31 @@ class SheetRows:
     cut_off: int | None = None  # the first row not read: more filled rows than a file may hold
 
 
+def bounded(
+    layout: SheetLayout,
+    rows: Mapping[int, Sequence[Any]],
+    formulas: frozenset[tuple[int, int]],
+    extra_rows: int,
+) -> tuple[dict[int, list[Any]], int | None]:
+    """The filled rows a sheet may have (its issued rows and ``extra_rows`` more), and the first
+    row left out, or None. A row with neither a value nor a formula does not count. The file
+    reader applies the same rule while it parses, so a flood of rows is never read at all."""
+    width = len(layout.columns)
+    kept: dict[int, list[Any]] = {}
+    limit = len(layout.row_ids) + extra_rows
+    for number in sorted(rows):
+        if number < FIRST_DATA_ROW:
+            continue
+        record = list(rows[number])[:width]
+        has_formula = any((number, column) in formulas for column in range(1, width + 1))
+        if not has_formula and all(is_empty(v) for v in record):
+            continue
+        if len(kept) >= limit:
+            return kept, number
+        kept[number] = record
+    return kept, None
+
+
 def submission_from_rows(
     layout: WorkbookLayout,
     sheets: Mapping[str, SheetRows],

@@ -105,6 +105,7 @@ def script_for(
         texts=texts,
         colours={"error": f"#{ERROR_FILL[-6:]}", "warning": f"#{WARNING_FILL[-6:]}"},
         max_findings=config.max_findings_per_file,
+        max_new_projects=config.max_new_projects,
         records=records,
     )
 
@@ -118,6 +119,7 @@ def party_script(
     texts: Mapping[str, str],
     colours: Mapping[str, str],
     max_findings: int,
+    max_new_projects: int,
     records: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> LiteScript:
     """The script of one party's workbook: the same inputs give the same bytes."""
@@ -129,6 +131,7 @@ def party_script(
         texts=texts,
         colours=colours,
         max_findings=max_findings,
+        max_new_projects=max_new_projects,
         records=records,
     )
     bundle, bundle_sha = _bundle()
