@@ -237,7 +237,8 @@ class _CheckJob:
         if record.party is None:
             return report, None
         party = self.state.region().party(record.party)
-        return report, feedback_file(self.config, party, data, report, record.received_at)
+        key = self.archive.key()
+        return report, feedback_file(self.config, party, data, report, record.received_at, key)
 
 
 def check_round(
@@ -260,6 +261,7 @@ def check_round(
     newest = {r.party: r for r in state.submissions(config.round)}
     summary.drafts = sum(1 for r in newest.values() if not r.handed_in)
     region = state.region()
+    session.archive.key()  # made here, before any worker signs a feedback file with it
     job = _CheckJob(config, session.archive, state)
     for number, (record, (report, feedback)) in enumerate(
         zip(records, in_order(job, records, workers), strict=True), start=1
@@ -283,7 +285,12 @@ def check_round(
 
 
 def feedback_file(
-    config: Config, party: Party, data: bytes, report: FileReport, received_at: str
+    config: Config,
+    party: Party,
+    data: bytes,
+    report: FileReport,
+    received_at: str,
+    key: bytes | None = None,
 ) -> tuple[str, bytes]:
     """The feedback workbook for one submission, and its file name."""
     from ..workbook import write_feedback
@@ -293,7 +300,11 @@ def feedback_file(
     # Cells are only marked when there is something to mark; otherwise the list says all is well.
     annotate = report.validation is not None and bool(report.findings)
     content = write_feedback(
-        data if annotate else b"", report.findings, party_name=party.name, round_=str(config.round)
+        data if annotate else b"",
+        report.findings,
+        party_name=party.name,
+        round_=str(config.round),
+        signature=(party.id, key) if key is not None else None,
     )
     return _safe_name(name), content
 

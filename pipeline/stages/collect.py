@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..core import DRAFT, HANDED_IN, Progress, in_dutch_time, now, sha256
 from ..state import SubmissionRecord
-from ..workbook import read_hand_in_status
+from ..workbook import is_own_feedback, read_hand_in_status
 from .session import Session
 
 
@@ -67,6 +67,7 @@ def collect(
     region = state.region()
     issued = {r.party: r.sha256 for r in state.issued(round_)}
     summary = CollectSummary(str(round_))
+    key = session.archive.key()
     parties = list(region.parties)
     for number, party in enumerate(parties, start=1):
         if progress:
@@ -88,6 +89,13 @@ def collect(
                 or state.is_feedback(digest, party.id)
             ):
                 continue
+            if not state.known_submission(digest, round_, party.id):
+                data = data or session.storage.get_party_file(party, stored.name)
+                if is_own_feedback(data, party.id, key):  # ours, by its signed marker
+                    session.archive.write_feedback(round_, party.id, stored.name, data)
+                    with state.transaction():
+                        state.remember_feedback(party.id, stored.name, digest)
+                    continue
             submitted = True
             handed_in_by_column = stored.hand_in == HANDED_IN
             if state.known_submission(digest, round_, party.id) and not (

@@ -9,7 +9,7 @@ finding. A fingerprint that was never issued is blocking too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..core import Finding, WorkbookLayout, finding, messages
 from ..state import State
@@ -55,7 +55,9 @@ class IssueLookup:
                     what=messages.layout_parts(changed),
                 )
             ]
-        return issued, []
+        # Equal in all that decides the reading; the moment of issue is not part of the record.
+        assert declared is not None
+        return replace(issued, issued_at=declared.issued_at), []
 
     def _record(self, declared: WorkbookLayout | None, stated: str) -> WorkbookLayout | None:
         computed = declared.fingerprint if declared is not None else ""

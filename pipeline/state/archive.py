@@ -15,7 +15,9 @@ the monitor of the first round) it holds enough to rebuild the whole state (see 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -200,6 +202,18 @@ class Archive:
             for raw in _read_json(path):
                 latest[raw["party"]] = IssueRecord(**raw)
         return [latest[p] for p in sorted(latest)]
+
+    def key(self) -> bytes:
+        """The secret that signs planmonitor's own feedback files (made once, kept here)."""
+        path = self.root / "sleutel"
+        if not path.exists():
+            # Made once, atomically: of two processes making it at once, one key wins for both.
+            fresh = path.with_name(f".sleutel-{os.getpid()}")
+            write_atomic(fresh, os.urandom(32))
+            with contextlib.suppress(FileExistsError):
+                os.link(fresh, path)
+            fresh.unlink()
+        return path.read_bytes()
 
     def write_layout(self, plan: WorkbookLayout) -> None:
         """Keep the plan of a workbook about to be issued, by its fingerprint."""

@@ -9,6 +9,7 @@ from .aside import Aside, put_back, set_aside_monitor
 from .feedback import write_feedback
 from .instructions import load_texts
 from .lite import LiteScript, carry, embedded, script_for
+from .marker import is_own_feedback
 from .party import (
     PartyWorkbook,
     RoundRows,
@@ -29,6 +30,7 @@ __all__ = [
     "build_party_workbook",
     "carry",
     "embedded",
+    "is_own_feedback",
     "load_texts",
     "put_back",
     "read_hand_in_status",

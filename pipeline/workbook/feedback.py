@@ -39,6 +39,7 @@ from . import textwidth
 from .aside import put_back, set_aside_monitor
 from .intake import sniff
 from .lite import carry
+from .marker import sign
 from .sanitise import is_formula, put, sanitise
 
 # How a party sends in a correction; docs/partijen.md says the same (tests/test_feedback.py).
@@ -114,6 +115,7 @@ def write_feedback(
     party_name: str,
     round_: str,
     set_aside: bool = True,
+    signature: tuple[str, bytes] | None = None,
 ) -> bytes:
     """The feedback workbook for one submission, as bytes of an ``.xlsx``.
 
@@ -147,6 +149,8 @@ def write_feedback(
         listing.sheet_view.tabSelected = True
         book.active = 0
     _write_listing(book, listing, findings, party_name=party_name, round_=round_)
+    if signature is not None:  # (party, key): collect knows the file as ours by its content
+        sign(book, *signature)
     buffer = BytesIO()
     book.save(buffer)
     out = put_back(buffer.getvalue(), aside) if aside is not None else buffer.getvalue()

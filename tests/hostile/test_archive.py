@@ -109,3 +109,24 @@ def test_rebuild_then_collect_and_merge_changes_nothing(prepared: Path, tmp_path
         assert first == second
         changes = [c for c in b.changes() if c.party == DEVELOPER and c.field == "stoplight"]
         assert changes and changes[-1].new == "groen"
+
+
+def test_own_feedback_is_recognised_by_its_signed_marker_alone(session: Session) -> None:
+    submit(session, DEVELOPER, edited(session, issued(session, DEVELOPER), _second_version))
+    collect(session, clock=Clock())
+    report = check_round(session).reports[0]
+    assert report.feedback is not None
+    party = session.state.region().party(DEVELOPER)
+    # The register is gone, and the feedback file was opened and saved again (other bytes).
+    with session.state.transaction():
+        session.state.db.execute("DELETE FROM seen_files")
+    resaved = edited(session, report.feedback.read_bytes(), lambda book: None)
+    session.storage.put_party_file(party, report.feedback.name, resaved)
+    assert collect(session, clock=Clock(start=100)).received == []
+    # A feedback copy the party corrected is a submission.
+    corrected = edited(
+        session, resaved, lambda book: book.set(SHEET_OWN, book.rows(SHEET_OWN)[1], "phase", "x")
+    )
+    session.storage.put_party_file(party, report.feedback.name, corrected)
+    received = collect(session, clock=Clock(start=200)).received
+    assert [r.file_name for r in received] == [report.feedback.name]

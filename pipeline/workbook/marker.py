@@ -1,0 +1,86 @@
+"""planmonitor's own feedback files, recognised by their content: a signed marker.
+
+Every feedback workbook carries a custom document property with an HMAC (key kept in the
+archive) over the party and the values of its data sheets. A file whose marker still verifies
+is planmonitor's own, unchanged in content, whatever bytes Excel or SharePoint rewrote around
+it: no submission. A party that corrects a cell breaks the signature, so its corrected feedback
+copy is a submission, as it should be.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import io
+import warnings
+import zipfile
+from collections.abc import Iterable
+from typing import Any
+
+import openpyxl
+from openpyxl.packaging.custom import StringProperty
+
+from ..core import FIRST_DATA_ROW, SHEET_AGREEMENTS, SHEET_NEW, SHEET_OWN
+
+PROPERTY = "planmonitor-terugkoppeling"
+_SHEETS = (SHEET_OWN, SHEET_NEW, SHEET_AGREEMENTS)
+
+
+def sign(book: Any, party: str, key: bytes) -> None:
+    """Put the marker in a workbook about to be saved (replacing an earlier one)."""
+    props = book.custom_doc_props
+    props.props = [p for p in props.props if p.name != PROPERTY]
+    props.append(StringProperty(name=PROPERTY, value=_mac(key, party, book)))
+
+
+def is_own_feedback(data: bytes, party: str, key: bytes) -> bool:
+    """Is this a feedback file planmonitor wrote for the party, with its content unchanged?"""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            if "docProps/custom.xml" not in package.namelist():
+                return False
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        try:
+            stated = next((p.value for p in book.custom_doc_props if p.name == PROPERTY), None)
+            return isinstance(stated, str) and hmac.compare_digest(stated, _mac(key, party, book))
+        finally:
+            book.close()
+    except Exception:  # anything unreadable is simply not one of ours
+        return False
+
+
+def _mac(key: bytes, party: str, book: Any) -> str:
+    digest = hmac.new(key, party.encode("utf-8"), hashlib.sha256)
+    for name in _SHEETS:
+        if name not in book.sheetnames:
+            continue
+        digest.update(b"\x1e" + name.encode("utf-8"))
+        for row in book[name].iter_rows(min_row=FIRST_DATA_ROW, values_only=True):
+            cells = _normalised(row)
+            if cells:
+                digest.update(b"\x1d" + "\x1f".join(cells).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _normalised(row: Iterable[Any]) -> list[str]:
+    cells = [_text(v) for v in row]
+    while cells and cells[-1] == "":
+        cells.pop()
+    return cells
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "ja" if value else "nee"
+    if isinstance(value, int | float):
+        return repr(float(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
