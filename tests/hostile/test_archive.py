@@ -111,8 +111,13 @@ def test_rebuild_then_collect_and_merge_changes_nothing(prepared: Path, tmp_path
         assert changes and changes[-1].new == "groen"
 
 
+def _with_an_error(book: EditedWorkbook) -> None:
+    book.set(SHEET_OWN, book.rows(SHEET_OWN)[0], "phase", "bouw gestart")  # not in the list
+
+
 def test_own_feedback_is_recognised_by_its_signed_marker_alone(session: Session) -> None:
-    submit(session, DEVELOPER, edited(session, issued(session, DEVELOPER), _second_version))
+    # A file with an error: its feedback is the party's own workbook, marked up.
+    submit(session, DEVELOPER, edited(session, issued(session, DEVELOPER), _with_an_error))
     collect(session, clock=Clock())
     report = check_round(session).reports[0]
     assert report.feedback is not None
