@@ -192,19 +192,25 @@ def _figures_record(f: Figures) -> dict[str, Any]:
     }
 
 
-def map_points(rollup: NationalRollup, catalogue: Catalogue) -> list[planmap.Point]:
+def map_points(
+    rollup: NationalRollup, catalogue: Catalogue
+) -> tuple[list[planmap.Point], list[int]]:
     """The national map: per region each municipality as one point, at the dwelling-weighted
     middle of its active projects, sized by their dwellings still to build and coloured by the
     status and the stoplight that hold most of those dwellings. At the scale of the country a
-    point per project would hide the pattern. Ids are ``<region index>|<municipality code>``."""
+    point per project would hide the pattern. Ids are ``<region index>|<municipality code>``.
+    Also per region how many of its active projects have a location."""
     fields = ind.ProjectFields.from_catalogue(catalogue)
     found: list[planmap.Point] = []
+    located: list[int] = []
     for index, item in enumerate(rollup.regions):
         export = item.export
         active = ind.active(export.projects, fields)
         municipality = ind.texts(active, ind.MUNICIPALITY)
         groups: dict[str, list[planmap.Point]] = {}
-        for point in planmap.points(active, fields):
+        region_points = planmap.points(active, fields)
+        located.append(len(region_points))
+        for point in region_points:
             groups.setdefault(str(municipality[point.id]), []).append(point)
         for code, members in sorted(groups.items()):
             total = sum(p.dwellings for p in members)
@@ -225,7 +231,7 @@ def map_points(rollup: NationalRollup, catalogue: Catalogue) -> list[planmap.Poi
                     large_scale=False,
                 )
             )
-    return found
+    return found, located
 
 
 def _dominant(values: Sequence[tuple[str | None, int]]) -> str | None:
@@ -238,9 +244,9 @@ def _dominant(values: Sequence[tuple[str | None, int]]) -> str | None:
 
 def dashboard_data(rollup: NationalRollup, catalogue: Catalogue) -> dict[str, Any]:
     """The regions' figures, bottlenecks per region and the map: public fields only."""
-    fields = ind.ProjectFields.from_catalogue(catalogue)
+    points, located = map_points(rollup, catalogue)
     regions = []
-    for item in rollup.regions:
+    for item, count in zip(rollup.regions, located, strict=True):
         export = item.export
         regions.append(
             {
@@ -250,7 +256,7 @@ def dashboard_data(rollup: NationalRollup, catalogue: Catalogue) -> dict[str, An
                 "stand": export.reference_date.isoformat(),
                 "catalogue": export.catalogue_version,
                 "notes": list(export.notes),
-                "located": len(planmap.points(ind.active(export.projects, fields), fields)),
+                "located": count,
                 **_figures_record(item.figures),
             }
         )
@@ -277,7 +283,7 @@ def dashboard_data(rollup: NationalRollup, catalogue: Catalogue) -> dict[str, An
         "bottlenecks": bottlenecks,
         "bottleneckRegions": per_region,
         "map": planmap.map_data(
-            map_points(rollup, catalogue),
+            points,
             zoning=catalogue.lists["zoning_status"],
             hard_zoning=catalogue.hard_zoning_statuses,
             soft_zoning=catalogue.soft_zoning_statuses,
