@@ -19,7 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..core import Config, Entity, Monitor, Region, looks_like_formula
 from ..state import Change
-from ..workbook import shown_value
+from ..workbook import put, shown_value
 from . import indicators as ind
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
@@ -115,9 +115,7 @@ def _table(
         # last row (max_row) scans every cell, which made this loop quadratic in the rows.
         for column, value in enumerate(row, start=1):
             if isinstance(value, str) and looks_like_formula(value):
-                cell = sheet.cell(1 + count, column)
-                cell.data_type = "s"
-                cell.quotePrefix = True
+                put(sheet.cell(1 + count, column), value)  # text, never a formula
             elif isinstance(value, dt.date):
                 sheet.cell(1 + count, column).number_format = DATE_FORMAT
     sheet.freeze_panes = "B2"

@@ -19,6 +19,7 @@ from .party import (
     shown_value,
 )
 from .reader import read_hand_in_status, read_submission
+from .sanitise import put, sanitise
 from .tables import read_workbook_tables
 
 __all__ = [
@@ -32,11 +33,13 @@ __all__ = [
     "embedded",
     "is_own_feedback",
     "load_texts",
+    "put",
     "put_back",
     "read_hand_in_status",
     "read_submission",
     "read_workbook_tables",
     "render_shared_sheet",
+    "sanitise",
     "script_for",
     "set_aside_monitor",
     "shown_value",

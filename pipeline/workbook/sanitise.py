@@ -22,6 +22,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from ..core import looks_like_formula
+from .xlsx import drop_conditional_format
 
 _VALUES = (str, int, float, bool, dt.datetime, dt.date, dt.time, dt.timedelta)
 _FORMULAS = (ArrayFormula, DataTableFormula)
@@ -122,7 +123,6 @@ def _clean_rules(ws: Any) -> None:
     ws.data_validations.dataValidation = [
         v for v in validations if not _reaches_outside(v.formula1, v.formula2)
     ]
-    formatting = ws.conditional_formatting
-    for rule_range in list(formatting):
+    for rule_range in list(ws.conditional_formatting):
         if any(_reaches_outside(*(rule.formula or [])) for rule in rule_range.rules):
-            del formatting._cf_rules[rule_range]
+            drop_conditional_format(ws, rule_range)

@@ -85,3 +85,8 @@ def save(book: Any) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         _MemoryWriter(book, archive).write_data()
     return buffer.getvalue()
+
+
+def drop_conditional_format(ws: Any, rule_range: Any) -> None:
+    """Remove the conditional-formatting rules of one range (openpyxl has no public call)."""
+    del ws.conditional_formatting._cf_rules[rule_range]

