@@ -225,6 +225,8 @@ def mistakes(config: Config, state: State, layout: WorkbookLayout) -> Iterator[M
         {"stoplight_explanation": "x" * 251},
         {"stoplight": None},
         lambda b: {"total_dwellings": int(b["total_dwellings"]) + 10},
+        lambda b: {"social_rent": int(b.get("social_rent") or 0) + 5},
+        lambda b: {"single_family": int(b.get("single_family") or 0) + 5},
         lambda b: {"completed": int(b["total_dwellings"]) + 1},
         lambda b: {"target_group_dwellings": int(b["total_dwellings"]) + 5},
         {"target_group_dwellings": 1, "target_groups_1": None, "target_groups_2": None},

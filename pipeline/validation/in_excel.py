@@ -80,23 +80,25 @@ async def check_book(book: Any, encoded: str) -> Outcome:
     ):
         return _stop(target, texts, "other_workbook")
     sheets = {}
+    seen: dict[str, list[list[Any]]] = {}  # what each cell shows (a formula: its result)
     for layout in payload.layout.sheets:
         if layout.name != SHEET_MONITOR and layout.name in names:
-            read = await _read(book.sheets[layout.name], len(layout.columns))
+            read, seen[layout.name] = await _read(book.sheets[layout.name], len(layout.columns))
             rows, cut_off = bounded(layout, read.rows, read.formulas, payload.max_new_projects)
             formulas = frozenset(f for f in read.formulas if f[0] in rows)
             sheets[layout.name] = SheetRows(read.header, rows, formulas, None, cut_off)
     result = check_rows(payload.layout, sheets, payload.context(), file_name=book.name)
     _restore(book, target, names)
-    await _show(book, target, payload, result.findings, names)
+    await _show(book, target, payload, result.findings, names, seen)
     return Outcome(result.findings)
 
 
 # -- reading ------------------------------------------------------------------------------------
 
 
-async def _read(sheet: Any, width: int) -> SheetRows:
-    """A data sheet as plain rows: values as Excel shows them, formulas as their text."""
+async def _read(sheet: Any, width: int) -> tuple[SheetRows, list[list[Any]]]:
+    """A data sheet as plain rows (values as Excel shows them, formulas as their text), and
+    the values as shown, row by row from row 1."""
     last = max(sheet.used_range.last_cell.row, HEADER_ROW)
     cells = sheet.range((1, 1), (last, width))
     values = cells.options(ndim=2, err_to_str=True).value
@@ -110,7 +112,8 @@ async def _read(sheet: Any, width: int) -> SheetRows:
                 found.add((number, column))
                 row[column - 1] = text  # as the file reader gives it
         rows[number] = row
-    return SheetRows(header=list(values[HEADER_ROW - 1]), rows=rows, formulas=frozenset(found))
+    read = SheetRows(header=list(values[HEADER_ROW - 1]), rows=rows, formulas=frozenset(found))
+    return read, [list(row) for row in values]
 
 
 def _is_formula(text: Any, value: Any) -> bool:
@@ -142,7 +145,12 @@ def _restore(book: Any, target: Any, names: Sequence[str]) -> None:
 
 
 async def _show(
-    book: Any, target: Any, payload: Payload, findings: list[Finding], names: Sequence[str]
+    book: Any,
+    target: Any,
+    payload: Payload,
+    findings: list[Finding],
+    names: Sequence[str],
+    seen: Mapping[str, list[list[Any]]],
 ) -> None:
     texts = payload.texts
     last = max(target.used_range.last_cell.row, TABLE_HEADER_ROW)
@@ -171,7 +179,7 @@ async def _show(
     order = {name: index for index, name in enumerate(names)}
     ordered = sorted(findings, key=lambda f: _sort_key(f, order))
     header = [_text(label) for label in texts["columns"].split("|")]
-    table = [header] + [_row(f, texts, names) for f in ordered]
+    table = [header] + [_row(f, texts, names, seen) for f in ordered]
     end = TABLE_HEADER_ROW + len(ordered)
     target.range((TABLE_HEADER_ROW, 1), (end, TABLE_WIDTH)).value = table
     originals = await _mark(book, ordered, payload.colours, names)
@@ -229,7 +237,12 @@ def _hex(rgb: Any) -> str:
     return f"#{red:02X}{green:02X}{blue:02X}"
 
 
-def _row(f: Finding, texts: Mapping[str, str], names: Sequence[str]) -> list[Any]:
+def _row(
+    f: Finding,
+    texts: Mapping[str, str],
+    names: Sequence[str],
+    seen: Mapping[str, list[list[Any]]],
+) -> list[Any]:
     link: Any = _text(f.cell or "")
     if f.sheet in names and _valid_cell(f.cell) and f.reference:
         target = f.reference.replace('"', '""')
@@ -239,9 +252,21 @@ def _row(f: Finding, texts: Mapping[str, str], names: Sequence[str]) -> list[Any
         _text(f.sheet or ""),
         link,
         _text(f.field or ""),
-        _text(show_value(f.value) if f.cell else ""),
+        _text(show_value(_found(f, seen)) if f.cell else ""),
         _text(f.message),
     ]
+
+
+def _found(f: Finding, seen: Mapping[str, list[list[Any]]]) -> Any:
+    """What the cell of a finding shows, as the feedback workbook lists it: the cell's own
+    value (a formula's result), also when the finding is about its row (a sum); else the
+    finding's value."""
+    shown = seen.get(f.sheet or "")
+    if shown is None or not _valid_cell(f.cell):
+        return f.value
+    row, column = _position(str(f.cell))
+    cells = shown[row - 1] if row <= len(shown) else []
+    return cells[column - 1] if column <= len(cells) else None
 
 
 def _text(value: str) -> str:
