@@ -359,3 +359,34 @@ def test_a_basemap_only_when_configured(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="geen tegeladres"):
         config.load(configured)
+
+
+def test_read_areas_takes_a_shapefile(tmp_path: Path) -> None:
+    import shapefile  # pyshp
+
+    path = tmp_path / "gemeenten.shp"
+    with shapefile.Writer(str(path), shapeType=shapefile.POLYGON) as writer:
+        writer.field("STATCODE", "C", size=10)
+        writer.field("STATNAAM", "C", size=40)
+        # shapefiles draw outlines clockwise and holes counter-clockwise
+        outline = list(reversed([tuple(p) for p in _square(190_000, 444_000, 4_000)]))
+        hole = [tuple(p) for p in _square(190_000, 444_000, 1_000, steps=2)]
+        writer.poly([outline, hole])
+        writer.record("GM0202", "Arnhem")
+        writer.poly([list(reversed([tuple(p) for p in _square(187_000, 428_000, 3_000)]))])
+        writer.record("GM0268", "Nijmegen")
+    areas = planmap.read_areas(path)
+    assert [(a.code, a.name) for a in areas] == [("GM0202", "Arnhem"), ("GM0268", "Nijmegen")]
+    arnhem = areas[0]
+    assert len(arnhem.polygons) == 2  # outline and hole, drawn even-odd in one path
+    assert {len(p[0]) for p in arnhem.polygons} == {5}  # simplified to the corners
+    assert planmap.svg_path(arnhem).count("M") == 2
+    folder = tmp_path
+    cfg = dataclasses.replace(
+        config.load(Path("config.toml")), root=folder.parent, region_source=folder.name
+    )
+    found, source = region_areas(cfg)
+    assert [a.name for a in found] == [
+        "Arnhem",
+        "Nijmegen",
+    ] and source == "gemeentegrenzen van de regio"

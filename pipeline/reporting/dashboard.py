@@ -170,8 +170,14 @@ def data(report: Report) -> dict[str, Any]:
     }
 
 
-# The file in a region folder with the municipality boundaries (GeoJSON, RD New or WGS84).
-BOUNDARY_FILES = ("gemeenten.geojson", "gemeentegrenzen.geojson")
+# The file in a region folder with the municipality boundaries (GeoJSON or shapefile, RD New
+# or WGS84).
+BOUNDARY_FILES = (
+    "gemeenten.geojson",
+    "gemeentegrenzen.geojson",
+    "gemeenten.shp",
+    "gemeentegrenzen.shp",
+)
 
 
 def region_areas(config: Config) -> tuple[tuple[planmap.Area, ...], str]:

@@ -196,10 +196,49 @@ def map_data(
 # -- boundaries -----------------------------------------------------------------------------
 
 
+RawArea = tuple[str, str, list[list[list[tuple[float, float]]]]]
+
+
 def read_areas(path: Path, *, tolerance: float | None = None) -> tuple[Area, ...]:
-    """Municipality boundaries from a GeoJSON FeatureCollection of (Multi)Polygons, in RD New
-    or in WGS84 (longitude, latitude; converted), simplified to ``tolerance`` metres (by
-    default 1/1500 of the extent: invisible on a dashboard, a fraction of the file)."""
+    """Municipality boundaries from a GeoJSON FeatureCollection of (Multi)Polygons or an ESRI
+    shapefile (``.shp`` with its ``.dbf``), in RD New or in WGS84 (longitude, latitude;
+    converted), simplified to ``tolerance`` metres (by default 1/1500 of the extent: invisible
+    on a dashboard, a fraction of the file)."""
+    raw = _shapefile(path) if path.suffix.lower() == ".shp" else _geojson(path)
+    return _areas(path, raw, tolerance)
+
+
+def _shapefile(path: Path) -> list[RawArea]:
+    import shapefile  # pyshp
+
+    try:
+        reader = shapefile.Reader(str(path))
+        names = [field[0].lower() for field in reader.fields[1:]]
+        found = list(zip(reader.shapes(), reader.records(), strict=True))
+    except (OSError, shapefile.ShapefileException) as exc:
+        raise ConfigError(
+            f"Het shapebestand met gemeentegrenzen {path} kan niet worden gelezen ({exc}). Zet "
+            "het .shp-bestand met het .dbf-bestand ernaast in de regiomap."
+        ) from exc
+    raw: list[RawArea] = []
+    for number, (shape, record) in enumerate(found, start=1):
+        if shape.shapeType not in (shapefile.POLYGON, shapefile.POLYGONZ, shapefile.POLYGONM):
+            continue  # points or lines are no boundaries
+        properties = dict(zip(names, list(record), strict=False))
+        code = next((str(properties[k]) for k in CODE_KEYS if properties.get(k)), str(number))
+        name = next((str(properties[k]) for k in NAME_KEYS if properties.get(k)), code)
+        starts = [*shape.parts, len(shape.points)]
+        # each ring its own outline: the map fills with even-odd, so holes stay holes
+        rings = [
+            [[(float(x), float(y)) for x, y, *_ in shape.points[a:b]]]
+            for a, b in itertools.pairwise(starts)
+            if b - a >= 4
+        ]
+        raw.append((code.strip(), name.strip(), rings))
+    return raw
+
+
+def _geojson(path: Path) -> list[RawArea]:
     try:
         collection = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -212,7 +251,7 @@ def read_areas(path: Path, *, tolerance: float | None = None) -> tuple[Area, ...
         raise ConfigError(
             f"{path} is geen GeoJSON FeatureCollection: er staat geen lijst 'features' in."
         )
-    raw: list[tuple[str, str, list[list[list[tuple[float, float]]]]]] = []
+    raw: list[RawArea] = []
     for number, feature in enumerate(features, start=1):
         geometry = (feature or {}).get("geometry") or {}
         kind, coordinates = geometry.get("type"), geometry.get("coordinates")
@@ -231,6 +270,10 @@ def read_areas(path: Path, *, tolerance: float | None = None) -> tuple[Area, ...
                 f"In {path} heeft gebied {name} coördinaten die geen getallenparen zijn."
             ) from exc
         raw.append((code.strip(), name.strip(), parsed))
+    return raw
+
+
+def _areas(path: Path, raw: list[RawArea], tolerance: float | None) -> tuple[Area, ...]:
     coordinates = [c for _, _, polys in raw for poly in polys for ring in poly for c in ring]
     if not coordinates:
         raise ConfigError(f"{path} bevat geen polygonen met gemeentegrenzen.")
