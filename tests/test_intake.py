@@ -55,7 +55,7 @@ EXPECTED = {
     "poi/SampleSS.xlsx": "not-issued-by-planmonitor",
     "synthetic/xlsx_renamed.xls": "not-issued-by-planmonitor",
     "synthetic/formula_injection.xlsx": "not-issued-by-planmonitor",
-    "poi/SampleSS.strict.xlsx": "not-issued-by-planmonitor",
+    "poi/SampleSS.strict.xlsx": "strict-open-xml",
     "poi/57893-many-merges.xlsx": "not-issued-by-planmonitor",
 }
 KIND = {
