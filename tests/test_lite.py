@@ -182,9 +182,16 @@ def test_parts_survive_every_resave(config: Config, state: State) -> None:
 
     found = finding("required-value-missing", sheet=SHEET_NEW, cell="C3", field="Naam")
     for findings in ([], [found]):
-        feedback = write_feedback(filled, findings, party_name="Gemeente Nijmegen", round_="x")
+        feedback = write_feedback(
+            filled, findings, party_name="Gemeente Nijmegen", round_="x", script=script
+        )
         assert lite.embedded(feedback) == script
         assert SHEET_CHECK in openpyxl.load_workbook(io.BytesIO(feedback)).sheetnames
+    # A party that changed its script gets the issued one back, never its own.
+    changed = lite.embed(filled, lite.LiteScript(script.main_py + "\n# eigen code\n", ""))
+    feedback = write_feedback(changed, [found], party_name="x", round_="x", script=script)
+    assert lite.embedded(feedback) == script
+    assert lite.embedded(write_feedback(changed, [found], party_name="x", round_="x")) is None
     # A file that is not ours gets a feedback without a script.
     assert lite.embedded(write_feedback(b"", [found], party_name="x", round_="x")) is None
 

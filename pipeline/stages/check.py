@@ -19,7 +19,6 @@ from ..core import (
     Party,
     Progress,
     Submission,
-    WorkbookLayout,
     column_letter,
     finding,
     sha256,
@@ -27,7 +26,7 @@ from ..core import (
 )
 from ..state import Archive, State, SubmissionRecord
 from ..validation import Context, Validation, held_back, rows_to_json, validate
-from ..workbook import embedded, read_submission, script_for
+from ..workbook import LiteScript, embedded, read_submission, script_for
 from .identity import IssueLookup
 from .pool import in_order
 from .session import Session
@@ -49,6 +48,7 @@ class FileReport(FindingCounts):
     findings: list[Finding]
     validation: Validation | None = None  # None when the file could not be read as ours
     feedback: Path | None = None
+    script: LiteScript | None = None  # the in-Excel check issued with this workbook
 
     @property
     def verdict(self) -> str:
@@ -119,8 +119,11 @@ def check_bytes(
     findings.extend(validation.findings)
     findings.extend(held_back(validation, file_name, party.id))
     findings.extend(_carried_not_checked(validation, submission, context.base, party.id))
-    findings.extend(_script_note(config, context, submission.layout, data, file_name))
-    return FileReport(file_name, result.sha256, party.id, party.name, findings, validation)
+    issued_script = script_for(submission.layout, config, context.region, context.base)
+    findings.extend(_script_note(issued_script, context, data, file_name))
+    return FileReport(
+        file_name, result.sha256, party.id, party.name, findings, validation, script=issued_script
+    )
 
 
 def _carried_not_checked(
@@ -177,7 +180,7 @@ def same_count(a: object, b: object) -> bool:
 
 
 def _script_note(
-    config: Config, context: Context, layout: WorkbookLayout, data: bytes, file_name: str
+    issued: LiteScript, context: Context, data: bytes, file_name: str
 ) -> list[Finding]:
     """A warning for the secretary when the embedded check script is not the one issued.
 
@@ -188,7 +191,6 @@ def _script_note(
     found = embedded(data)
     if found is None:
         return []
-    issued = script_for(layout, config, context.region, context.base)
     if found.sha256 == issued.sha256:
         return []
     return [finding("check-script-changed", file=file_name, party=context.party.id)]
@@ -305,6 +307,7 @@ def feedback_file(
         party_name=party.name,
         round_=str(config.round),
         signature=(party.id, key) if key is not None else None,
+        script=report.script,
     )
     return _safe_name(name), content
 
@@ -340,6 +343,7 @@ def check_files(config: Config, state: State, paths: list[Path]) -> list[FileRep
             report.findings,
             party_name=report.party_name or "onbekende partij",
             round_=str(config.round),
+            script=report.script,
         )
         report.feedback = folder / _safe_name(f"Terugkoppeling - {path.stem}.xlsx")
         write_atomic(report.feedback, content)

@@ -38,7 +38,7 @@ from ..core import (
 from . import textwidth
 from .aside import put_back, set_aside_monitor
 from .intake import sniff
-from .lite import carry
+from .lite import LiteScript, embed
 from .marker import sign
 from .sanitise import is_formula, put, sanitise
 
@@ -116,8 +116,13 @@ def write_feedback(
     round_: str,
     set_aside: bool = True,
     signature: tuple[str, bytes] | None = None,
+    script: LiteScript | None = None,
 ) -> bytes:
     """The feedback workbook for one submission, as bytes of an ``.xlsx``.
+
+    ``script`` is the in-Excel check planmonitor issued to the party: the copy gets that one
+    back (openpyxl drops the parts), never the script found in the submission, which the party
+    may have changed. Without it the copy has no check button.
 
     The region sheet, most of a workbook and never marked, is set aside before openpyxl opens
     the file and put back as it was received (``set_aside=False`` round-trips it through
@@ -154,8 +159,8 @@ def write_feedback(
     buffer = BytesIO()
     book.save(buffer)
     out = put_back(buffer.getvalue(), aside) if aside is not None else buffer.getvalue()
-    # openpyxl drops the xlwings Lite parts: the copy keeps the party's check button.
-    return carry(data, out) if opened else out
+    # openpyxl drops the xlwings Lite parts: the copy gets the issued check button back.
+    return embed(out, script) if opened and script is not None else out
 
 
 def _readable(data: bytes) -> bool:
