@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import REPO
 
 from pipeline.cli import main
 from pipeline.core import config as config_module
-from tests.conftest import REPO
 
 PACKAGES = [p.name for p in (REPO / "pipeline").iterdir() if (p / "__init__.py").is_file()]
 

@@ -6,12 +6,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import make_config
 
 from pipeline.core.config import Config, price_bounds_for
 from pipeline.core.errors import ConfigError
 from pipeline.stages import issue_round, merge_round, open_session
 from pipeline.state.database import State
-from tests.conftest import make_config
 
 BOUNDS_2025 = {"social_rent_max": 900.07, "mid_rent_max": 1184.82, "affordable_buy_max": 405000}
 

@@ -11,13 +11,13 @@ from typing import Any
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from conftest import make_config
 
 from pipeline.cli import main
 from pipeline.core import Config
 from pipeline.sources import ImportResult, parse_number
 from pipeline.sources import import_region as _import_region
 from pipeline.workbook import read_workbook_tables
-from tests.conftest import make_config
 
 MUNICIPALITIES = "code,name,subregion\nGM0202,Arnhem,Noord\nGM0268,Nijmegen,Zuid\n"
 PILLARS = "number,name\n1,Woningbouw\n"
