@@ -266,7 +266,7 @@ def invite_guests(
             results.append(GuestResult(party.name, address, "al aanwezig"))
             continue
         except NotFound:
-            pass
+            pass  # not in the site's directory yet: invited below by sharing the folder
         except StorageError as exc:
             results.append(GuestResult(party.name, address, "mislukt", str(exc)))
             continue
