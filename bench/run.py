@@ -105,8 +105,9 @@ def set_up(scale: str, base: Path) -> Session:
 
 
 def submit_all(session: Session, filled: int) -> None:
-    """Every party sends its workbook back: ``filled`` of them as the demo's parties fill it in
-    (with their usual mistakes), the others saved again unchanged (new bytes, same cells)."""
+    """Every party hands its workbook in, as in a real round: ``filled`` of them as the demo's
+    parties fill it in (with their usual mistakes), the others open it, change nothing, choose
+    "ingeleverd" and save it (openpyxl saves the whole package again, as Excel does)."""
     config, state = session.config, session.state
     region, monitor = state.region(), state.monitor(config.round)
     rng = random.Random(config.seed)
@@ -127,22 +128,8 @@ def submit_all(session: Session, filled: int) -> None:
                 roles=roles,
             )
         else:
-            data = _saved_again(data)
+            data = simulation.EditedWorkbook(data, config.catalogue, config.round).save()
         session.storage.put_party_file(party, record.file_name, data)
-
-
-def _saved_again(data: bytes) -> bytes:
-    members = {e.name: e for e in package.entries(data)}
-    core = (
-        members["docProps/core.xml"]
-        .content()
-        .replace(
-            b"</cp:coreProperties>",
-            b"<cp:lastModifiedBy>partij</cp:lastModifiedBy></cp:coreProperties>",
-        )
-    )
-    members["docProps/core.xml"] = package.deflated("docProps/core.xml", core)
-    return package.write(members.values())
 
 
 # -- anchors ------------------------------------------------------------------------------------
@@ -319,6 +306,7 @@ def _measure(scale: str, base: Path, sample: int, filled: int) -> dict[str, Any]
         "projects": len(monitor.projects),
         "submissions": len(received),
         "filled_in": filled,
+        "checked": len(summary.reports),
         "findings": findings,
         "openpyxl_sample": len(chosen),
         "shared_sheet_share_of_xml": shared_share,
