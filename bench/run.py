@@ -10,7 +10,9 @@ and the worker processes it waited for), not wall-clock, so the ratios survive a
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
+import functools
 import gc
 import io
 import json
@@ -43,8 +45,11 @@ from pipeline.core import SHEET_INSTRUCTIONS, SHEET_LISTS, SHEET_META, SHEET_MON
 from pipeline.core import config as config_module
 from pipeline.core.config import Paths
 from pipeline.demo import simulation
+from pipeline.national import find_exports, read_exports, roll_up
+from pipeline.national.generator import REGIONS, spread
 from pipeline.stages.check import check_round
 from pipeline.stages.collect import collect
+from pipeline.stages.export import PROJECTS_FILE, export_round
 from pipeline.stages.issue import issue_round
 from pipeline.stages.merge import apply_merge, merge_round
 from pipeline.stages.publish import report_round
@@ -65,6 +70,10 @@ TARGETS = {
     "peak_rss_mb": ("2R", "<=", 1024.0, "peak resident memory, MB"),
 }
 ROUND_STEPS = ("issue", "collect", "check", "merge", "report")
+NATIONAL = "N"
+NATIONAL_REGIONS = 35  # the woondeal regions
+SCALE_OF_REGION = "R"  # each region of N is like R
+NATIONAL_SUMMED = ("total_dwellings", "completed", "social_rent", "mid_rent", "affordable_buy")
 EXPONENT_LIMIT = 1.1
 DATA_SHEETS = (SHEET_INSTRUCTIONS, SHEET_LISTS, SHEET_META, SHEET_MONITOR)
 
@@ -87,20 +96,22 @@ def timed(action: Callable[[], object]) -> tuple[float, float, Any]:
 # -- set-up -------------------------------------------------------------------------------------
 
 
-def set_up(scale: str, base: Path) -> Session:
-    """A fresh state holding the scaled region, nothing issued yet."""
+def set_up(scale: str, base: Path, region: tuple[str, str, int] | None = None) -> Session:
+    """A fresh state holding the scaled region, nothing issued yet; ``region`` (name,
+    landsdeel, seed) makes it another region of the country."""
     paths = Paths(state=base / "state", outputs=base / "uitvoer", storage=base / "opslag")
     config = config_module.load(REPO / "config.toml", paths=paths)
-    region, monitor = generate(
-        config.catalogue, config.round, config.seed, config.region_name, scale
-    )
+    if region is not None:
+        name, landsdeel, seed = region
+        config = dataclasses.replace(config, region_name=name, landsdeel=landsdeel, seed=seed)
+    made, monitor = generate(config.catalogue, config.round, config.seed, config.region_name, scale)
     state = State(config.paths.database)
     with state.transaction():
-        state.save_region(region)
+        state.save_region(made)
         state.open_round(config.round)
         state.save_monitor(config.round, monitor, created_by=None)
     archive = Archive(config.paths.archive)
-    archive.write_base(region, config.round, monitor)
+    archive.write_base(made, config.round, monitor)
     return Session(config, state, open_storage(config), archive)
 
 
@@ -318,6 +329,118 @@ def _measure(scale: str, base: Path, sample: int, filled: int) -> dict[str, Any]
     }
 
 
+# -- the national scale ---------------------------------------------------------------------
+
+
+def measure_national(sample: int, filled: int, budget_s: float) -> dict[str, Any]:
+    """N: the country's regions, each like R, one after the other (each with its own state, as
+    each table runs its own), for as many as fit in ``budget_s`` of wall time (at least one);
+    then the national roll-up of their exports against the plain pandas anchor. The rounds of
+    the regions not run are extrapolated from those that ran (regions are independent: the
+    same work each), and the JSON says so."""
+    del sample  # the anchors of one region are those of R
+    base = Path(tempfile.mkdtemp(prefix="planmonitor-bench-N-"))
+    exports = base / "exports"
+    regions: list[dict[str, Any]] = []
+    started = time.perf_counter()
+    try:
+        for index, (name, landsdeel, _) in enumerate(spread(REGIONS)):
+            if regions and time.perf_counter() - started > budget_s:
+                break
+            folder = base / f"region-{index}"
+            seed = 2026 + 1000 * (index + 1)
+            session = set_up(SCALE_OF_REGION, folder, (f"{name} (bench)", landsdeel, seed))
+            steps = round_steps(session, filled)
+            cpu_s, _, _ = timed(
+                functools.partial(export_round, session.config, session.state, out_dir=exports)
+            )
+            steps["export"] = {"cpu_s": cpu_s}
+            session.close()
+            shutil.rmtree(folder, ignore_errors=True)
+            regions.append({"region": name, "steps": steps, "cpu_s": _round_cpu(steps)})
+        folders = find_exports([exports])
+        catalogue = config_module.load(REPO / "config.toml").catalogue
+        half = folders[: max(len(folders) // 2, 1)]
+        rollup = {
+            count: timed(functools.partial(_roll_up, chosen, catalogue))[0]
+            for count, chosen in ((len(half), half), (len(folders), folders))
+        }
+        anchor, _, _ = timed(lambda: national_baseline(folders))
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    ran = len(regions)
+    per_region = [r["cpu_s"] for r in regions]
+    mean = sum(per_region) / ran
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    counts = sorted(rollup)
+    growth = (
+        math.log(rollup[counts[-1]] / rollup[counts[0]]) / math.log(counts[-1] / counts[0])
+        if len(counts) == 2 and rollup[counts[0]] > 0
+        else None
+    )
+    return {
+        "scale": "N",
+        "regions_in_country": NATIONAL_REGIONS,
+        "regions_run": ran,
+        "budget_s": budget_s,
+        "wall_s": time.perf_counter() - started,
+        "regions": regions,
+        "region_cpu_s": {"mean": mean, "min": min(per_region), "max": max(per_region)},
+        # What the country's round costs on one laptop, one region after the other: the
+        # regions measured plus the mean of those for every region not run.
+        "country_round_cpu_s": sum(per_region) + mean * (NATIONAL_REGIONS - ran),
+        "extrapolated": ran < NATIONAL_REGIONS,
+        "rollup_cpu_s": {str(k): v for k, v in rollup.items()},
+        "rollup_growth": growth,
+        "anchors": {"pandas_concat_groupby_cpu_s": anchor},
+        "ratios": {"rollup_vs_pandas": rollup[counts[-1]] / anchor if anchor else None},
+        "peak_rss_mb": max(own, children),
+    }
+
+
+def round_steps(session: Session, filled: int) -> dict[str, dict[str, float]]:
+    """One whole round of a region, step by step (CPU and wall), without anchors."""
+    config, state = session.config, session.state
+    steps: dict[str, dict[str, float]] = {}
+
+    def step(name: str, action: Callable[[], object]) -> None:
+        cpu_s, wall, _ = timed(action)
+        steps[name] = {"cpu_s": cpu_s, "wall_s": wall}
+
+    step("issue", lambda: issue_round(config, state, session.storage, archive=session.archive))
+    submit_all(session, filled)
+    step("collect", lambda: collect(session))
+    step("check", lambda: check_round(session))
+    step("merge", lambda: merge_round(session))
+    step("report", lambda: report_round(session, config.round))
+    return steps
+
+
+def _round_cpu(steps: dict[str, dict[str, float]]) -> float:
+    return sum(steps[s]["cpu_s"] for s in ROUND_STEPS)
+
+
+def _roll_up(folders: list[Path], catalogue: Any) -> object:
+    exports, refused = read_exports(folders, catalogue)
+    if refused:
+        raise RuntimeError(f"exports refused: {refused}")
+    return roll_up(exports, catalogue)
+
+
+def national_baseline(folders: list[Path]) -> pd.DataFrame:
+    """The plain anchor of the roll-up: pandas reads every region's projects, concatenates
+    them and sums the dwelling and planning columns per region with one groupby."""
+    frames = []
+    for folder in folders:
+        frame = pd.read_csv(folder / PROJECTS_FILE, encoding="utf-8-sig")
+        frame["region"] = folder.name
+        frames.append(frame)
+    table = pd.concat(frames, ignore_index=True)
+    numbers = [c for c in table.columns if c.startswith("planning_") or c in NATIONAL_SUMMED]
+    return table.groupby("region")[numbers].sum()
+
+
 # -- the demo, wall clock -----------------------------------------------------------------------
 
 
@@ -402,6 +525,30 @@ def verdicts(
                 "pass": exponent <= EXPONENT_LIMIT,
             }
         )
+    national = by_scale.get(NATIONAL)
+    if national is not None:
+        mean = national["region_cpu_s"]["mean"]
+        out.append(
+            {
+                "target": "national_region_cpu_s",
+                "scale": NATIONAL,
+                "what": "a region's whole round in N, mean CPU s",
+                "value": mean,
+                "limit": "<= 60",
+                "pass": mean <= 60,
+            }
+        )
+        if national["rollup_growth"] is not None:
+            out.append(
+                {
+                    "target": "growth_rollup",
+                    "scale": NATIONAL,
+                    "what": "national roll-up: exponent in regions",
+                    "value": national["rollup_growth"],
+                    "limit": f"<= {EXPONENT_LIMIT}",
+                    "pass": national["rollup_growth"] <= EXPONENT_LIMIT,
+                }
+            )
     if demo is not None:
         out.append(
             {
@@ -419,6 +566,9 @@ def verdicts(
 def table(results: list[dict[str, Any]], checks: list[dict[str, Any]]) -> str:
     lines = [f"{'scale':<6} {'step':<12} {'cpu s':>8} {'wall s':>8}"]
     for result in results:
+        if result["scale"] == NATIONAL:
+            lines += national_lines(result)
+            continue
         for name, step in result["steps"].items():
             lines.append(
                 f"{result['scale']:<6} {name:<12} {step['cpu_s']:>8.2f} {step['wall_s']:>8.2f}"
@@ -440,6 +590,21 @@ def table(results: list[dict[str, Any]], checks: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def national_lines(result: dict[str, Any]) -> list[str]:
+    spent = result["region_cpu_s"]
+    rollup = ", ".join(f"{k} regions {v:.2f} s" for k, v in result["rollup_cpu_s"].items())
+    how = "extrapolated from" if result["extrapolated"] else "all"
+    return [
+        f"N      {result['regions_run']} of {result['regions_in_country']} regions like R run "
+        f"in {result['wall_s']:.0f} s wall: a region's round {spent['mean']:.1f} s CPU "
+        f"(min {spent['min']:.1f}, max {spent['max']:.1f})",
+        f"N      the country's round {result['country_round_cpu_s'] / 60:.1f} CPU minutes "
+        f"({how} the regions run), peak {result['peak_rss_mb']:.0f} MB",
+        f"N      roll-up {rollup}; pandas concat+groupby "
+        f"{result['anchors']['pandas_concat_groupby_cpu_s']:.2f} s (anchor)",
+    ]
+
+
 def git_commit() -> str:
     try:
         return subprocess.run(
@@ -454,7 +619,9 @@ def git_commit() -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scales", default="demo,R,2R", help=f"of {', '.join(SCALES)}")
+    parser.add_argument(
+        "--scales", default="demo,R,2R,N", help=f"of {', '.join([*SCALES, NATIONAL])}"
+    )
     parser.add_argument(
         "--sample",
         type=int,
@@ -473,9 +640,18 @@ def main() -> int:
         default=2,
         help="rounds of `planmonitor demo` timed on the wall clock (0: skip)",
     )
+    parser.add_argument(
+        "--national-budget",
+        type=float,
+        default=600.0,
+        help="wall seconds for the regions of scale N (the rest are extrapolated)",
+    )
     parser.add_argument("--label", default="run", help="name of the results file")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child == NATIONAL:
+        json.dump(measure_national(args.sample, args.filled, args.national_budget), sys.stdout)
+        return 0
     if args.child:
         json.dump(measure(args.child, args.sample, args.filled), sys.stdout)
         return 0
@@ -492,6 +668,8 @@ def main() -> int:
                 str(args.sample),
                 "--filled",
                 str(args.filled),
+                "--national-budget",
+                str(args.national_budget),
             ],
             capture_output=True,
             text=True,
