@@ -8,6 +8,7 @@ text ``str`` (region lists as codes), empty ``None``.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,10 +69,15 @@ class Monitor:
     def records(self, entity: Entity) -> list[dict[str, Any]]:
         """Rows as dicts with the id included, empty cells as None."""
         table = self.table(entity)
+        id_column = ID_COLUMN[entity]
+        keys = [str(k) for k in table.columns]
         out = []
-        for row_id, row in table.iterrows():
-            record: dict[str, Any] = {ID_COLUMN[entity]: row_id}
-            record.update({str(k): _none(v) for k, v in row.items()})
+        # One pass over plain tuples: iterrows builds a Series per row (ten times slower).
+        for row_id, values in zip(
+            table.index, table.itertuples(index=False, name=None), strict=True
+        ):
+            record: dict[str, Any] = {id_column: row_id}
+            record.update(zip(keys, map(_none, values), strict=True))
             out.append(record)
         return out
 
@@ -102,9 +108,15 @@ def _frame(records: list[dict[str, Any]], id_column: str) -> pd.DataFrame:
     return frame.where(frame.notna(), None)
 
 
+# Values that are never a missing marker: returned as they are without asking pandas.
+_NEVER_MISSING = frozenset({str, int, bool, dt.date, dt.datetime})
+
+
 def _none(value: Any) -> Any:
-    if value is None:
-        return None
+    if value is None or type(value) in _NEVER_MISSING:
+        return value
+    if type(value) is float:
+        return None if value != value else value
     with contextlib.suppress(TypeError, ValueError):  # lists and the like have no NaN
         if pd.isna(value):
             return None
