@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core import DRAFT, HANDED_IN, Progress, in_dutch_time, now, sha256
+from ..core import DRAFT, HANDED_IN, Party, Progress, in_dutch_time, now, sha256
 from ..state import SubmissionRecord
-from ..workbook import is_own_feedback, read_hand_in_status
+from ..workbook import hand_in_status, is_own_feedback
 from .session import Session
 
 
@@ -72,83 +72,103 @@ def collect(
     for number, party in enumerate(parties, start=1):
         if progress:
             progress(number, len(parties), party.name)
-        submitted = False
-        for stored in session.storage.list_party_files(party):
-            digest = state.seen_file(party.id, stored.name, stored.etag) if stored.etag else None
-            data = b""
-            if digest is None:
-                data = session.storage.get_party_file(party, stored.name)
-                digest = sha256(data)
-                session.archive.store(data, stored.name)  # archived before anything looks at it
-                if stored.etag:
-                    with state.transaction():
-                        state.remember_file(party.id, stored.name, stored.etag, digest)
-            if (
-                digest == issued.get(party.id)
-                or state.is_earlier_file(digest, party.id, round_)
-                or state.is_feedback(digest, party.id)
-            ):
-                continue
-            if not state.known_submission(digest, round_, party.id):
-                data = data or session.storage.get_party_file(party, stored.name)
-                if is_own_feedback(data, party.id, key):  # ours, by its signed marker
-                    session.archive.write_feedback(round_, party.id, stored.name, data)
-                    with state.transaction():
-                        state.remember_feedback(party.id, stored.name, digest)
-                    continue
-            submitted = True
-            handed_in_by_column = stored.hand_in == HANDED_IN
-            if state.known_submission(digest, round_, party.id) and not (
-                handed_in_by_column and state.is_draft(digest, round_, party.id)
-            ):
-                summary.already_known += 1
-                continue
-            received_at = clock()
-            saved_at = stored.modified or received_at
-            data = data or session.storage.get_party_file(party, stored.name)
-            status = read_hand_in_status(data, stored.name)
-            if stored.hand_in == HANDED_IN:  # the optional library column on SharePoint
-                status = HANDED_IN
-            receipt = session.archive.receive(
-                data,
-                round_=round_,
-                party=party.id,
-                original_name=stored.name,
-                received_at=received_at,
-                saved_by=stored.modified_by,
-                saved_at=saved_at,
-                status=status or "",
-            )
-            with state.transaction():
-                state.record_submission(
-                    SubmissionRecord(
-                        digest,
-                        str(round_),
-                        party.id,
-                        stored.name,
-                        received_at,
-                        receipt.blob,
-                        stored.modified_by or None,
-                        None,
-                        None,
-                        None,
-                        status,
-                        saved_at,
-                    )
-                )
-            session.storage.put_archive(f"{round_} {Path(receipt.blob).name}", data)
-            summary.received.append(
-                Received(
-                    party.id,
-                    party.name,
-                    stored.name,
-                    digest,
-                    received_at,
-                    status != DRAFT and is_late(saved_at, config.deadline),
-                    saved_at,
-                    status,
-                )
-            )
-        if not submitted:
-            summary.unchanged.append(party.id)
+        # One transaction per party for its bookkeeping; every file is in the archive before
+        # its record, so a crash loses no file, and collecting again records it from there.
+        with state.transaction():
+            if not _collect_party(session, party, issued.get(party.id), key, summary, clock):
+                summary.unchanged.append(party.id)
     return summary
+
+
+def _collect_party(
+    session: Session,
+    party: Party,
+    issued: str | None,
+    key: bytes,
+    summary: CollectSummary,
+    clock: Callable[[], str],
+) -> bool:
+    """Archive and record the new files of one party's folder; whether it submitted any."""
+    config, state, storage, archive = (
+        session.config,
+        session.state,
+        session.storage,
+        session.archive,
+    )
+    round_ = config.round
+    submitted = False
+    for stored in storage.list_party_files(party):
+        digest = state.seen_file(party.id, stored.name, stored.etag) if stored.etag else None
+        data = b""
+        if digest is None:
+            data = storage.get_party_file(party, stored.name)
+            digest = sha256(data)
+            archive.store(data, stored.name, digest=digest)  # archived before anything reads it
+            if stored.etag:
+                state.remember_file(party.id, stored.name, stored.etag, digest)
+        if (
+            digest == issued
+            or state.is_earlier_file(digest, party.id, round_)
+            or state.is_feedback(digest, party.id)
+        ):
+            continue
+        if not state.known_submission(digest, round_, party.id):
+            data = data or storage.get_party_file(party, stored.name)
+            if is_own_feedback(data, party.id, key):  # ours, by its signed marker
+                archive.write_feedback(round_, party.id, stored.name, data)
+                state.remember_feedback(party.id, stored.name, digest)
+                continue
+        submitted = True
+        handed_in_by_column = stored.hand_in == HANDED_IN
+        if state.known_submission(digest, round_, party.id) and not (
+            handed_in_by_column and state.is_draft(digest, round_, party.id)
+        ):
+            summary.already_known += 1
+            continue
+        received_at = clock()
+        data = data or storage.get_party_file(party, stored.name)
+        status = HANDED_IN if handed_in_by_column else hand_in_status(data, stored.name)
+        # A file received before (a run that stopped before its record) keeps its first
+        # receipt, and the record says what the receipt says, as ``rebuild`` will.
+        receipt = archive.receive(
+            data,
+            round_=round_,
+            party=party.id,
+            original_name=stored.name,
+            received_at=received_at,
+            saved_by=stored.modified_by,
+            saved_at=stored.modified or received_at,
+            status=status or "",
+            digest=digest,
+        )
+        status = receipt.status or None
+        state.record_submission(
+            SubmissionRecord(
+                digest,
+                str(round_),
+                party.id,
+                stored.name,
+                receipt.received_at,
+                receipt.blob,
+                receipt.saved_by or None,
+                None,
+                None,
+                None,
+                status,
+                receipt.saved_at,
+            )
+        )
+        storage.put_archive(f"{round_} {Path(receipt.blob).name}", data)
+        summary.received.append(
+            Received(
+                party.id,
+                party.name,
+                stored.name,
+                digest,
+                receipt.received_at,
+                status != DRAFT and is_late(receipt.saved_at, config.deadline),
+                receipt.saved_at,
+                status,
+            )
+        )
+    return submitted

@@ -72,10 +72,11 @@ class Archive:
 
     # -- files --------------------------------------------------------------------------------
 
-    def store(self, data: bytes, original_name: str) -> str:
-        """Keep the bytes under their hash; returns the path relative to the archive."""
+    def store(self, data: bytes, original_name: str, *, digest: str | None = None) -> str:
+        """Keep the bytes under their hash (``digest``, when the caller just worked it out);
+        returns the path relative to the archive."""
         suffix = Path(original_name).suffix.lower()[:8] or ".bin"
-        relative = f"bestanden/{sha256(data)}{suffix}"
+        relative = f"bestanden/{digest or sha256(data)}{suffix}"
         target = self.root / relative
         if not target.exists():
             write_atomic(target, data)
@@ -95,22 +96,25 @@ class Archive:
         saved_by: str = "",
         saved_at: str = "",
         status: str = "",
+        digest: str | None = None,
     ) -> Receipt:
         """Archive a received file and write its receipt (collect time and save time both); a
         file received before keeps its first receipt, unless it was a draft and now comes
-        handed in (the library column): that gets a receipt of its own."""
-        known = self._receipts_of(round_, party, sha256(data))
+        handed in (the library column): that gets a receipt of its own. ``digest`` is the
+        file's SHA-256 when the caller just worked it out."""
+        digest = digest or sha256(data)
+        known = self._receipts_of(round_, party, digest)
         handed_in = [r for r in known if r.status != DRAFT]
         if known and (status == DRAFT or handed_in):
-            self.store(data, original_name)
+            self.store(data, original_name, digest=digest)
             return (handed_in or known)[0]
         receipt = Receipt(
-            sha256(data),
+            digest,
             str(round_),
             party,
             original_name,
             received_at,
-            self.store(data, original_name),
+            self.store(data, original_name, digest=digest),
             saved_by,
             saved_at,
             status,
@@ -233,7 +237,7 @@ class Archive:
     def write_feedback(self, round_: Round, party: str, name: str, data: bytes) -> None:
         """Keep a feedback file planmonitor put in a party's folder, and that it was ours."""
         digest = sha256(data)
-        self.store(data, name)
+        self.store(data, name, digest=digest)
         path = self.root / str(round_) / "terugkoppeling" / f"{party}-{digest[:12]}.json"
         _write_json(path, {"party": party, "name": name, "sha256": digest})
 

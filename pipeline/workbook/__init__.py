@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .aside import Aside, put_back, set_aside_monitor
 from .feedback import write_feedback
+from .hand_in import hand_in_status
 from .instructions import load_texts
 from .lite import LiteScript, carry, embedded, script_for
 from .marker import is_own_feedback
@@ -31,6 +32,7 @@ __all__ = [
     "build_party_workbook",
     "carry",
     "embedded",
+    "hand_in_status",
     "is_own_feedback",
     "load_texts",
     "put",

@@ -5,6 +5,12 @@ HTML export renamed to ``.xlsx``, a half-uploaded file, or a crafted zip or XML 
 looks at the bytes only (never at the extension) and either lets the file through to the reader
 or returns the one finding that explains, in Dutch, what to do instead. It never inflates more
 than the configured budget and never parses XML.
+
+A caller that reads only a few parts (the hand-in status of a file) asks ``sniff`` for the
+package checks alone (``parts=False``) and reads those parts through ``Package``, which
+inflates each part with the same checks, only when it is read: a part that is never inflated
+cannot bomb anyone. The declared sizes and ratios of all parts are checked either way, so a
+package that later goes on whole to openpyxl, Excel or LibreOffice is no bomb by its headers.
 """
 
 from __future__ import annotations
@@ -95,9 +101,19 @@ class IntakeResult:
 
 
 def sniff(
-    data: bytes, file_name: str, *, max_file_bytes: int, max_uncompressed_bytes: int
+    data: bytes,
+    file_name: str,
+    *,
+    max_file_bytes: int,
+    max_uncompressed_bytes: int,
+    parts: bool = True,
 ) -> IntakeResult:
-    """Recognise a received file by its content and check that it is safe to parse."""
+    """Recognise a received file by its content and check that it is safe to parse.
+
+    With ``parts=False`` only the package is checked (its directory, the manifest and the
+    workbook part), not the content of its other parts: for a caller that reads those it needs
+    through ``Package``.
+    """
     if not data:
         return _stop(finding("empty-file", file=file_name))
     if len(data) > max_file_bytes:
@@ -105,7 +121,7 @@ def sniff(
     if data.startswith(_CFB_MAGIC):
         return _stop(_sniff_cfb(data, file_name))
     if data.startswith(_ZIP_MAGICS):
-        return _sniff_zip(data, file_name, max_uncompressed_bytes)
+        return _sniff_zip(data, file_name, max_uncompressed_bytes, parts)
     kind = _describe(data, file_name)
     if kind == "unknown" and file_name.lower().endswith(_EXCEL_EXTENSIONS):
         # Unrecognisable bytes under an Excel name: most likely a broken copy or upload.
@@ -198,34 +214,34 @@ def _biff_has_filepass(data: bytes, start: int, size: int, *, root: tuple[int, i
 # -- zip packages: xlsx, and what else comes in a zip -------------------------------------------
 
 
-class _Rejected(Exception):
-    """Stops the zip checks with the finding that explains why."""
+class Refused(Exception):
+    """Stops the zip checks (or the reading of a part) with the finding that explains why."""
 
     def __init__(self, found: Finding) -> None:
         super().__init__(found.code)
         self.finding = found
 
 
-def _sniff_zip(data: bytes, file_name: str, budget: int) -> IntakeResult:
+def _sniff_zip(data: bytes, file_name: str, budget: int, parts: bool) -> IntakeResult:
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
-            return _check_package(data, archive.infolist(), file_name, budget)
-    except _Rejected as rejected:
+            return _check_package(data, archive.infolist(), file_name, budget, parts)
+    except Refused as rejected:
         return _stop(rejected.finding)
     except Exception:  # any defect of the zip structure itself: a bad or truncated file
         return _stop(finding("damaged-workbook", file=file_name))
 
 
 def _check_package(
-    data: bytes, infos: list[zipfile.ZipInfo], file_name: str, budget: int
+    data: bytes, infos: list[zipfile.ZipInfo], file_name: str, budget: int, parts: bool
 ) -> IntakeResult:
-    def unsafe(reason: str, **details: object) -> _Rejected:
-        return _Rejected(
+    def unsafe(reason: str, **details: object) -> Refused:
+        return Refused(
             finding("unsafe-workbook", file=file_name, reason=REASONS[reason].format(**details))
         )
 
-    def not_a_workbook(kind: str) -> _Rejected:
-        return _Rejected(finding("not-a-workbook", file=file_name, kind=KINDS[kind]))
+    def not_a_workbook(kind: str) -> Refused:
+        return Refused(finding("not-a-workbook", file=file_name, kind=KINDS[kind]))
 
     if len(infos) > MAX_ZIP_ENTRIES:
         raise unsafe("entries", limit=formatting.number(MAX_ZIP_ENTRIES))
@@ -250,12 +266,12 @@ def _check_package(
     if "mimetype" in names:
         mimetype = _inflate(data, names["mimetype"], 200, scan=False, file_name=file_name)
         if mimetype.strip() == _ODS_MIME:
-            raise _Rejected(finding("ods-format", file=file_name))
+            raise Refused(finding("ods-format", file=file_name))
         raise not_a_workbook("opendocument")
     if any(n.endswith(".numbers/") or n.startswith("index/") for n in seen):
         raise not_a_workbook("numbers")
     if "xl/workbook.bin" in seen:
-        raise _Rejected(finding("xlsb-format", file=file_name))
+        raise Refused(finding("xlsb-format", file=file_name))
     if "word/document.xml" in seen:
         raise not_a_workbook("word")
     if "ppt/presentation.xml" in seen:
@@ -264,7 +280,7 @@ def _check_package(
         raise (
             not_a_workbook("zip")
             if not any(n.startswith("xl/") for n in seen)
-            else _Rejected(finding("damaged-workbook", file=file_name))
+            else Refused(finding("damaged-workbook", file=file_name))
         )
 
     content_types = workbook = b""
@@ -274,6 +290,8 @@ def _check_package(
         name = info.filename.casefold()
         is_manifest = name == "[content_types].xml"
         is_workbook = name == "xl/workbook.xml"
+        if not (parts or is_manifest or is_workbook):
+            continue
         content = _inflate(
             data,
             info,
@@ -288,9 +306,9 @@ def _check_package(
     if "xl/workbook.xml" not in seen or not any(
         t in content_types for t in _WORKBOOK_CONTENT_TYPES
     ):
-        raise _Rejected(finding("damaged-workbook", file=file_name))
+        raise Refused(finding("damaged-workbook", file=file_name))
     if _STRICT_NAMESPACE in workbook:  # "Strict Open XML": the same .xlsx, other namespaces
-        raise _Rejected(finding("strict-open-xml", file=file_name))
+        raise Refused(finding("strict-open-xml", file=file_name))
 
     has_macros = b"macroEnabled" in content_types or any(
         n.endswith("vbaproject.bin") or n.startswith("xl/macrosheets/") for n in seen
@@ -307,13 +325,23 @@ def _escapes(name: str) -> bool:
 
 
 def _inflate(data: bytes, info: zipfile.ZipInfo, keep: int, *, scan: bool, file_name: str) -> bytes:
-    """Unpack one entry from the raw bytes with a hard cap on what it may produce.
+    """Unpack one entry whole, with every check, and return at most ``keep`` bytes of it."""
+    kept = bytearray()
+    for chunk in _checked(data, info, scan=scan, file_name=file_name):
+        if len(kept) < keep:
+            kept += chunk[: keep - len(kept)]
+    return bytes(kept)
+
+
+def _checked(data: bytes, info: zipfile.ZipInfo, *, scan: bool, file_name: str) -> Iterator[bytes]:
+    """Unpack one entry from the raw bytes in chunks, with a hard cap on what it may produce.
 
     zipfile trusts the sizes in the headers; here the actual output is counted, so a header
-    that lies about the size is caught after at most its declared size plus one chunk. Returns
-    at most ``keep`` bytes of the content; raises ``_Rejected`` for a bomb, a DOCTYPE or damage.
+    that lies about the size is caught after at most its declared size plus one chunk. Raises
+    ``Refused`` for a bomb, a DOCTYPE or damage; the checksum is checked once the last chunk
+    was taken.
     """
-    damaged = _Rejected(finding("damaged-workbook", file=file_name))
+    damaged = Refused(finding("damaged-workbook", file=file_name))
     if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise damaged  # Excel never writes zip encryption or other compression methods
     header = data[info.header_offset : info.header_offset + 30]
@@ -325,7 +353,6 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, keep: int, *, scan: bool, file_
         raise damaged
     raw = memoryview(data)[start : start + info.compress_size]
 
-    kept = bytearray()
     produced = 0
     crc = 0
     tail = b""
@@ -333,7 +360,7 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, keep: int, *, scan: bool, file_
         for chunk in _chunks(raw, info.compress_type, info.file_size + 1):
             produced += len(chunk)
             if produced > info.file_size:
-                raise _Rejected(
+                raise Refused(
                     finding(
                         "unsafe-workbook",
                         file=file_name,
@@ -343,8 +370,8 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, keep: int, *, scan: bool, file_
             crc = zlib.crc32(chunk, crc)
             if scan:
                 seam = tail + chunk[:_DANGER_OVERLAP]
-                if any(word in chunk or word in seam for word in _XML_DANGER):
-                    raise _Rejected(
+                if _declares(seam) or _declares(chunk):
+                    raise Refused(
                         finding(
                             "unsafe-workbook",
                             file=file_name,
@@ -356,13 +383,22 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, keep: int, *, scan: bool, file_
                     if len(chunk) < _DANGER_OVERLAP
                     else chunk[-_DANGER_OVERLAP:]
                 )
-            if len(kept) < keep:
-                kept += chunk[: keep - len(kept)]
+            yield chunk
     except (zlib.error, _Truncated):
         raise damaged from None
     if produced != info.file_size or crc != info.CRC:
         raise damaged
-    return bytes(kept)
+
+
+def _declares(content: bytes) -> bool:
+    """Does the content hold a DOCTYPE or ENTITY declaration (UTF-8 or UTF-16)?
+
+    Every such declaration starts with ``<!`` or, in UTF-16, ``<`` NUL ``!``: two quick searches
+    pass nearly every chunk before the six exact ones.
+    """
+    if b"<!" not in content and b"<\x00!" not in content:
+        return False
+    return any(word in content for word in _XML_DANGER)
 
 
 def _chunks(raw: memoryview, method: int, limit: int) -> Iterator[bytes]:
@@ -393,6 +429,39 @@ def _chunks(raw: memoryview, method: int, limit: int) -> Iterator[bytes]:
 
 class _Truncated(Exception):
     """The compressed stream ends before its end marker."""
+
+
+class Package:
+    """The parts of a zip package that passed ``sniff``, each inflated only when it is read.
+
+    Reading a part makes the checks ``sniff`` makes of every part: no more than its declared
+    size, no DOCTYPE or ENTITY declaration, and (once read to the end) its checksum. Raises
+    ``Refused`` with the finding, as ``sniff`` would have.
+    """
+
+    def __init__(self, data: bytes, file_name: str) -> None:
+        self._data, self._file_name = data, file_name
+        try:
+            with zipfile.ZipFile(BytesIO(data)) as archive:
+                self._infos = {info.filename: info for info in archive.infolist()}
+        except Exception:  # any defect of the zip structure itself
+            raise Refused(finding("damaged-workbook", file=file_name)) from None
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._infos
+
+    def chunks(self, name: str) -> Iterator[bytes]:
+        """The content of a part in chunks as it is inflated; stopping early inflates no more."""
+        return _checked(
+            self._data,
+            self._infos[name],
+            scan=not name.casefold().startswith(_UNPARSED_PREFIXES),
+            file_name=self._file_name,
+        )
+
+    def read(self, name: str) -> bytes:
+        """The whole content of a part."""
+        return b"".join(self.chunks(name))
 
 
 # -- everything else: say what it is --------------------------------------------------------

@@ -14,16 +14,25 @@ import hashlib
 import hmac
 import io
 import warnings
-import zipfile
 from collections.abc import Iterable
 from typing import Any
 
 import openpyxl
+from defusedxml.ElementTree import fromstring
 from openpyxl.packaging.custom import StringProperty
 
-from ..core import FIRST_DATA_ROW, SHEET_AGREEMENTS, SHEET_NEW, SHEET_OWN
+from ..core import (
+    DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_MAX_UNCOMPRESSED_BYTES,
+    FIRST_DATA_ROW,
+    SHEET_AGREEMENTS,
+    SHEET_NEW,
+    SHEET_OWN,
+)
+from .intake import Package, sniff
 
 PROPERTY = "planmonitor-terugkoppeling"
+_CUSTOM = "docProps/custom.xml"
 _SHEETS = (SHEET_OWN, SHEET_NEW, SHEET_AGREEMENTS)
 
 
@@ -35,11 +44,14 @@ def sign(book: Any, party: str, key: bytes) -> None:
 
 
 def is_own_feedback(data: bytes, party: str, key: bytes) -> bool:
-    """Is this a feedback file planmonitor wrote for the party, with its content unchanged?"""
+    """Is this a feedback file planmonitor wrote for the party, with its content unchanged?
+
+    Only a file whose custom properties hold the marker is opened (after the whole intake):
+    a party's own submission costs one small part.
+    """
+    if not _has_marker(data) or not _passes_intake(data, parts=True):
+        return False
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
-            if "docProps/custom.xml" not in package.namelist():
-                return False
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
@@ -50,6 +62,27 @@ def is_own_feedback(data: bytes, party: str, key: bytes) -> bool:
             book.close()
     except Exception:  # anything unreadable is simply not one of ours
         return False
+
+
+def _has_marker(data: bytes) -> bool:
+    """Do the file's custom document properties name the marker? (Read through the intake.)"""
+    if not _passes_intake(data, parts=False):
+        return False
+    try:
+        package = Package(data, "")
+        if _CUSTOM not in package:
+            return False
+        properties = fromstring(package.read(_CUSTOM))
+    except Exception:  # anything unreadable is simply not one of ours
+        return False
+    return any(node.get("name") == PROPERTY for node in properties)
+
+
+def _passes_intake(data: bytes, *, parts: bool) -> bool:
+    limits = DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_UNCOMPRESSED_BYTES
+    return sniff(
+        data, "", max_file_bytes=limits[0], max_uncompressed_bytes=limits[1], parts=parts
+    ).readable
 
 
 def _mac(key: bytes, party: str, book: Any) -> str:
