@@ -19,6 +19,7 @@ from ..core import (
     Party,
     Progress,
     Submission,
+    WorkbookLayout,
     column_letter,
     finding,
     sha256,
@@ -83,12 +84,18 @@ class CheckSummary:
 
 
 def check_bytes(
-    config: Config, state: State, data: bytes, file_name: str, expected_party: str | None = None
+    config: Config,
+    state: State,
+    data: bytes,
+    file_name: str,
+    expected_party: str | None = None,
+    archive: Archive | None = None,
 ) -> FileReport:
     """Read and validate one submission against the state of the round in progress.
 
     The file is read by the plan of its issue record (see ``identity``); ``expected_party`` is
-    the party whose folder it came from, None for a loose file.
+    the party whose folder it came from, None for a loose file. With the ``archive``, the
+    in-Excel check issued with the workbook is taken from its archived copy.
     """
     lookup = IssueLookup(state, file_name, expected_party)
     result = read_submission(Path(file_name), config, data=data, resolve=lookup)
@@ -119,11 +126,30 @@ def check_bytes(
     findings.extend(validation.findings)
     findings.extend(held_back(validation, file_name, party.id))
     findings.extend(_carried_not_checked(validation, submission, context.base, party.id))
-    issued_script = script_for(submission.layout, config, context.region, context.base)
+    issued_script = _issued_script(config, state, archive, submission.layout, context)
     findings.extend(_script_note(issued_script, context, data, file_name))
     return FileReport(
         file_name, result.sha256, party.id, party.name, findings, validation, script=issued_script
     )
+
+
+def _issued_script(
+    config: Config,
+    state: State,
+    archive: Archive | None,
+    layout: WorkbookLayout,
+    context: Context,
+) -> LiteScript:
+    """The in-Excel check planmonitor issued with this plan: the one in the archived copy of the
+    workbook its issue record names, made again from the monitor only when there is no copy
+    (issued without an archive)."""
+    record = state.issue_by_fingerprint(layout.fingerprint) if archive is not None else None
+    if archive is not None and record is not None and record.party == layout.party:
+        issued = archive.kept(record.sha256, record.file_name)
+        script = embedded(issued) if issued is not None else None
+        if script is not None:
+            return script
+    return script_for(layout, config, context.region, context.base)
 
 
 def _carried_not_checked(
@@ -201,7 +227,7 @@ def check_record(
 ) -> FileReport:
     """Check an archived submission and store its verdict."""
     data = archive.read(record.archive_path)
-    report = check_bytes(config, state, data, record.original_name, record.party)
+    report = check_bytes(config, state, data, record.original_name, record.party, archive)
     store_verdict(config, state, record, report)
     return report
 
@@ -235,7 +261,9 @@ class _CheckJob:
         if os.getpid() != self.opened_by:
             self.state, self.opened_by = State(self.config.paths.database), os.getpid()
         data = self.archive.read(record.archive_path)
-        report = check_bytes(self.config, self.state, data, record.original_name, record.party)
+        report = check_bytes(
+            self.config, self.state, data, record.original_name, record.party, self.archive
+        )
         if record.party is None:
             return report, None
         party = self.state.region().party(record.party)

@@ -60,6 +60,12 @@ class MergeRecord:
     submissions: tuple[str, ...]  # sha256 of the submissions merged, in order applied
 
 
+def _kept(digest: str, original_name: str) -> str:
+    """Where a file is kept: under its hash, with the suffix of its name."""
+    suffix = Path(original_name).suffix.lower()[:8] or ".bin"
+    return f"bestanden/{digest}{suffix}"
+
+
 def _stamp(moment: str) -> str:
     return moment.replace(":", "").replace("-", "").replace("+0000", "Z").replace("+00:00", "Z")
 
@@ -75,8 +81,7 @@ class Archive:
     def store(self, data: bytes, original_name: str, *, digest: str | None = None) -> str:
         """Keep the bytes under their hash (``digest``, when the caller just worked it out);
         returns the path relative to the archive."""
-        suffix = Path(original_name).suffix.lower()[:8] or ".bin"
-        relative = f"bestanden/{digest or sha256(data)}{suffix}"
+        relative = _kept(digest or sha256(data), original_name)
         target = self.root / relative
         if not target.exists():
             write_atomic(target, data)
@@ -84,6 +89,13 @@ class Archive:
 
     def read(self, relative: str) -> bytes:
         return (self.root / relative).read_bytes()
+
+    def kept(self, digest: str, original_name: str) -> bytes | None:
+        """The bytes :meth:`store` kept under their hash, or None when it kept none."""
+        try:
+            return self.read(_kept(digest, original_name))
+        except OSError:
+            return None
 
     def receive(
         self,

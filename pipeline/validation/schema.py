@@ -17,7 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -133,11 +134,16 @@ class Validation:
         return any(f.blocking for f in self.findings)
 
 
-def validate(submission: Submission, context: Context) -> Validation:
-    """Check every editable sheet of a submission."""
+def validate(submission: Submission, context: Context, *, screen: bool = True) -> Validation:
+    """Check every editable sheet of a submission.
+
+    ``screen`` first tries the values against the checks directly and leaves pandera out where
+    nothing fails (most sheets of a round): pandera then would report nothing. ``screen=False``
+    runs pandera on every sheet (the same findings, slower).
+    """
     result = Validation()
     for sheet in submission.sheets.values():
-        findings, rows = _SheetChecker(submission, sheet, context).run()
+        findings, rows = _SheetChecker(submission, sheet, context, screen).run()
         result.findings.extend(findings)
         result.rows.extend(rows)
     result.findings = _capped(result.findings, submission.file_name, context.max_findings)
@@ -156,8 +162,11 @@ def _capped(findings: list[Finding], file_name: str, limit: int) -> list[Finding
 class _SheetChecker:
     """Checks one sheet; holds what every step needs."""
 
-    def __init__(self, submission: Submission, sheet: SheetData, context: Context) -> None:
+    def __init__(
+        self, submission: Submission, sheet: SheetData, context: Context, screen: bool = True
+    ) -> None:
         self.submission = submission
+        self.screen = screen
         self.sheet = sheet
         self.context = context
         self.roles = context.catalogue.roles
@@ -168,11 +177,15 @@ class _SheetChecker:
         self.findings: list[Finding] = []
         self._problems: dict[tuple[str, str, Any], values.Problem | None] = {}
         self.changed: dict[int, set[str]] = {}
+        self.records: dict[int, dict[str, Any]] = {}  # the cleaned rows, by Excel row
+        self._typed_values: dict[tuple[str, str, Any], Any] = {}
+        self._labels: dict[int, str | None] = {}
 
     # -- the steps ----------------------------------------------------------------------------
 
     def run(self) -> tuple[list[Finding], list[RowOutcome]]:
         frame = _cleaned(self.sheet.values, [c.key for c in self.columns])
+        self.records = _by_row(frame)
         if not self.sheet.protected:
             self._add("protection-removed")
         if self.sheet.cut_off is not None:  # a flood of rows: nothing of this sheet is taken
@@ -185,40 +198,36 @@ class _SheetChecker:
                 else len(self.sheet.layout.row_ids) + self.context.max_new_projects,
             )
             return self.findings, []
-        if self.sheet.layout.name == SHEET_NEW:
-            rows = self._new_rows(frame)
-        else:
-            rows = self._issued_rows(frame)
+        rows = self._new_rows() if self.sheet.layout.name == SHEET_NEW else self._issued_rows()
         if not rows:
             return self.findings, []
         owned = {r.excel_row: r.owned for r in rows}
         # A party hears of problems in cells it did not change, but they never block its row.
         self.changed = {r.excel_row: r.changed for r in rows if r.changed is not None}
         self._cell_checks(frame.loc[[r.excel_row for r in rows]], owned)
-        outcomes = [self._outcome(frame, r) for r in rows]
+        outcomes = [self._outcome(r) for r in rows]
         self._row_rules(outcomes, owned)
         blocked = {f.row for f in self.findings if f.blocking}
         for outcome in outcomes:
             outcome.blocked = outcome.excel_row in blocked
         return self.findings, outcomes
 
-    def _issued_rows(self, frame: pd.DataFrame) -> list[_Row]:
+    def _issued_rows(self) -> list[_Row]:
         """Match submitted rows to issued rows by id; compare every cell with what was issued."""
         id_key = ID_COLUMN[self.entity]
-        base = self.context.base.table(self.entity)
-        issued = list(self.sheet.layout.row_ids)
+        base = _base_records(self.context.base.table(self.entity))
+        issued = set(self.sheet.layout.row_ids)
         seen: dict[str, int] = {}
         rows: list[_Row] = []
-        for excel_row, row in frame.iterrows():
-            row_number = int(str(excel_row))
+        for row_number, row in self.records.items():
             row_id = row.get(id_key)
             row_id = str(row_id).strip() if row_id is not None else None
             if row_id not in issued or row_id in seen:
-                if any(v is not None for v in row.to_numpy()):
+                if any(v is not None for v in row.values()):
                     self._add("unexpected-row", cell=f"A{row_number}", row=row_number, value=row_id)
                 continue
             seen[row_id] = row_number
-            base_row = _base_record(base, row_id)
+            base_row = dict(base.get(row_id, {}))
             base_row[id_key] = row_id
             owned = owned_columns(
                 self.context.party, self.columns, base_row, self.context.region, self.roles
@@ -230,12 +239,12 @@ class _SheetChecker:
                 if c.key in owned and not self._same(c, row.get(c.key), base_row.get(c.key))
             }
             rows.append(_Row(row_number, row_id, owned, base_row, changed))
-        for row_id in issued:
+        for row_id in self.sheet.layout.row_ids:
             if row_id not in seen:
                 self._add("row-removed", row_id=row_id)
         return rows
 
-    def _new_rows(self, frame: pd.DataFrame) -> list[_Row]:
+    def _new_rows(self) -> list[_Row]:
         party = self.context.party
         # What a new project may carry comes from the catalogue and the party, not the sheet.
         allowed = {
@@ -243,17 +252,11 @@ class _SheetChecker:
         }
         fillable = {c.key for c in self.columns} & allowed
         rows = []
-        projects = self.context.base.projects
         roles = self.roles
-        names = (
-            {str(n).strip().casefold(): str(i) for i, n in projects[roles.name].items()}
-            if roles.name in projects
-            else {}
-        )
-        for excel_row, row in frame.iterrows():
-            if all(v is None for v in row.to_numpy()):
+        names = _names(self.context.base.projects, roles.name)
+        for row_number, row in self.records.items():
+            if all(v is None for v in row.values()):
                 continue
-            row_number = int(str(excel_row))
             base_row = {roles.initiator: party.id}
             rows.append(_Row(row_number, f"{NEW_ROW_PREFIX}{row_number}", fillable, base_row))
             typed_id = row.get(ID_COLUMN["project"])
@@ -290,22 +293,23 @@ class _SheetChecker:
 
     def _cell_checks(self, frame: pd.DataFrame, owned: dict[int, set[str]]) -> None:
         """Types, lists, bounds and required values, via pandera; only owned cells count."""
-        schema = pa.DataFrameSchema(
-            {
-                c.key: pa.Column(
-                    object,
-                    checks=self._type_checks(c),
-                    nullable=not c.field.required,
-                    required=False,
-                )
-                for c in self.columns
-            },
-            strict=False,
-        )
-        try:
-            schema.validate(frame, lazy=True)
-        except pa.errors.SchemaErrors as errors:
-            self._translate(errors.failure_cases, owned)
+        if not (self.screen and self._cells_pass(frame)):
+            schema = pa.DataFrameSchema(
+                {
+                    c.key: pa.Column(
+                        object,
+                        checks=self._type_checks(c),
+                        nullable=not c.field.required,
+                        required=False,
+                    )
+                    for c in self.columns
+                },
+                strict=False,
+            )
+            try:
+                schema.validate(frame, lazy=True)
+            except pa.errors.SchemaErrors as errors:
+                self._translate(errors.failure_cases, owned)
         for row_number, key in sorted(self.sheet.formulas):
             if key in owned.get(row_number, set()):
                 self._add(
@@ -314,8 +318,8 @@ class _SheetChecker:
                     key=key,
                     value=self.sheet.values.at[row_number, key],
                 )
-        for index, row in frame.iterrows():
-            number = int(str(index))
+        for number in frame.index:
+            row = self.records[number]
             for key in owned.get(number, set()):
                 raw = row.get(key)
                 if values.looks_like_formula(raw) and (number, key) not in self.sheet.formulas:
@@ -326,6 +330,25 @@ class _SheetChecker:
                         value=raw,
                         prefix=_prefix_name(str(raw)[0]),
                     )
+
+    def _cells_pass(self, frame: pd.DataFrame) -> bool:
+        """True when no cell fails a check of the cell schema: no value with a problem of its
+        column's checks (empty cells are not checked), no empty cell in a required column."""
+        for column in self.columns:
+            if column.key not in frame.columns:
+                continue  # a column the schema does not require
+            cells = frame[column.key]
+            if cells.dtype != object:
+                return False  # the schema's type check would fail: pandera says how
+            empty = cells.isna()
+            if column.field.required and bool(empty.any()):
+                return False
+            codes = values.PROBLEMS[column.field.type]
+            for raw in cells[~empty]:
+                problem = self._problem(column, raw)
+                if problem is not None and problem[0] in codes:
+                    return False
+        return True
 
     def _problem(self, column: Column, raw: Any) -> values.Problem | None:
         """The problem of a non-empty cell value, worked out once per column and value."""
@@ -385,9 +408,9 @@ class _SheetChecker:
                 **details,
             )
 
-    def _outcome(self, frame: pd.DataFrame, row: _Row) -> RowOutcome:
+    def _outcome(self, row: _Row) -> RowOutcome:
         typed: dict[str, Any] = {}
-        source = frame.loc[row.excel_row]
+        source = self.records[row.excel_row]
         for column in self.columns:
             if column.key not in row.owned or (row.excel_row, column.key) in self.sheet.formulas:
                 continue
@@ -403,7 +426,20 @@ class _SheetChecker:
         )
 
     def _typed(self, column: Column, raw: Any) -> Any:
-        if raw is None or self._problem(column, raw) is not None:
+        """The monitor value of a cell, worked out once per column and value."""
+        if raw is None:
+            return None
+        key = (column.key, type(raw).__name__, raw)
+        try:
+            return self._typed_values[key]
+        except KeyError:
+            typed = self._typed_values[key] = self._typed_once(column, raw)
+            return typed
+        except TypeError:  # an unhashable value cannot be kept
+            return self._typed_once(column, raw)
+
+    def _typed_once(self, column: Column, raw: Any) -> Any:
+        if self._problem(column, raw) is not None:
             return None
         value = values.to_value(
             column, raw, self.context.catalogue.choices(column.field, self.lists)
@@ -428,6 +464,8 @@ class _SheetChecker:
             for r in project_rules(self.context.catalogue, self.columns, self.context.round)
             if r.columns & set().union(*owned.values())
         ]
+        if self.screen and _rules_pass(rules, typed):
+            return
         schema = pa.DataFrameSchema(
             checks=[pa.Check(r.passes, name=r.code) for r in rules], strict=False
         )
@@ -489,13 +527,13 @@ class _SheetChecker:
     def _base_for(self, outcome: RowOutcome) -> dict[str, Any]:
         if outcome.is_new:
             return {}
-        return _base_record(self.context.base.table(self.entity), outcome.row_id)
+        return dict(_base_records(self.context.base.table(self.entity)).get(outcome.row_id, {}))
 
     # -- ownership ----------------------------------------------------------------------------
 
     def _ownership(
         self,
-        row: pd.Series,
+        row: dict[str, Any],
         row_number: int,
         row_id: str,
         base_row: dict[str, Any],
@@ -584,6 +622,11 @@ class _SheetChecker:
     def _row_label(self, row: int) -> str | None:
         """The row as the party knows it: "project PRJ-0012 Arnhem Noord", "nieuw project
         'De Akkers'", "afspraak 1.03"; None for a row without id or name."""
+        if row not in self._labels:
+            self._labels[row] = self._label_of(row)
+        return self._labels[row]
+
+    def _label_of(self, row: int) -> str | None:
         frame = self.sheet.values
         if row not in frame.index:
             return None
@@ -604,6 +647,19 @@ class _SheetChecker:
         return f"project {row_id}" if row_id else None
 
 
+def _rules_pass(rules: list[Any], typed: pd.DataFrame) -> bool:
+    """True when every rule holds on every row: a rule's own result, all true. Anything else
+    (a false, a missing value, a rule that raises) is left to pandera to report."""
+    for rule in rules:
+        try:
+            result = rule.passes(typed)
+        except Exception:  # pandera reports a rule that raises; so it runs
+            return False
+        if not (isinstance(result, pd.Series) and result.dtype == bool and bool(result.all())):
+            return False
+    return True
+
+
 def _with_row_label(message: str, row: int, label: str) -> str:
     """Name the project where the message names its row, or in front of the message."""
     for marker in (f"rij {row}", f"Rij {row}"):
@@ -619,6 +675,59 @@ class _Row:
     owned: set[str]
     base: dict[str, Any]
     changed: set[str] | None = None  # owned cells that differ from what was issued; None: new row
+
+
+def _by_row(frame: pd.DataFrame) -> dict[int, dict[str, Any]]:
+    """The rows of a sheet's frame as dicts, by Excel row number, values as they are."""
+    keys = [str(k) for k in frame.columns]
+    return {
+        int(number): dict(zip(keys, row, strict=True))
+        for number, row in zip(frame.index, frame.itertuples(index=False, name=None), strict=True)
+    }
+
+
+# What is worked out from an issued table once, for every submission checked against it: a
+# run checks all files of a round against one monitor. Keyed by the table's identity, and only
+# while that table lives.
+_PER_TABLE: dict[tuple[int, str], tuple[weakref.ref[pd.DataFrame], Any]] = {}
+
+
+def _per_table(table: pd.DataFrame, what: str, make: Callable[[pd.DataFrame], Any]) -> Any:
+    key = (id(table), what)
+    kept = _PER_TABLE.get(key)
+    if kept is not None and kept[0]() is table:
+        return kept[1]
+    value = make(table)
+    _PER_TABLE[key] = (weakref.ref(table, lambda _: _PER_TABLE.pop(key, None)), value)
+    return value
+
+
+def _base_records(table: pd.DataFrame) -> Mapping[str, Mapping[str, Any]]:
+    """Every issued row as a dict by id, empty cells as None (callers must not change them)."""
+    records: Mapping[str, Mapping[str, Any]] = _per_table(table, "records", _records_of)
+    return records
+
+
+def _records_of(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    if not all(dtype == object for dtype in table.dtypes):  # noqa: E721  (typed frames: per row)
+        return {i: _base_record(table, i) for i in table.index}
+    keys = [str(k) for k in table.columns]
+    return {
+        row_id: {k: (None if _missing(v) else v) for k, v in zip(keys, row, strict=True)}
+        for row_id, row in zip(table.index, table.itertuples(index=False, name=None), strict=True)
+    }
+
+
+def _names(projects: pd.DataFrame, column: str) -> Mapping[str, str]:
+    """Every project's id by its name, casefolded: a new project named like one is flagged."""
+
+    def make(table: pd.DataFrame) -> dict[str, str]:
+        if column not in table:
+            return {}
+        return {str(n).strip().casefold(): str(i) for i, n in table[column].items()}
+
+    names: Mapping[str, str] = _per_table(projects, f"names:{column}", make)
+    return names
 
 
 def _base_record(table: pd.DataFrame, row_id: str) -> dict[str, Any]:

@@ -42,7 +42,7 @@ from ..core import (
 )
 from ..validation import SheetRows, submission_from_rows
 from .intake import size_text, sniff
-from .xlsx import sheet_parser
+from .xlsx import fast_sheet_parser, sheet_parser
 
 _HASH_CHUNK = 1024 * 1024
 # What a cell holds when it holds a value; anything else (ArrayFormula, DataTableFormula) is a
@@ -58,13 +58,19 @@ _META_ROWS, _META_COLUMNS = 200, 200
 
 
 def read_submission(
-    path: Path, config: Config, *, data: bytes | None = None, resolve: Resolve | None = None
+    path: Path,
+    config: Config,
+    *,
+    data: bytes | None = None,
+    resolve: Resolve | None = None,
+    plain: bool = False,
 ) -> ReadResult:
     """Read one received file; ``data`` are its bytes when already in memory.
 
     ``resolve`` decides by which plan the file is read. The checks pass one that looks the
     file's fingerprint up in the issue records, so nothing a file says about its own layout is
     trusted; without it the file's own plan is used (for tests of the reader itself).
+    ``plain`` parses the data sheets with openpyxl's own parser (the same result, slower).
     """
     name = path.name
     if data is None:
@@ -84,7 +90,7 @@ def read_submission(
         return ReadResult(name, digest, None, findings)
     try:
         submission, problems = _read_workbook(
-            data, name, digest, config, intake.has_macros, resolve
+            data, name, digest, config, intake.has_macros, resolve, plain
         )
     except Exception:  # openpyxl on a malformed package: a party's file must never crash a run
         return ReadResult(name, digest, None, [*findings, finding("damaged-workbook", file=name)])
@@ -190,6 +196,7 @@ def _read_workbook(
     config: Config,
     has_macros: bool,
     resolve: Resolve | None,
+    plain: bool = False,
 ) -> tuple[Submission | None, list[Finding]]:
     with _opened(data) as book:
         declared, stated = _layout(book)
@@ -225,7 +232,7 @@ def _read_workbook(
             ]
         sheets = {
             sheet_layout.name: _read_sheet(
-                book, book[sheet_layout.name], sheet_layout, config.max_new_projects
+                book, book[sheet_layout.name], sheet_layout, config.max_new_projects, plain
             )
             for sheet_layout in layout.sheets
             if sheet_layout.name != SHEET_MONITOR and sheet_layout.name in book.sheetnames
@@ -253,14 +260,16 @@ def _layout(book: Any) -> tuple[WorkbookLayout | None, str]:
         return None, stated
 
 
-def _read_sheet(book: Any, ws: Any, layout: SheetLayout, extra_rows: int) -> SheetRows:
+def _read_sheet(
+    book: Any, ws: Any, layout: SheetLayout, extra_rows: int, plain: bool = False
+) -> SheetRows:
     """One data sheet as plain rows, parsed in a single pass over its XML.
 
-    openpyxl's own sheet parser is driven directly, as its read-only worksheet does: it yields
-    only the rows present in the file (a stray value far down costs nothing extra) and also
-    picks up the sheet protection, which the read-only worksheet does not expose. Reading stops
-    after ``extra_rows`` filled rows more than were issued, so a pasted flood of rows costs
-    neither memory nor time.
+    openpyxl's sheet parser is driven directly, as its read-only worksheet does (on the C XML
+    parser, see ``xlsx.FastSheetParser``; ``plain``: openpyxl's own): it yields only the rows present in the
+    file (a stray value far down costs nothing extra) and also picks up the sheet protection,
+    which the read-only worksheet does not expose. Reading stops after ``extra_rows`` filled
+    rows more than were issued, so a pasted flood of rows costs neither memory nor time.
     """
     width = len(layout.columns)
     header: list[Any] = [None] * width
@@ -268,7 +277,7 @@ def _read_sheet(book: Any, ws: Any, layout: SheetLayout, extra_rows: int) -> She
     formulas: set[tuple[int, int]] = set()
     limit = len(layout.row_ids) + extra_rows
     cut_off = None
-    with sheet_parser(book, ws) as parser:
+    with (sheet_parser if plain else fast_sheet_parser)(book, ws) as parser:
         for number, cells in parser.parse():
             if number == HEADER_ROW:
                 for c in cells:

@@ -1,0 +1,139 @@
+"""The check's shortcuts give what the long way gives.
+
+- The in-Excel script issued with a workbook is taken from the archived copy of that workbook
+  (its issue record's hash) instead of being made again from the whole monitor per file.
+- The issued rows a submission is compared with are worked out once per monitor table.
+- pandera runs only on a sheet where some value fails a check (``validate(screen=...)``).
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from test_merge import DEVELOPER, session  # noqa: F401  (fixture)
+
+from pipeline.demo.simulation import MISTAKES, Cast, fill_in
+from pipeline.stages.check import check_bytes
+from pipeline.stages.identity import IssueLookup
+from pipeline.stages.session import Session
+from pipeline.state.archive import Archive
+from pipeline.state.database import State
+from pipeline.validation import Context, validate
+from pipeline.validation.schema import _base_record, _base_records
+from pipeline.workbook import lite, read_submission, script_for
+
+
+def test_the_issued_script_is_the_archived_one_and_the_one_made_again(
+    session: Session,  # noqa: F811
+) -> None:
+    config, state = session.config, session.state
+    region, monitor = state.region(), state.monitor(config.round)
+    records = state.issued(config.round)
+    assert len(records) == 3
+    for record in records:
+        data = session.storage.get_party_file(region.party(record.party), record.file_name)
+        kept = session.archive.kept(record.sha256, record.file_name)
+        assert kept == data
+        fast = check_bytes(config, state, data, record.file_name, record.party, session.archive)
+        slow = check_bytes(config, state, data, record.file_name, record.party)
+        layout = state.issued_layout(record.fingerprint)
+        assert layout is not None
+        made = script_for(layout, config, region, monitor)
+        assert fast.script == slow.script == made == lite.embedded(data)
+        assert fast.findings == slow.findings
+        assert fast.validation == slow.validation
+    # No archived copy (issued without an archive): the script is made again, the same one.
+    empty = Archive(session.config.paths.archive.parent / "elders")
+    record = records[0]
+    data = session.storage.get_party_file(region.party(record.party), record.file_name)
+    again = check_bytes(config, state, data, record.file_name, record.party, empty)
+    assert again.script == lite.embedded(data)
+
+
+def test_a_changed_script_is_still_noted_against_the_archived_one(
+    session: Session,  # noqa: F811
+) -> None:
+    config, state = session.config, session.state
+    (record,) = state.issued(config.round, DEVELOPER)
+    data = session.storage.get_party_file(state.region().party(DEVELOPER), record.file_name)
+    script = lite.embedded(data)
+    assert script is not None
+    changed = lite.embed(data, lite.LiteScript(script.main_py + "\n# eigen", script.requirements))
+    report = check_bytes(config, state, changed, record.file_name, DEVELOPER, session.archive)
+    assert [f.code for f in report.findings] == ["check-script-changed"]
+    assert report.script == script  # the feedback gets the issued one back
+
+
+def test_issued_rows_worked_out_once_are_the_rows_one_by_one(state: State) -> None:
+    monitor = state.monitor(state.rounds()[0])
+    typed = monitor.projects.convert_dtypes()  # a frame of typed columns: the row-by-row way
+    assert any(str(dtype) != "object" for dtype in typed.dtypes)
+    for table in (monitor.projects, monitor.agreements, typed):
+        once = _base_records(table)
+        assert once == {row_id: _base_record(table, row_id) for row_id in table.index}
+        assert _base_records(table) is once  # kept for the next file
+        for row_id, record in once.items():
+            slow = _base_record(table, row_id)
+            assert [type(v) for v in record.values()] == [type(v) for v in slow.values()]
+
+
+def _submissions(opened: Session) -> list[tuple[str, str, bytes]]:
+    """(party, file name, workbook) as parties hand them in: unchanged, and (one party) filled in
+    with each of the demo's mistakes, a project added and withdrawn, another party's cell
+    changed."""
+    config, state = opened.config, opened.state
+    region, monitor = state.region(), state.monitor(config.round)
+    out = []
+    for record in state.issued(config.round):
+        party = region.party(record.party)
+        data = opened.storage.get_party_file(party, record.file_name)
+        out.append((party.id, record.file_name, data))
+        if party.id != DEVELOPER:
+            continue
+        for number, mistake in enumerate((None, *MISTAKES)):
+            roles = Cast(
+                responders=(party.id,),
+                mistakes={party.id: mistake} if mistake else {},
+                cheater=party.id if number == 1 else None,
+                adds=(party.id,) if number % 2 else (),
+                withdraws=(party.id,) if number == 2 else (),
+            )
+            filled = fill_in(
+                data,
+                party=party,
+                region=region,
+                monitor=monitor,
+                catalogue=config.catalogue,
+                round_=config.round,
+                rng=random.Random(number),
+                roles=roles,
+            )
+            out.append((party.id, record.file_name, filled))
+    return out
+
+
+def test_sheets_screened_past_pandera_get_the_findings_pandera_gives(
+    session: Session,  # noqa: F811
+) -> None:
+    """pandera runs only on sheets where a value fails a check; the findings and rows are those
+    of running pandera on every sheet."""
+    config, state = session.config, session.state
+    screened = run = 0
+    for party, name, data in _submissions(session):
+        lookup = IssueLookup(state, name, party)
+        read = read_submission(Path(name), config, data=data, resolve=lookup)
+        assert read.submission is not None
+        context = Context(
+            config.catalogue,
+            config.round,
+            state.region(),
+            state.region().party(party),
+            state.monitor(config.round),
+        )
+        fast = validate(read.submission, context)
+        plain = validate(read.submission, context, screen=False)
+        assert fast == plain
+        screened += not fast.findings
+        run += bool(fast.findings)
+    assert screened and run  # both ways were taken
