@@ -8,6 +8,7 @@ import json
 import re
 import zipfile
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import openpyxl
@@ -281,3 +282,100 @@ print(core.__name__, sorted({f.code for f in result.findings}))
     )
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.split() == ["planmonitor_controle.validation.in_excel", "['sheet-missing']"]
+
+
+# -- the payload in two parts, and the script's common piece compressed once ------------------
+
+
+def _script(config: Config, state: State, party_id: str) -> tuple[Any, lite.LiteScript]:
+    from pipeline.core.layout import monitor_hash, plan
+
+    region, monitor = state.region(), state.monitor(config.round)
+    layout = plan(
+        config.catalogue,
+        config.round,
+        region,
+        monitor,
+        region.party(party_id),
+        issued_at="2026-10-01T09:00:00+00:00",
+        new_rows=config.new_project_rows,
+        base_hash=monitor_hash(monitor),
+    )
+    return layout, lite.script_for(layout, config, region, monitor)
+
+
+def _payload_text(script: lite.LiteScript) -> str:
+    found = re.search(r"PAYLOAD = \(\n(.*?)\)\n", script.main_py, re.S)
+    assert found is not None
+    return "".join(re.findall(r'"([^"]*)"', found.group(1)))
+
+
+def test_payload_carries_own_rows_in_full_and_every_other_project_by_name(
+    config: Config, state: State
+) -> None:
+    monitor = state.monitor(config.round)
+    layout, script = _script(config, state, "P010")
+    decoded = decode_payload(_payload_text(script))
+    own = set(next(s for s in layout.sheets if s.name == SHEET_OWN).row_ids)
+    records = monitor.records("project")
+    base = decoded.base.projects
+    assert list(base.index) == [str(r["project_id"]) for r in records]
+    for record in records:
+        row = base.loc[str(record["project_id"])]
+        if str(record["project_id"]) in own:
+            assert row["total_dwellings"] == record.get("total_dwellings")
+            assert row["initiator"] == record.get("initiator")
+        else:
+            assert row["name"] == record.get("name")
+            assert row.drop("name").isna().all()
+    assert len(decoded.base.agreements) == len(monitor.agreements)
+
+
+def test_payload_parts_of_two_parties_share_the_first_and_refuse_a_swap(
+    config: Config, state: State
+) -> None:
+    _, first = _script(config, state, "P010")
+    _, second = _script(config, state, "P001")
+    shared_1, _, own_1 = _payload_text(first).partition(".")
+    shared_2, _, own_2 = _payload_text(second).partition(".")
+    assert shared_1 == shared_2 and own_1 != own_2
+    # The script up to the party's own part is the same text in both workbooks.
+    cut = first.main_py.index('."\n', first.main_py.index("PAYLOAD = ("))
+    assert first.main_py[:cut] == second.main_py[:cut]
+    from pipeline.validation import PayloadError
+
+    with pytest.raises(PayloadError):
+        decode_payload(shared_1[:-4] + "AAAA" + "." + own_1)  # the shared part changed
+    with pytest.raises(PayloadError):
+        decode_payload(own_1)  # the shared part left out
+
+
+def test_own_rows_from_the_index_are_the_rows_the_check_finds(config: Config, state: State) -> None:
+    from pipeline.core.layout import SHEET_AGREEMENTS
+    from pipeline.validation.payload import own_rows
+    from pipeline.workbook.party import RoundRows
+
+    monitor = state.monitor(config.round)
+    rows = RoundRows.of(config.catalogue, config.round, monitor)
+    for party_id in ("P010", "P001", "P019", "P046"):
+        layout, _ = _script(config, state, party_id)
+        assert rows.own(layout) == own_rows(layout, rows.records)
+        assert any(s.name == SHEET_AGREEMENTS for s in layout.sheets)
+
+
+def test_webextension_common_piece_is_copied_compressed(config: Config, state: State) -> None:
+    """Every workbook carries the very compressed bytes of the script's common piece (deflated
+    on its own, once), and the part inflates to exactly the XML the parts describe."""
+    import zlib
+
+    scripts = [_script(config, state, p)[1] for p in ("P010", "P001")]
+    commons = {lite._webextension(script, None)[1] for script in scripts}
+    (common,) = commons
+    assert len(common) > 100_000
+    packer = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    compressed = packer.compress(common) + packer.flush(zlib.Z_SYNC_FLUSH)
+    for script in scripts:
+        (entry,) = [e for e in lite.entries(script) if e.name == lite.WEBEXTENSION]
+        assert entry.content() == lite.parts(script)[lite.WEBEXTENSION]
+        assert zlib.crc32(entry.content()) == entry.crc
+        assert compressed in entry.compressed

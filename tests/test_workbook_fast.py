@@ -1,10 +1,15 @@
 """The fast way of writing party workbooks writes exactly what openpyxl writes.
 
 ``issue`` renders the read-only region sheet once per run and copies its compressed bytes into
-every party's package, and writes the data rows of the party's own sheets as XML directly. These
-tests hold that against the plain way (openpyxl writes every cell), byte for byte, for every kind
-of party and for values that need care (text that looks like a formula, spaces, markup
-characters, dates), and check that the number of worker processes does not change a byte.
+every party's package; it renders the frame of the workbook (styles, headers, lists, everything
+the same for parties with the same sheets) once with openpyxl and writes each party's own parts
+into it as XML directly (``workbook/direct.py``): instructions, data rows, validations,
+conditional formats, metadata, the script. These tests hold that against the plain way (openpyxl
+writes every cell and rule), byte for byte, for every kind of party and for values that need
+care (text that looks like a formula, spaces, markup characters, dates, carried cells, a party
+name that looks like a formula), and check that the number of worker processes does not change
+a byte. The direct writer is not allowed to fall back on the plain way here, except where a test
+says so.
 """
 
 from __future__ import annotations
@@ -26,13 +31,22 @@ from pipeline.core.region import Region
 from pipeline.stages import issue as issue_stage
 from pipeline.state.database import State
 from pipeline.storage.local import LocalStorage
-from pipeline.workbook import package
+from pipeline.workbook import direct, package
 from pipeline.workbook.party import RoundRows, build_party_workbook, render_shared_sheet
 
 # A municipality and tempomaker, a corporation and tempomaker, a corporation, the province (no
 # projects), a market party.
 PARTIES = ["P001", "P028", "P021", "P019", "P046"]
 ISSUED_AT = "2026-01-05T09:00:00+00:00"
+
+
+class _Never(Exception):
+    """Raised by nothing: with it in place of ``direct.NotDirect`` no fallback goes unseen."""
+
+
+@pytest.fixture(autouse=True)
+def _no_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(direct, "NotDirect", _Never)
 
 
 def _layout(config: Config, region: Region, monitor: Monitor, party_id: str) -> WorkbookLayout:
@@ -170,3 +184,64 @@ def test_issue_gives_the_same_files_with_any_number_of_workers(
     for party_id, data in one.items():  # and the same as the plain way of writing them
         layout = _layout(config, region, monitor, party_id)
         assert data == build_party_workbook(layout, config, region, monitor, direct=False).data
+
+
+def test_a_party_named_like_a_formula_is_written_alike(config: Config, state: State) -> None:
+    """Its name is text everywhere (a quote prefix in the metadata), in both ways."""
+    region, monitor = state.region(), state.monitor(config.round)
+    parties = tuple(
+        replace(p, name='=HYPERLINK("x") & <b>') if p.id == "P028" else p for p in region.parties
+    )
+    region = replace(region, parties=parties)
+    plain, fast = _both_ways(config, region, monitor, "P028")
+    assert fast == plain
+    meta = openpyxl.load_workbook(io.BytesIO(fast))["planmonitor"]
+    names = [row[1].value for row in meta.iter_rows() if row[0].value == "party_name"]
+    assert names == ['=HYPERLINK("x") & <b>']
+    assert [row[1].data_type for row in meta.iter_rows() if row[0].value == "party_name"] == ["s"]
+
+
+def test_a_value_only_openpyxl_writes_falls_back_to_the_plain_way(
+    config: Config, state: State, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fallback gives the plain workbook: the direct writer refusing costs time only."""
+    monkeypatch.undo()  # the real NotDirect, so the fallback is taken
+
+    def refuse(*args: Any, **kwargs: Any) -> bytes:
+        raise direct.NotDirect("refused")
+
+    monkeypatch.setattr(direct, "write", refuse)
+    region, monitor = state.region(), state.monitor(config.round)
+    plain, fast = _both_ways(config, region, monitor, "P001")
+    assert fast == plain
+
+
+@pytest.mark.slow
+def test_every_party_of_the_demo_region_is_written_alike(config: Config, state: State) -> None:
+    region, monitor = state.region(), state.monitor(config.round)
+    rows = RoundRows.of(config.catalogue, config.round, monitor)
+    shared = render_shared_sheet(config, region, monitor, config.round, rows)
+    for party in region.parties:
+        layout = _layout(config, region, monitor, party.id)
+        plain = build_party_workbook(layout, config, region, monitor, direct=False).data
+        fast = build_party_workbook(layout, config, region, monitor, rows=rows, shared=shared)
+        assert fast.data == plain, party.id
+
+
+def test_editable_cells_are_the_cells_each_party_owns(config: Config, state: State) -> None:
+    """The data sheets reuse whom a row's cells belong to for rows alike in initiator,
+    municipality and pillar; here against the ownership rule for every row and party."""
+    from pipeline.core.ownership import owned_columns
+    from pipeline.workbook.party import data_sheets
+
+    region, monitor = state.region(), state.monitor(config.round)
+    for party in region.parties:
+        layout = _layout(config, region, monitor, party.id)
+        for sheet in data_sheets(layout, config.catalogue, region, monitor):
+            if sheet.layout.name in (SHEET_MONITOR, "Nieuwe projecten"):
+                continue
+            columns = list(config.catalogue.columns(sheet.layout.entity, config.round))
+            wanted = set(sheet.layout.columns)
+            for row, editable in zip(sheet.rows, sheet.editable, strict=True):
+                owned = owned_columns(party, columns, row, region, config.catalogue.roles)
+                assert editable == owned & wanted

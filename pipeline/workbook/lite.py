@@ -25,13 +25,13 @@ import json
 import re
 import uuid
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..core import SHEET_META, SHEET_MONITOR, Catalogue, Config, Monitor, Region, WorkbookLayout
-from ..validation import SHEET_CHECK, encode_payload
+from ..validation import PAYLOAD_SEPARATOR, SHEET_CHECK, encode_payload, encode_shared_payload
 from . import package
 from .instructions import load_texts
 
@@ -55,6 +55,7 @@ _WEBEXTENSION_REL = "http://schemas.microsoft.com/office/2011/relationships/webe
 _PINNED = ("pandera", "typeguard", "typing-inspect", "mypy-extensions")
 _PYODIDE = ("pandas", "numpy", "pydantic", "typing-extensions", "packaging")
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
+_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'  # as Excel writes it
 
 
 @dataclass(frozen=True)
@@ -91,23 +92,41 @@ def script_for(
     region: Region,
     monitor: Monitor,
     records: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    shared: str | None = None,
+    own: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> LiteScript:
     """The script planmonitor issues with this layout: what ``issue`` embeds and what the check
-    compares a submission's script with."""
-    from .feedback import ERROR_FILL, TEXTS, WARNING_FILL  # feedback carries these parts
-
-    texts = {**{k: TEXTS[k] for k in _FEEDBACK_TEXTS}, **load_texts()["controle"]}
+    compares a submission's script with. ``shared`` is :func:`shared_payload` of the round,
+    when the caller made it once for all parties; ``own`` the party's own issued rows (see
+    ``validation.payload.encode``)."""
     return party_script(
         layout,
         config.catalogue,
         region,
         monitor,
-        texts=texts,
-        colours={"error": f"#{ERROR_FILL[-6:]}", "warning": f"#{WARNING_FILL[-6:]}"},
-        max_findings=config.max_findings_per_file,
-        max_new_projects=config.max_new_projects,
+        **_settings(config),
         records=records,
+        shared=shared,
+        own=own,
     )
+
+
+def shared_payload(
+    config: Config, region: Region, records: Mapping[str, Sequence[Mapping[str, Any]]]
+) -> str:
+    """The part of the payload every party workbook of a round carries alike (made once)."""
+    return encode_shared_payload(config.catalogue, region, records, **_settings(config))
+
+
+def _settings(config: Config) -> dict[str, Any]:
+    from .feedback import ERROR_FILL, TEXTS, WARNING_FILL  # feedback carries these parts
+
+    return {
+        "texts": {**{k: TEXTS[k] for k in _FEEDBACK_TEXTS}, **load_texts()["controle"]},
+        "colours": {"error": f"#{ERROR_FILL[-6:]}", "warning": f"#{WARNING_FILL[-6:]}"},
+        "max_findings": config.max_findings_per_file,
+        "max_new_projects": config.max_new_projects,
+    }
 
 
 def party_script(
@@ -121,6 +140,8 @@ def party_script(
     max_findings: int,
     max_new_projects: int,
     records: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    shared: str | None = None,
+    own: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> LiteScript:
     """The script of one party's workbook: the same inputs give the same bytes."""
     payload = encode_payload(
@@ -133,23 +154,37 @@ def party_script(
         max_findings=max_findings,
         max_new_projects=max_new_projects,
         records=records,
+        shared=shared,
+        own=own,
     )
-    bundle, bundle_sha = _bundle()
+    # The shared part on lines of its own: the script up to there is the same in every workbook
+    # of the round, and is compressed once (see :func:`entries`).
+    common, _, party_part = payload.partition(PAYLOAD_SEPARATOR)
     # Only the sheets the check reads are handed to Python, not the large Regiomonitor.
     sheets = [s.name for s in layout.sheets if s.name != SHEET_MONITOR]
-    main_py = (
-        _MAIN_PY.replace("@@MODULE_DOC@@", _docstring(texts["module_doc"], 0))
-        .replace("@@SCRIPT_DOC@@", _docstring(texts["script_doc"], 4))
+    head = _script_head(_docstring(texts["module_doc"], 0), common + PAYLOAD_SEPARATOR)
+    tail = (
+        _MAIN_PY_TAIL.replace("@@SCRIPT_DOC@@", _docstring(texts["script_doc"], 4))
         .replace("@@BUTTON@@", json.dumps(texts["button"], ensure_ascii=False))
         .replace("@@INCLUDE@@", json.dumps([*sheets, SHEET_CHECK, SHEET_META], ensure_ascii=False))
         .replace("@@NAME@@", BUNDLE_NAME)
-        .replace("@@BUNDLE_SHA@@", bundle_sha)
-        .replace("@@BUNDLE@@", _wrapped(bundle))
-        .replace("@@PAYLOAD@@", _wrapped(payload))
     )
+    main_py = head + _wrapped(party_part)[2:] + tail
     return LiteScript(main_py, requirements())
 
 
+@functools.lru_cache(maxsize=2)
+def _script_head(module_doc: str, common: str) -> str:
+    """The script up to and including the payload's shared lines (the same for a whole round)."""
+    bundle, bundle_sha = _bundle()
+    return (
+        _MAIN_PY_HEAD.replace("@@MODULE_DOC@@", module_doc)
+        .replace("@@BUNDLE_SHA@@", bundle_sha)
+        .replace("@@BUNDLE@@", _wrapped(bundle))
+    ) + _wrapped(common)[:-1]
+
+
+@functools.cache
 def requirements() -> str:
     lines = [
         f"xlwings=={XLWINGS_VERSION}  # required",
@@ -171,10 +206,36 @@ def parts(script: LiteScript, *, extension_id: str | None = None) -> dict[str, b
     The task pane opens with the workbook: ``visibility="1"`` plus Office's documented
     ``Office.AutoShowTaskpaneWithDocument`` property, and xlwings Lite's own workbook setting.
     """
+    return {
+        WEBEXTENSION: b"".join(_webextension(script, extension_id)),
+        TASKPANES: _TASKPANES.encode("utf-8"),
+        TASKPANES_RELS: _TASKPANES_RELS.encode("utf-8"),
+    }
+
+
+def entries(script: LiteScript) -> list[package.Entry]:
+    """The parts as package entries. The script up to the party's own payload is the same in
+    every workbook of a round: that piece is compressed on its own, once (see
+    :func:`package.pieced`), and its compressed bytes are copied into every workbook; the
+    party's own payload is base64 of compressed data, deflated at the fastest level."""
+    pieces = _webextension(script, None)
+    return [*_task_pane_entries(), package.pieced(WEBEXTENSION, pieces, common=1, fast=2)]
+
+
+@functools.cache
+def _task_pane_entries() -> tuple[package.Entry, package.Entry]:
+    return (
+        package.deflated(TASKPANES_RELS, _TASKPANES_RELS.encode("utf-8")),
+        package.deflated(TASKPANES, _TASKPANES.encode("utf-8")),
+    )
+
+
+def _webextension(script: LiteScript, extension_id: str | None) -> tuple[bytes, bytes, bytes]:
+    """The web-extension part in three pieces: up to the script, the script up to the party's
+    own payload, and the rest."""
     ext_id = extension_id or "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, script.sha256)).upper() + "}"
     settings = {"startupBehavior": "taskpane", "appMode": True}
     properties = [
-        ("main.py", json.dumps(script.main_py, ensure_ascii=False)),
         ("requirements.txt", json.dumps(script.requirements, ensure_ascii=False)),
         ("pyodideVersion", json.dumps("0.27.5")),
         ("addinVersion", json.dumps(f"{ADDIN_VERSION}-35")),
@@ -184,39 +245,55 @@ def parts(script: LiteScript, *, extension_id: str | None = None) -> dict[str, b
     props = "".join(
         f'<we:property name="{_attr(name)}" value="{_attr(value)}"/>' for name, value in properties
     )
-    webextension = (
+    head = (
         _XML + '<we:webextension xmlns:we="http://schemas.microsoft.com/office/webextensions/'
         f'webextension/2010/11" id="{ext_id}">'
         f'<we:reference id="{STORE_ID.lower()}" version="{ADDIN_VERSION}" store="nl-NL" '
         'storeType="OMEX"/>'
         f'<we:alternateReferences><we:reference id="{STORE_ID}" version="{ADDIN_VERSION}" '
         f'store="{STORE_ID}" storeType="OMEX"/></we:alternateReferences>'
-        f"<we:properties>{props}</we:properties><we:bindings/>"
+        '<we:properties><we:property name="main.py" value="&quot;'
+    )
+    tail = (
+        f'&quot;"/>{props}</we:properties><we:bindings/>'
         '<we:snapshot xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
         'relationships"/>' + _EXTENSION_LIST + "</we:webextension>"
     )
-    taskpanes = (
-        _XML + '<wetp:taskpanes xmlns:wetp="http://schemas.microsoft.com/office/webextensions/'
-        'taskpanes/2010/11"><wetp:taskpane dockstate="right" visibility="1" width="438" '
-        'row="1"><wetp:webextensionref xmlns:r="http://schemas.openxmlformats.org/'
-        'officeDocument/2006/relationships" r:id="rId1"/></wetp:taskpane></wetp:taskpanes>'
-    )
-    rels = (
-        _XML
-        + '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        f'<Relationship Id="rId1" Type="{_WEBEXTENSION_REL}" Target="webextension1.xml"/>'
-        "</Relationships>"
-    )
-    return {
-        WEBEXTENSION: webextension.encode("utf-8"),
-        TASKPANES: taskpanes.encode("utf-8"),
-        TASKPANES_RELS: rels.encode("utf-8"),
-    }
+    main_py = script.main_py
+    start = main_py.find("PAYLOAD = (\n")
+    end = main_py.find(f'{PAYLOAD_SEPARATOR}"\n', start) if start >= 0 else -1
+    cut = end + len(PAYLOAD_SEPARATOR) + 2 if end >= 0 else 0
+    own = _escaped(main_py[cut:]) + tail
+    return head.encode("utf-8"), _common_piece(main_py[:cut]), own.encode("utf-8")
+
+
+def _escaped(text: str) -> str:
+    """Text as the inside of a JSON string in an XML attribute (both escape each character on
+    its own, so pieces can be escaped one by one)."""
+    return _attr(json.dumps(text, ensure_ascii=False)[1:-1])
+
+
+@functools.lru_cache(maxsize=2)
+def _common_piece(text: str) -> bytes:
+    return _escaped(text).encode("utf-8")
+
+
+_TASKPANES = (
+    _XML + '<wetp:taskpanes xmlns:wetp="http://schemas.microsoft.com/office/webextensions/'
+    'taskpanes/2010/11"><wetp:taskpane dockstate="right" visibility="1" width="438" '
+    'row="1"><wetp:webextensionref xmlns:r="http://schemas.openxmlformats.org/'
+    'officeDocument/2006/relationships" r:id="rId1"/></wetp:taskpane></wetp:taskpanes>'
+)
+_TASKPANES_RELS = (
+    _XML + '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    f'<Relationship Id="rId1" Type="{_WEBEXTENSION_REL}" Target="webextension1.xml"/>'
+    "</Relationships>"
+)
 
 
 def embed(xlsx: bytes, script: LiteScript) -> bytes:
     """The workbook with the script's parts, replacing any it had."""
-    return _with_parts(xlsx, parts(script))
+    return _with_parts(xlsx, entries(script))
 
 
 def carry(original: bytes, resaved: bytes) -> bytes:
@@ -225,7 +302,9 @@ def carry(original: bytes, resaved: bytes) -> bytes:
     A workbook without the parts stays without.
     """
     found = _read_parts(original)
-    return _with_parts(resaved, found) if found else resaved
+    if not found:
+        return resaved
+    return _with_parts(resaved, [package.deflated(n, c) for n, c in sorted(found.items())])
 
 
 def embedded(xlsx: bytes) -> LiteScript | None:
@@ -259,23 +338,30 @@ def _read_parts(xlsx: bytes) -> dict[str, bytes]:
         return {}
 
 
-def _with_parts(xlsx: bytes, new_parts: Mapping[str, bytes]) -> bytes:
-    """Copy the package, leaving out old web-extension parts, adding ``new_parts`` and their
-    content types and package relationship. Every other entry is copied as it is compressed."""
-    members = []
-    for entry in package.entries(xlsx):
+def _with_parts(xlsx: bytes, new_parts: Sequence[package.Entry]) -> bytes:
+    return package.write(embed_entries(package.entries(xlsx), new_parts))
+
+
+def embed_entries(
+    members: Sequence[package.Entry], new_parts: Sequence[package.Entry]
+) -> list[package.Entry]:
+    """The entries of a package without its old web-extension parts, with ``new_parts`` (in
+    order of their names) and their content types and package relationship. Every other entry
+    is kept as it is compressed."""
+    names = {entry.name for entry in new_parts}
+    out = []
+    for entry in members:
         if entry.name.startswith("xl/webextensions/"):
             continue
         if entry.name == "[Content_Types].xml":
-            entry = package.deflated(entry.name, _content_types(entry.content(), new_parts))
+            entry = package.deflated(entry.name, _content_types(entry.content(), names))
         elif entry.name == "_rels/.rels":
-            entry = package.deflated(entry.name, _package_rels(entry.content(), bool(new_parts)))
-        members.append(entry)
-    members += [package.deflated(name, new_parts[name]) for name in sorted(new_parts)]
-    return package.write(members)
+            entry = package.deflated(entry.name, _package_rels(entry.content(), bool(names)))
+        out.append(entry)
+    return out + sorted(new_parts, key=lambda e: e.name)
 
 
-def _content_types(data: bytes, new_parts: Mapping[str, bytes]) -> bytes:
+def _content_types(data: bytes, new_parts: Collection[str]) -> bytes:
     text = data.decode("utf-8")
     text = re.sub(r'<Override PartName="/xl/webextensions/[^"]*"[^>]*/>', "", text)
     overrides = "".join(
@@ -319,9 +405,10 @@ def _bundle() -> tuple[str, str]:
     return base64.b64encode(data).decode("ascii"), hashlib.sha256(data).hexdigest()
 
 
-def _wrapped(text: str, width: int = 100) -> str:
-    """A long ASCII string as a parenthesised run of string literals, one per line."""
-    lines = [text[i : i + width] for i in range(0, len(text), width)] or [""]
+def _wrapped(*texts: str, width: int = 100) -> str:
+    """Long ASCII strings as one parenthesised run of string literals, at most ``width``
+    characters a line, each text starting on a line of its own."""
+    lines = [text[i : i + width] for text in texts for i in range(0, len(text), width)] or [""]
     return "(\n" + "".join(f'    "{line}"\n' for line in lines) + ")"
 
 
@@ -331,7 +418,6 @@ def _docstring(text: str, indent: int) -> str:
     return f'{pad}"""{body.lstrip()}\n{pad}"""'
 
 
-_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'  # as Excel writes it
 # As xlwings Lite writes it: the add-in may offer custom functions, so Excel loads it early.
 _EXTENSION_LIST = (
     "<we:extLst>"
@@ -350,7 +436,7 @@ def _attr(value: str) -> str:
 
 # The script as xlwings Lite runs it. The members of xlwings it touches are listed in
 # ``validation.in_excel.XLWINGS_MEMBERS``; the check itself is the bundled core.
-_MAIN_PY = '''\
+_MAIN_PY_HEAD = """\
 @@MODULE_DOC@@
 
 import xlwings as xw
@@ -361,7 +447,8 @@ BUNDLE_SHA256 = "@@BUNDLE_SHA@@"
 BUNDLE = @@BUNDLE@@
 # What this workbook is checked against: its plan, the catalogue, the region and your issued
 # rows, signed with the issue fingerprint. Changing it makes the check refuse to run.
-PAYLOAD = @@PAYLOAD@@
+PAYLOAD = """
+_MAIN_PY_TAIL = '''
 
 
 def _core():

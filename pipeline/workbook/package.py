@@ -10,12 +10,13 @@ gives the same bytes.
 
 from __future__ import annotations
 
+import functools
 import io
 import posixpath
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from defusedxml import ElementTree
@@ -56,6 +57,39 @@ def deflated(name: str, content: bytes, level: int = 6) -> Entry:
     packer = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
     compressed = packer.compress(content) + packer.flush()
     return Entry(name, compressed, zlib.crc32(content), len(content))
+
+
+def pieced(
+    name: str, pieces: Sequence[bytes], *, common: int | None = None, fast: int | None = None
+) -> Entry:
+    """An entry holding the pieces one after the other, each deflated on its own (raw deflate,
+    each but the last ended by a sync flush: one valid deflate stream). The piece at index
+    ``common`` is one that many packages share: it is compressed once and its compressed bytes
+    are reused, so the cost is that of the other pieces. The piece at index ``fast`` is
+    compressed at zlib's fastest level (text that is compressed already, in base64), the
+    others at level 6."""
+    compressed = []
+    crc = size = 0
+    for index, piece in enumerate(pieces):
+        last = index == len(pieces) - 1
+        level = 1 if index == fast else 6
+        if index == common:
+            compressed.append(_flushed(piece, level, last))
+        else:
+            compressed.append(_deflate(piece, level, last))
+        crc = zlib.crc32(piece, crc)
+        size += len(piece)
+    return Entry(name, b"".join(compressed), crc, size)
+
+
+def _deflate(content: bytes, level: int, last: bool) -> bytes:
+    packer = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return packer.compress(content) + packer.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+
+
+@functools.lru_cache(maxsize=4)
+def _flushed(content: bytes, level: int, last: bool) -> bytes:
+    return _deflate(content, level, last)
 
 
 def entries(package: bytes) -> list[Entry]:

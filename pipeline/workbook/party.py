@@ -10,6 +10,7 @@ texts that do not come from the catalogue live in ``pipeline/workbook_templates/
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from copy import copy
@@ -28,6 +29,7 @@ from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.protection import SheetProtection
+from openpyxl.worksheet.worksheet import Worksheet
 
 from ..core import (
     ENTITIES,
@@ -36,6 +38,7 @@ from ..core import (
     HAND_IN_CHOICES,
     HEADER_ROW,
     ID_COLUMN,
+    SHEET_AGREEMENTS,
     SHEET_INSTRUCTIONS,
     SHEET_LISTS,
     SHEET_META,
@@ -61,9 +64,17 @@ from ..core import (
 from ..validation import SHEET_CHECK, SUM_RULES, RowProblem, sum_parts
 from . import package, textwidth
 from .instructions import Line, instruction_lines, load_texts, problem_lines
-from .lite import embed, script_for
+from .lite import embed, script_for, shared_payload
 from .sanitise import put
-from .xlsx import add_cell, register_style, save, set_style, style_count
+from .xlsx import (
+    add_cell,
+    register_differential_style,
+    register_style,
+    save,
+    set_style,
+    style_count,
+    style_of,
+)
 
 YELLOW = "FFF2CC"  # the party's own cells
 GREY = "EDEDED"  # cells kept by someone else
@@ -132,6 +143,9 @@ class SharedSheet:
     password: str
     entry: package.Entry
     rows: int
+    payload: str | None = None  # the shared part of the in-Excel check's payload
+    # The direct writer's frames (see ``direct.Frame``), made as the run needs them.
+    frames: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -141,6 +155,10 @@ class RoundRows:
     rows: Mapping[Entity, tuple[Mapping[str, Any], ...]]
     by_id: Mapping[Entity, Mapping[str, Mapping[str, Any]]]
     records: Mapping[Entity, tuple[dict[str, Any], ...]]  # Monitor.records, all fields
+    # id -> (place in the monitor, record)
+    records_by_id: Mapping[Entity, Mapping[str, tuple[int, dict[str, Any]]]] = field(
+        default_factory=dict
+    )
 
     @classmethod
     def of(cls, catalogue: Catalogue, round_: Round, monitor: Monitor) -> RoundRows:
@@ -153,7 +171,22 @@ class RoundRows:
             rows[entity] = tuple(view)
             by_id[entity] = {str(r[ID_COLUMN[entity]]): r for r in view}
         records = {entity: tuple(monitor.records(entity)) for entity in ENTITIES}
-        return cls(rows, by_id, records)
+        records_by_id = {
+            entity: {str(r[ID_COLUMN[entity]]): (n, r) for n, r in enumerate(records[entity])}
+            for entity in ENTITIES
+        }
+        return cls(rows, by_id, records, records_by_id)
+
+    def own(self, layout: WorkbookLayout) -> dict[str, list[dict[str, Any]]]:
+        """The records of the rows on the party's own sheets, by entity, in the monitor's order:
+        what ``validation.payload.own_rows`` finds, without going over the whole monitor."""
+        out: dict[str, list[dict[str, Any]]] = {"project": [], "agreement": []}
+        for sheet in layout.sheets:
+            if sheet.name in (SHEET_OWN, SHEET_AGREEMENTS):
+                found = self.records_by_id[sheet.entity]
+                ids = sorted((found[i][0], i) for i in set(sheet.row_ids) if i in found)
+                out[sheet.entity] = [found[i][1] for _, i in ids]
+        return out
 
 
 def write_party_workbook(
@@ -196,31 +229,63 @@ def build_party_workbook(
     ):
         raise ValueError("the shared region sheet was made for another round or catalogue")
     sheets = data_sheets(layout, config.catalogue, region, monitor, rows)
+    to_fix = problem_lines(texts, layout, config, region, monitor, problems)
+    lines = instruction_lines(texts, layout, config, region, party, to_fix)
+    lists = dropdown_lists(config.catalogue, region, sheets)
+    records = cast(Mapping[str, Sequence[Mapping[str, Any]]], rows.records)
+    if direct and shared is None:
+        shared = render_shared_sheet(config, region, monitor, round_, rows)
+    script = script_for(
+        layout,
+        config,
+        region,
+        monitor,
+        records,
+        shared.payload if shared is not None else None,
+        rows.own(layout),
+    )
+    data = None
+    if direct and shared is not None:
+        from .direct import NotDirect, write  # the direct writer builds on this module
+
+        try:
+            data = write(layout, config, region, sheets, lines, lists, shared, script)
+        except NotDirect:
+            data = None  # a value only openpyxl writes as it should: the plain way
+    if data is None:
+        book, _ = _book(layout, config, region, sheets, lines, lists, texts)
+        data = embed(_saved(book), script)
+    own = next(s for s in sheets if s.layout.name == SHEET_OWN)
+    editable = sum(s.editable_cells for s in sheets)
+    return PartyWorkbook(data, len(own.rows), editable)
+
+
+def _book(
+    layout: WorkbookLayout,
+    config: Config,
+    region: Region,
+    sheets: Sequence[DataSheet],
+    lines: Sequence[Line],
+    lists: Mapping[str, Sequence[str]],
+    texts: Mapping[str, Any],
+    *,
+    frame: bool = False,
+) -> tuple[Workbook, _Styles]:
+    """The workbook as openpyxl holds it, and its styles. As a ``frame`` (what the direct
+    writer fills in) the instructions, the data rows, their rules and the metadata are left
+    out."""
     book = Workbook()
     styles = _Styles(book, texts["styles"])
-    styles.prepare(config.catalogue, round_)
-    to_fix = problem_lines(texts, layout, config, region, monitor, problems)
-    status_cell = _write_instructions(
-        book.active,
-        styles,
-        instruction_lines(texts, layout, config, region, party, to_fix),
-        texts,
-    )
+    styles.prepare(config.catalogue, Round.parse(layout.round))
+    status_cell = _write_instructions(book.active, styles, () if frame else lines, texts)
     _write_check_sheet(book, texts["controle"])
-    lists = dropdown_lists(config.catalogue, region, sheets)
     refs = _list_references(lists)
-    later: dict[str, package.Entry | DataSheet] = {}
     for sheet in sheets:
-        is_shared = shared is not None and sheet.layout.name == SHEET_MONITOR
-        ws = _write_data_sheet(
-            book, styles, texts, sheet, region, refs, cells=not (is_shared or direct)
-        )
-        if is_shared and shared is not None:
-            later[ws.title] = shared.entry
-        elif direct:
-            later[ws.title] = sheet
+        if frame:
+            sheet = replace(sheet, rows=(), editable=(), carried={})
+        _write_data_sheet(book, styles, texts, sheet, region, refs, rules=not frame)
     _write_lists(book, lists)
-    _write_metadata(book, layout, {STATUS_CELL_KEY: status_cell})
+    _write_metadata(book, layout, {STATUS_CELL_KEY: status_cell}, cells=not frame)
     for worksheet in book.worksheets:
         if worksheet.title != SHEET_CHECK:  # the in-Excel check writes its findings there
             _protect(worksheet, config.sheet_password)
@@ -233,32 +298,7 @@ def build_party_workbook(
         texts["workbook"]["title"].format(region=region.name, round=layout.round),
         layout.issued_at,
     )
-    data = _saved(book)
-    if later:
-        data = _fill_in(data, book, later, styles, region)
-    records = cast(Mapping[str, Sequence[Mapping[str, Any]]], rows.records)
-    data = embed(data, script_for(layout, config, region, monitor, records))
-    own = next(s for s in sheets if s.layout.name == SHEET_OWN)
-    editable = sum(s.editable_cells for s in sheets)
-    return PartyWorkbook(data, len(own.rows), editable)
-
-
-def _fill_in(
-    data: bytes,
-    book: Workbook,
-    later: Mapping[str, package.Entry | DataSheet],
-    styles: _Styles,
-    region: Region,
-) -> bytes:
-    """Put the data rows into the sheets openpyxl wrote without them."""
-    replacements = {}
-    for title, content in later.items():
-        name = book[title].path.lstrip("/")
-        if isinstance(content, package.Entry):
-            replacements[name] = replace(content, name=name)
-        else:
-            replacements[name] = _with_rows(name, data, content, styles, region)
-    return package.replaced(data, replacements)
+    return book, styles
 
 
 def _with_rows(
@@ -299,8 +339,14 @@ def render_shared_sheet(
         raise RuntimeError("the region sheet uses a cell style that is not prepared")
     name = ws.path.lstrip("/")
     entry = _with_rows(name, data, sheet, styles, region)
+    records = cast(Mapping[str, Sequence[Mapping[str, Any]]], rows.records)
     return SharedSheet(
-        str(round_), config.catalogue.version, config.sheet_password, entry, len(sheet.rows)
+        str(round_),
+        config.catalogue.version,
+        config.sheet_password,
+        entry,
+        len(sheet.rows),
+        shared_payload(config, region, records),
     )
 
 
@@ -356,10 +402,26 @@ def data_sheets(
             by_id = rows.by_id[sheet.entity]
             shown = tuple(by_id[row_id] for row_id in sheet.row_ids)
             wanted = set(sheet.columns)
-            editable = tuple(
-                frozenset(owned_columns(party, all_columns, row, region, catalogue.roles) & wanted)
-                for row in shown
-            )
+            roles = catalogue.roles
+            # Who owns a cell depends on the row's initiator, municipality and pillar only
+            # (core.ownership.owners): rows alike in those are owned alike.
+            owned: dict[tuple[Any, ...], frozenset[str]] = {}
+            editable_rows = []
+            for row in shown:
+                key = tuple(
+                    value if isinstance(value, str) else repr(value)
+                    for value in (
+                        row.get(roles.initiator),
+                        row.get(roles.municipality),
+                        row.get(roles.pillar),
+                    )
+                )
+                if key not in owned:
+                    owned[key] = frozenset(
+                        owned_columns(party, all_columns, row, region, roles) & wanted
+                    )
+                editable_rows.append(owned[key])
+            editable = tuple(editable_rows)
         carried = _carried(monitor, sheet, shown, editable)
         out.append(DataSheet(sheet, columns, shown, editable, carried))
     return out
@@ -418,6 +480,8 @@ class _Styles:
         self.arrays: dict[str, StyleArray] = {}
         self.ids: dict[str, int] = {}  # cell format numbers, once prepared
         self.quoted: dict[str, int] = {}
+        self.dxf: list[int] = []  # sum total, sum parts, stoplight colours
+        self.plain_quoted = 0  # a cell without a style but for the quote prefix
         thin = Side(style="thin", color=GRID)
         self.border = Border(left=thin, right=thin, top=thin, bottom=thin)
 
@@ -447,6 +511,20 @@ class _Styles:
             quoted = copy(self.arrays[name])
             quoted.quotePrefix = 1
             self.quoted[name] = register_style(self.book, quoted)
+        # The cell formats the other cells come to have, numbered here as well: a plain cell
+        # with a quote prefix, and the first column of the instructions.
+        plain = StyleArray()
+        plain.quotePrefix = 1
+        self.plain_quoted = register_style(self.book, plain)
+        scratch = Worksheet(self.book)
+        for line in _FIRST_CELLS:
+            cell = Cell(scratch, row=1, column=1)
+            _first_cell(cell, self, line)
+            register_style(self.book, style_of(cell))
+        # The formats of the conditional formats, in this order in every workbook.
+        rules = [sum_rule("", part=False), sum_rule("", part=True)]
+        rules += [stoplight_rule(value) for value in STOPLIGHT_COLOURS]
+        self.dxf = [register_differential_style(self.book, rule.dxf) for rule in rules]
         return style_count(self.book)
 
     def data(self, column: Column, editable: bool, wrap: bool = False) -> str:
@@ -507,6 +585,16 @@ def _font(*, bold: bool = False, size: int = textwidth.FONT_SIZE, color: str | N
 
 # -- the instructions sheet -------------------------------------------------------------------
 
+# One line of each kind that has a cell in the first column (see :meth:`_Styles.prepare`).
+_FIRST_CELLS = (
+    Line("text", label="1."),
+    *(
+        Line("text", sample=kind, sample_text="x")
+        for kind in ("edit", "locked", "conflict", "carried")
+    ),
+    Line("status", sample_text="x"),
+)
+
 
 def _write_instructions(
     ws: Any, styles: _Styles, lines: Sequence[Line], texts: Mapping[str, Any]
@@ -522,35 +610,58 @@ def _write_instructions(
         if line.role == "blank":
             continue
         cell = ws.cell(row, 2)
-        cell.style = styles.get("text" if line.role == "status" else line.role, wrap=True)
+        cell.style = styles.get(text_role(line), wrap=True)
         put(cell, line.text)
-        height = {"title": 22, "heading": 17}.get(line.role, 15)
-        ws.row_dimensions[row].height = (
-            height * math.ceil(len(line.text) * 1.1 / INSTRUCTION_WIDTH) + 2
-        )
-        if line.label is not None:
-            put(ws.cell(row, 1), line.label)
-            ws.cell(row, 1).alignment = Alignment(horizontal="right", vertical="top")
-        if line.sample is not None:
-            _legend_sample(ws.cell(row, 1), styles, line)
+        ws.row_dimensions[row].height = instruction_height(line)
+        if first_cell(line):
+            _first_cell(ws.cell(row, 1), styles, line)
         if line.role == "status":
-            status_cell = _status_choice(ws, ws.cell(row, 1), styles, line, texts)
+            validation = status_validation(texts)
+            ws.add_data_validation(validation)
+            validation.add(f"A{row}")
+            status_cell = f"{SHEET_INSTRUCTIONS}!A{row}"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     return status_cell
 
 
-def _status_choice(
-    ws: Any, cell: Any, styles: _Styles, line: Line, texts: Mapping[str, Any]
-) -> str:
-    """The party's own "concept / ingeleverd" choice: a yellow, unlocked cell with a list."""
+def text_role(line: Line) -> str:
+    """The named style of a line's text."""
+    return "text" if line.role == "status" else line.role
+
+
+def instruction_height(line: Line) -> int:
+    """The height of a line's row: as many lines as its text takes in the wide column."""
+    height = {"title": 22, "heading": 17}.get(line.role, 15)
+    return height * math.ceil(len(line.text) * 1.1 / INSTRUCTION_WIDTH) + 2
+
+
+def first_cell(line: Line) -> bool:
+    """Whether the line has a cell in the first column: a step number, a legend sample or the
+    hand-in choice."""
+    return line.label is not None or line.sample is not None or line.role == "status"
+
+
+def _first_cell(cell: Any, styles: _Styles, line: Line) -> None:
+    """The cell left of a line: its step number, a coloured legend sample, or the party's own
+    "concept / ingeleverd" choice (a yellow, unlocked cell)."""
+    if line.label is not None:
+        put(cell, line.label)
+        cell.alignment = Alignment(horizontal="right", vertical="top")
+    if line.sample is not None:
+        _legend_sample(cell, styles, line)
+    if line.role == "status":
+        cell.style = styles.get("edit")
+        put(cell, line.sample_text)
+        cell.protection = Protection(locked=False)
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+
+
+def status_validation(texts: Mapping[str, Any]) -> DataValidation:
+    """The list of the hand-in choice."""
     info = texts["instructions"]["status"]
-    cell.style = styles.get("edit")
-    put(cell, line.sample_text)
-    cell.protection = Protection(locked=False)
-    cell.alignment = Alignment(horizontal="center", vertical="center")
-    validation = DataValidation(
+    return DataValidation(
         type="list",
         formula1='"' + ",".join(HAND_IN_CHOICES) + '"',
         allow_blank=False,
@@ -562,9 +673,6 @@ def _status_choice(
         errorTitle=_clip(texts["validation"]["error_title"], TITLE_LIMIT),
         error=info["error"],
     )
-    ws.add_data_validation(validation)
-    validation.add(cell.coordinate)
-    return f"{SHEET_INSTRUCTIONS}!{cell.coordinate}"
 
 
 def _legend_sample(cell: Any, styles: _Styles, line: Line) -> None:
@@ -650,8 +758,10 @@ def _write_data_sheet(
     lists: Mapping[str, str],
     *,
     cells: bool = True,
+    rules: bool = True,
 ) -> Any:
-    """One data sheet; without ``cells`` only its frame (the region sheet comes ready-made)."""
+    """One data sheet; without ``cells`` only its frame (the region sheet comes ready-made),
+    without ``rules`` no validations and no conditional formats (the direct writer adds them)."""
     ws = book.create_sheet(sheet.layout.name)
     _write_headers(ws, styles, sheet.columns)
     if cells:
@@ -663,9 +773,10 @@ def _write_data_sheet(
             add_cell(ws, cell)
         for number, height in row_heights(sheet, region).items():
             ws.row_dimensions[number].height = height
-    _add_validations(ws, texts["validation"], sheet, lists)
-    _add_sum_checks(ws, sheet)
-    _add_stoplight_colours(ws, sheet)
+    if rules:
+        _add_validations(ws, texts["validation"], sheet, lists)
+        _add_sum_checks(ws, sheet)
+        _add_stoplight_colours(ws, sheet)
     last_row = max(FIRST_DATA_ROW + len(sheet.rows) - 1, HEADER_ROW)
     last_column = get_column_letter(len(sheet.columns))
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last_column}{last_row}"
@@ -701,57 +812,100 @@ class _NotDirect(Exception):
     """A value the direct writer does not write as openpyxl would; openpyxl writes the sheet."""
 
 
-def _data_rows_xml(sheet: DataSheet, styles: _Styles, region: Region) -> str:
+def _data_rows_xml(
+    sheet: DataSheet,
+    styles: _Styles,
+    region: Region,
+    known: dict[tuple[str, str], list[tuple[bool, str]]] | None = None,
+) -> str:
     """The data rows of a sheet as the XML openpyxl writes for them, character for character.
 
     openpyxl spends most of a workbook's time on these cells; written here directly, with the
-    style numbers :meth:`_Styles.prepare` fixed. ``_NotDirect`` when a value needs openpyxl.
+    style numbers :meth:`_Styles.prepare` fixed (the same cells as :func:`_data_cells`).
+    ``known`` keeps each row's cells without their style and place, by sheet and row id, for
+    the next party whose sheet shows the same row. ``_NotDirect`` when a value needs openpyxl.
     """
-    letters = [get_column_letter(i) for i in range(1, len(sheet.columns) + 1)]
-    dates = {i for i, c in enumerate(sheet.columns, start=1) if c.field.type == "date"}
-    heights = row_heights(sheet, region)
-    parts: list[str] = []
-    current = 0
-    for number, index, name, value in _data_cells(sheet, styles, region):
-        if number != current:
-            # the attributes openpyxl writes for a row height
-            height = (
-                f' ht="{safe_string(heights[number])}" customHeight="1"'
-                if number in heights
-                else ""
+    wrap = sheet.layout.entity == "agreement"
+    plan = []
+    for index, column in enumerate(sheet.columns, start=1):
+        wrapped = wrap and column.field.type == "text"
+        mine, theirs = styles.data(column, True, wrapped), styles.data(column, False, wrapped)
+        plan.append(
+            (
+                column.key,
+                get_column_letter(index),
+                (styles.ids[theirs], styles.quoted[theirs]),
+                (styles.ids[mine], styles.quoted[mine]),
             )
-            parts.append("</row>" if current else "")
-            parts.append(f'<row r="{number}"{height}>')
-            current = number
-        ref = f"{letters[index - 1]}{number}"
-        if value is None:
-            parts.append(f'<c r="{ref}" s="{styles.ids[name]}" t="n" />')
-        elif isinstance(value, str):
-            parts.append(_text_cell(ref, styles, name, value))
-        elif isinstance(value, bool):
-            parts.append(f'<c r="{ref}" s="{styles.ids[name]}" t="b"><v>{int(value)}</v></c>')
-        elif isinstance(value, int | float) and math.isfinite(value):
-            number_text = safe_string(value)
-            parts.append(f'<c r="{ref}" s="{styles.ids[name]}" t="n"><v>{number_text}</v></c>')
-        elif isinstance(value, dt.date) and index in dates:
-            serial = safe_string(to_excel(value))
-            parts.append(f'<c r="{ref}" s="{styles.ids[name]}" t="n"><v>{serial}</v></c>')
-        else:
-            raise _NotDirect(repr(value))
-    if current:
+        )
+    heights = row_heights(sheet, region)
+    carried = sheet.carried
+    id_column = ID_COLUMN[sheet.layout.entity]
+    parts: list[str] = []
+    for offset, (row, editable) in enumerate(zip(sheet.rows, sheet.editable, strict=True)):
+        number = FIRST_DATA_ROW + offset
+        height = heights.get(number)
+        # the attributes openpyxl writes for a row height
+        parts.append(
+            f'<row r="{number}" ht="{safe_string(height)}" customHeight="1">'
+            if height is not None
+            else f'<row r="{number}">'
+        )
+        key = (sheet.layout.name, str(row.get(id_column)))
+        bodies = known.get(key) if known is not None else None
+        if bodies is None:
+            bodies = _row_bodies(sheet, row, region)
+            if known is not None and row.get(id_column) is not None:
+                known[key] = bodies
+        suffix = str(number)
+        for (column_key, letter, locked, edit), (quoted, body) in zip(plan, bodies, strict=True):
+            if carried and (offset, column_key) in carried:
+                column = sheet.columns[[c.key for c in sheet.columns].index(column_key)]
+                name = styles.get("carried", NUMBER_FORMATS.get(column.field.type, "General"))
+                style = styles.quoted[name] if quoted else styles.ids[name]
+            else:
+                style = (edit if column_key in editable else locked)[quoted]
+            parts.append(f'<c r="{letter}{suffix}" s="{style}"{body}')
         parts.append("</row>")
     return "".join(parts)
 
 
-def _text_cell(ref: str, styles: _Styles, name: str, value: str) -> str:
-    """Text as :func:`put` and openpyxl write it: cleaned, capped, escaped, quote-prefixed."""
-    style = styles.quoted[name] if looks_like_formula(value) else styles.ids[name]
+def _row_bodies(sheet: DataSheet, row: Mapping[str, Any], region: Region) -> list[tuple[bool, str]]:
+    """Each cell of a row after its style number, and whether its style is the quoted one."""
+    out = []
+    for column in sheet.columns:
+        value = row.get(column.key)
+        if value is not None:
+            value = shown_value(column, value, region)
+        out.append(_cell_body(value, column.field.type == "date"))
+    return out
+
+
+def _cell_body(value: Any, is_date: bool) -> tuple[bool, str]:
+    """A cell after its style number as openpyxl writes it, and whether its text keeps a quote
+    prefix (then its style is the quoted one)."""
+    if value is None:
+        return False, ' t="n" />'
+    if isinstance(value, str):
+        return text_body(value)
+    if isinstance(value, bool):
+        return False, f' t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int | float) and math.isfinite(value):
+        return False, f' t="n"><v>{safe_string(value)}</v></c>'
+    if isinstance(value, dt.date) and is_date:
+        return False, f' t="n"><v>{safe_string(to_excel(value))}</v></c>'
+    raise _NotDirect(repr(value))
+
+
+@functools.lru_cache(maxsize=65_536)  # the same texts come back in every party's sheets
+def text_body(value: str) -> tuple[bool, str]:
+    """Whether the text keeps a quote prefix, and its cell after the style number."""
     text = ILLEGAL_CHARACTERS_RE.sub("", value)[:TEXT_LIMIT]
     if not text:
-        return f'<c r="{ref}" s="{style}" t="inlineStr" />'
+        return looks_like_formula(value), ' t="inlineStr" />'
     space = ' xml:space="preserve"' if text.strip() and text != text.strip() else ""
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t{space}>{escaped}</t></is></c>'
+    return looks_like_formula(value), f' t="inlineStr"><is><t{space}>{escaped}</t></is></c>'
 
 
 def _write_headers(ws: Any, styles: _Styles, columns: Sequence[Column]) -> None:
@@ -948,8 +1102,6 @@ def _add_sum_checks(ws: Any, sheet: DataSheet) -> None:
     if not totals:
         return
     total = totals[0]
-    red = PatternFill("solid", fgColor=CONFLICT_RED, bgColor=CONFLICT_RED)
-    light = PatternFill("solid", fgColor=CONFLICT_PART, bgColor=CONFLICT_PART)
     for rule in SUM_RULES:  # the same table the validation's sum rules come from
         parts = sum_parts(rule, list(sheet.columns))
         if not parts:
@@ -959,34 +1111,51 @@ def _add_sum_checks(ws: Any, sheet: DataSheet) -> None:
                 letters[total], [letters[k] for k in parts], first, rule.when_filled
             )
             ws.conditional_formatting.add(
-                f"{letters[total]}{first}:{letters[total]}{last}",
-                FormulaRule(formula=[formula], fill=red, font=Font(color=CONFLICT_TEXT)),
+                f"{letters[total]}{first}:{letters[total]}{last}", sum_rule(formula, part=False)
             )
             part_ranges = " ".join(
                 f"{a}{first}:{b}{last}" for a, b in _letter_runs(parts, sheet.columns)
             )
-            ws.conditional_formatting.add(part_ranges, FormulaRule(formula=[formula], fill=light))
+            ws.conditional_formatting.add(part_ranges, sum_rule(formula, part=True))
+
+
+def sum_rule(formula: str, *, part: bool) -> FormulaRule:
+    """Red on the total (light red on the parts) while the formula says a row does not add up."""
+    if part:
+        return FormulaRule(formula=[formula], fill=_solid(CONFLICT_PART))
+    return FormulaRule(formula=[formula], fill=_solid(CONFLICT_RED), font=Font(color=CONFLICT_TEXT))
+
+
+def stoplight_rule(value: str) -> CellIsRule:
+    fill, text = STOPLIGHT_COLOURS[value]
+    return CellIsRule(
+        operator="equal",
+        formula=[f'"{value}"'],
+        fill=_solid(fill),
+        font=Font(color=text, bold=True),
+    )
+
+
+def _solid(colour: str) -> PatternFill:
+    return PatternFill("solid", fgColor=colour, bgColor=colour)
+
+
+def stoplight_columns(sheet: DataSheet) -> list[int]:
+    """The columns (1-based) coloured by their stoplight value; none on the region sheet: it
+    stays plain values, so feedback can copy it back as received."""
+    if sheet.layout.name == SHEET_MONITOR:
+        return []
+    return [i for i, c in enumerate(sheet.columns, start=1) if c.field.choices == "stoplight"]
 
 
 def _add_stoplight_colours(ws: Any, sheet: DataSheet) -> None:
-    """Colour a stoplight cell by its value (green, yellow, red), in Excel and LibreOffice.
-    Not on the region sheet: it stays plain values, so feedback can copy it back as received."""
-    if sheet.layout.name == SHEET_MONITOR:
-        return
+    """Colour a stoplight cell by its value (green, yellow, red), in Excel and LibreOffice."""
     last = max(FIRST_DATA_ROW + len(sheet.rows) - 1, FIRST_DATA_ROW)
-    for index, column in enumerate(sheet.columns, start=1):
-        if column.field.choices != "stoplight":
-            continue
+    for index in stoplight_columns(sheet):
         letter = get_column_letter(index)
-        for value, (fill, text) in STOPLIGHT_COLOURS.items():
+        for value in STOPLIGHT_COLOURS:
             ws.conditional_formatting.add(
-                f"{letter}{FIRST_DATA_ROW}:{letter}{last}",
-                CellIsRule(
-                    operator="equal",
-                    formula=[f'"{value}"'],
-                    fill=PatternFill("solid", fgColor=fill, bgColor=fill),
-                    font=Font(color=text, bold=True),
-                ),
+                f"{letter}{FIRST_DATA_ROW}:{letter}{last}", stoplight_rule(value)
             )
 
 
@@ -1005,13 +1174,21 @@ def _letter_runs(keys: Sequence[str], columns: Sequence[Column]) -> list[tuple[s
 # -- metadata and protection ------------------------------------------------------------------
 
 
-def _write_metadata(book: Workbook, layout: WorkbookLayout, extra: Mapping[str, str]) -> None:
+def _write_metadata(
+    book: Workbook, layout: WorkbookLayout, extra: Mapping[str, str], *, cells: bool = True
+) -> None:
     ws = book.create_sheet(SHEET_META)
     ws.sheet_state = "veryHidden"
-    data = {**layout.to_metadata(), **{k: v for k, v in extra.items() if v}}
-    for number, values in enumerate(metadata_rows(data), start=1):
+    if not cells:
+        return
+    for number, values in enumerate(metadata(layout, extra), start=1):
         for index, value in enumerate(values, start=1):
             put(ws.cell(number, index), value)
+
+
+def metadata(layout: WorkbookLayout, extra: Mapping[str, str]) -> list[list[str]]:
+    """The rows of the metadata sheet: the plan, and where the hand-in choice is."""
+    return metadata_rows({**layout.to_metadata(), **{k: v for k, v in extra.items() if v}})
 
 
 def _protect(ws: Any, password: str) -> None:

@@ -7,6 +7,7 @@ Excel's column width counts the width of the digit 0 (7 px for Calibri 11) plus 
 
 from __future__ import annotations
 
+import functools
 import math
 
 FONT = "Calibri"  # named on every cell style; LibreOffice shows it as Carlito, same widths
@@ -260,10 +261,12 @@ WIDTHS = {
 }
 
 
+_WIDEST = {bold: max(table.values()) for bold, table in WIDTHS.items()}
+
+
 def text_pixels(text: str, *, bold: bool = False) -> float:
     """The width of a line of text in pixels."""
-    table = WIDTHS[bold]
-    widest = max(table.values())
+    table, widest = WIDTHS[bold], _WIDEST[bold]
     return sum(table.get(ch, widest) for ch in text) / 10
 
 
@@ -272,12 +275,15 @@ def column_pixels(width: float) -> int:
     return math.trunc(width * DIGIT_PIXELS + CELL_PADDING)
 
 
+@functools.lru_cache(maxsize=4096)
 def width_for(text: str, *, bold: bool = False) -> float:
     """The column width (in characters, to half a character) that fits ``text`` on one line."""
     pixels = text_pixels(text, bold=bold) + TEXT_MARGIN - CELL_PADDING
     return math.ceil(max(pixels, 0) / DIGIT_PIXELS * 2) / 2
 
 
+# Every party workbook of a round measures the same headers and agreements again.
+@functools.lru_cache(maxsize=65_536)
 def lines(text: str, width: float, *, bold: bool = False) -> int:
     """How many lines ``text`` takes in a column of ``width`` characters when it wraps between
     words (a word longer than the column takes a line of its own and is cut off)."""

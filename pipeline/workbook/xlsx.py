@@ -64,6 +64,22 @@ def register_style(book: Any, array: Any) -> int:
     return int(book._cell_styles.add(array))
 
 
+def register_differential_style(book: Any, dxf: Any) -> int:
+    """Give a conditional format's style its number (``dxfId``) now, as writing the rule would."""
+    return int(book._differential_styles.add(dxf))
+
+
+def style_number(book: Any, array: Any) -> int | None:
+    """The number a style array has in the workbook's cell formats, or None when it has none
+    (without numbering it)."""
+    return int(book._cell_styles.index(array)) if array in book._cell_styles else None
+
+
+def style_of(cell: Any) -> Any:
+    """A cell's style array."""
+    return cell._style
+
+
 def style_count(book: Any) -> int:
     """How many cell formats the workbook has numbered so far."""
     return len(book._cell_styles)
