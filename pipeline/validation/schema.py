@@ -180,6 +180,7 @@ class _SheetChecker:
         self.records: dict[int, dict[str, Any]] = {}  # the cleaned rows, by Excel row
         self._typed_values: dict[tuple[str, str, Any], Any] = {}
         self._labels: dict[int, str | None] = {}
+        self._label_cells: dict[int, tuple[Any, Any]] | None = None
 
     # -- the steps ----------------------------------------------------------------------------
 
@@ -334,17 +335,18 @@ class _SheetChecker:
     def _cells_pass(self, frame: pd.DataFrame) -> bool:
         """True when no cell fails a check of the cell schema: no value with a problem of its
         column's checks (empty cells are not checked), no empty cell in a required column."""
-        for column in self.columns:
-            if column.key not in frame.columns:
-                continue  # a column the schema does not require
-            cells = frame[column.key]
-            if cells.dtype != object:
-                return False  # the schema's type check would fail: pandera says how
-            empty = cells.isna()
-            if column.field.required and bool(empty.any()):
-                return False
-            codes = values.PROBLEMS[column.field.type]
-            for raw in cells[~empty]:
+        columns = [c for c in self.columns if c.key in frame.columns]  # the others: not required
+        if any(frame[c.key].dtype != object for c in columns):
+            return False  # the schema's type check would fail: pandera says how
+        checks = [(c, c.key, c.field.required, values.PROBLEMS[c.field.type]) for c in columns]
+        for number in frame.index:
+            row = self.records[number]
+            for column, key, required, codes in checks:
+                raw = row[key]
+                if _missing(raw):  # what pandera counts as null (``Series.isna``)
+                    if required:
+                        return False
+                    continue
                 problem = self._problem(column, raw)
                 if problem is not None and problem[0] in codes:
                     return False
@@ -627,19 +629,25 @@ class _SheetChecker:
         return self._labels[row]
 
     def _label_of(self, row: int) -> str | None:
-        frame = self.sheet.values
-        if row not in frame.index:
-            return None
-        record = frame.loc[row]
+        if self._label_cells is None:  # the id and name of every row, taken out once
+            frame = self.sheet.values
 
-        def text(key: str) -> str:
-            value = record.get(key) if key in frame.columns else None
+            def cells(key: str) -> list[Any]:
+                return frame[key].tolist() if key in frame.columns else [None] * len(frame)
+
+            pairs = zip(
+                cells(ID_COLUMN[self.entity]), cells(self.context.catalogue.roles.name), strict=True
+            )
+            self._label_cells = dict(zip(frame.index, pairs, strict=True))
+        if row not in self._label_cells:
+            return None
+
+        def text(value: Any) -> str:
             return "" if values.is_empty(value) else str(value).strip()
 
-        row_id = text(ID_COLUMN[self.entity])
+        row_id, name = (text(v) for v in self._label_cells[row])
         if self.entity == "agreement":
             return f"afspraak {row_id}" if row_id else None
-        name = text(self.context.catalogue.roles.name)
         if row_id and name:
             return f"project {row_id} {name}"
         if name:
