@@ -89,9 +89,10 @@ class Frame:
     styles: _Styles
     scratch: Worksheet  # for the cells made as openpyxl makes them
     refs: dict[str, str]  # where each dropdown list is
+    cells: dict[tuple[str, tuple[str, ...]], dict[str, list[tuple[bool, str]]]]  # shared.cells
     validations: dict[tuple[Any, ...], str] = field(default_factory=dict)
     sheets: dict[tuple[Any, ...], package.Entry] = field(default_factory=dict)
-    rows: dict[tuple[str, str], list[tuple[bool, str]]] = field(default_factory=dict)
+    first_cells: dict[tuple[Any, ...], tuple[int, str]] = field(default_factory=dict)
 
 
 def write(
@@ -185,7 +186,9 @@ def _frame(
             or "<dataValidations" in xml[paths[sheet.layout.name]]
         ):
             raise RuntimeError(f"the frame of sheet {sheet.layout.name} has rules")
-    frame = Frame(members, paths, xml, styles, Worksheet(book), _list_references(lists))
+    frame = Frame(
+        members, paths, xml, styles, Worksheet(book), _list_references(lists), shared.cells
+    )
     shared.frames[key] = frame
     return frame
 
@@ -225,12 +228,8 @@ def _instructions(frame: Frame, lines: Sequence[Line], texts: Mapping[str, Any])
         cells = ""
         if first_cell(line):
             first_column = True
-            cell = Cell(frame.scratch, row=row, column=1)
-            _first_cell(cell, styles, line)
-            number = style_number(styles.book, style_of(cell))
-            if number is None or not isinstance(cell.value, str):
-                raise NotDirect(f"instructions A{row}")
-            cells += _inline(f"A{row}", number, cell.value)
+            number, value = _first_cell_of(frame, line)
+            cells += _inline(f"A{row}", number, value)
         name = styles.get(text_role(line), wrap=True)
         number = styles.quoted[name] if looks_like_formula(line.text) else styles.ids[name]
         cells += _inline(f"B{row}", number, line.text)
@@ -245,6 +244,21 @@ def _instructions(frame: Frame, lines: Sequence[Line], texts: Mapping[str, Any])
         dimension = f"{'A' if first_column else 'B'}{used_rows[0]}:B{used_rows[-1]}"
     xml = _filled(frame.xml[frame.paths[SHEET_INSTRUCTIONS]], dimension, "".join(rows), validation)
     return xml, status_cell
+
+
+def _first_cell_of(frame: Frame, line: Line) -> tuple[int, str]:
+    """The style number and text of the cell left of a line, as ``party._first_cell`` makes it
+    (on a cell of no sheet); the same line gives the same cell for every party."""
+    key = (line.role, line.label, line.sample, line.sample_text)
+    found = frame.first_cells.get(key)
+    if found is None:
+        cell = Cell(frame.scratch, row=1, column=1)
+        _first_cell(cell, frame.styles, line)
+        number = style_number(frame.styles.book, style_of(cell))
+        if number is None or not isinstance(cell.value, str):
+            raise NotDirect(f"the first cell of {line}")
+        found = frame.first_cells[key] = (number, cell.value)
+    return found
 
 
 def _metadata(frame: Frame, layout: WorkbookLayout, status_cell: str) -> str:
@@ -292,7 +306,9 @@ def _data_sheet(frame: Frame, sheet: DataSheet, region: Region, texts: Mapping[s
     head, found, tail = xml.partition("</sheetData>")
     if not found:
         raise RuntimeError(f"unexpected frame of sheet {sheet.layout.name}")
-    known = frame.rows if sheet.layout.name == SHEET_OWN else None
+    known = None
+    if sheet.layout.name == SHEET_OWN:
+        known = frame.cells.setdefault((sheet.layout.entity, sheet.layout.columns), {})
     return f"{head}{_data_rows_xml(sheet, frame.styles, region, known)}</sheetData>{tail}"
 
 

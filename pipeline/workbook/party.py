@@ -146,6 +146,11 @@ class SharedSheet:
     payload: str | None = None  # the shared part of the in-Excel check's payload
     # The direct writer's frames (see ``direct.Frame``), made as the run needs them.
     frames: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    # Each row's cells as written on the region sheet, by (entity, columns) and row id: a
+    # party's own sheet has the same columns and takes them from here.
+    cells: dict[tuple[str, tuple[str, ...]], dict[str, list[tuple[bool, str]]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 @dataclass(frozen=True)
@@ -302,7 +307,12 @@ def _book(
 
 
 def _with_rows(
-    name: str, data: bytes, sheet: DataSheet, styles: _Styles, region: Region
+    name: str,
+    data: bytes,
+    sheet: DataSheet,
+    styles: _Styles,
+    region: Region,
+    known: dict[str, list[tuple[bool, str]]] | None = None,
 ) -> package.Entry:
     frame = next(e for e in package.entries(data) if e.name == name).content().decode("utf-8")
     if not sheet.rows:
@@ -314,7 +324,7 @@ def _with_rows(
     if not found or dimension not in head:
         raise RuntimeError(f"unexpected frame of sheet {sheet.layout.name}")
     head = head.replace(dimension, f'<dimension ref="A{GROUP_ROW}:{last}{end}" />', 1)
-    rows = _data_rows_xml(sheet, styles, region)
+    rows = _data_rows_xml(sheet, styles, region, known)
     return package.deflated(name, f"{head}{rows}</sheetData>{tail}".encode())
 
 
@@ -338,7 +348,8 @@ def render_shared_sheet(
         # A style the party workbooks do not register first would point at another style there.
         raise RuntimeError("the region sheet uses a cell style that is not prepared")
     name = ws.path.lstrip("/")
-    entry = _with_rows(name, data, sheet, styles, region)
+    known: dict[str, list[tuple[bool, str]]] = {}
+    entry = _with_rows(name, data, sheet, styles, region, known)
     records = cast(Mapping[str, Sequence[Mapping[str, Any]]], rows.records)
     return SharedSheet(
         str(round_),
@@ -347,6 +358,7 @@ def render_shared_sheet(
         entry,
         len(sheet.rows),
         shared_payload(config, region, records),
+        cells={("project", layout.columns): known},
     )
 
 
@@ -816,14 +828,14 @@ def _data_rows_xml(
     sheet: DataSheet,
     styles: _Styles,
     region: Region,
-    known: dict[tuple[str, str], list[tuple[bool, str]]] | None = None,
+    known: dict[str, list[tuple[bool, str]]] | None = None,
 ) -> str:
     """The data rows of a sheet as the XML openpyxl writes for them, character for character.
 
     openpyxl spends most of a workbook's time on these cells; written here directly, with the
     style numbers :meth:`_Styles.prepare` fixed (the same cells as :func:`_data_cells`).
-    ``known`` keeps each row's cells without their style and place, by sheet and row id, for
-    the next party whose sheet shows the same row. ``_NotDirect`` when a value needs openpyxl.
+    ``known`` keeps each row's cells without their style and place, by row id, for the next
+    sheet with these columns that shows the row (see :attr:`SharedSheet.cells`). ``_NotDirect`` when a value needs openpyxl.
     """
     wrap = sheet.layout.entity == "agreement"
     plan = []
@@ -851,12 +863,12 @@ def _data_rows_xml(
             if height is not None
             else f'<row r="{number}">'
         )
-        key = (sheet.layout.name, str(row.get(id_column)))
-        bodies = known.get(key) if known is not None else None
+        row_id = row.get(id_column)
+        bodies = known.get(str(row_id)) if known is not None else None
         if bodies is None:
             bodies = _row_bodies(sheet, row, region)
-            if known is not None and row.get(id_column) is not None:
-                known[key] = bodies
+            if known is not None and row_id is not None:
+                known[str(row_id)] = bodies
         suffix = str(number)
         for (column_key, letter, locked, edit), (quoted, body) in zip(plan, bodies, strict=True):
             if carried and (offset, column_key) in carried:
