@@ -341,16 +341,19 @@ def _checked(data: bytes, info: zipfile.ZipInfo, *, scan: bool, file_name: str) 
     ``Refused`` for a bomb, a DOCTYPE or damage; the checksum is checked once the last chunk
     was taken.
     """
-    damaged = Refused(finding("damaged-workbook", file=file_name))
+
+    def damaged() -> Refused:
+        return Refused(finding("damaged-workbook", file=file_name))
+
     if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise damaged  # Excel never writes zip encryption or other compression methods
+        raise damaged()  # Excel never writes zip encryption or other compression methods
     header = data[info.header_offset : info.header_offset + 30]
     if len(header) < 30 or header[:4] != b"PK\x03\x04":
-        raise damaged
+        raise damaged()
     name_length, extra_length = struct.unpack_from("<HH", header, 26)
     start = info.header_offset + 30 + name_length + extra_length
     if start + info.compress_size > len(data):
-        raise damaged
+        raise damaged()
     raw = memoryview(data)[start : start + info.compress_size]
 
     produced = 0
@@ -385,9 +388,9 @@ def _checked(data: bytes, info: zipfile.ZipInfo, *, scan: bool, file_name: str) 
                 )
             yield chunk
     except (zlib.error, _Truncated):
-        raise damaged from None
+        raise damaged() from None
     if produced != info.file_size or crc != info.CRC:
-        raise damaged
+        raise damaged()
 
 
 def _declares(content: bytes) -> bool:

@@ -83,8 +83,9 @@ def _second_version(book: EditedWorkbook) -> None:
 
 @pytest.mark.xfail(
     strict=False,
-    reason="flaky: once in three fresh-clone CI runs rebuild was not equal (cause not yet found; "
-    "it passes alone and in the other runs) — named in the issue notes",
+    reason="flaky: in two of three fresh-clone CI runs rebuild was not equal (cause not yet "
+    "found; it passes alone, in its module and repeated in one process); run with --runxfail "
+    "to see the differing tables",
 )
 def test_rebuild_then_collect_and_merge_changes_nothing(prepared: Path, tmp_path: Path) -> None:
     plain = copy_round(prepared, tmp_path / "zonder")
@@ -102,7 +103,12 @@ def test_rebuild_then_collect_and_merge_changes_nothing(prepared: Path, tmp_path
                 os.utime(path, (1_796_000_000, 1_796_000_000))  # saved at the same moment
             collect(session, clock=Clock(start=100))
             check_round(session)
-    assert rebuild(rebuilt).equal_to_previous is True
+    with State(rebuilt.paths.database) as live:
+        before = live.dump()
+    summary = rebuild(rebuilt)
+    with State(rebuilt.paths.database) as again:
+        assert _differences(before, again.dump()) == {}
+    assert summary.equal_to_previous is True
     for config in (plain, rebuilt):
         with open_session(config) as session:
             assert (
@@ -113,9 +119,24 @@ def test_rebuild_then_collect_and_merge_changes_nothing(prepared: Path, tmp_path
         first, second = a.dump(), b.dump()
         for dump in (first, second):  # feedback files carry the moment they were written
             dump["feedback"] = [row[:2] for row in dump["feedback"]]
-        assert first == second
+        assert _differences(first, second) == {}
         changes = [c for c in b.changes() if c.party == DEVELOPER and c.field == "stoplight"]
         assert changes and changes[-1].new == "groen"
+
+
+def _differences(
+    first: dict[str, list[tuple[object, ...]]], second: dict[str, list[tuple[object, ...]]]
+) -> dict[str, tuple[list[str], list[str]]]:
+    """Per table of two state dumps, the rows only in the first and only in the second (a few,
+    shortened): what a failure of the flaky test above shows."""
+    return {
+        table: (
+            [str(row)[:300] for row in rows if row not in second[table]][:3],
+            [str(row)[:300] for row in second[table] if row not in rows][:3],
+        )
+        for table, rows in first.items()
+        if rows != second[table]
+    }
 
 
 def _with_an_error(book: EditedWorkbook) -> None:
