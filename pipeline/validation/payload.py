@@ -168,8 +168,8 @@ def _json(data: Mapping[str, Any]) -> str:
 
 
 def _packed(text: str) -> str:
-    # zlib's fastest level: the package deflates the script again anyway.
-    return base64.b64encode(zlib.compress(text.encode("utf-8"), 1)).decode("ascii")
+    # zlib's default level: level 9 took four times as long for a few per cent less.
+    return base64.b64encode(zlib.compress(text.encode("utf-8"), 6)).decode("ascii")
 
 
 def decode(text: str) -> Payload:
