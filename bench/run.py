@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 import functools
 import gc
+import hashlib
 import io
 import json
 import math
@@ -211,6 +212,27 @@ def openpyxl_writer(session: Session, sample: list[str]) -> float:
     return spent / len(sample)
 
 
+def io_floor(session: Session, scratch: Path) -> float:
+    """CPU of what collecting cannot do without, for every file in the party folders: read it,
+    hash it, and write it durably twice (the archive and the receipt), as ``collect`` must."""
+    region = session.state.region()
+    scratch.mkdir(parents=True, exist_ok=True)
+    gc.collect()
+    start = cpu()
+    for party in region.parties:
+        for stored in session.storage.list_party_files(party):
+            data = session.storage.get_party_file(party, stored.name)
+            digest = hashlib.sha256(data).hexdigest()
+            for copy in ("archive", "receipt"):
+                with (scratch / f"{digest}.{copy}").open("wb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+    spent = cpu() - start
+    shutil.rmtree(scratch, ignore_errors=True)
+    return spent
+
+
 def submissions(session: Session) -> list[bytes]:
     state = session.state
     return [session.archive.read(r.archive_path) for r in state.submissions(session.config.round)]
@@ -284,6 +306,7 @@ def _measure(scale: str, base: Path, sample: int, filled: int) -> dict[str, Any]
     submit_all(session, filled)
     cpu_s, wall, _ = timed(lambda: collect(session))
     steps["collect"] = {"cpu_s": cpu_s, "wall_s": wall}
+    anchors["io_floor_cpu_s"] = io_floor(session, base / "io-floor")
     cpu_s, wall, summary = timed(lambda: check_round(session))
     steps["check"] = {"cpu_s": cpu_s, "wall_s": wall}
     findings = sum(len(r.findings) for r in summary.reports)
@@ -308,6 +331,7 @@ def _measure(scale: str, base: Path, sample: int, filled: int) -> dict[str, Any]
         "issue_vs_floor": steps["issue"]["cpu_s"] / anchors["deflate_floor_cpu_s"],
         "check_merge_vs_openpyxl": anchors["openpyxl_pandas_cpu_s"] / check_merge,
         "check_merge_vs_calamine": check_merge / anchors["calamine_cpu_s"],
+        "collect_vs_io_floor": steps["collect"]["cpu_s"] / anchors["io_floor_cpu_s"],
     }
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -493,6 +517,21 @@ def exponents(results: list[dict[str, Any]]) -> dict[str, float]:
     }
 
 
+def anchor_exponents(results: list[dict[str, Any]]) -> dict[str, float]:
+    """The same exponents for the anchors: what the work itself grows by, e.g. the bytes every
+    workbook carries (each holds the whole region sheet, so they grow with parties x projects)."""
+    by_scale = {r["scale"]: r for r in results}
+    if "R" not in by_scale or "2R" not in by_scale:
+        return {}
+    one, two = by_scale["R"], by_scale["2R"]
+    size = (two["parties"] * two["projects"] / (one["parties"] * one["projects"])) ** 0.5
+    return {
+        name: math.log(two["anchors"][name] / one["anchors"][name]) / math.log(size)
+        for name in one["anchors"]
+        if one["anchors"][name] > 0 and two["anchors"].get(name, 0) > 0
+    }
+
+
 def verdicts(
     results: list[dict[str, Any]], growth: dict[str, float], demo: dict[str, float] | None
 ) -> list[dict[str, Any]]:
@@ -575,6 +614,9 @@ def table(results: list[dict[str, Any]], checks: list[dict[str, Any]]) -> str:
             )
         for name, value in result["anchors"].items():
             lines.append(f"{result['scale']:<6} {name:<24} {value:>8.2f} (anchor)")
+        for name, value in result["ratios"].items():
+            if name not in TARGETS:  # shown, without a target of the issue's
+                lines.append(f"{result['scale']:<6} {name:<24} {value:>8.2f} (ratio)")
         lines.append(
             f"{result['scale']:<6} round {result['round_cpu_s']:.1f} s CPU, "
             f"peak {result['peak_rss_mb']:.0f} MB ({result['parties']} parties, "
@@ -682,8 +724,11 @@ def main() -> int:
         print(f"{scale} done: {json.dumps(results[-1])}", file=sys.stderr)
     demo = demo_wall(args.demo_rounds) if args.demo_rounds else None
     growth = exponents(results)
+    anchor_growth = anchor_exponents(results)
     checks = verdicts(results, growth, demo)
     print(table(results, checks))
+    for name, exponent in anchor_growth.items():
+        print(f"growth of the anchor {name} R→2R: {exponent:.2f}")
     if demo is not None:
         print(
             f"demo: {demo['rounds']} rounds, {demo['wall_s']:.1f} s wall, {demo['cpu_s']:.1f} s CPU"
@@ -707,6 +752,7 @@ def main() -> int:
                 "cores": os.cpu_count(),
                 "results": results,
                 "growth_exponents": growth,
+                "anchor_growth_exponents": anchor_growth,
                 "demo": demo,
                 "targets": checks,
                 "passed": all(c["pass"] for c in checks),
