@@ -245,6 +245,28 @@ def test_build_reports_writes_every_file(built: Built) -> None:
     assert steps[-1][0] == steps[-1][1]
 
 
+@pytest.mark.slow
+def test_reports_written_by_the_worker_pool_are_the_same_bytes(
+    built: Built, tmp_path: Path
+) -> None:
+    """The PDFs laid out in worker processes (as ``planmonitor report`` does) are the files
+    written in one process, byte for byte."""
+    from pipeline.stages.pool import in_order
+
+    cfg, summary, _, _ = built
+    with State(cfg.paths.database) as state:
+        pooled = build_reports(
+            cfg,
+            state,
+            summary.round,
+            tmp_path,
+            pdf_map=lambda job, items: in_order(job, items, workers=2),
+        )
+    assert [p.name for p in pooled.paths] == [p.name for p in summary.paths]
+    for ours, theirs in zip(pooled.paths, summary.paths, strict=True):
+        assert ours.read_bytes() == theirs.read_bytes(), ours.name
+
+
 def _pages(pdf: Path, out: Path) -> list[float]:
     """The share of non-white pixels on each page, rendered at 40 dpi in grey."""
     prefix = out / pdf.stem

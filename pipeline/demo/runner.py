@@ -151,6 +151,8 @@ def _round(
     originals: dict[str, bytes] = {}
 
     def fill(party_id: str, data: bytes, corrected: bool = False) -> bytes:
+        # Who checks in Excel or plays a part for the feedback saves as Excel does, the whole
+        # workbook through openpyxl; the others save only the cells they changed.
         return simulation.fill_in(
             data,
             party=region.party(party_id),
@@ -162,6 +164,7 @@ def _round(
             roles=roles,
             corrected=corrected,
             self_check=result.self_check if party_id in checkers else None,
+            in_place=party_id not in checkers and party_id not in special,
         )
 
     for number, party_id in enumerate(responders, start=1):

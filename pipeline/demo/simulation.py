@@ -1,41 +1,35 @@
 """Simulated parties for the demo: they fill in their workbooks as people would, mistakes included.
 
-Each party edits its own issued workbook with openpyxl, finding columns by the labels it sees,
-and saves it back into its folder. Which party does what is drawn from the seed, so a demo run
+Each party edits its own issued workbook, finding columns by the labels it sees, and saves it
+back into its folder: through openpyxl as Excel would, or in place (see :mod:`editing`). Which party does what is drawn from the seed, so a demo run
 is the same every time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import random
 import struct
 from dataclasses import dataclass, field
 from typing import Any
 
-import openpyxl
 from openpyxl.workbook.workbook import Workbook
 
 from ..core import (
     FIRST_DATA_ROW,
-    HANDED_IN,
-    HEADER_ROW,
     SHEET_AGREEMENTS,
-    SHEET_META,
     SHEET_NEW,
     SHEET_OWN,
-    STATUS_CELL_KEY,
     Catalogue,
     Monitor,
     Party,
     Region,
     Round,
-    metadata_from_rows,
 )
 from ..validation import CHECK_TABLE_ROW, SHEET_CHECK
-from ..workbook import carry, embedded, put_back, set_aside_monitor
+from ..workbook import embedded
 from . import excel
+from .editing import EditedWorkbook, Editor, PatchedWorkbook
 
 MISTAKES = ("typo", "sums", "choice", "date")
 ROUTES = ("tafel zelf", "bestuurlijk overleg", "landelijke versnellingstafel", "expertteam")
@@ -102,66 +96,6 @@ def cast(
     )
 
 
-class EditedWorkbook:
-    """A party's workbook opened for editing, with columns found by their labels."""
-
-    def __init__(self, data: bytes, catalogue: Catalogue, round_: Round) -> None:
-        self.original = data
-        # Nobody edits the region sheet: it stays out of openpyxl, as in the feedback.
-        self.aside = set_aside_monitor(data)
-        source = data if self.aside is None else self.aside.reduced
-        self.book: Workbook = openpyxl.load_workbook(io.BytesIO(source))
-        self.labels = {
-            c.key: c.label for e in ("project", "agreement") for c in catalogue.columns(e, round_)
-        }  # type: ignore[arg-type]
-
-    def column(self, sheet: str, key: str) -> int:
-        ws = self.book[sheet]
-        for cell in ws[HEADER_ROW]:
-            if cell.value == self.labels[key]:
-                return int(cell.column)
-        raise KeyError(key)
-
-    def rows(self, sheet: str) -> list[int]:
-        ws = self.book[sheet]
-        return [
-            r
-            for r in range(FIRST_DATA_ROW, ws.max_row + 1)
-            if ws.cell(r, 1).value not in (None, "")
-        ]
-
-    def get(self, sheet: str, row: int, key: str) -> Any:
-        return self.book[sheet].cell(row, self.column(sheet, key)).value
-
-    def set(self, sheet: str, row: int, key: str, value: Any) -> None:
-        self.book[sheet].cell(row, self.column(sheet, key)).value = value
-
-    def row_of(self, sheet: str, row_id: str) -> int | None:
-        ws = self.book[sheet]
-        return next((r for r in self.rows(sheet) if ws.cell(r, 1).value == row_id), None)
-
-    def unprotect(self, sheet: str) -> None:
-        self.book[sheet].protection.sheet = False
-
-    def hand_in_cell(self) -> Any:
-        """The party's "concept / ingeleverd" cell, or None in a workbook without one."""
-        if SHEET_META not in self.book.sheetnames:
-            return None
-        rows = [list(row) for row in self.book[SHEET_META].iter_rows(values_only=True)]
-        sheet, _, cell = metadata_from_rows(rows).get(STATUS_CELL_KEY, "").rpartition("!")
-        return self.book[sheet][cell] if sheet in self.book.sheetnames else None
-
-    def save(self, status: str | None = HANDED_IN) -> bytes:
-        """The workbook as the party saves it: handed in (default), a draft, or as it is (None)."""
-        cell = self.hand_in_cell()
-        if status is not None and cell is not None:
-            cell.value = status
-        out = io.BytesIO()
-        self.book.save(out)
-        saved = out.getvalue() if self.aside is None else put_back(out.getvalue(), self.aside)
-        return carry(self.original, saved)  # the xlwings Lite parts stay, as Excel keeps them
-
-
 def fill_in(
     data: bytes,
     *,
@@ -174,13 +108,18 @@ def fill_in(
     roles: Cast,
     corrected: bool = False,
     self_check: SelfCheck | None = None,
+    in_place: bool = False,
 ) -> bytes:
     """The party's workbook after the party has done its work for the round.
 
     With ``self_check``, the party slips while filling in, then clicks "Controleer mijn invoer"
     (the script in its workbook, run through the xlwings stand-in) and fixes what it finds.
+    ``in_place`` saves only the changed cells (:class:`PatchedWorkbook`) instead of the whole
+    workbook through openpyxl; the check in Excel needs the latter.
     """
-    book = EditedWorkbook(data, catalogue, round_)
+    if in_place and self_check is not None:
+        raise ValueError("the check in Excel runs on a workbook opened with openpyxl")
+    book: Editor = (PatchedWorkbook if in_place else EditedWorkbook)(data, catalogue, round_)
     own = _own_projects(book, party, monitor)
     _report_completions(book, own, round_)
     if party.is_municipality:
@@ -201,8 +140,9 @@ def fill_in(
     if party.id == roles.cheater:
         _change_other_party_cell(book, own)
     if self_check is not None and own:
+        assert isinstance(book, EditedWorkbook)
         _slip(book, own, self_check.rng)
-        self_check.run(book, data)
+        self_check.run(book)
     return book.save()
 
 
@@ -215,7 +155,7 @@ class SelfCheck:
     found: int = 0
     fixed: int = 0
 
-    def run(self, book: EditedWorkbook, issued: bytes) -> None:
+    def run(self, book: EditedWorkbook) -> None:
         """Check, put every reported cell of the party's own back as issued, and check again."""
         script = embedded(book.original)
         if script is None:
@@ -227,12 +167,11 @@ class SelfCheck:
         self.found += len(shown)
         if not shown:
             return
-        before = openpyxl.load_workbook(io.BytesIO(issued))
         for sheet, cell in {(s, c) for s, c in shown}:
             target = book.book[sheet][cell]
             if target.protection.locked:
                 continue  # not the party's own cell: it resolves when the row is fixed
-            target.value = before[sheet][cell].value
+            target.value = book.issued_value(sheet, cell)
         excel.run_script(script.main_py, standin)
         self.fixed += len(shown) - len(_check_rows(book.book))
 
@@ -253,7 +192,7 @@ def _check_rows(book: Workbook) -> list[tuple[str, str]]:
     return rows
 
 
-def _slip(book: EditedWorkbook, own: list[tuple[int, str]], rng: random.Random) -> None:
+def _slip(book: Editor, own: list[tuple[int, str]], rng: random.Random) -> None:
     """A slip while filling in: a letter O typed for a zero, or a phase typed in its own words."""
     row = own[rng.randrange(len(own))][0]
     if rng.random() < 0.5:
@@ -263,7 +202,7 @@ def _slip(book: EditedWorkbook, own: list[tuple[int, str]], rng: random.Random) 
         book.set(SHEET_OWN, row, "phase", "in uitvoering")
 
 
-def _own_projects(book: EditedWorkbook, party: Party, monitor: Monitor) -> list[tuple[int, str]]:
+def _own_projects(book: Editor, party: Party, monitor: Monitor) -> list[tuple[int, str]]:
     """(excel row, project id) of the projects whose private part the party keeps."""
     rows = []
     for row in book.rows(SHEET_OWN):
@@ -276,7 +215,7 @@ def _own_projects(book: EditedWorkbook, party: Party, monitor: Monitor) -> list[
     return rows
 
 
-def _report_completions(book: EditedWorkbook, own: list[tuple[int, str]], round_: Round) -> None:
+def _report_completions(book: Editor, own: list[tuple[int, str]], round_: Round) -> None:
     """Dwellings completed in the round's half year: part of what was planned for this year.
 
     In a first half about 45% of the year's planning is completed, in a second half 80% of what
@@ -296,9 +235,7 @@ def _report_completions(book: EditedWorkbook, own: list[tuple[int, str]], round_
         book.set(SHEET_OWN, row, current, planned - realised)
 
 
-def _initiator_updates(
-    book: EditedWorkbook, own: list[tuple[int, str]], rng: random.Random
-) -> None:
+def _initiator_updates(book: Editor, own: list[tuple[int, str]], rng: random.Random) -> None:
     """Planning slips now and then; stoplights move."""
     years = [k for k in book.labels if k.startswith("planning_") and k[-1].isdigit()]
     for row, _ in own:
@@ -325,9 +262,7 @@ def _initiator_updates(
             book.set(SHEET_OWN, row, "stoplight", "groen")
 
 
-def _municipal_updates(
-    book: EditedWorkbook, party: Party, monitor: Monitor, rng: random.Random
-) -> None:
+def _municipal_updates(book: Editor, party: Party, monitor: Monitor, rng: random.Random) -> None:
     steps = {
         "onbekend": "3. In voorbereiding",
         "4A. Visie": "3. In voorbereiding",
@@ -353,9 +288,7 @@ def _municipal_updates(
                 book.set(SHEET_OWN, row, "permit_date", dt.datetime(2026, 10, rng.randint(1, 28)))
 
 
-def _agreement_updates(
-    book: EditedWorkbook, party: Party, monitor: Monitor, rng: random.Random
-) -> None:
+def _agreement_updates(book: Editor, party: Party, monitor: Monitor, rng: random.Random) -> None:
     for row in book.rows(SHEET_AGREEMENTS):
         agreement = str(book.get(SHEET_AGREEMENTS, row, "agreement_id"))
         if (
@@ -386,7 +319,7 @@ def _agreement_updates(
 
 
 def _add_project(
-    book: EditedWorkbook, party: Party, region: Region, round_: Round, rng: random.Random
+    book: Editor, party: Party, region: Region, round_: Round, rng: random.Random
 ) -> None:
     sheet = SHEET_NEW
     row = FIRST_DATA_ROW
@@ -415,7 +348,7 @@ def _add_project(
 
 
 def _make_mistake(
-    book: EditedWorkbook, mistake: str, own: list[tuple[int, str]], party: Party, monitor: Monitor
+    book: Editor, mistake: str, own: list[tuple[int, str]], party: Party, monitor: Monitor
 ) -> None:
     if mistake == "date":
         rows = [
@@ -444,7 +377,7 @@ def _make_mistake(
         book.set(SHEET_OWN, row, "phase", "bouw gestart")
 
 
-def _change_other_party_cell(book: EditedWorkbook, own: list[tuple[int, str]]) -> None:
+def _change_other_party_cell(book: Editor, own: list[tuple[int, str]]) -> None:
     """Remove the sheet protection and 'improve' the municipality's zoning status."""
     if not own:
         return

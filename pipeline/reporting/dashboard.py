@@ -33,7 +33,9 @@ def to_script_json(value: Any) -> str:
     """JSON that is safe inside ``<script type="application/json">``: no ``</script>`` can end
     the element early, whatever a party typed in a project name."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return "".join(_SCRIPT_ESCAPES.get(ch, ch) for ch in text)
+    for character, escaped in _SCRIPT_ESCAPES.items():
+        text = text.replace(character, escaped)
+    return text
 
 
 def _value(value: Any) -> Any:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -58,6 +58,19 @@ INDICATORS = frozenset(
 )
 
 REGION_SCOPE = "Regio"
+
+
+@dataclass(frozen=True)
+class PdfJob:
+    """One report to lay out as a PDF: its HTML, where it goes, and its name in the progress."""
+
+    html: str
+    path: Path
+    label: str
+
+
+# A map over the PDFs to write: the builtin one, or a pool's (see build_reports).
+PdfMap = Callable[[Callable[[PdfJob], str], list[PdfJob]], Iterable[str]]
 
 
 @dataclass(frozen=True)
@@ -183,32 +196,34 @@ def build_reports(
     out_dir: Path,
     *,
     progress: Progress | None = None,
+    pdf_map: PdfMap = map,
 ) -> ReportSummary:
     """Write the factsheets (PDF per pillar), the progress report (PDF and HTML) and the
-    dashboard (one self-contained HTML file) of a round into ``out_dir``."""
-    import weasyprint
+    dashboard (one self-contained HTML file) of a round into ``out_dir``.
+
+    ``pdf_map`` writes the PDFs: ``map``, or one that spreads them over processes (the stages
+    give their worker pool), since each PDF is laid out on its own.
+    """
+    import weasyprint  # noqa: F401  (here, so that the processes writing the PDFs inherit it)
 
     region = state.region()
-    pillars = region.pillars
-    steps = len(pillars) + 3
+    steps = len(region.pillars) + 3
     report_progress = progress or (lambda step, total, label: None)
     report_progress(0, steps, "Cijfers berekenen")
     report = compute(config, state, round_)
     out_dir.mkdir(parents=True, exist_ok=True)
-    factsheets = []
-    for step, sheet in enumerate(report.pillars, start=1):
-        report_progress(step, steps, f"Factsheet pijler {sheet.pillar.number}")
-        html = render("factsheet.html.j2", report=report, sheet=sheet)
-        path = out_dir / f"factsheet-{round_}-pijler-{_slug(sheet.pillar.number)}.pdf"
-        weasyprint.HTML(string=html, base_url=str(TEMPLATES)).write_pdf(path)
-        factsheets.append(path)
-    report_progress(len(pillars) + 1, steps, "Voortgangsrapportage")
-    html = render("voortgangsrapportage.html.j2", report=report)
     progress_html = out_dir / f"voortgangsrapportage-{round_}.html"
+    html = render("voortgangsrapportage.html.j2", report=report)
     progress_html.write_text(html, encoding="utf-8")
-    progress_pdf = progress_html.with_suffix(".pdf")
-    weasyprint.HTML(string=html, base_url=str(TEMPLATES)).write_pdf(progress_pdf)
-    report_progress(len(pillars) + 2, steps, "Dashboard")
+    # The progress report first: it is the longest, the factsheets share the other worker.
+    jobs = [PdfJob(html, progress_html.with_suffix(".pdf"), "Voortgangsrapportage")]
+    for sheet in report.pillars:
+        path = out_dir / f"factsheet-{round_}-pijler-{_slug(sheet.pillar.number)}.pdf"
+        html = render("factsheet.html.j2", report=report, sheet=sheet)
+        jobs.append(PdfJob(html, path, f"Factsheet pijler {sheet.pillar.number}"))
+    for step, label in enumerate(pdf_map(write_pdf, jobs), start=1):
+        report_progress(step, steps, label)
+    report_progress(len(jobs) + 1, steps, "Dashboard")
     dashboard_path = out_dir / f"dashboard-{round_}.html"
     dashboard_path.write_text(render_dashboard(report), encoding="utf-8")
     report_progress(steps, steps, "Klaar")
@@ -216,12 +231,20 @@ def build_reports(
         round_,
         report.measured_round,
         report.previous_round,
-        tuple(factsheets),
-        progress_pdf,
+        tuple(job.path for job in jobs[1:]),
+        jobs[0].path,
         progress_html,
         dashboard_path,
         report.baseline,
     )
+
+
+def write_pdf(job: PdfJob) -> str:
+    """Lay out one report's HTML as a PDF at its path; returns its label."""
+    import weasyprint
+
+    weasyprint.HTML(string=job.html, base_url=str(TEMPLATES)).write_pdf(job.path)
+    return job.label
 
 
 def render(template: str, **context: Any) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..core import Progress, Round, RoundError
 from ..reporting import ReportSummary, build_reports
+from .pool import in_order
 from .session import Session
 
 
@@ -31,7 +32,7 @@ def report_round(
         )
     out = session.config.paths.outputs / "rapportage" / str(round_)
     summary = build_reports(
-        session.config.at(round_), session.state, round_, out, progress=progress
+        session.config.at(round_), session.state, round_, out, progress=progress, pdf_map=in_order
     )
     published = [
         path.name for path in summary.paths if session.storage.publish(path.name, path.read_bytes())
