@@ -16,6 +16,7 @@ import io
 import math
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape, unescape
@@ -44,6 +45,16 @@ from ..workbook import carry, package, put_back, set_aside_monitor
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
+@dataclass(frozen=True)
+class Change:
+    """A cell a party gave a new value."""
+
+    sheet: str
+    row: int
+    column: int
+    value: Any
+
+
 class Editor(ABC):
     """The cells of a party's workbook as the party sees them, and the changes it makes."""
 
@@ -53,9 +64,9 @@ class Editor(ABC):
             c.key: c.label for e in ("project", "agreement") for c in catalogue.columns(e, round_)
         }  # type: ignore[arg-type]
         self._columns: dict[str, dict[Any, int]] = {}
-        self._issued: dict[
-            tuple[str, str], Any
-        ] = {}  # (sheet, cell): value before the first change
+        self._issued: dict[tuple[str, str], Any] = {}  # (sheet, cell): before the first change
+        self.changes: list[Change] = []  # every change, in order
+        self.unprotected: list[str] = []
 
     # -- what each way of saving provides --
 
@@ -72,7 +83,7 @@ class Editor(ABC):
         """The last row with a cell."""
 
     @abstractmethod
-    def unprotect(self, sheet: str) -> None:
+    def remove_protection(self, sheet: str) -> None:
         """Remove the sheet's protection."""
 
     @abstractmethod
@@ -105,11 +116,26 @@ class Editor(ABC):
         return self.value(sheet, row, self.column(sheet, key))
 
     def set(self, sheet: str, row: int, key: str, value: Any) -> None:
-        column = self.column(sheet, key)
+        self.change(Change(sheet, row, self.column(sheet, key), value))
+
+    def change(self, change: Change) -> None:
+        sheet, row, column, value = change.sheet, change.row, change.column, change.value
         self._issued.setdefault(
             (sheet, f"{get_column_letter(column)}{row}"), self.value(sheet, row, column)
         )
         self.write(sheet, row, column, value)
+        self.changes.append(change)
+
+    def unprotect(self, sheet: str) -> None:
+        self.remove_protection(sheet)
+        self.unprotected.append(sheet)
+
+    def redo(self, changes: Iterable[Change], unprotected: Iterable[str]) -> None:
+        """Make changes made (by another editor) to the same workbook."""
+        for change in changes:
+            self.change(change)
+        for sheet in unprotected:
+            self.unprotect(sheet)
 
     def issued_value(self, sheet: str, cell: str) -> Any:
         """The cell's value before the party changed it."""
@@ -159,7 +185,7 @@ class EditedWorkbook(Editor):
     def max_column(self, sheet: str) -> int:
         return int(self.book[sheet].max_column)
 
-    def unprotect(self, sheet: str) -> None:
+    def remove_protection(self, sheet: str) -> None:
         self.book[sheet].protection.sheet = False
 
     def hand_in_cell(self) -> Any:
@@ -365,7 +391,7 @@ class PatchedWorkbook(Editor):
     def max_column(self, sheet: str) -> int:
         return max((c for _, c in self._existing(sheet).cells), default=1)
 
-    def unprotect(self, sheet: str) -> None:
+    def remove_protection(self, sheet: str) -> None:
         self._existing(sheet).unprotect()
 
     def save(self, status: str | None = HANDED_IN) -> bytes:

@@ -293,6 +293,15 @@ def run_script(main_py: str, book: Book) -> None:
         asyncio.run(outcome)
 
 
+def unpack(main_py: str) -> None:
+    """Unpack the script's bundled core in this process, as its first click would. Processes
+    forked afterwards find it loaded: they do not write its temporary file again, each over the
+    other while it is read."""
+    core = _exec(main_py).get("_core")
+    if callable(core):
+        core()
+
+
 def script_settings(main_py: str) -> dict[str, Any]:
     """The ``@script`` settings of an embedded ``main.py``, and its docstring as ``doc``."""
     namespace = _exec(main_py)

@@ -7,6 +7,7 @@ end-to-end exercise of every step.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import random
 import shutil
@@ -23,6 +24,7 @@ from ..stages import (
     Session,
     check_round,
     collect,
+    in_order,
     issue_round,
     merge_round,
     open_session,
@@ -150,10 +152,10 @@ def _round(
     on_time = step(f"{round_}: partijen vullen in")
     originals: dict[str, bytes] = {}
 
-    def fill(party_id: str, data: bytes, corrected: bool = False) -> bytes:
+    def work(party_id: str, data: bytes, corrected: bool = False) -> simulation.Work:
         # Who checks in Excel or plays a part for the feedback saves as Excel does, the whole
         # workbook through openpyxl; the others save only the cells they changed.
-        return simulation.fill_in(
+        return simulation.work(
             data,
             party=region.party(party_id),
             region=region,
@@ -167,18 +169,25 @@ def _round(
             in_place=party_id not in checkers and party_id not in special,
         )
 
-    for number, party_id in enumerate(responders, start=1):
+    save = functools.partial(simulation.save, catalogue=config.catalogue, round_=round_)
+    # Every party works in turn (the draws of the seed stay in their order); saving the
+    # workbooks, which takes the time, is spread over the worker pool.
+    works: dict[str, simulation.Work] = {}
+    for party_id in responders:
         party = region.party(party_id)
-        if on_time:
-            on_time(number, len(responders), party.name)
         if party_id == roles.xls:
-            session.storage.put_party_file(
-                party, f"Planmonitor {round_} ingevuld.xls", simulation.old_xls()
-            )
+            name = f"Planmonitor {round_} ingevuld.xls"
+            session.storage.put_party_file(party, name, simulation.old_xls())
             continue
-        data = session.storage.get_party_file(party, issued[party_id])
-        originals[party_id] = data
-        session.storage.put_party_file(party, issued[party_id], fill(party_id, data))
+        originals[party_id] = session.storage.get_party_file(party, issued[party_id])
+        works[party_id] = work(party_id, originals[party_id])
+    simulation.before_saving_apart(works.values())
+    saving = in_order(save, list(works.values()))
+    for number, (done, party_id) in enumerate(zip(saving, works, strict=True), start=1):
+        if on_time:
+            on_time(number, len(works), region.party(party_id).name)
+        result.self_check.count(done.checked)
+        session.storage.put_party_file(region.party(party_id), issued[party_id], done.data)
         _saved_at(session, party_id, issued[party_id], clock())
     clock.advance(days=25)
     result.collected.append(collect(session, clock=clock, progress=step(f"{round_}: ophalen")))
@@ -192,9 +201,9 @@ def _round(
         data = originals.get(late_party) or session.storage.get_party_file(
             party, issued[late_party]
         )
-        session.storage.put_party_file(
-            party, issued[late_party], fill(late_party, data, corrected=True)
-        )
+        done = save(work(late_party, data, corrected=True))
+        result.self_check.count(done.checked)
+        session.storage.put_party_file(party, issued[late_party], done.data)
         _saved_at(session, late_party, issued[late_party], clock())
         result.collected.append(collect(session, clock=clock))
         result.checked.append(check_round(session))

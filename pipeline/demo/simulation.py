@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import struct
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +30,7 @@ from ..core import (
 from ..validation import CHECK_TABLE_ROW, SHEET_CHECK
 from ..workbook import embedded
 from . import excel
-from .editing import EditedWorkbook, Editor, PatchedWorkbook
+from .editing import Change, EditedWorkbook, Editor, PatchedWorkbook
 
 MISTAKES = ("typo", "sums", "choice", "date")
 ROUTES = ("tafel zelf", "bestuurlijk overleg", "landelijke versnellingstafel", "expertteam")
@@ -110,16 +111,80 @@ def fill_in(
     self_check: SelfCheck | None = None,
     in_place: bool = False,
 ) -> bytes:
-    """The party's workbook after the party has done its work for the round.
+    """The party's workbook after the party has done its work for the round and saved it
+    (:func:`work`, then :func:`save`)."""
+    done = save(
+        work(
+            data,
+            party=party,
+            region=region,
+            monitor=monitor,
+            catalogue=catalogue,
+            round_=round_,
+            rng=rng,
+            roles=roles,
+            corrected=corrected,
+            self_check=self_check,
+            in_place=in_place,
+        ),
+        catalogue=catalogue,
+        round_=round_,
+    )
+    if self_check is not None:
+        self_check.count(done.checked)
+    return done.data
 
-    With ``self_check``, the party slips while filling in, then clicks "Controleer mijn invoer"
-    (the script in its workbook, run through the xlwings stand-in) and fixes what it finds.
-    ``in_place`` saves only the changed cells (:class:`PatchedWorkbook`) instead of the whole
-    workbook through openpyxl; the check in Excel needs the latter.
+
+@dataclass(frozen=True)
+class Work:
+    """What a party did to its workbook, not saved yet. Saving (:func:`save`) is the costly part;
+    it draws no random numbers, so it can run in another process while the next party works."""
+
+    data: bytes  # the workbook as the party got it
+    changes: tuple[Change, ...]
+    unprotected: tuple[str, ...]
+    in_place: bool  # saves only the changed cells, instead of the whole workbook through openpyxl
+    check: bool  # clicks "Controleer mijn invoer" (the script in its workbook) before it saves
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What a party's own check in Excel found, and how much of it the party fixed."""
+
+    found: int
+    fixed: int
+
+
+@dataclass(frozen=True)
+class Saved:
+    data: bytes
+    checked: Checked | None  # None: no check in Excel (not clicked, or no script in the workbook)
+
+
+def work(
+    data: bytes,
+    *,
+    party: Party,
+    region: Region,
+    monitor: Monitor,
+    catalogue: Catalogue,
+    round_: Round,
+    rng: random.Random,
+    roles: Cast,
+    corrected: bool = False,
+    self_check: SelfCheck | None = None,
+    in_place: bool = False,
+) -> Work:
+    """The party's work for the round on the workbook it was issued, as it reads it.
+
+    With ``self_check``, the party slips while filling in, then checks in Excel and fixes what
+    the check finds when it saves. ``in_place`` saves only the changed cells
+    (:class:`PatchedWorkbook`); the check in Excel needs the workbook opened with openpyxl.
+    The workbook is read in place either way: the values are openpyxl's (tested).
     """
     if in_place and self_check is not None:
         raise ValueError("the check in Excel runs on a workbook opened with openpyxl")
-    book: Editor = (PatchedWorkbook if in_place else EditedWorkbook)(data, catalogue, round_)
+    book = PatchedWorkbook(data, catalogue, round_)
     own = _own_projects(book, party, monitor)
     _report_completions(book, own, round_)
     if party.is_municipality:
@@ -139,41 +204,66 @@ def fill_in(
         _make_mistake(book, mistake, own, party, monitor)
     if party.id == roles.cheater:
         _change_other_party_cell(book, own)
+    check = self_check is not None and bool(own)
     if self_check is not None and own:
-        assert isinstance(book, EditedWorkbook)
         _slip(book, own, self_check.rng)
-        self_check.run(book)
-    return book.save()
+    return Work(data, tuple(book.changes), tuple(book.unprotected), in_place, check)
+
+
+def save(work: Work, *, catalogue: Catalogue, round_: Round) -> Saved:
+    """The party's work saved as the party saves it: handed in, after its check in Excel."""
+    kind = PatchedWorkbook if work.in_place else EditedWorkbook
+    book = kind(work.data, catalogue, round_)
+    book.redo(work.changes, work.unprotected)
+    checked = None
+    if work.check:
+        assert isinstance(book, EditedWorkbook)
+        checked = _check_in_excel(book)
+    return Saved(book.save(), checked)
+
+
+def before_saving_apart(works: Iterable[Work]) -> None:
+    """What :func:`save` in several processes at once needs done here first: the in-Excel
+    check's core unpacked (once, not by every process at the same time)."""
+    script = next((embedded(w.data) for w in works if w.check), None)
+    if script is not None:
+        excel.unpack(script.main_py)
 
 
 @dataclass
 class SelfCheck:
-    """What a party's own check in Excel found before it sent its workbook, and what it fixed."""
+    """What the parties' own checks in Excel found before they sent their workbooks, and what
+    they fixed."""
 
     rng: random.Random = field(default_factory=random.Random)  # for the slips, apart from the rest
     parties: int = 0
     found: int = 0
     fixed: int = 0
 
-    def run(self, book: EditedWorkbook) -> None:
-        """Check, put every reported cell of the party's own back as issued, and check again."""
-        script = embedded(book.original)
-        if script is None:
-            return
-        standin = excel.Book(book.book, "Planmonitor.xlsx")
-        excel.run_script(script.main_py, standin)
-        self.parties += 1
-        shown = _check_rows(book.book)
-        self.found += len(shown)
-        if not shown:
-            return
-        for sheet, cell in {(s, c) for s, c in shown}:
-            target = book.book[sheet][cell]
-            if target.protection.locked:
-                continue  # not the party's own cell: it resolves when the row is fixed
-            target.value = book.issued_value(sheet, cell)
-        excel.run_script(script.main_py, standin)
-        self.fixed += len(shown) - len(_check_rows(book.book))
+    def count(self, checked: Checked | None) -> None:
+        if checked is not None:
+            self.parties += 1
+            self.found += checked.found
+            self.fixed += checked.fixed
+
+
+def _check_in_excel(book: EditedWorkbook) -> Checked | None:
+    """Check, put every reported cell of the party's own back as issued, and check again."""
+    script = embedded(book.original)
+    if script is None:
+        return None
+    standin = excel.Book(book.book, "Planmonitor.xlsx")
+    excel.run_script(script.main_py, standin)
+    shown = _check_rows(book.book)
+    if not shown:
+        return Checked(0, 0)
+    for sheet, cell in {(s, c) for s, c in shown}:
+        target = book.book[sheet][cell]
+        if target.protection.locked:
+            continue  # not the party's own cell: it resolves when the row is fixed
+        target.value = book.issued_value(sheet, cell)
+    excel.run_script(script.main_py, standin)
+    return Checked(len(shown), len(shown) - len(_check_rows(book.book)))
 
 
 def _check_rows(book: Workbook) -> list[tuple[str, str]]:

@@ -17,6 +17,7 @@ from .export import (
 from .init import InitSummary, StartCheck, check_source, initialise
 from .issue import issue_round
 from .merge import MergeSummary, merge_round, pending_work
+from .pool import in_order
 from .publish import last_merged_round, report_round
 from .rebuild import rebuild
 from .session import Session, open_session, set_up
@@ -39,6 +40,7 @@ __all__ = [
     "export",
     "export_folder_name",
     "export_round",
+    "in_order",
     "initialise",
     "issue_round",
     "last_merged_round",

@@ -35,6 +35,7 @@ __all__ = [
     "hand_in_status",
     "is_own_feedback",
     "load_texts",
+    "package",
     "put",
     "put_back",
     "read_hand_in_status",
