@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -60,6 +60,17 @@ class SheetLayout:
         """1-based column number of a key."""
         return self.columns.index(key) + 1
 
+    def as_dict(self) -> dict[str, Any]:
+        """The fields by name, in field order: ``dataclasses.asdict`` without its deep copy of
+        every row id (a workbook's plan is written four times per party when issuing)."""
+        return {
+            "name": self.name,
+            "entity": self.entity,
+            "columns": self.columns,
+            "row_ids": self.row_ids,
+            "new_rows": self.new_rows,
+        }
+
 
 @dataclass(frozen=True)
 class WorkbookLayout:
@@ -85,11 +96,17 @@ class WorkbookLayout:
     @cached_property
     def fingerprint(self) -> str:
         """Identifies exactly what was issued: party, round, catalogue, rows and base monitor."""
-        payload = json.dumps(
-            {k: v for k, v in asdict(self).items() if k not in {"issued_at", "extra"}},
-            sort_keys=True,
-            ensure_ascii=False,
-        )
+        plain = {
+            "party": self.party,
+            "party_name": self.party_name,
+            "round": self.round,
+            "catalogue_version": self.catalogue_version,
+            "sheets": [s.as_dict() for s in self.sheets],
+            "base_hash": self.base_hash,
+            "tool": self.tool,
+            "layout_version": self.layout_version,
+        }
+        payload = json.dumps(plain, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     def to_metadata(self) -> dict[str, str]:
@@ -104,7 +121,7 @@ class WorkbookLayout:
             "issued_at": self.issued_at,
             "base_hash": self.base_hash,
             "fingerprint": self.fingerprint,
-            "sheets": json.dumps([asdict(s) for s in self.sheets], ensure_ascii=False),
+            "sheets": json.dumps([s.as_dict() for s in self.sheets], ensure_ascii=False),
         }
         data.update(self.extra)
         return data
