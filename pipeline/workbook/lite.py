@@ -472,8 +472,11 @@ def _core():
                 "een nieuwe werkmap; u kunt uw werkmap ook zonder deze controle inleveren."
             )
         path = os.path.join(tempfile.gettempdir(), f"{name}-{BUNDLE_SHA256[:16]}.zip")
-        with open(path, "wb") as handle:
+        # Written aside and moved in whole: another process may be importing from the same file.
+        aside = f"{path}.{os.getpid()}.tmp"
+        with open(aside, "wb") as handle:
             handle.write(data)
+        os.replace(aside, path)
         if path not in sys.path:
             sys.path.insert(0, path)
         importlib.invalidate_caches()
