@@ -241,7 +241,9 @@ def test_build_reports_writes_every_file(built: Built) -> None:
         assert path.read_bytes()[:5] == b"%PDF-"
     assert summary.progress_pdf.name == f"voortgangsrapportage-{cfg.round}.pdf"
     assert summary.dashboard.name == f"dashboard-{cfg.round}.html"
-    assert [i for i, _, _ in steps] == list(range(len(summary.factsheets) + 4))
+    assert [i for i, _, _ in steps] == list(
+        range(5)
+    )  # figures, progress report, factsheets, dashboard, done
     assert steps[-1][0] == steps[-1][1]
 
 

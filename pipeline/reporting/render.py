@@ -62,10 +62,10 @@ REGION_SCOPE = "Regio"
 
 @dataclass(frozen=True)
 class PdfJob:
-    """One report to lay out as a PDF: its HTML, where it goes, and its name in the progress."""
+    """Reports to lay out as PDFs, one after the other: their HTML and where each goes, and
+    their name in the progress."""
 
-    html: str
-    path: Path
+    documents: tuple[tuple[str, Path], ...]
     label: str
 
 
@@ -206,8 +206,7 @@ def build_reports(
     """
     import weasyprint  # noqa: F401  (here, so that the processes writing the PDFs inherit it)
 
-    region = state.region()
-    steps = len(region.pillars) + 3
+    steps = 4  # after the figures (0): the two PDF jobs, the dashboard, done
     report_progress = progress or (lambda step, total, label: None)
     report_progress(0, steps, "Cijfers berekenen")
     report = compute(config, state, round_)
@@ -215,12 +214,19 @@ def build_reports(
     progress_html = out_dir / f"voortgangsrapportage-{round_}.html"
     html = render("voortgangsrapportage.html.j2", report=report)
     progress_html.write_text(html, encoding="utf-8")
-    # The progress report first: it is the longest, the factsheets share the other worker.
-    jobs = [PdfJob(html, progress_html.with_suffix(".pdf"), "Voortgangsrapportage")]
-    for sheet in report.pillars:
-        path = out_dir / f"factsheet-{round_}-pijler-{_slug(sheet.pillar.number)}.pdf"
-        html = render("factsheet.html.j2", report=report, sheet=sheet)
-        jobs.append(PdfJob(html, path, f"Factsheet pijler {sheet.pillar.number}"))
+    # Two jobs, one for each worker: the progress report (the longest: it holds the pages of
+    # every factsheet and more) and the factsheets.
+    factsheets = tuple(
+        (
+            render("factsheet.html.j2", report=report, sheet=sheet),
+            out_dir / f"factsheet-{round_}-pijler-{_slug(sheet.pillar.number)}.pdf",
+        )
+        for sheet in report.pillars
+    )
+    jobs = [
+        PdfJob(((html, progress_html.with_suffix(".pdf")),), "Voortgangsrapportage"),
+        PdfJob(factsheets, "Factsheets"),
+    ]
     for step, label in enumerate(pdf_map(write_pdf, jobs), start=1):
         report_progress(step, steps, label)
     report_progress(len(jobs) + 1, steps, "Dashboard")
@@ -231,8 +237,8 @@ def build_reports(
         round_,
         report.measured_round,
         report.previous_round,
-        tuple(job.path for job in jobs[1:]),
-        jobs[0].path,
+        tuple(path for _, path in factsheets),
+        progress_html.with_suffix(".pdf"),
         progress_html,
         dashboard_path,
         report.baseline,
@@ -240,10 +246,11 @@ def build_reports(
 
 
 def write_pdf(job: PdfJob) -> str:
-    """Lay out one report's HTML as a PDF at its path; returns its label."""
+    """Lay out each report's HTML as a PDF at its path; returns the job's label."""
     import weasyprint
 
-    weasyprint.HTML(string=job.html, base_url=str(TEMPLATES)).write_pdf(job.path)
+    for html, path in job.documents:
+        weasyprint.HTML(string=html, base_url=str(TEMPLATES)).write_pdf(path)
     return job.label
 
 
