@@ -73,7 +73,7 @@ def config_in(base: Path) -> Config:
     return config_module.load(REPO / "config.toml", paths=paths)
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--regions", type=int, default=35, help="how many regions (default 35)")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per step (default 3)")
@@ -148,6 +148,7 @@ def main() -> None:
     path = RESULTS / f"{args.label}-{stamp}.json"
     path.write_text(json.dumps(result, indent=2), encoding="utf-8")
     print(f"  written: {path}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ sys.path.insert(0, str(HERE))
 
 import openpyxl
 import pandas as pd
+from national import baseline as national_baseline
 from python_calamine import CalamineWorkbook
 from scaled_region import SCALES, generate
 
@@ -46,11 +47,12 @@ from pipeline.core import SHEET_INSTRUCTIONS, SHEET_LISTS, SHEET_META, SHEET_MON
 from pipeline.core import config as config_module
 from pipeline.core.config import Paths
 from pipeline.demo import simulation
+from pipeline.demo.editing import EditedWorkbook
 from pipeline.national import find_exports, read_exports, roll_up
 from pipeline.national.generator import REGIONS, spread
 from pipeline.stages.check import check_round
 from pipeline.stages.collect import collect
-from pipeline.stages.export import PROJECTS_FILE, export_round
+from pipeline.stages.export import export_round
 from pipeline.stages.issue import issue_round
 from pipeline.stages.merge import apply_merge, merge_round
 from pipeline.stages.publish import report_round
@@ -74,7 +76,6 @@ ROUND_STEPS = ("issue", "collect", "check", "merge", "report")
 NATIONAL = "N"
 NATIONAL_REGIONS = 35  # the woondeal regions
 SCALE_OF_REGION = "R"  # each region of N is like R
-NATIONAL_SUMMED = ("total_dwellings", "completed", "social_rent", "mid_rent", "affordable_buy")
 EXPONENT_LIMIT = 1.1
 DATA_SHEETS = (SHEET_INSTRUCTIONS, SHEET_LISTS, SHEET_META, SHEET_MONITOR)
 
@@ -140,7 +141,7 @@ def submit_all(session: Session, filled: int) -> None:
                 roles=roles,
             )
         else:
-            data = simulation.EditedWorkbook(data, config.catalogue, config.round).save()
+            data = EditedWorkbook(data, config.catalogue, config.round).save()
         session.storage.put_party_file(party, record.file_name, data)
 
 
@@ -452,19 +453,6 @@ def _roll_up(folders: list[Path], catalogue: Any) -> object:
     return roll_up(exports, catalogue)
 
 
-def national_baseline(folders: list[Path]) -> pd.DataFrame:
-    """The plain anchor of the roll-up: pandas reads every region's projects, concatenates
-    them and sums the dwelling and planning columns per region with one groupby."""
-    frames = []
-    for folder in folders:
-        frame = pd.read_csv(folder / PROJECTS_FILE, encoding="utf-8-sig")
-        frame["region"] = folder.name
-        frames.append(frame)
-    table = pd.concat(frames, ignore_index=True)
-    numbers = [c for c in table.columns if c.startswith("planning_") or c in NATIONAL_SUMMED]
-    return table.groupby("region")[numbers].sum()
-
-
 # -- the demo, wall clock -----------------------------------------------------------------------
 
 
@@ -503,33 +491,25 @@ def demo_wall(rounds: int) -> dict[str, float]:
 # -- the runner ---------------------------------------------------------------------------------
 
 
-def exponents(results: list[dict[str, Any]]) -> dict[str, float]:
-    """Growth exponent of each step's CPU from R to 2R: log(t2/t1) / log(2), both parties and
-    projects doubled (1 = linear in the region's size, 2 = quadratic)."""
+def exponents(results: list[dict[str, Any]], kind: str = "steps") -> dict[str, float]:
+    """Growth exponent of each step's CPU (or each anchor's, ``kind="anchors"``: what the work
+    itself grows by) from R to 2R: log(t2/t1) / log(2), both parties and projects doubled
+    (1 = linear in the region's size, 2 = quadratic)."""
     by_scale = {r["scale"]: r for r in results}
     if "R" not in by_scale or "2R" not in by_scale:
         return {}
     one, two = by_scale["R"], by_scale["2R"]
     size = (two["parties"] * two["projects"] / (one["parties"] * one["projects"])) ** 0.5
     return {
-        step: math.log(two["steps"][step]["cpu_s"] / one["steps"][step]["cpu_s"]) / math.log(size)
-        for step in one["steps"]
+        name: math.log(_cpu(two[kind][name]) / _cpu(one[kind][name])) / math.log(size)
+        for name in one[kind]
+        if _cpu(one[kind][name]) > 0 and _cpu(two[kind].get(name, 0.0)) > 0
     }
 
 
-def anchor_exponents(results: list[dict[str, Any]]) -> dict[str, float]:
-    """The same exponents for the anchors: what the work itself grows by, e.g. the bytes every
-    workbook carries (each holds the whole region sheet, so they grow with parties x projects)."""
-    by_scale = {r["scale"]: r for r in results}
-    if "R" not in by_scale or "2R" not in by_scale:
-        return {}
-    one, two = by_scale["R"], by_scale["2R"]
-    size = (two["parties"] * two["projects"] / (one["parties"] * one["projects"])) ** 0.5
-    return {
-        name: math.log(two["anchors"][name] / one["anchors"][name]) / math.log(size)
-        for name in one["anchors"]
-        if one["anchors"][name] > 0 and two["anchors"].get(name, 0) > 0
-    }
+def _cpu(measured: float | dict[str, float]) -> float:
+    """CPU seconds of a step (a dict of figures) or of an anchor (the figure itself)."""
+    return measured["cpu_s"] if isinstance(measured, dict) else measured
 
 
 def verdicts(
@@ -724,7 +704,7 @@ def main() -> int:
         print(f"{scale} done: {json.dumps(results[-1])}", file=sys.stderr)
     demo = demo_wall(args.demo_rounds) if args.demo_rounds else None
     growth = exponents(results)
-    anchor_growth = anchor_exponents(results)
+    anchor_growth = exponents(results, "anchors")
     checks = verdicts(results, growth, demo)
     print(table(results, checks))
     for name, exponent in anchor_growth.items():
