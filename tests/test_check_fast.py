@@ -14,7 +14,7 @@ from pathlib import Path
 from test_merge import DEVELOPER, session  # noqa: F401  (fixture)
 
 from pipeline.demo.simulation import MISTAKES, Cast, fill_in
-from pipeline.stages.check import check_bytes
+from pipeline.stages.check import _issued_copy, _issued_script, check_bytes
 from pipeline.stages.identity import IssueLookup
 from pipeline.stages.session import Session
 from pipeline.state.archive import Archive
@@ -35,20 +35,40 @@ def test_the_issued_script_is_the_archived_one_and_the_one_made_again(
         data = session.storage.get_party_file(region.party(record.party), record.file_name)
         kept = session.archive.kept(record.sha256, record.file_name)
         assert kept == data
-        fast = check_bytes(config, state, data, record.file_name, record.party, session.archive)
-        slow = check_bytes(config, state, data, record.file_name, record.party)
         layout = state.issued_layout(record.fingerprint)
         assert layout is not None
-        made = script_for(layout, config, region, monitor)
-        assert fast.script == slow.script == made == lite.embedded(data)
+        assert _issued_copy(state, session.archive, layout) == kept
+        assert _issued_copy(state, None, layout) is None
+        context = Context(
+            config.catalogue, config.round, region, region.party(record.party), monitor
+        )
+        archived = _issued_script(config, kept, layout, context)
+        made = _issued_script(config, None, layout, context)
+        assert archived == made == script_for(layout, config, region, monitor)
+        assert archived == lite.embedded(data)
+        fast = check_bytes(config, state, data, record.file_name, record.party, session.archive)
+        slow = check_bytes(config, state, data, record.file_name, record.party)
         assert fast.findings == slow.findings
         assert fast.validation == slow.validation
+        # A clean file's feedback marks nothing, so it needs no script; findings bring it.
+        assert fast.script == slow.script == (archived if fast.findings else None)
+        wrong = _with_changed_script(data)
+        marked = check_bytes(config, state, wrong, record.file_name, record.party, session.archive)
+        assert marked.findings and marked.script == archived
     # No archived copy (issued without an archive): the script is made again, the same one.
     empty = Archive(session.config.paths.archive.parent / "elders")
     record = records[0]
     data = session.storage.get_party_file(region.party(record.party), record.file_name)
-    again = check_bytes(config, state, data, record.file_name, record.party, empty)
-    assert again.script == lite.embedded(data)
+    wrong = _with_changed_script(data)
+    again = check_bytes(config, state, wrong, record.file_name, record.party, empty)
+    assert again.findings and again.script == lite.embedded(data)
+
+
+def _with_changed_script(data: bytes) -> bytes:
+    """The workbook with its in-Excel script edited: a finding, so feedback that needs one."""
+    script = lite.embedded(data)
+    assert script is not None
+    return lite.embed(data, lite.LiteScript(script.main_py + "\n# eigen", script.requirements))
 
 
 def test_a_changed_script_is_still_noted_against_the_archived_one(

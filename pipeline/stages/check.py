@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from ..core import (
 )
 from ..state import Archive, State, SubmissionRecord
 from ..validation import Context, Validation, held_back, rows_to_json, validate
-from ..workbook import LiteScript, embedded, read_submission, script_for
+from ..workbook import LiteScript, embedded, embedded_part, read_submission, script_for
 from .identity import IssueLookup
 from .pool import in_order
 from .session import Session
@@ -49,7 +50,8 @@ class FileReport(FindingCounts):
     findings: list[Finding]
     validation: Validation | None = None  # None when the file could not be read as ours
     feedback: Path | None = None
-    script: LiteScript | None = None  # the in-Excel check issued with this workbook
+    # the in-Excel check issued with this workbook, for feedback that marks cells (findings)
+    script: LiteScript | None = None
 
     @property
     def verdict(self) -> str:
@@ -126,29 +128,36 @@ def check_bytes(
     findings.extend(validation.findings)
     findings.extend(held_back(validation, file_name, party.id))
     findings.extend(_carried_not_checked(validation, submission, context.base, party.id))
-    issued_script = _issued_script(config, state, archive, submission.layout, context)
-    findings.extend(_script_note(issued_script, context, data, file_name))
+    issued = _issued_copy(state, archive, submission.layout)
+
+    def issued_script() -> LiteScript:
+        return _issued_script(config, issued, submission.layout, context)
+
+    findings.extend(_script_note(issued, issued_script, context, data, file_name))
+    # Only feedback that marks cells carries the script back: made when there are findings.
+    script = issued_script() if findings else None
     return FileReport(
-        file_name, result.sha256, party.id, party.name, findings, validation, script=issued_script
+        file_name, result.sha256, party.id, party.name, findings, validation, script=script
     )
 
 
-def _issued_script(
-    config: Config,
-    state: State,
-    archive: Archive | None,
-    layout: WorkbookLayout,
-    context: Context,
-) -> LiteScript:
-    """The in-Excel check planmonitor issued with this plan: the one in the archived copy of the
-    workbook its issue record names, made again from the monitor only when there is no copy
+def _issued_copy(state: State, archive: Archive | None, layout: WorkbookLayout) -> bytes | None:
+    """The archived copy of the workbook planmonitor issued with this plan, None without one
     (issued without an archive)."""
     record = state.issue_by_fingerprint(layout.fingerprint) if archive is not None else None
-    if archive is not None and record is not None and record.party == layout.party:
-        issued = archive.kept(record.sha256, record.file_name)
-        script = embedded(issued) if issued is not None else None
-        if script is not None:
-            return script
+    if archive is None or record is None or record.party != layout.party:
+        return None
+    return archive.kept(record.sha256, record.file_name)
+
+
+def _issued_script(
+    config: Config, issued: bytes | None, layout: WorkbookLayout, context: Context
+) -> LiteScript:
+    """The in-Excel check planmonitor issued with this plan: the one in the archived copy of the
+    workbook, made again from the monitor only when there is no copy."""
+    script = embedded(issued) if issued is not None else None
+    if script is not None:
+        return script
     return script_for(layout, config, context.region, context.base)
 
 
@@ -206,18 +215,26 @@ def same_count(a: object, b: object) -> bool:
 
 
 def _script_note(
-    issued: LiteScript, context: Context, data: bytes, file_name: str
+    issued: bytes | None,
+    issued_script: Callable[[], LiteScript],
+    context: Context,
+    data: bytes,
+    file_name: str,
 ) -> list[Finding]:
     """A warning for the secretary when the embedded check script is not the one issued.
 
     The in-Excel check is advice (a party can edit its script); the check here stays decisive,
     so a changed script is noted, never an error. A workbook without the script (saved by a
-    program that drops it) is not noted.
+    program that drops it) is not noted. A script part with the same bytes as the issued
+    copy's is the issued script; any other is read and compared as a script.
     """
+    part = embedded_part(data)
+    if part is None or (issued is not None and part == embedded_part(issued)):
+        return []
     found = embedded(data)
     if found is None:
         return []
-    if found.sha256 == issued.sha256:
+    if found.sha256 == issued_script().sha256:
         return []
     return [finding("check-script-changed", file=file_name, party=context.party.id)]
 

@@ -9,7 +9,7 @@ from .aside import Aside, put_back, set_aside_monitor
 from .feedback import write_feedback
 from .hand_in import hand_in_status
 from .instructions import load_texts
-from .lite import LiteScript, carry, embedded, script_for
+from .lite import LiteScript, carry, embedded, embedded_part, script_for
 from .marker import is_own_feedback
 from .party import (
     PartyWorkbook,
@@ -32,6 +32,7 @@ __all__ = [
     "build_party_workbook",
     "carry",
     "embedded",
+    "embedded_part",
     "hand_in_status",
     "is_own_feedback",
     "load_texts",

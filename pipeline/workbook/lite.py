@@ -309,10 +309,10 @@ def carry(original: bytes, resaved: bytes) -> bytes:
 
 def embedded(xlsx: bytes) -> LiteScript | None:
     """The xlwings Lite script stored in a workbook, or None when it has none (or a broken one)."""
-    found = _read_parts(xlsx)
-    if WEBEXTENSION not in found:
+    part = embedded_part(xlsx)
+    if part is None:
         return None
-    text = found[WEBEXTENSION].decode("utf-8", errors="replace")
+    text = part.decode("utf-8", errors="replace")
     props = {
         html.unescape(name): html.unescape(value)
         for name, value in re.findall(r'<we:property name="([^"]*)" value="([^"]*)"', text)
@@ -320,6 +320,15 @@ def embedded(xlsx: bytes) -> LiteScript | None:
     try:
         return LiteScript(json.loads(props["main.py"]), json.loads(props["requirements.txt"]))
     except (KeyError, ValueError, TypeError):
+        return None
+
+
+def embedded_part(xlsx: bytes) -> bytes | None:
+    """The web-extension part that holds the script, as stored, or None when there is none."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(xlsx)) as archive:
+            return archive.read(WEBEXTENSION)
+    except (zipfile.BadZipFile, OSError, KeyError):
         return None
 
 
