@@ -106,3 +106,47 @@ def test_an_older_database_is_migrated_with_its_content(tmp_path: Path) -> None:
     with State(path) as state:
         assert state.migrations() == [m.name for m in MIGRATIONS]
         assert state.monitor(ROUND).projects["name"].tolist() == ["Kade"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "Nijmegen",
+        'Één "straat" \\ \n\t',
+        0,
+        -7,
+        2**70,
+        1.5,
+        -0.0,
+        float("nan"),
+        float("inf"),
+        True,
+        False,
+        [1, "a"],
+        {"b": None},
+    ],
+)
+def test_a_value_is_stored_as_the_plain_json_of_it(value: object) -> None:
+    """The encoder kept for speed writes what json.dumps writes, and it reads back the same."""
+    import json
+
+    from pipeline.state.database import decode, encode
+
+    assert encode(value) == json.dumps(value, ensure_ascii=False)
+    back = decode(encode(value))
+    assert back == value or (back != back and value != value)  # NaN is NaN
+
+
+def test_dates_and_numpy_scalars_are_stored_as_before() -> None:
+    import datetime as dt
+
+    import numpy as np
+
+    from pipeline.state.database import decode, encode
+
+    assert encode(dt.date(2026, 12, 2)) == '{"$date": "2026-12-02"}'
+    assert encode(dt.datetime(2026, 12, 2, 13, 5)) == '{"$date": "2026-12-02"}'
+    assert decode(encode(dt.date(2026, 12, 2))) == dt.date(2026, 12, 2)
+    assert encode(np.int64(3)) == "3" and encode(np.float64(2.5)) == "2.5"
+    assert encode(np.bool_(True)) == "true"

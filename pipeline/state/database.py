@@ -265,15 +265,22 @@ def insert_sql(verb: str, table: str, cls: type[Any]) -> str:
     return f"{verb} INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
 
 
+# json.dumps(value, ensure_ascii=False), without making an encoder for every value
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
+_PLAIN_JSON = (str, int, float, bool)
+
+
 def encode(value: Any) -> str:
     """A cell value as JSON text; dates are tagged so they come back as dates."""
+    if type(value) in _PLAIN_JSON:
+        return _dumps(value)
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):
         return json.dumps({"$date": value.isoformat()})
     if hasattr(value, "item"):  # numpy scalars
         value = value.item()
-    return json.dumps(value, ensure_ascii=False)
+    return _dumps(value)
 
 
 def decode(text: str | None) -> Any:
@@ -465,22 +472,24 @@ class State:
         return Round.parse(row[0]) if row and row[0] else None
 
     def save_monitor(self, round_: Round, monitor: Monitor, created_by: str | None = None) -> None:
-        self._monitors.clear()
         """Store the monitor as the snapshot of a round (replacing any earlier one)."""
+        self._monitors.clear()
         key = str(round_)
         self.db.execute("DELETE FROM cells WHERE round = ?", (key,))
         for entity in ENTITIES:
             rows: list[tuple[str, str, str, str, str]] = []
+            ids: list[tuple[str, str, str, str | None]] = []
             for record in monitor.records(entity):
                 row_id = str(record.pop(ID_COLUMN[entity]))
-                self.db.execute(
-                    "INSERT OR IGNORE INTO rows (entity, row_id, created_round, created_by) "
-                    "VALUES (?, ?, ?, ?)",
-                    (entity, row_id, key, created_by),
-                )
+                ids.append((entity, row_id, key, created_by))
                 rows.extend(
                     (key, entity, row_id, f, encode(v)) for f, v in record.items() if v is not None
                 )
+            self.db.executemany(
+                "INSERT OR IGNORE INTO rows (entity, row_id, created_round, created_by) "
+                "VALUES (?, ?, ?, ?)",
+                ids,
+            )
             self.db.executemany(
                 "INSERT INTO cells (round, entity, row_id, field, value) VALUES (?, ?, ?, ?, ?)",
                 rows,
