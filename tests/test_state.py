@@ -150,3 +150,20 @@ def test_dates_and_numpy_scalars_are_stored_as_before() -> None:
     assert decode(encode(dt.date(2026, 12, 2))) == dt.date(2026, 12, 2)
     assert encode(np.int64(3)) == "3" and encode(np.float64(2.5)) == "2.5"
     assert encode(np.bool_(True)) == "true"
+
+
+def test_a_reopened_state_has_its_own_connection_and_keeps_what_was_read(tmp_path: Path) -> None:
+    state = filled_state(tmp_path / "state.sqlite")
+    region, monitor = state.region(), state.monitor(ROUND)
+    fresh = state.reopened()
+    assert fresh.db is not state.db
+    assert fresh.region() is region and fresh.monitor(ROUND) is monitor  # not decoded again
+    # Writing through the new connection is seen by the old one, and drops the kept copy there.
+    with fresh.transaction():
+        renamed = [{"project_id": "PRJ-0001", "name": "Kade Noord", "municipality": "GM0202"}]
+        fresh.save_monitor(ROUND, Monitor.from_records(renamed, []))
+    assert fresh.monitor(ROUND).projects.at["PRJ-0001", "name"] == "Kade Noord"
+    assert state.monitor(ROUND) is monitor  # the old one keeps its read, as before
+    assert state.reopened().monitor(ROUND) is monitor
+    fresh.close()
+    state.close()

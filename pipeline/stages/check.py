@@ -276,7 +276,7 @@ class _CheckJob:
 
     def __call__(self, record: SubmissionRecord) -> tuple[FileReport, tuple[str, bytes] | None]:
         if os.getpid() != self.opened_by:
-            self.state, self.opened_by = State(self.config.paths.database), os.getpid()
+            self.state, self.opened_by = self.state.reopened(), os.getpid()
         data = self.archive.read(record.archive_path)
         report = check_bytes(
             self.config, self.state, data, record.original_name, record.party, self.archive
@@ -309,6 +309,7 @@ def check_round(
     summary.drafts = sum(1 for r in newest.values() if not r.handed_in)
     region = state.region()
     session.archive.key()  # made here, before any worker signs a feedback file with it
+    state.monitor(config.round)  # read here once; the workers inherit it
     job = _CheckJob(config, session.archive, state)
     for number, (record, (report, feedback)) in enumerate(
         zip(records, in_order(job, records, workers), strict=True), start=1

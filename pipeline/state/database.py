@@ -318,6 +318,14 @@ class State:
     def close(self) -> None:
         self.db.close()
 
+    def reopened(self) -> State:
+        """A connection of its own to the same database (a forked worker must never use its
+        parent's), keeping what this one has read of the region and the monitors: a worker
+        does not decode the whole monitor again."""
+        fresh = State(self.path)
+        fresh._region, fresh._monitors = self._region, dict(self._monitors)
+        return fresh
+
     @property
     def schema_version(self) -> int:
         return int(self.db.execute("PRAGMA user_version").fetchone()[0])
