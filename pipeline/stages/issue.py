@@ -327,7 +327,7 @@ def _issue_party(
     # The plan is kept before the workbook leaves: a submission is read by it, never by itself.
     if archive is not None:
         archive.write_layout(plan)
-        archive.store(written.data, name)
+        archive.store(written.data, name, digest=digest)
     with state.transaction():
         state.record_layout(plan)
     storage.put_party_file(party, name, written.data)
