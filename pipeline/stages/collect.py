@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core import DRAFT, HANDED_IN, Party, Progress, in_dutch_time, now, sha256
-from ..state import SubmissionRecord
 from ..workbook import hand_in_status, is_own_feedback
 from .session import Session
 
@@ -142,22 +141,7 @@ def _collect_party(
             digest=digest,
         )
         status = receipt.status or None
-        state.record_submission(
-            SubmissionRecord(
-                digest,
-                str(round_),
-                party.id,
-                stored.name,
-                receipt.received_at,
-                receipt.blob,
-                receipt.saved_by or None,
-                None,
-                None,
-                None,
-                status,
-                receipt.saved_at,
-            )
-        )
+        state.record_submission(receipt.submission())
         storage.put_archive(f"{round_} {Path(receipt.blob).name}", data)
         summary.received.append(
             Received(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core import Config, Progress, RoundError, StateError
-from ..state import Archive, State, SubmissionRecord, held
+from ..state import Archive, State, held
 from .check import check_record
 from .merge import MERGE_LOCK, apply_merge, pending_work
 
@@ -89,22 +89,7 @@ def _rebuild(
                 for party, name, digest in archive.feedback(round_):
                     state.remember_feedback(party, name, digest)
                 for receipt in archive.receipts(round_):
-                    state.record_submission(
-                        SubmissionRecord(
-                            receipt.sha256,
-                            receipt.round,
-                            receipt.party,
-                            receipt.original_name,
-                            receipt.received_at,
-                            receipt.blob,
-                            receipt.saved_by or None,
-                            None,
-                            None,
-                            None,
-                            receipt.status or None,
-                            receipt.saved_at or None,
-                        )
-                    )
+                    state.record_submission(receipt.submission())
                     received += 1
             for submitted in state.hand_ins(round_):
                 check_record(round_config, state, archive, submitted)

@@ -35,7 +35,7 @@ from ..core import (
     sha256,
     write_atomic,
 )
-from .database import IssueRecord, decode, encode
+from .database import IssueRecord, SubmissionRecord, decode, encode
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,24 @@ class Receipt:
     saved_by: str = ""
     saved_at: str = ""  # when the party saved it (the storage's modification time, UTC ISO)
     status: str = ""  # the party's choice in the file: "concept", "ingeleverd" or "" (none)
+
+    def submission(self) -> SubmissionRecord:
+        """The state's record of the received file, not checked yet: what ``collect`` stores,
+        and ``rebuild`` stores again from the archive."""
+        return SubmissionRecord(
+            self.sha256,
+            self.round,
+            self.party,
+            self.original_name,
+            self.received_at,
+            self.blob,
+            self.saved_by or None,
+            None,
+            None,
+            None,
+            self.status or None,
+            self.saved_at or None,
+        )
 
 
 @dataclass(frozen=True)
