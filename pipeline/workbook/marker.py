@@ -14,12 +14,12 @@ import hashlib
 import hmac
 import io
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import openpyxl
 from defusedxml.ElementTree import fromstring
-from openpyxl.packaging.custom import StringProperty
+from openpyxl.packaging.custom import CustomPropertyList, StringProperty
 
 from ..core import (
     DEFAULT_MAX_FILE_BYTES,
@@ -38,9 +38,29 @@ _SHEETS = (SHEET_OWN, SHEET_NEW, SHEET_AGREEMENTS)
 
 def sign(book: Any, party: str, key: bytes) -> None:
     """Put the marker in a workbook about to be saved (replacing an earlier one)."""
-    props = book.custom_doc_props
+    signed(book.custom_doc_props, signature(key, party, _values(book)))
+
+
+def signed(props: CustomPropertyList, value: str) -> CustomPropertyList:
+    """The document's custom properties with the marker ``value`` (replacing an earlier one)."""
     props.props = [p for p in props.props if p.name != PROPERTY]
-    props.append(StringProperty(name=PROPERTY, value=_mac(key, party, book)))
+    props.append(StringProperty(name=PROPERTY, value=value))
+    return props
+
+
+def signature(key: bytes, party: str, sheets: Mapping[str, Iterable[Sequence[Any]]]) -> str:
+    """The marker's value: an HMAC over the party and the rows (values as openpyxl reads them,
+    from the first data row on) of the data sheets the workbook has."""
+    digest = hmac.new(key, party.encode("utf-8"), hashlib.sha256)
+    for name in _SHEETS:
+        if name not in sheets:
+            continue
+        digest.update(b"\x1e" + name.encode("utf-8"))
+        for row in sheets[name]:
+            cells = _normalised(row)
+            if cells:
+                digest.update(b"\x1d" + "\x1f".join(cells).encode("utf-8"))
+    return digest.hexdigest()
 
 
 def is_own_feedback(data: bytes, party: str, key: bytes) -> bool:
@@ -57,7 +77,8 @@ def is_own_feedback(data: bytes, party: str, key: bytes) -> bool:
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         try:
             stated = next((p.value for p in book.custom_doc_props if p.name == PROPERTY), None)
-            return isinstance(stated, str) and hmac.compare_digest(stated, _mac(key, party, book))
+            mac = signature(key, party, _values(book))
+            return isinstance(stated, str) and hmac.compare_digest(stated, mac)
         finally:
             book.close()
     except Exception:  # anything unreadable is simply not one of ours
@@ -85,17 +106,12 @@ def _passes_intake(data: bytes, *, parts: bool) -> bool:
     ).readable
 
 
-def _mac(key: bytes, party: str, book: Any) -> str:
-    digest = hmac.new(key, party.encode("utf-8"), hashlib.sha256)
-    for name in _SHEETS:
-        if name not in book.sheetnames:
-            continue
-        digest.update(b"\x1e" + name.encode("utf-8"))
-        for row in book[name].iter_rows(min_row=FIRST_DATA_ROW, values_only=True):
-            cells = _normalised(row)
-            if cells:
-                digest.update(b"\x1d" + "\x1f".join(cells).encode("utf-8"))
-    return digest.hexdigest()
+def _values(book: Any) -> dict[str, Iterable[Sequence[Any]]]:
+    return {
+        name: book[name].iter_rows(min_row=FIRST_DATA_ROW, values_only=True)
+        for name in _SHEETS
+        if name in book.sheetnames
+    }
 
 
 def _normalised(row: Iterable[Any]) -> list[str]:
