@@ -1,16 +1,21 @@
-"""The reader's sheet parser on the C XML parser gives exactly what openpyxl's own parser gives.
+"""The reader's fast paths give exactly what openpyxl's own reading gives.
 
-``xlsx.FastSheetParser`` replaces openpyxl's defusedxml-driven parse of the data sheets. These
-tests run both over every sheet of our own issued workbook, of an edited submission, of a copy
-saved the way Excel saves (shared strings), of a LibreOffice-saved copy (slow suite) and of a
-sheet written by hand with every kind of cell, and compare every row and cell, the sheet
-protection and the whole ``read_submission`` result.
+``read_submission`` reads a submission from its parts (``cells.SheetCells``, no openpyxl
+load), and with openpyxl only when that reading is unsure; ``xlsx.FastSheetParser`` (openpyxl's
+parser on the C XML parser) replaces openpyxl's defusedxml-driven parse within openpyxl's
+reading. These tests run them over every sheet of our own issued workbook, of an edited
+submission, of a copy saved the way Excel saves (shared strings), of a LibreOffice-saved copy
+(slow suite), of files the fast reading leaves to openpyxl and of hostile files, and compare
+every row and cell, the sheet protection and the whole ``read_submission`` result with
+openpyxl's plain reading (``plain=True``). ``tests/test_cells.py`` compares the cells alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
+import re
 import shutil
 import subprocess
 import warnings
@@ -24,8 +29,10 @@ from test_feedback import submission  # noqa: F401  (fixture)
 from test_feedback_fast import excel_saved
 
 from pipeline.core.config import Config
-from pipeline.core.layout import monitor_hash, plan
+from pipeline.core.layout import SHEET_MONITOR, SHEET_NEW, SHEET_OWN, monitor_hash, plan
+from pipeline.core.submission import ReadResult
 from pipeline.state.database import State
+from pipeline.workbook import package, reader
 from pipeline.workbook.party import build_party_workbook
 from pipeline.workbook.reader import read_submission
 from pipeline.workbook.xlsx import FastSheetParser, fast_sheet_parser, sheet_parser
@@ -75,17 +82,42 @@ def _assert_same_parse(data: bytes) -> None:
         assert fast[name] == plain[name], name
 
 
-def _assert_same_read(data: bytes, config: Config) -> None:
+def _assert_same_read(data: bytes, config: Config, *, answered: bool = True) -> None:
+    """``read_submission`` gives what openpyxl's reading gives; ``answered``: from the file's
+    parts (``reader._read_fast``), not by falling back to openpyxl."""
+    digest = hashlib.sha256(data).hexdigest()
+    direct = reader._read_fast(data, "werkmap.xlsx", digest, config, None)
+    assert (direct is not None) == answered
     fast = read_submission(Path("werkmap.xlsx"), config, data=data)
     plain = read_submission(Path("werkmap.xlsx"), config, data=data, plain=True)
-    assert fast.findings == plain.findings
+    assert_same_result(fast, plain)
+    if direct is not None:
+        assert_same_result(direct, plain)
+
+
+def assert_same_result(fast: ReadResult, plain: ReadResult) -> None:
+    """Two readings of one file agree in every finding, value (and its type) and flag."""
+    assert (fast.file_name, fast.sha256, fast.findings) == (
+        plain.file_name,
+        plain.sha256,
+        plain.findings,
+    )
     assert (fast.submission is None) == (plain.submission is None)
     if fast.submission is None or plain.submission is None:
         return
-    assert list(fast.submission.sheets) == list(plain.submission.sheets)
-    for name, sheet in plain.submission.sheets.items():
-        other = fast.submission.sheets[name]
+    a, b = fast.submission, plain.submission
+    assert (a.file_name, a.sha256, a.layout, a.has_macros) == (
+        b.file_name,
+        b.sha256,
+        b.layout,
+        b.has_macros,
+    )
+    assert list(a.sheets) == list(b.sheets)
+    for name, sheet in b.sheets.items():
+        other = a.sheets[name]
+        assert other.layout == sheet.layout
         assert other.values.equals(sheet.values), name
+        assert list(other.values.index) == list(sheet.values.index)
         assert [list(map(type, r)) for r in other.values.itertuples()] == [
             list(map(type, r)) for r in sheet.values.itertuples()
         ]
@@ -242,3 +274,118 @@ def test_a_libreoffice_saved_copy_parses_the_same(
     assert b"sharedStrings" in saved
     _assert_same_parse(saved)
     _assert_same_read(saved, config)
+
+
+def _with_part(data: bytes, part_of: str, change: Any) -> bytes:
+    """The package with the part of sheet ``part_of`` changed (``change(entry) -> Entry``)."""
+    members = {e.name: e for e in package.entries(data)}
+    part = package.sheet_part(members, part_of)
+    assert part is not None
+    members[part] = change(members[part])
+    return package.write(members.values())
+
+
+def _rewritten(data: bytes, sheet: str, rewrite: Any) -> bytes:
+    def change(entry: package.Entry) -> package.Entry:
+        return package.deflated(entry.name, rewrite(entry.content()))
+
+    return _with_part(data, sheet, change)
+
+
+def test_a_sheet_in_a_form_the_fast_reading_does_not_know_is_read_by_openpyxl(
+    submission: bytes,  # noqa: F811
+    config: Config,
+) -> None:
+    """Attributes in another order (as some writers put them): the fast reading is unsure, so
+    the file is read the plain way, with the same result."""
+    reordered = _rewritten(
+        submission,
+        SHEET_OWN,
+        lambda xml: re.sub(
+            rb'<c r="([A-Z]+[0-9]+)" s="([0-9]+)" t="([a-zA-Z]+)"', rb'<c r="\1" t="\3" s="\2"', xml
+        ),
+    )
+    assert reordered != submission
+    _assert_same_read(reordered, config, answered=False)
+    result = read_submission(Path("werkmap.xlsx"), config, data=reordered)
+    assert result.submission is not None
+
+
+def test_a_file_that_is_not_a_submission_is_answered_by_openpyxls_reading(
+    config: Config, state: State
+) -> None:
+    _, data = issued(config, state)
+    without_meta = _rewritten(data, "planmonitor", lambda xml: xml.replace(b'"columns"', b'"x"'))
+    for other in (without_meta, data[: len(data) // 2], b"", b"a;b\n"):
+        fast = read_submission(Path("werkmap.xlsx"), config, data=other)
+        plain = read_submission(Path("werkmap.xlsx"), config, data=other, plain=True)
+        assert_same_result(fast, plain)
+        assert fast.submission is None
+
+
+def test_a_doctype_in_a_part_never_read_still_refuses_the_file(
+    config: Config, state: State
+) -> None:
+    _, data = issued(config, state)
+    hostile = _rewritten(
+        data,
+        SHEET_MONITOR,
+        lambda xml: b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]>' + xml,
+    )
+    _assert_same_read(hostile, config, answered=False)
+    result = read_submission(Path("werkmap.xlsx"), config, data=hostile)
+    assert [f.code for f in result.findings] == ["unsafe-workbook"]
+
+
+def test_a_region_sheet_that_lies_about_its_size_still_refuses_the_file(
+    config: Config, state: State
+) -> None:
+    _, data = issued(config, state)
+
+    def bomb(entry: package.Entry) -> package.Entry:
+        inflated = package.deflated(
+            entry.name, b"<worksheet>" + b" " * 20_000_000 + b"</worksheet>"
+        )
+        return package.Entry(entry.name, inflated.compressed, inflated.crc, 1_000)
+
+    hostile = _with_part(data, SHEET_MONITOR, bomb)
+    _assert_same_read(hostile, config, answered=False)
+    result = read_submission(Path("werkmap.xlsx"), config, data=hostile)
+    assert [f.code for f in result.findings] == ["unsafe-workbook"]
+
+
+def test_damage_where_the_fast_reading_never_looks_does_not_stop_it(
+    config: Config, state: State
+) -> None:
+    """The region sheet is read by no one: a wrong checksum there leaves the party's own
+    sheets as they are. The fast reading reads them; only openpyxl's reading, which inflates
+    every part, calls the file damaged (the one way the two differ, by design)."""
+    _, data = issued(config, state)
+
+    def damaged(entry: package.Entry) -> package.Entry:
+        return package.Entry(entry.name, entry.compressed, entry.crc ^ 1, entry.size)
+
+    broken = _with_part(data, SHEET_MONITOR, damaged)
+    fast = read_submission(Path("werkmap.xlsx"), config, data=broken)
+    plain = read_submission(Path("werkmap.xlsx"), config, data=broken, plain=True)
+    assert [f.code for f in plain.findings] == ["damaged-workbook"]
+    assert fast.submission is not None
+    same = read_submission(Path("werkmap.xlsx"), config, data=data)
+    assert same.submission is not None
+    for name, sheet in same.submission.sheets.items():
+        assert fast.submission.sheets[name].values.equals(sheet.values)
+
+
+def test_a_flood_of_pasted_rows_is_cut_off_as_by_openpyxl(config: Config, state: State) -> None:
+    _, data = issued(config, state)
+    rows = b"".join(
+        b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>Plan %d</t></is></c></row>' % (r, r, r)
+        for r in range(200, 200 + config.max_new_projects + 50)
+    )
+    flooded = _rewritten(
+        data, SHEET_NEW, lambda xml: xml.replace(b"</sheetData>", rows + b"</sheetData>")
+    )
+    _assert_same_read(flooded, config)
+    result = read_submission(Path("werkmap.xlsx"), config, data=flooded)
+    assert result.submission is not None
+    assert result.submission.sheets[SHEET_NEW].cut_off is not None

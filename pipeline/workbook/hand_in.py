@@ -20,7 +20,10 @@ import posixpath
 from collections.abc import Iterator
 from typing import Any
 
-from defusedxml.ElementTree import fromstring, iterparse
+# The standard library's C parser: every part comes through ``intake.Package``, which refuses a
+# DOCTYPE or ENTITY declaration before the parser sees the chunk that holds it.
+from xml.etree.ElementTree import fromstring, iterparse
+
 from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 from openpyxl.utils.datetime import from_ISO8601
 
@@ -66,7 +69,7 @@ def hand_in_status(data: bytes, name: str = "werkmap.xlsx") -> str | None:
     if not intake.readable:
         return None
     try:
-        found, value = _Workbook(Package(data, name)).status()
+        found, value = Parts(Package(data, name)).status()
     except Exception:  # a party's file must never crash a run; unknown means no choice
         return None
     if not found:
@@ -74,11 +77,14 @@ def hand_in_status(data: bytes, name: str = "werkmap.xlsx") -> str | None:
     return HANDED_IN if str(value or "").strip().lower() == HANDED_IN else DRAFT
 
 
-class _Workbook:
-    """The few parts of a package that say where the choice is, as openpyxl finds them."""
+class Parts:
+    """The parts of a package that say where its sheets are, as openpyxl finds them: the
+    workbook part, its sheets (``sheets``: name, part, relationship type) and the shared
+    strings (``strings``, parsed as far as asked)."""
 
     def __init__(self, package: Package) -> None:
         self.package = package
+        self.date1904 = False  # the workbook counts its dates from 1904 (old Mac Excel)
         types = fromstring(package.read("[Content_Types].xml"))
         overrides = [
             (node.get("ContentType"), node.get("PartName", ""))
@@ -115,6 +121,9 @@ class _Workbook:
             rels[rel.get("Id")] = (rel.get("Type", ""), target)
         found = []
         for group in fromstring(self.package.read(book)):
+            if _local(group.tag) == "workbookPr":
+                stated = group.get("date1904")  # a Bool of openpyxl's: "false", "f", "0" are no
+                self.date1904 = bool(stated) and stated not in ("false", "f", "0")
             if _local(group.tag) != "sheets":
                 continue
             for sheet in group:
@@ -210,7 +219,8 @@ class _Sheet:
         row_counter = 0
         for _, node in iterparse(_Stream(self.package.chunks(self.part))):
             if dimension and node.tag == f"{_MAIN}dimension":
-                yield 0, [node.get("ref")]
+                ref: Any = node.get("ref")  # the dimension, in place of a cell
+                yield 0, [ref]
                 dimension = False
             elif node.tag == f"{_MAIN}sheetData":
                 dimension = False

@@ -430,6 +430,13 @@ def _chunks(raw: memoryview, method: int, limit: int) -> Iterator[bytes]:
             yield out
 
 
+# What ``Package.unread_safe`` inflates of a part, and how it sees the root element start
+# (in UTF-8 or UTF-16).
+_PROLOG = 4096
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
+_ROOT_START = re.compile(rb"<[A-Za-z_]|<\x00[A-Za-z_]\x00|\x00<\x00[A-Za-z_]")
+
+
 class _Truncated(Exception):
     """The compressed stream ends before its end marker."""
 
@@ -444,6 +451,7 @@ class Package:
 
     def __init__(self, data: bytes, file_name: str) -> None:
         self._data, self._file_name = data, file_name
+        self._read: set[str] = set()
         try:
             with zipfile.ZipFile(BytesIO(data)) as archive:
                 self._infos = {info.filename: info for info in archive.infolist()}
@@ -464,7 +472,48 @@ class Package:
 
     def read(self, name: str) -> bytes:
         """The whole content of a part."""
+        self._read.add(name)
         return b"".join(self.chunks(name))
+
+    def unread_safe(self) -> bool:
+        """Do the parts not read so far look sound without being inflated?
+
+        Each part's compressed size must fit its stated size (deflate cannot shrink what it
+        packs by more than its block overhead: a bomb that states a small size has more
+        compressed bytes than that), and each XML part must start without a DOCTYPE or ENTITY
+        declaration: only its start is inflated, as a declaration is allowed only before the
+        root element, so a part whose root element starts in its first kilobytes without one
+        declares nothing a parser would take. False also when a part's start cannot be told
+        (a long prolog, a broken stream): the caller then checks the whole package.
+        """
+        for name, info in self._infos.items():
+            if name in self._read or info.is_dir():
+                continue
+            if info.compress_size > info.file_size + info.file_size // 8192 + 64:
+                return False
+            if not name.casefold().endswith(_XML_SUFFIXES):
+                continue
+            try:
+                raw = self._raw(info)[:_PROLOG]
+                if info.compress_type == zipfile.ZIP_STORED:
+                    head = bytes(raw)
+                else:
+                    head = zlib.decompressobj(-zlib.MAX_WBITS).decompress(raw, _PROLOG)
+            except (zlib.error, Refused):
+                return False
+            if _declares(head) or not _ROOT_START.search(head):
+                return False
+        return True
+
+    def _raw(self, info: zipfile.ZipInfo) -> memoryview:
+        header = self._data[info.header_offset : info.header_offset + 30]
+        if len(header) < 30 or header[:4] != b"PK\x03\x04" or info.flag_bits & 0x1:
+            raise Refused(finding("damaged-workbook", file=self._file_name))
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise Refused(finding("damaged-workbook", file=self._file_name))
+        name_length, extra_length = struct.unpack_from("<HH", header, 26)
+        start = info.header_offset + 30 + name_length + extra_length
+        return memoryview(self._data)[start : start + info.compress_size]
 
 
 # -- everything else: say what it is --------------------------------------------------------

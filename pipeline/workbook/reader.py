@@ -1,9 +1,12 @@
 """The reader: a received file back into a ``Submission``, by the plan stored inside it.
 
-The file first passes the intake (``intake.sniff``); only then does openpyxl see it, with
-defusedxml guarding the XML. Anything openpyxl cannot cope with becomes a
-``damaged-workbook`` finding: reading never raises on a party's file. The reader takes cells as
-they are (no type conversion); checking them is the validation's job.
+A submission is read from the parts it needs (``_read_fast``: the intake's package checks, the
+parts inflated one by one through ``intake.Package``, the sheets by ``cells.SheetCells``); a
+file that reading is not sure of, and every file it would refuse, is read the plain way: the
+whole file through the intake (``intake.sniff``), then openpyxl, with defusedxml guarding the
+XML. Both give the same result (``tests/test_reader_fast.py``). Anything openpyxl cannot cope
+with becomes a ``damaged-workbook`` finding: reading never raises on a party's file. The reader
+takes cells as they are (no type conversion); checking them is the validation's job.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import openpyxl
+from openpyxl.utils.datetime import CALENDAR_MAC_1904 as MAC_EPOCH
+from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900 as WINDOWS_EPOCH
 
 from ..core import (
     DEFAULT_MAX_FILE_BYTES,
@@ -41,7 +46,9 @@ from ..core import (
     metadata_from_rows,
 )
 from ..validation import SheetRows, submission_from_rows
-from .intake import size_text, sniff
+from .cells import Row, SheetCells, Unsure, date_styles
+from .hand_in import Parts
+from .intake import Package, size_text, sniff
 from .xlsx import fast_sheet_parser, sheet_parser
 
 _HASH_CHUNK = 1024 * 1024
@@ -55,6 +62,7 @@ _PLAIN = (str, int, float, bool, type(None), dt.datetime, dt.date, dt.time, dt.t
 Resolve = Callable[[WorkbookLayout | None, str], tuple[WorkbookLayout | None, list[Finding]]]
 # The metadata sheet holds a few dozen keys; more rows or columns than this are not read.
 _META_ROWS, _META_COLUMNS = 200, 200
+_STYLES = "xl/styles.xml"  # where openpyxl takes the styles from, whatever the relationships
 
 
 def read_submission(
@@ -79,6 +87,10 @@ def read_submission(
             return loaded
         data = loaded
     digest = hashlib.sha256(data).hexdigest()
+    if not plain:
+        fast = _read_fast(data, name, digest, config, resolve)
+        if fast is not None:
+            return fast
     intake = sniff(
         data,
         name,
@@ -89,12 +101,44 @@ def read_submission(
     if not intake.readable:
         return ReadResult(name, digest, None, findings)
     try:
-        submission, problems = _read_workbook(
-            data, name, digest, config, intake.has_macros, resolve, plain
-        )
+        with _opened(data) as book:
+            submission, problems = _read_book(
+                _OpenpyxlBook(book, plain), name, digest, config, intake.has_macros, resolve
+            )
     except Exception:  # openpyxl on a malformed package: a party's file must never crash a run
         return ReadResult(name, digest, None, [*findings, finding("damaged-workbook", file=name)])
     return ReadResult(name, digest, submission, findings + problems)
+
+
+def _read_fast(
+    data: bytes, name: str, digest: str, config: Config, resolve: Resolve | None
+) -> ReadResult | None:
+    """The file read from the parts a submission needs, or None to read it with openpyxl.
+
+    The package is checked from its directory, manifest and workbook part (``sniff`` without
+    the parts), each part read is checked as it is inflated (``intake.Package``), and every
+    other XML part only at its start (``Package.unread_safe``): the region sheet, most of the
+    file, is never inflated. Only a file read to a submission is answered here; any refusal,
+    and anything unexpected on the way, leaves the answer to openpyxl's reading, so every
+    finding about the file itself is that reading's.
+    """
+    intake = sniff(
+        data,
+        name,
+        max_file_bytes=config.max_file_bytes,
+        max_uncompressed_bytes=config.max_uncompressed_bytes,
+        parts=False,
+    )
+    if not intake.readable:
+        return None
+    try:
+        book = _FastBook(data, name)
+        submission, problems = _read_book(book, name, digest, config, intake.has_macros, resolve)
+        if submission is None or not book.package.unread_safe():
+            return None
+    except Exception:  # anything this reading is not sure of: openpyxl reads the file
+        return None
+    return ReadResult(name, digest, submission, [*intake.findings, *problems])
 
 
 def read_metadata(path: Path, *, data: bytes | None = None) -> WorkbookLayout | None:
@@ -116,7 +160,7 @@ def read_metadata(path: Path, *, data: bytes | None = None) -> WorkbookLayout | 
         return None
     try:
         with _opened(content) as book:
-            return _layout(book)[0]
+            return _layout(_OpenpyxlBook(book))[0]
     except Exception:  # any unreadable or foreign file simply has no plan
         return None
 
@@ -189,57 +233,145 @@ def _read_bytes(path: Path, limit: int) -> bytes | ReadResult:
     )
 
 
-def _read_workbook(
-    data: bytes,
+def _read_book(
+    book: _Book,
     name: str,
     digest: str,
     config: Config,
     has_macros: bool,
     resolve: Resolve | None,
-    plain: bool = False,
 ) -> tuple[Submission | None, list[Finding]]:
-    with _opened(data) as book:
-        declared, stated = _layout(book)
-        if declared is None and not stated:
-            return None, [finding("not-issued-by-planmonitor", file=name)]
-        layout = declared
-        if resolve is not None:
-            layout, refused = resolve(declared, stated)
-            if refused:
-                return None, refused
-        if layout is None:
-            return None, [finding("not-issued-by-planmonitor", file=name)]
-        party = layout.party
-        if layout.catalogue_version != config.catalogue.version:
-            return None, [
-                finding(
-                    "unknown-catalogue-version",
-                    file=name,
-                    party=party,
-                    found=layout.catalogue_version,
-                    expected=config.catalogue.version,
-                )
-            ]
-        if layout.round != str(config.round):
-            return None, [
-                finding(
-                    "wrong-round",
-                    file=name,
-                    party=party,
-                    found=layout.round,
-                    expected=str(config.round),
-                )
-            ]
-        sheets = {
-            sheet_layout.name: _read_sheet(
-                book, book[sheet_layout.name], sheet_layout, config.max_new_projects, plain
+    declared, stated = _layout(book)
+    if declared is None and not stated:
+        return None, [finding("not-issued-by-planmonitor", file=name)]
+    layout = declared
+    if resolve is not None:
+        layout, refused = resolve(declared, stated)
+        if refused:
+            return None, refused
+    if layout is None:
+        return None, [finding("not-issued-by-planmonitor", file=name)]
+    party = layout.party
+    if layout.catalogue_version != config.catalogue.version:
+        return None, [
+            finding(
+                "unknown-catalogue-version",
+                file=name,
+                party=party,
+                found=layout.catalogue_version,
+                expected=config.catalogue.version,
             )
-            for sheet_layout in layout.sheets
-            if sheet_layout.name != SHEET_MONITOR and sheet_layout.name in book.sheetnames
-        }
+        ]
+    if layout.round != str(config.round):
+        return None, [
+            finding(
+                "wrong-round",
+                file=name,
+                party=party,
+                found=layout.round,
+                expected=str(config.round),
+            )
+        ]
+    names = book.sheetnames
+    sheets = {}
+    for sheet_layout in layout.sheets:
+        if sheet_layout.name != SHEET_MONITOR and sheet_layout.name in names:
+            rows, protected = book.rows(sheet_layout.name)
+            sheets[sheet_layout.name] = _read_sheet(
+                rows, protected, sheet_layout, config.max_new_projects
+            )
     return submission_from_rows(
         layout, sheets, config.catalogue, file_name=name, sha256=digest, has_macros=has_macros
     )
+
+
+class _Book(Protocol):
+    """A workbook as the reader reads it: its sheet names and each sheet's rows."""
+
+    @property
+    def sheetnames(self) -> list[str]: ...
+
+    def rows(self, name: str) -> tuple[Iterator[Row], Callable[[], bool]]:
+        """The rows of a sheet in file order, and (once read) whether it is protected."""
+        ...
+
+
+class _OpenpyxlBook:
+    """A workbook opened by openpyxl, read-only; its sheets parsed by openpyxl's parser
+    (``plain``) or by ``xlsx.FastSheetParser`` (the same cells)."""
+
+    def __init__(self, book: Any, plain: bool = False) -> None:
+        self.book, self.plain = book, plain
+        self.sheetnames: list[str] = book.sheetnames
+
+    def rows(self, name: str) -> tuple[Iterator[Row], Callable[[], bool]]:
+        parsers: list[Any] = []
+
+        def rows() -> Iterator[Row]:
+            ws = self.book[name]
+            with (sheet_parser if self.plain else fast_sheet_parser)(self.book, ws) as parser:
+                parsers.append(parser)
+                for number, cells in parser.parse():
+                    yield number, [(c["column"], c["value"], c["data_type"]) for c in cells]
+
+        def protected() -> bool:
+            protection = getattr(parsers[0], "protection", None) if parsers else None
+            return bool(protection is not None and protection.sheet)
+
+        return rows(), protected
+
+    def meta_rows(self) -> list[list[Any]]:
+        sheet = self.book[SHEET_META]
+        return [
+            list(row)
+            for row in sheet.iter_rows(max_row=_META_ROWS, max_col=_META_COLUMNS, values_only=True)
+        ]
+
+
+class _FastBook:
+    """A workbook read from its parts (``cells.SheetCells``): the same rows as openpyxl's."""
+
+    def __init__(self, data: bytes, name: str) -> None:
+        self.package = Package(data, name)
+        self.parts = Parts(self.package)
+        self.sheetnames = [sheet for sheet, _, _ in self.parts.sheets]
+        styles = self.package.read(_STYLES) if _STYLES in self.package else None
+        self.dates, self.timedeltas = date_styles(styles)
+        self.epoch = MAC_EPOCH if self.parts.date1904 else WINDOWS_EPOCH
+
+    def cells(self, name: str) -> SheetCells:
+        _, part, kind = next(s for s in self.parts.sheets if s[0] == name)
+        if "chartsheet" in kind:
+            raise Unsure("a chart sheet")
+        return SheetCells(
+            self.package.read(part),
+            self.parts.strings,
+            date_formats=self.dates,
+            timedelta_formats=self.timedeltas,
+            epoch=self.epoch,
+        )
+
+    def rows(self, name: str) -> tuple[Iterator[Row], Callable[[], bool]]:
+        sheet = self.cells(name)
+        return sheet.rows(), lambda: sheet.protected
+
+    def meta_rows(self) -> list[list[Any]]:
+        """``iter_rows(max_row=, max_col=, values_only=True)`` of openpyxl's read-only sheet,
+        without the empty rows it fills in (they hold no key)."""
+        out = []
+        next_row = 1  # a row numbered below one already given is passed over, as by openpyxl
+        for number, cells in self.cells(SHEET_META).rows():
+            if number > _META_ROWS:
+                break
+            if number < next_row:
+                continue
+            next_row = number + 1
+            row: list[Any] = [None] * _META_COLUMNS
+            for column, value, _ in cells:
+                if column <= _META_COLUMNS:
+                    row[column - 1] = value
+            out.append(row)
+        return out
 
 
 def _layout(book: Any) -> tuple[WorkbookLayout | None, str]:
@@ -247,12 +379,7 @@ def _layout(book: Any) -> tuple[WorkbookLayout | None, str]:
     fingerprint it states ("" when none)."""
     if SHEET_META not in book.sheetnames:
         return None, ""
-    sheet = book[SHEET_META]
-    rows = [
-        list(row)
-        for row in sheet.iter_rows(max_row=_META_ROWS, max_col=_META_COLUMNS, values_only=True)
-    ]
-    data = metadata_from_rows(rows)
+    data = metadata_from_rows(book.meta_rows())
     stated = data.get("fingerprint", "") if data.get("tool") == TOOL else ""
     try:
         return WorkbookLayout.from_metadata(data), stated
@@ -261,57 +388,49 @@ def _layout(book: Any) -> tuple[WorkbookLayout | None, str]:
 
 
 def _read_sheet(
-    book: Any, ws: Any, layout: SheetLayout, extra_rows: int, plain: bool = False
+    rows: Iterator[Row], protected: Callable[[], bool], layout: SheetLayout, extra_rows: int
 ) -> SheetRows:
-    """One data sheet as plain rows, parsed in a single pass over its XML.
-
-    openpyxl's sheet parser is driven directly, as its read-only worksheet does (on the C XML
-    parser, see ``xlsx.FastSheetParser``; ``plain``: openpyxl's own): it yields only the rows present in the
-    file (a stray value far down costs nothing extra) and also picks up the sheet protection,
-    which the read-only worksheet does not expose. Reading stops after ``extra_rows`` filled
-    rows more than were issued, so a pasted flood of rows costs neither memory nor time.
-    """
+    """One data sheet as plain rows, from its rows as the file holds them (a stray value far
+    down costs nothing extra). Reading stops after ``extra_rows`` filled rows more than were
+    issued, so a pasted flood of rows costs neither memory nor time; the protection is the one
+    seen so far (openpyxl's parser sees it after the rows)."""
     width = len(layout.columns)
     header: list[Any] = [None] * width
-    rows: dict[int, list[Any]] = {}
+    records: dict[int, list[Any]] = {}
     formulas: set[tuple[int, int]] = set()
     limit = len(layout.row_ids) + extra_rows
     cut_off = None
-    with (sheet_parser if plain else fast_sheet_parser)(book, ws) as parser:
-        for number, cells in parser.parse():
-            if number == HEADER_ROW:
-                for c in cells:
-                    if c["column"] <= width:
-                        header[c["column"] - 1] = c["value"]
-            elif number >= FIRST_DATA_ROW:
-                record: list[Any] = [None] * width
-                row_formulas: set[tuple[int, int]] = set()
-                for c in cells:
-                    if c["column"] <= width:
-                        value, is_formula = _value(c["value"], c["data_type"])
-                        record[c["column"] - 1] = value
-                        if is_formula:
-                            row_formulas.add((number, c["column"]))
-                if not row_formulas and all(is_empty(v) for v in record):
-                    continue  # a row with only formatting
-                if len(rows) >= limit:
-                    cut_off = number
-                    break
-                rows[number] = record
-                formulas |= row_formulas
-    protection = getattr(parser, "protection", None)
+    for number, cells in rows:
+        if number == HEADER_ROW:
+            for column, value, _ in cells:
+                if column <= width:
+                    header[column - 1] = value
+        elif number >= FIRST_DATA_ROW:
+            record: list[Any] = [None] * width
+            row_formulas: set[tuple[int, int]] = set()
+            for column, value, data_type in cells:
+                if column <= width:
+                    if data_type == "f" or not isinstance(value, _PLAIN):
+                        value = _formula(value)
+                        row_formulas.add((number, column))
+                    record[column - 1] = value
+            if not row_formulas and all(is_empty(v) for v in record):
+                continue  # a row with only formatting
+            if len(records) >= limit:
+                cut_off = number
+                break
+            records[number] = record
+            formulas |= row_formulas
     return SheetRows(
         header=header,
-        rows=rows,
+        rows=records,
         formulas=frozenset(formulas),
-        protected=bool(protection is not None and protection.sheet),
+        protected=protected(),
         cut_off=cut_off,
     )
 
 
-def _value(value: Any, data_type: str) -> tuple[Any, bool]:
-    """A cell's value as openpyxl gives it, a formula as its text, and whether it is one."""
-    if data_type == "f" or not isinstance(value, _PLAIN):
-        text = getattr(value, "text", None)  # an ArrayFormula keeps its formula in .text
-        return (text if isinstance(text, str) else str(value)), True
-    return value, False
+def _formula(value: Any) -> str:
+    """A formula cell's formula as its text (an ArrayFormula keeps it in ``.text``)."""
+    text = getattr(value, "text", None)
+    return text if isinstance(text, str) else str(value)

@@ -264,3 +264,22 @@ def fast_sheet_parser(book: Any, ws: Any) -> Iterator[FastSheetParser]:
             date_formats=book._date_formats,
             timedelta_formats=book._timedelta_formats,
         )
+
+
+def cell_parser(
+    shared_strings: Any,
+    *,
+    date_formats: Any,
+    timedelta_formats: Any,
+    epoch: Any,
+) -> FastSheetParser:
+    """openpyxl's ``parse_cell`` for cells taken one at a time from one sheet (its state, the
+    shared formulas met so far, is the sheet's): a parser without a source."""
+    return FastSheetParser(
+        None,
+        shared_strings,
+        data_only=False,
+        epoch=epoch,
+        date_formats=date_formats,
+        timedelta_formats=timedelta_formats,
+    )

@@ -1,0 +1,289 @@
+"""A worksheet's cells read straight from its XML, as openpyxl's sheet parser gives them.
+
+openpyxl builds an element per cell and looks at it in Python; here one regular expression walks
+the sheet's ``sheetData`` and the cells are taken from its matches, most of them (empty cells,
+``<v>`` numbers and strings, ``<is><t>`` inline strings) without building anything. A cell
+of any other shape (a formula, rich text, an entity, ``xml:space``) is parsed on its own by
+openpyxl's own ``parse_cell`` (``xlsx.FastSheetParser``), so its value is openpyxl's by
+construction. Whatever this reading does not recognise with certainty raises ``Unsure`` and the
+caller reads the file with openpyxl instead: a namespace prefix on the sheet's elements, a
+comment or CDATA section, a cell or row without the attributes in the usual form, an encoding
+other than UTF-8. ``tests/test_cells.py`` compares the two readings cell for cell (row, column,
+value and type) on our own and Excel-saved workbooks and on every worksheet of the robustness
+corpus; ``tests/test_reader_fast.py`` whole readings, LibreOffice-saved copies included.
+
+The sheet's XML must have passed the intake's checks (``intake.Package``): no DOCTYPE or
+entity declaration, no more than its declared size.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from typing import Any
+from xml.etree.ElementTree import fromstring
+
+from openpyxl.styles.numbers import builtin_format_code, is_date_format, is_timedelta_format
+from openpyxl.utils.cell import column_index_from_string
+from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900 as WINDOWS_EPOCH
+from openpyxl.utils.datetime import from_excel, from_ISO8601
+from openpyxl.worksheet.protection import SheetProtection
+
+from .xlsx import cell_parser
+
+NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+# A cell: (column, value, openpyxl's data type after parsing: "n", "s", "b", "d", "e", "f").
+Cell = tuple[int, Any, str]
+Row = tuple[int, list[Cell]]
+
+# Characters that may stand as they are in the text of a cell read without a parser: not the
+# start of markup or of an entity, no carriage return (XML turns it into a line feed) and no
+# control character (not allowed in XML: openpyxl's parser would refuse the sheet).
+_TEXT = rb"[^<&\r\x00-\x08\x0b\x0c\x0e-\x1f]*"
+_TOKEN = re.compile(
+    # a cell with its attributes in the usual form: column letters, row, style, type; then
+    # its <v> text, or its <is><t> text (with "<t>" before it), or anything else it holds,
+    # or nothing (self-closing)
+    rb'<c r="([A-Z]{1,3})([1-9][0-9]*)"(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?(?:>'
+    rb"(?:<v>(" + _TEXT + rb")</v>|<is>(<t>" + _TEXT + rb")</t></is>|(.*?))</c>| ?/>)"
+    # or a row: its attributes and its "/" when it is empty
+    rb"|<row\b([^>]*?)(/?)>",
+    re.DOTALL,
+)
+_CHUNK = 256 * 1024  # the sheet is tokenised a stretch of rows at a time (a flood stops early)
+_ROW_NUMBER = re.compile(rb'\s+r="([0-9]+)"')
+_ATTRIBUTES = re.compile(rb'(?:\s+[A-Za-z_][\w.:-]*="[^"<]*")*\s*')
+_PROTECTION = re.compile(rb"<sheetProtection\b[^>]*>")
+_ROOT = re.compile(rb'<worksheet\s[^>]*?\bxmlns="([^"]*)"')
+_NS = NS.encode()
+# In the rows: a cell or row with a namespace prefix (``<x:c>``), or a cell whose attributes
+# do not follow a space; comments, CDATA and processing instructions are looked for apart.
+_PREFIXED = re.compile(rb":(?:c|row)[\s/>]")
+_BARE = re.compile(rb"<c[\t\n\r/>]")
+_DECLARATION = re.compile(rb'<\?xml[^>]*?encoding="([^"]*)"')
+
+
+class Unsure(Exception):
+    """The sheet is not in a form this reading is sure of: read the file with openpyxl."""
+
+
+class SheetCells:
+    """The rows of one worksheet, in file order, as ``WorkSheetParser.parse`` yields them.
+
+    ``rows()`` yields ``(row number, [(column, value, data type)])`` for each row present in
+    the file, without its empty (self-closing) cells (the columns of a row must rise, so an
+    empty cell never stands for another); after it, ``protected`` says whether the sheet
+    protection is on as far as openpyxl's parser would have seen it (a reading stopped in the
+    rows sees none after them).
+    """
+
+    def __init__(
+        self,
+        xml: bytes,
+        shared_strings: Any,
+        *,
+        date_formats: set[int] | frozenset[int] = frozenset(),
+        timedelta_formats: set[int] | frozenset[int] = frozenset(),
+        epoch: Any = WINDOWS_EPOCH,
+    ) -> None:
+        if xml.startswith(b"\xef\xbb\xbf"):
+            xml = xml[3:]
+        declared = _DECLARATION.match(xml, 0, 512)
+        if declared is not None and declared.group(1).lower() not in (b"utf-8", b"utf8"):
+            raise Unsure("encoding")
+        try:
+            xml.decode("utf-8")
+        except UnicodeDecodeError:
+            raise Unsure("not UTF-8") from None
+        root = _ROOT.search(xml, 0, 4096)
+        if root is None or root.group(1) != _NS or xml.count(b"xmlns=") != 1:
+            raise Unsure("namespace")
+        start, end = xml.find(b"<sheetData"), xml.rfind(b"</sheetData>")
+        if start < 0:
+            if b":sheetData" in xml:
+                raise Unsure("namespace")
+            start = end = len(xml)  # no rows at all
+        elif end < start:
+            if not re.match(rb"<sheetData\s*/>", xml[start:]):
+                raise Unsure("sheetData")
+            end = start
+        if (
+            _PREFIXED.search(xml, start, end)
+            or _BARE.search(xml, start, end)
+            or _PROTECTION.search(xml, start, end)
+            or (xml.find(b"!", start, end) >= 0 and xml.find(b"<!", start, end) >= 0)
+            or (xml.find(b"?", start, end) >= 0 and xml.find(b"<?", start, end) >= 0)
+        ):
+            raise Unsure("form")
+        self._xml, self._start, self._end = xml, start, end
+        self._strings = shared_strings
+        self._dates, self._timedeltas = date_formats, timedelta_formats
+        self._epoch = epoch
+        self._done = False
+        self._parser: Any = None
+
+    def rows(self) -> Iterator[Row]:
+        """The rows in file order; stopping early leaves the rest untokenised."""
+        self._done = False
+        xml, end = self._xml, self._end
+        columns: dict[bytes, int] = {}
+        strings, dates = self._strings, self._dates
+        number = 0
+        outside: list[Cell] = []  # cells before the first row or in an empty one: not read here
+        cells = outside
+        last = 0
+        at = self._start
+        while at < end:
+            stop = xml.find(b"<row", at + _CHUNK, end) if at + _CHUNK < end else -1
+            stop = end if stop < 0 else stop
+            tokens = _TOKEN.findall(xml, at, stop)
+            found = len(tokens)
+            for letters, digits, style, kind, v, inline, other, attributes, empty in tokens:
+                if letters:
+                    column = columns.get(letters)
+                    if column is None:
+                        column = columns[letters] = column_index_from_string(letters.decode())
+                    if column <= last:
+                        raise Unsure("cells out of order")
+                    last = column
+                    if inline:
+                        if kind == b"inlineStr":
+                            cells.append((column, inline[3:].decode(), "s"))
+                        elif kind:
+                            cells.append((column, None, kind.decode()))
+                        else:
+                            cells.append((column, None, "n"))
+                    elif v:
+                        if not kind or kind == b"n":
+                            if dates and (int(style) if style else 0) in dates:
+                                cells.append((column, *self._date(v, int(style or 0))))
+                            elif b"." in v or b"e" in v or b"E" in v:
+                                cells.append((column, float(v), "n"))
+                            else:
+                                cells.append((column, int(v), "n"))
+                        elif kind == b"s":
+                            cells.append((column, strings[int(v)], "s"))
+                        elif kind == b"str":
+                            cells.append((column, v.decode(), "s"))
+                        elif kind == b"b":
+                            cells.append((column, bool(int(v)), "b"))
+                        elif kind == b"d":
+                            cells.append((column, from_ISO8601(v.decode()), "d"))
+                        elif kind == b"inlineStr":
+                            cells.append((column, None, "inlineStr"))
+                        else:
+                            cells.append((column, v.decode(), kind.decode()))
+                    elif other:
+                        cells.append(self._parsed(letters + digits, style, kind, other, number))
+                else:
+                    found -= 1
+                    if outside:
+                        raise Unsure("a cell outside a row")
+                    if cells is not outside:
+                        yield number, cells
+                    number = self._row_number(attributes, number)
+                    last = 0
+                    if empty:
+                        yield number, []
+                        cells = outside
+                    else:
+                        cells = []
+            if found != xml.count(b"<c ", at, stop):
+                raise Unsure("a cell not in the usual form")
+            at = stop
+        if outside:
+            raise Unsure("a cell outside a row")
+        if cells is not outside:
+            yield number, cells
+        self._done = True
+
+    @property
+    def protected(self) -> bool:
+        """Is the sheet protection on, as far as openpyxl's parser would have seen it?"""
+        found = None
+        for match in _PROTECTION.finditer(self._xml):
+            if not self._done and match.start() > self._start:
+                break
+            found = match.group()
+        if found is None:
+            return False
+        if not found.endswith(b"/>"):
+            raise Unsure("sheetProtection with content")
+        element = fromstring(b'<sheetProtection xmlns="' + _NS + b'"' + found[16:])
+        return bool(SheetProtection.from_tree(element).sheet)
+
+    def _row_number(self, attributes: bytes, counter: int) -> int:
+        stated = _ROW_NUMBER.match(attributes)
+        if stated is not None and _ATTRIBUTES.fullmatch(attributes, stated.end()):
+            return int(stated.group(1))
+        if not _ATTRIBUTES.fullmatch(attributes):
+            raise Unsure("row attributes")
+        if re.search(rb"\sr=", attributes):
+            raise Unsure("row number")
+        return counter + 1
+
+    def _date(self, v: bytes, style: int) -> tuple[Any, str]:
+        value = float(v) if b"." in v or b"e" in v or b"E" in v else int(v)
+        try:
+            return from_excel(value, self._epoch, timedelta=style in self._timedeltas), "d"
+        except (OverflowError, ValueError):
+            return "#VALUE!", "e"
+
+    def _parsed(
+        self, reference: bytes, style: bytes, kind: bytes, content: bytes, number: int
+    ) -> Cell:
+        """A cell of another shape (a formula, rich text, an entity), by openpyxl's own
+        ``parse_cell``: the cell is parsed on its own, with the state of this sheet."""
+        if self._parser is None:
+            self._parser = cell_parser(
+                self._strings,
+                date_formats=self._dates,
+                timedelta_formats=self._timedeltas,
+                epoch=self._epoch,
+            )
+        element = fromstring(
+            b'<c xmlns="%s" r="%s"%s%s>%s</c>'
+            % (
+                _NS,
+                reference,
+                b' s="%s"' % style if style else b"",
+                b' t="%s"' % kind if kind else b"",
+                content,
+            )
+        )
+        self._parser.row_counter = number
+        parsed = self._parser.parse_cell(element)
+        return parsed["column"], parsed["value"], parsed["data_type"]
+
+
+@functools.lru_cache(maxsize=16)
+def date_styles(styles: bytes | None) -> tuple[frozenset[int], frozenset[int]]:
+    """The cell formats (by their place in ``cellXfs``) that openpyxl reads as dates and as
+    time spans (``Stylesheet._normalise_numbers``); none without a styles part. The workbooks
+    of a round share their styles part, so it is parsed once."""
+    dates: set[int] = set()
+    timedeltas: set[int] = set()
+    if styles is None:
+        return frozenset(), frozenset()
+    custom: dict[int, str] = {}
+    formats: list[int] = []
+    for group in fromstring(styles):
+        if _local(group.tag) == "numFmts":
+            for item in group:
+                if _local(item.tag) == "numFmt":
+                    custom[int(item.get("numFmtId", ""))] = item.get("formatCode", "")
+        elif _local(group.tag) == "cellXfs":
+            formats = [int(xf.get("numFmtId", 0)) for xf in group if _local(xf.tag) == "xf"]
+    for index, number in enumerate(formats):
+        code = custom[number] if number in custom else builtin_format_code(number)
+        if is_date_format(code):
+            dates.add(index)
+        if is_timedelta_format(code):
+            timedeltas.add(index)
+    return frozenset(dates), frozenset(timedeltas)
+
+
+def _local(tag: Any) -> str:
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
