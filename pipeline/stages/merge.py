@@ -298,11 +298,12 @@ def apply_merge(
     base = state.monitor(round_)
     outcome = MergeOutcome(round_)
     chosen, outcome.superseded = _latest_per_party(state.hand_ins(round_))
-    work = {
-        entity: {str(r[ID_COLUMN[entity]]): dict(r) for r in base.records(entity)}
+    # What was issued (fresh dicts from the monitor) and the copy the merge changes.
+    issued = {
+        entity: {str(r[ID_COLUMN[entity]]): r for r in base.records(entity)}
         for entity in ("project", "agreement")
     }
-    issued = {entity: {k: dict(v) for k, v in rows.items()} for entity, rows in work.items()}
+    work = {entity: {k: dict(v) for k, v in rows.items()} for entity, rows in issued.items()}
     checked = {r.sha256: _checked_rows(config, state, archive, r, round_) for r in chosen}
     superseded_by_party: dict[str, int] = {}
     for record in outcome.superseded:

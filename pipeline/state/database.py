@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass, fields
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -265,14 +266,18 @@ def insert_sql(verb: str, table: str, cls: type[Any]) -> str:
     return f"{verb} INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
 
 
-# json.dumps(value, ensure_ascii=False), without making an encoder for every value
+# json.dumps(value, ensure_ascii=False), without making an encoder for every value; a text
+# goes straight to the function json itself writes it with.
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
-_PLAIN_JSON = (str, int, float, bool)
+_PLAIN_JSON = (int, float, bool)
 
 
 def encode(value: Any) -> str:
     """A cell value as JSON text; dates are tagged so they come back as dates."""
-    if type(value) in _PLAIN_JSON:
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if kind in _PLAIN_JSON:
         return _dumps(value)
     if isinstance(value, dt.datetime):
         value = value.date()
