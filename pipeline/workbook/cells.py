@@ -41,15 +41,15 @@ Row = tuple[int, list[Cell]]
 # Characters that may stand as they are in the text of a cell read without a parser: not the
 # start of markup or of an entity, no carriage return (XML turns it into a line feed) and no
 # control character (not allowed in XML: openpyxl's parser would refuse the sheet).
-_TEXT = rb"[^<&\r\x00-\x08\x0b\x0c\x0e-\x1f]*"
+_TEXT = rb"[^<&\r\x00-\x08\x0b\x0c\x0e-\x1f]*+"
 _TOKEN = re.compile(
     # a cell with its attributes in the usual form: column letters, row, style, type; then
     # its <v> text, or its <is><t> text (with "<t>" before it), or anything else it holds,
     # or nothing (self-closing)
-    rb'<c r="([A-Z]{1,3})([1-9][0-9]*)"(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?(?:>'
+    rb'<(?:c r="([A-Z]{1,3}+)([1-9][0-9]*+)"(?: s="([0-9]++)")?(?: t="([A-Za-z]++)")?(?:>'
     rb"(?:<v>(" + _TEXT + rb")</v>|<is>(<t>" + _TEXT + rb")</t></is>|(.*?))</c>| ?/>)"
     # or a row: its attributes and its "/" when it is empty
-    rb"|<row\b([^>]*?)(/?)>",
+    rb"|row\b([^>]*?)(/?)>)",
     re.DOTALL,
 )
 _CHUNK = 256 * 1024  # the sheet is tokenised a stretch of rows at a time (a flood stops early)
@@ -123,6 +123,7 @@ class SheetCells:
         self._epoch = epoch
         self._done = False
         self._parser: Any = None
+        self._sound: set[bytes] = set()  # row attributes (after the number) seen to be sound
 
     def rows(self) -> Iterator[Row]:
         """The rows in file order; stopping early leaves the rest untokenised."""
@@ -215,14 +216,14 @@ class SheetCells:
         return bool(SheetProtection.from_tree(element).sheet)
 
     def _row_number(self, attributes: bytes, counter: int) -> int:
+        """The row's number as openpyxl takes it: stated first, or the next one."""
         stated = _ROW_NUMBER.match(attributes)
-        if stated is not None and _ATTRIBUTES.fullmatch(attributes, stated.end()):
-            return int(stated.group(1))
-        if not _ATTRIBUTES.fullmatch(attributes):
-            raise Unsure("row attributes")
-        if re.search(rb"\sr=", attributes):
-            raise Unsure("row number")
-        return counter + 1
+        rest = attributes[stated.end() :] if stated is not None else attributes
+        if rest not in self._sound:
+            if not _ATTRIBUTES.fullmatch(rest) or re.search(rb"\sr=", rest):
+                raise Unsure("row attributes")
+            self._sound.add(rest)
+        return int(stated.group(1)) if stated is not None else counter + 1
 
     def _date(self, v: bytes, style: int) -> tuple[Any, str]:
         value = float(v) if b"." in v or b"e" in v or b"E" in v else int(v)
