@@ -21,6 +21,7 @@ from typing import Any
 import openpyxl
 import pytest
 from conftest import CORPUS
+from openpyxl.utils.datetime import CALENDAR_MAC_1904 as MAC_EPOCH
 from openpyxl.worksheet._reader import WorkSheetParser
 from party_workbooks import issued
 from test_feedback import submission  # noqa: F401  (fixture)
@@ -30,7 +31,8 @@ from test_reader_fast import AWKWARD, NS
 from pipeline.core.config import Config
 from pipeline.state.database import State
 from pipeline.workbook.cells import SheetCells, Unsure, date_styles
-from pipeline.workbook.intake import sniff
+from pipeline.workbook.hand_in import Parts
+from pipeline.workbook.intake import Package, sniff
 
 DATES, TIMEDELTAS = {1, 2}, {2}
 
@@ -182,6 +184,8 @@ def test_stopping_in_the_rows_sees_only_the_protection_before_them() -> None:
         f'<worksheet xmlns="{NS}" xmlns:x="{NS}"><sheetData><row r="1"><x:c r="A1"><x:v>1'
         "</x:v></x:c></row></sheetData></worksheet>".encode(),
         b'<?xml version="1.0" encoding="ISO-8859-1"?>' + _sheet('<row r="1"/>'),
+        _sheet('<row r="1"><c r="A1" t="inlineStr"><is><t>\ufffe</t></is></c></row>'),  # no XML
+        _sheet('<row r="1" spans="\x01"><c r="A1"><v>1</v></c></row>'),  # no XML either
         _sheet('<row r="1"><c r="A1" t="inlineStr"><is><t>\xe9</t></is></c></row>').replace(
             "é".encode(), b"\xe9"
         ),
@@ -276,7 +280,7 @@ def test_every_corpus_worksheet_reads_as_with_openpyxl_or_is_left_to_it() -> Non
         for name, xml, strings, formats in sheets:
             try:
                 expected = openpyxl_read(xml, strings, **formats)
-            except Exception:
+            except Exception:  # openpyxl refuses the sheet: so does the reader
                 continue
             try:
                 ours = our_read(xml, strings, **formats)
@@ -291,12 +295,43 @@ def test_every_corpus_worksheet_reads_as_with_openpyxl_or_is_left_to_it() -> Non
                 warnings.simplefilter("ignore")
                 try:
                     book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
-                except Exception:
+                except Exception:  # openpyxl cannot open it
                     continue
             dates, timedeltas = date_styles(styles)
             assert (dates, timedeltas) == (set(book._date_formats), set(book._timedelta_formats))
             styled += 1
     assert compared >= 50 and styled >= 20, (compared, unsure, styled)
+
+
+@pytest.mark.skipif(not CORPUS_BOOKS, reason="robustness corpus not found")
+def test_the_parts_of_every_corpus_book_are_found_as_by_openpyxl() -> None:
+    """Sheet names, the 1904 date system and every shared string, as openpyxl reads them."""
+    compared = strings = dated = 0
+    for path in CORPUS_BOOKS:
+        data = path.read_bytes()
+        limits = {"max_file_bytes": 25_000_000, "max_uncompressed_bytes": 300_000_000}
+        if not sniff(data, path.name, **limits).readable:
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, keep_links=False)
+        except Exception:  # openpyxl cannot open it: the reader says damaged
+            continue
+        try:
+            parts = Parts(Package(data, path.name))
+        except Exception:  # the reader then reads the file with openpyxl
+            continue
+        assert [name for name, _, _ in parts.sheets] == book.sheetnames, path
+        assert (book.epoch == MAC_EPOCH) == parts.date1904, path
+        table = book.worksheets[0]._shared_strings if book.worksheets else []
+        for index, text in enumerate(table):
+            assert parts.strings[index] == text, (path, index)
+            strings += 1
+        dated += parts.date1904
+        compared += 1
+        book.close()
+    assert compared >= 60 and strings >= 1_000 and dated >= 3, (compared, strings, dated)
 
 
 def test_corpus_books_are_found() -> None:

@@ -15,7 +15,8 @@ from conftest import CORPUS
 
 from pipeline.core import messages
 from pipeline.core.config import Config
-from pipeline.workbook.intake import MAX_ZIP_ENTRIES, sniff
+from pipeline.workbook.intake import MAX_ZIP_ENTRIES, Package, sniff
+from pipeline.workbook.package import Entry, entries, write
 from pipeline.workbook.reader import read_submission
 
 if not CORPUS.is_dir():
@@ -200,3 +201,22 @@ def test_sniff_small_files() -> None:
     )
     assert verdict(b"%PDF-1.7 ...") == ["not-a-workbook"]
     assert verdict(bytes(range(256)) * 4) == ["damaged-workbook"]  # binary junk named .xlsx
+
+
+def test_unread_parts_are_judged_from_their_start_and_sizes() -> None:
+    """``Package.unread_safe``: honest parts pass, incompressible media included; a DOCTYPE
+    before the root element, a part whose compressed bytes cannot fit its stated size, and a
+    part whose start is no XML do not."""
+    noise = bytes((i * 7919 + (i >> 8) * 104729) % 256 for i in range(300_000))
+    honest = zipped({**MINIMAL, "xl/media/image1.png": noise, "docProps/app.xml": b"<a/>"})
+    assert Package(honest, "w.xlsx").unread_safe()
+    doctype = zipped({**MINIMAL, "docProps/app.xml": b'<?xml version="1.0"?><!DOCTYPE a><a/>'})
+    assert not Package(doctype, "w.xlsx").unread_safe()
+    late = zipped({**MINIMAL, "docProps/app.xml": b"<a>" + b"x" * 10_000 + b"<!DOCTYPE a></a>"})
+    assert Package(late, "w.xlsx").unread_safe()  # not XML there: no parser takes it
+    headless = zipped({**MINIMAL, "docProps/app.xml": b"<!-- " + b"x" * 10_000 + b" --><a/>"})
+    assert not Package(headless, "w.xlsx").unread_safe()  # the root too far in to tell
+    members = {e.name: e for e in entries(honest)}
+    big = members["xl/media/image1.png"]
+    members[big.name] = Entry(big.name, big.compressed, big.crc, 1_000)  # lies about its size
+    assert not Package(write(members.values()), "w.xlsx").unread_safe()

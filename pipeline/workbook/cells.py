@@ -54,7 +54,7 @@ _TOKEN = re.compile(
 )
 _CHUNK = 256 * 1024  # the sheet is tokenised a stretch of rows at a time (a flood stops early)
 _ROW_NUMBER = re.compile(rb'\s+r="([0-9]+)"')
-_ATTRIBUTES = re.compile(rb'(?:\s+[A-Za-z_][\w.:-]*="[^"<]*")*\s*')
+_ATTRIBUTES = re.compile(rb'(?:\s+[A-Za-z_][\w.:-]*="[^"<\x00-\x08\x0b\x0c\x0e-\x1f]*")*\s*')
 _PROTECTION = re.compile(rb"<sheetProtection\b[^>]*>")
 _ROOT = re.compile(rb'<worksheet\s[^>]*?\bxmlns="([^"]*)"')
 _NS = NS.encode()
@@ -62,6 +62,8 @@ _NS = NS.encode()
 # do not follow a space; comments, CDATA and processing instructions are looked for apart.
 _PREFIXED = re.compile(rb":(?:c|row)[\s/>]")
 _BARE = re.compile(rb"<c[\t\n\r/>]")
+# U+FFFE and U+FFFF: valid UTF-8, but no XML character (openpyxl's parser refuses them).
+_NOT_XML = re.compile(b"\xef\xbf[\xbe\xbf]")
 _DECLARATION = re.compile(rb'<\?xml[^>]*?encoding="([^"]*)"')
 
 
@@ -115,6 +117,7 @@ class SheetCells:
             or _PROTECTION.search(xml, start, end)
             or (xml.find(b"!", start, end) >= 0 and xml.find(b"<!", start, end) >= 0)
             or (xml.find(b"?", start, end) >= 0 and xml.find(b"<?", start, end) >= 0)
+            or _NOT_XML.search(xml, start, end)
         ):
             raise Unsure("form")
         self._xml, self._start, self._end = xml, start, end
