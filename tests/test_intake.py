@@ -164,6 +164,17 @@ def test_sniff_doctype_in_any_parsed_part() -> None:
     assert verdict(svg) == []
 
 
+def test_sniff_doctype_in_utf16_and_among_other_exclamation_marks() -> None:
+    declaration = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x/>'
+    for encoding in ("utf-16-le", "utf-16-be"):
+        data = zipped({**MINIMAL, "docProps/app.xml": declaration.encode(encoding)})
+        assert verdict(data) == ["unsafe-workbook"], encoding
+    marks = b"<a f=\"'Lijsten'!$A$1\">Let op! " * 1000 + b"</a>"
+    assert verdict(zipped({**MINIMAL, "docProps/app.xml": marks})) == []
+    late = marks[:-4] + b"<!DOCTYPE a></a>"
+    assert verdict(zipped({**MINIMAL, "docProps/app.xml": late})) == ["unsafe-workbook"]
+
+
 def test_sniff_doctype_split_over_chunks() -> None:
     # The inflater hands out 1 MiB chunks: put the declaration across the boundary.
     content = b"<a>" + b"x" * (1024 * 1024 - 7) + b"<!DOCTYPE a>"

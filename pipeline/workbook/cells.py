@@ -52,6 +52,8 @@ _TOKEN = re.compile(
     rb"|row\b([^>]*?)(/?)>)",
     re.DOTALL,
 )
+# Column letters to numbers, filled as letters are met (at most Excel's 18,278 three-letter names).
+_COLUMNS: dict[bytes, int] = {}
 _CHUNK = 256 * 1024  # the sheet is tokenised a stretch of rows at a time (a flood stops early)
 _ROW_NUMBER = re.compile(rb'\s+r="([0-9]+)"')
 _ATTRIBUTES = re.compile(rb'(?:\s+[A-Za-z_][\w.:-]*="[^"<\x00-\x08\x0b\x0c\x0e-\x1f]*")*\s*')
@@ -132,7 +134,7 @@ class SheetCells:
         """The rows in file order; stopping early leaves the rest untokenised."""
         self._done = False
         xml, end = self._xml, self._end
-        columns: dict[bytes, int] = {}
+        columns = _COLUMNS
         strings, dates = self._strings, self._dates
         number = 0
         outside: list[Cell] = []  # cells before the first row or in an empty one: not read here

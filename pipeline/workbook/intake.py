@@ -396,12 +396,16 @@ def _checked(data: bytes, info: zipfile.ZipInfo, *, scan: bool, file_name: str) 
 def _declares(content: bytes) -> bool:
     """Does the content hold a DOCTYPE or ENTITY declaration (UTF-8 or UTF-16)?
 
-    Every such declaration holds a ``!``, rare in XML outside declarations, comments and CDATA:
-    one quick search passes nearly every chunk before the six exact ones.
+    Every such declaration starts with ``<!`` or, in UTF-16, ``<`` NUL ``!``. A ``!`` is rare
+    in XML (sheet references in formulas, some text): the ``!`` are found by quick searches and
+    only one after a ``<`` leads to the six exact ones.
     """
-    if b"!" not in content:
-        return False
-    return any(word in content for word in _XML_DANGER)
+    at = content.find(b"!")
+    while at >= 0:
+        if content[at - 1 : at] == b"<" or content[max(at - 2, 0) : at] == b"<\x00":
+            return any(word in content for word in _XML_DANGER)
+        at = content.find(b"!", at + 1)
+    return False
 
 
 def _chunks(raw: memoryview, method: int, limit: int) -> Iterator[bytes]:

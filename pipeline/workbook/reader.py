@@ -414,7 +414,9 @@ def _read_sheet(
                         value = _formula(value)
                         row_formulas.add((number, column))
                     record[column - 1] = value
-            if not row_formulas and all(is_empty(v) for v in record):
+            if not row_formulas and (
+                record.count(None) == width or all(is_empty(v) for v in record)
+            ):
                 continue  # a row with only formatting
             if len(records) >= limit:
                 cut_off = number
