@@ -31,8 +31,11 @@ from ..core import (
 from .aside import put_back, set_aside_monitor
 from .intake import sniff
 from .listing import (
+    AUTHOR,
+    COMMENT_WIDTH,
     ERROR_FILL,
     RESUBMIT,
+    STATE_SHEET,
     TEXTS,
     WARNING_FILL,
     listing_book,
@@ -42,6 +45,7 @@ from .listing import (
 )
 from .lite import LiteScript, embed
 from .marker import sign
+from .marking import marked_feedback
 from .sanitise import is_formula, sanitise
 
 __all__ = [
@@ -54,9 +58,6 @@ __all__ = [
     "write_feedback",
 ]
 
-AUTHOR = "planmonitor"
-# Very hidden: the fills and comments a previous feedback replaced, to undo them next time.
-STATE_SHEET = "planmonitor-bevindingen"
 
 # Findings that mean there is no workbook of ours to mark up.
 _UNREADABLE = frozenset(
@@ -103,9 +104,23 @@ def write_feedback(
     openpyxl opens the file and puts it back as it was received (``set_aside=False``
     round-trips it through openpyxl as well: the same workbook, slower).
     """
-    readable = not any(f.code in _UNREADABLE for f in findings) and _readable(data)
-    if not plain and not readable:
-        return listing_workbook(findings, party_name=party_name, round_=round_, signature=signature)
+    unreadable = any(f.code in _UNREADABLE for f in findings)
+    if not plain:
+        if unreadable or not _readable(data, parts=False):
+            return listing_workbook(
+                findings, party_name=party_name, round_=round_, signature=signature
+            )
+        fast = marked_feedback(
+            data,
+            findings,
+            party_name=party_name,
+            round_=round_,
+            signature=signature,
+            script=script,
+        )
+        if fast is not None:
+            return fast
+    readable = not unreadable and _readable(data)
     aside = set_aside_monitor(data) if readable and set_aside else None
     book = _open(aside.reduced if aside is not None else data) if readable else None
     opened = book is not None
@@ -145,12 +160,13 @@ def write_feedback(
     return embed(out, script) if opened and script is not None else out
 
 
-def _readable(data: bytes) -> bool:
+def _readable(data: bytes, *, parts: bool = True) -> bool:
     intake = sniff(
         data,
         "",
         max_file_bytes=DEFAULT_MAX_FILE_BYTES,
         max_uncompressed_bytes=DEFAULT_MAX_UNCOMPRESSED_BYTES,
+        parts=parts,
     )
     return intake.readable
 
@@ -221,7 +237,7 @@ def _mark_cells(book: Any, findings: Iterable[Finding]) -> None:
         colour = ERROR_FILL if mark.severity == "error" else WARNING_FILL
         cell.fill = PatternFill("solid", fgColor=colour, bgColor=colour)
         comment = Comment(text, AUTHOR)
-        comment.width = 320
+        comment.width = COMMENT_WIDTH
         comment.height = max(80, 18 * (len(text) // 45 + 2))
         cell.comment = comment
 

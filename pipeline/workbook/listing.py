@@ -72,6 +72,10 @@ TEXTS = {
     "separator": "Eerdere opmerking in deze cel:",
 }
 
+AUTHOR = "planmonitor"  # of the comments at marked cells
+COMMENT_WIDTH = 320
+# Very hidden: the fills and comments a previous feedback replaced, to undo them next time.
+STATE_SHEET = "planmonitor-bevindingen"
 ERROR_FILL = "FFFF8080"
 WARNING_FILL = "FFFFC000"
 HEADER_ROW = 6
@@ -426,6 +430,12 @@ def core_properties_xml(props: DocumentProperties) -> bytes:
     """The document properties as ``Workbook.save`` writes them: modified now."""
     props.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)
     return bytes(tostring(props.to_tree()))
+
+
+def listing_frame_members() -> list[package.Entry]:
+    """The parts of the list-only workbook without findings (whose app.xml every feedback
+    workbook carries, as openpyxl writes it)."""
+    return _listing_frame(False, False).members
 
 
 _LISTING_PART = "xl/worksheets/sheet1.xml"

@@ -112,7 +112,8 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _reaches_outside(*formulas: object) -> bool:
+def reaches_outside(*formulas: object) -> bool:
+    """Does a rule's formula reach outside the workbook (another file, the web, a command)?"""
     text = " ".join(str(f) for f in formulas if f is not None).upper()
     return any(word in text for word in _OUTSIDE)
 
@@ -121,8 +122,8 @@ def _clean_rules(ws: Any) -> None:
     """Validation and conditional-formatting rules may calculate, but only inside the workbook."""
     validations = ws.data_validations.dataValidation
     ws.data_validations.dataValidation = [
-        v for v in validations if not _reaches_outside(v.formula1, v.formula2)
+        v for v in validations if not reaches_outside(v.formula1, v.formula2)
     ]
     for rule_range in list(ws.conditional_formatting):
-        if any(_reaches_outside(*(rule.formula or [])) for rule in rule_range.rules):
+        if any(reaches_outside(*(rule.formula or [])) for rule in rule_range.rules):
             drop_conditional_format(ws, rule_range)

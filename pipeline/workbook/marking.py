@@ -1,0 +1,1206 @@
+"""Feedback written into the submission's own package: marks, list and undo sheet as XML.
+
+The plain way (``feedback.write_feedback(..., plain=True)``) opens the whole submission with
+openpyxl, makes it inert (``sanitise``), undoes an earlier feedback, marks the cells, adds the
+list and saves it all again. Here the same workbook is written by editing only what changes:
+the XML of the sheets that get (or lose) marks, their comments, the styles (the fills and the
+list's formats added to the workbook's own, whoever saved it), the workbook's list of sheets,
+its relationships and content types; the list and the very hidden undo sheet are written into
+frames the plain writer rendered once per process. Every other part is copied as it was
+compressed: the region sheet is never inflated (its compressed bytes are compared with ones
+already checked in this process, and checked once when new).
+
+Whatever the plain way would change that is not written here exactly — a formula, an error
+value, a link, a rule that reaches outside, a part or element openpyxl would drop, text that
+needs Excel's text prefix — raises :class:`NotDirect` and the plain way writes that file.
+tests/test_feedback_direct.py compares the two ways cell by cell and format by format.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import posixpath
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from io import BytesIO
+from typing import Any
+
+from defusedxml import DefusedXmlException, ElementTree
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.comments.comment_sheet import CommentRecord, CommentSheet
+from openpyxl.packaging.core import DocumentProperties
+from openpyxl.packaging.custom import CustomPropertyList
+from openpyxl.reader.strings import read_string_table
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.builtins import styles as builtin_styles
+from openpyxl.styles.stylesheet import Stylesheet
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, range_boundaries
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
+from openpyxl.xml.functions import fromstring, tostring
+
+from ..core import (
+    DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_MAX_UNCOMPRESSED_BYTES,
+    FIRST_DATA_ROW,
+    SHEET_MONITOR,
+    Finding,
+    looks_like_formula,
+)
+from . import lite, marker, package, textwidth
+from .intake import Package, Refused, sniff
+from .listing import (
+    AUTHOR,
+    COMMENT_WIDTH,
+    ERROR_FILL,
+    STATE_SHEET,
+    TEXTS,
+    WARNING_FILL,
+    Styles,
+    core_properties_xml,
+    listing_frame_members,
+    listing_xml,
+    valid_cell,
+)
+from .sanitise import reaches_outside
+from .xlsx import fast_sheet_parser
+
+
+class NotDirect(Exception):
+    """This file's feedback is not written here: the plain way writes it."""
+
+
+def marked_feedback(
+    data: bytes,
+    findings: list[Finding],
+    *,
+    party_name: str,
+    round_: str,
+    signature: tuple[str, bytes] | None,
+    script: lite.LiteScript | None,
+) -> bytes | None:
+    """The feedback workbook, as ``write_feedback``'s plain way writes it; None when this file
+    is one for the plain way."""
+    try:
+        return _Marked(data).write(
+            findings, party_name=party_name, round_=round_, signature=signature, script=script
+        )
+    except (
+        NotDirect,
+        Refused,
+        package.PackageError,
+        ElementTree.ParseError,
+        DefusedXmlException,
+    ):
+        return None
+
+
+# -- the package --------------------------------------------------------------------------------
+
+_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_REL_WORKSHEET = f"{_DOC_REL}/worksheet"
+_REL_COMMENTS = f"{_DOC_REL}/comments"
+_REL_VML = f"{_DOC_REL}/vmlDrawing"
+_REL_PRINTER = f"{_DOC_REL}/printerSettings"
+_REL_CUSTOM = f"{_DOC_REL}/custom-properties"
+_WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+_COMMENTS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
+_VML_TYPE = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+_CUSTOM_TYPE = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
+_TYPES = "[Content_Types].xml"
+_ROOT_RELS = "_rels/.rels"
+_CORE = "docProps/core.xml"
+_APP = "docProps/app.xml"
+_CUSTOM = "docProps/custom.xml"
+# What a workbook package may hold for the feedback to be written here (by relationship type);
+# anything else (drawings, tables, external links, macros, threaded comments...) goes the plain
+# way, which drops or rewrites it.
+_WORKBOOK_PARTS = {"worksheet", "styles", "sharedStrings", "theme"}
+_SHEET_PARTS = {_REL_COMMENTS, _REL_VML, _REL_PRINTER}
+_ROOT_PARTS = {
+    "officeDocument",
+    "core-properties",
+    "extended-properties",
+    "custom-properties",
+    "webextensiontaskpanes",
+}
+# Every element a sheet may hold outside its cells (openpyxl reads and writes each of them).
+_SHEET_ELEMENTS = frozenset(
+    [
+        "worksheet",
+        "sheetPr",
+        "tabColor",
+        "outlinePr",
+        "pageSetUpPr",
+        "dimension",
+        "sheetViews",
+        "sheetView",
+        "pane",
+        "selection",
+        "sheetFormatPr",
+        "cols",
+        "col",
+        "sheetData",
+        "sheetProtection",
+        "autoFilter",
+        "filterColumn",
+        "filters",
+        "filter",
+        "customFilters",
+        "customFilter",
+        "mergeCells",
+        "mergeCell",
+        "conditionalFormatting",
+        "cfRule",
+        "formula",
+        "colorScale",
+        "dataBar",
+        "iconSet",
+        "cfvo",
+        "color",
+        "dataValidations",
+        "dataValidation",
+        "formula1",
+        "formula2",
+        "printOptions",
+        "pageMargins",
+        "pageSetup",
+        "headerFooter",
+        "oddHeader",
+        "oddFooter",
+        "evenHeader",
+        "evenFooter",
+        "firstHeader",
+        "firstFooter",
+        "rowBreaks",
+        "colBreaks",
+        "brk",
+        "legacyDrawing",
+    ]
+)
+_TAG = re.compile(r"<([A-Za-z_][\w.:-]*)")
+_TAB_SELECTED = re.compile(r"""\s+tabSelected=["'](?:1|true)["']""")
+_RULE_FORMULA = re.compile(r"<(formula[12]?)>(.*?)</\1>", re.S)
+_MONITOR_UNPLAIN = (b"<f>", b"<f ", b"dxfId", b"<hyperlink", b"dataValidation", b"conditionalF")
+_VERIFIED: dict[tuple[int, int], bytes] = {}  # region sheets checked in this process
+
+
+@dataclass
+class _Cell:
+    value: Any
+    data_type: str
+    style: int
+
+
+@dataclass
+class _Sheet:
+    name: str
+    part: str
+    rel_id: str
+    attributes: str  # of its <sheet> element in workbook.xml, verbatim
+    xml: str = ""
+    cells: dict[tuple[int, int], _Cell] = field(default_factory=dict)
+    covered: set[tuple[int, int]] = field(default_factory=set)  # merged, not the first cell
+    rels: list[tuple[str, str, str, str]] = field(default_factory=list)  # id, type, target, raw
+    comments: dict[tuple[int, int], tuple[str, str | None, int, int]] = field(default_factory=dict)
+    unquoted: list[tuple[int, int]] = field(default_factory=list)  # text like a formula
+    changed: bool = False  # its XML is written again
+    marked: bool = False  # its cells or comments change
+
+
+class _Marked:
+    def __init__(self, data: bytes) -> None:
+        if not sniff(
+            data,
+            "",
+            max_file_bytes=DEFAULT_MAX_FILE_BYTES,
+            max_uncompressed_bytes=DEFAULT_MAX_UNCOMPRESSED_BYTES,
+            parts=False,
+        ).readable:
+            raise NotDirect("the package")
+        self.package = Package(data, "")
+        self.members = {e.name: e for e in package.entries(data)}
+        root = _rels(self._read(_ROOT_RELS))
+        for _, kind, target, _ in root:
+            if kind.rsplit("/", 1)[-1] not in _ROOT_PARTS:
+                raise NotDirect(f"a package part {target}")
+        book = package.workbook_part(self.members)
+        if book is None:
+            raise NotDirect("no workbook part")
+        self.book_part = book
+        self.book_xml = self._read(book)
+        self.book_rels = _rels(self._read(package.rels_name(book)), posixpath.dirname(book))
+        for _, kind, target, _ in self.book_rels:
+            if kind.rsplit("/", 1)[-1] not in _WORKBOOK_PARTS:
+                raise NotDirect(f"a workbook part {target}")
+        targets = {rel_id: target for rel_id, _, target, _ in self.book_rels}
+        styles = package.related_part(self.members, book, "styles")
+        if styles is None:
+            raise NotDirect("no styles")
+        self.styles_part = styles
+        self.styles = _StyleSheet(self._read(styles))
+        strings = package.related_part(self.members, book, "sharedStrings")
+        self.strings = (
+            read_string_table(BytesIO(self.package.read(strings))) if strings is not None else []
+        )
+        if _has_element(self.book_xml, "externalReferences") or _has_element(
+            self.book_xml, "pivotCaches"
+        ):
+            raise NotDirect("external references")
+        self.epoch = (
+            CALENDAR_MAC_1904
+            if re.search(r"""<workbookPr\b[^>]*\bdate1904=["'](?:1|true)""", self.book_xml)
+            else CALENDAR_WINDOWS_1900
+        )
+        self.sheets: list[_Sheet] = []
+        for attributes, name, rel_id in _sheet_elements(self.book_xml):
+            part = targets.get(rel_id)
+            if part is None or part not in self.members:
+                raise NotDirect(f"sheet {name} has no part")
+            self.sheets.append(_Sheet(name, part, rel_id, attributes))
+        known = self._known_parts()
+        for name in self.members:
+            if name not in known and not name.startswith("xl/webextensions/"):
+                raise NotDirect(f"a part {name}")
+
+    def _read(self, part: str) -> str:
+        if part not in self.members:
+            raise NotDirect(f"no part {part}")
+        return self.package.read(part).decode("utf-8")
+
+    def _known_parts(self) -> set[str]:
+        known = {_TYPES, _ROOT_RELS, self.book_part, package.rels_name(self.book_part)}
+        known |= {target for _, _, target, _ in _rels(self._read(_ROOT_RELS))}
+        known |= {target for _, _, target, _ in self.book_rels}
+        for sheet in self.sheets:
+            rels_part = package.rels_name(sheet.part)
+            if rels_part in self.members:
+                known.add(rels_part)
+                sheet.rels = _rels(self._read(rels_part), posixpath.dirname(sheet.part))
+                for _, kind, target, _ in sheet.rels:
+                    if kind not in _SHEET_PARTS:
+                        raise NotDirect(f"sheet {sheet.name} has a part {kind}")
+                    known.add(target)
+        return known
+
+    # -- reading the sheets ---------------------------------------------------------------------
+
+    def _load(self, sheet: _Sheet) -> None:
+        """Inflate, check and parse one sheet (never the region sheet)."""
+        sheet.xml = self._read(sheet.part)
+        xml = sheet.xml
+        if not xml.lstrip().startswith(("<worksheet", "<?xml")) or f'xmlns="{_NS}"' not in xml:
+            raise NotDirect(f"sheet {sheet.name} is not in the default namespace")
+        start, end = xml.find("<sheetData"), xml.find("</sheetData>")
+        outside = xml[:start] + xml[end:] if start >= 0 and end >= 0 else xml
+        for tag in _TAG.findall(outside):
+            if tag not in _SHEET_ELEMENTS and not tag.startswith("?"):
+                raise NotDirect(f"sheet {sheet.name} has {tag}")
+        for _, formula in _RULE_FORMULA.findall(outside):
+            if reaches_outside(html.unescape(formula)):
+                raise NotDirect(f"sheet {sheet.name} has a rule that reaches outside")
+        # The parser gets the cells and merged ranges only: the rest is checked above.
+        merges = re.search(r"<mergeCells\b.*?</mergeCells>", outside, re.S)
+        rows = xml[start:end] + "</sheetData>" if start >= 0 and end >= 0 else ""
+        body = f'<worksheet xmlns="{_NS}">{rows}{merges.group(0) if merges else ""}</worksheet>'
+        source = _Source(body.encode("utf-8"), self.strings, self.epoch, self.styles)
+        quoted = self.styles.quoted
+        count = len(self.styles.cell_xfs)
+        with fast_sheet_parser(source, source) as parser:
+            for _, cells in parser.parse():
+                for c in cells:
+                    style = int(c["style_id"] or 0)
+                    kind, value = c["data_type"], c["value"]
+                    if kind in ("f", "e") or style >= count:
+                        raise NotDirect(f"sheet {sheet.name} has a formula or error value")
+                    if kind == "s" and value is not None:
+                        if not isinstance(value, str) or ILLEGAL_CHARACTERS_RE.search(value):
+                            raise NotDirect(f"sheet {sheet.name} has text that changes")
+                        if looks_like_formula(value) and style not in quoted:
+                            sheet.unquoted.append((c["row"], c["column"]))
+                    sheet.cells[(c["row"], c["column"])] = _Cell(value, kind, style)
+            merged = parser.merged_cells
+        for cell_range in merged.mergeCell if merged else []:
+            low_col, low_row, high_col, high_row = range_boundaries(cell_range.ref)
+            for row in range(low_row, high_row + 1):
+                for column in range(low_col, high_col + 1):
+                    if (row, column) != (low_row, low_col):
+                        sheet.covered.add((row, column))
+                        found = sheet.cells.get((row, column))
+                        if found is not None and found.value is not None:
+                            raise NotDirect(f"sheet {sheet.name} has a value under a merge")
+        for _, kind, target, _ in sheet.rels:
+            if kind == _REL_COMMENTS:
+                comments = CommentSheet.from_tree(fromstring(self._read(target)))
+                for ref, comment in comments.comments:
+                    key = _position(ref)
+                    if key not in sheet.covered:  # openpyxl drops a comment under a merge
+                        sheet.comments[key] = (comment.content, comment.author, 79, 144)
+            elif kind == _REL_VML:
+                self._read(target)  # through the intake's checks: it goes out again
+        if _TAB_SELECTED.search(xml):
+            sheet.xml = _TAB_SELECTED.sub("", xml)
+            sheet.changed = True
+
+    def _check_monitor(self, sheet: _Sheet) -> None:
+        """The region sheet goes out as it came: plain values only, checked once per process
+        for each compressed form."""
+        if sheet.rels:
+            raise NotDirect("the region sheet has parts of its own")
+        entry = self.members[sheet.part]
+        key = (entry.crc, entry.size)
+        if _VERIFIED.get(key) == entry.compressed:
+            return
+        xml = self.package.read(sheet.part)  # the intake's checks, once
+        if any(word in xml for word in _MONITOR_UNPLAIN) or _TAB_SELECTED.search(
+            xml[: xml.find(b"<sheetData")].decode("utf-8", "replace")
+        ):
+            raise NotDirect("the region sheet is not plain values")
+        if len(_VERIFIED) >= 4:
+            _VERIFIED.clear()
+        _VERIFIED[key] = entry.compressed
+
+    # -- the feedback -------------------------------------------------------------------------
+
+    def write(
+        self,
+        findings: list[Finding],
+        *,
+        party_name: str,
+        round_: str,
+        signature: tuple[str, bytes] | None,
+        script: lite.LiteScript | None,
+    ) -> bytes:
+        dropped = {s.name for s in self.sheets if s.name in (TEXTS["sheet"], STATE_SHEET)}
+        if any(f.sheet == STATE_SHEET or "$" in (f.cell or "") for f in findings):
+            raise NotDirect("a finding in the undo sheet, or at a cell written with $")
+        for sheet in self.sheets:
+            if sheet.name == SHEET_MONITOR:
+                self._check_monitor(sheet)
+            elif sheet.name != TEXTS["sheet"]:
+                self._load(sheet)
+        kept = [s for s in self.sheets if s.name not in dropped]
+        for sheet in kept:  # sanitise: text that starts like a formula keeps Excel's prefix
+            for key in sheet.unquoted:
+                self._set_style(sheet, key, self.styles.quoted_copy(sheet.cells[key].style))
+        by_name = {s.name: s for s in kept}
+        old_state = next((s for s in self.sheets if s.name == STATE_SHEET), None)
+        if old_state is not None:
+            self._undo(old_state, by_name)
+        marks = _marks(findings, by_name)
+        state_rows: list[str] = []
+        for number, ((name, ref), (severity, messages)) in enumerate(marks.items(), start=1):
+            state_rows.append(self._mark(by_name[name], ref, severity, messages, number))
+        sheets = [TEXTS["sheet"]] + [s.name for s in kept] + ([STATE_SHEET] if marks else [])
+        listing_styles = self.styles.listing()
+
+        def found(f: Finding) -> Any:
+            sheet = by_name.get(f.sheet or "")
+            if sheet is None or not valid_cell(f.cell):
+                return f.value
+            key = _position(str(f.cell))
+            if key in sheet.covered:
+                return f.value
+            cell = sheet.cells.get(key)
+            return None if cell is None else cell.value
+
+        listing = listing_xml(
+            findings,
+            party_name=party_name,
+            round_=round_,
+            sheets=sheets,
+            found=found,
+            styles=listing_styles,
+            selected=True,
+        )
+        return self._package(kept, dropped, listing, state_rows, findings, signature, script)
+
+    def _undo(self, state: _Sheet, sheets: Mapping[str, _Sheet]) -> None:
+        """Take away the fills and comments of an earlier feedback (``_undo_previous``)."""
+        rows: dict[int, dict[int, _Cell]] = {}
+        for (row, column), cell in state.cells.items():
+            if column <= 5:
+                rows.setdefault(row, {})[column] = cell
+        for row in sorted(rows):
+            cells = rows[row]
+
+            def value(column: int, cells: dict[int, _Cell] = cells) -> Any:
+                found = cells.get(column)
+                return None if found is None else found.value
+
+            name, ref = value(1), value(2)
+            if name not in sheets or not valid_cell(ref):
+                continue
+            sheet, key = sheets[name], _position(ref)
+            if key in sheet.covered:
+                raise NotDirect("an earlier mark under a merge")
+            saved = cells.get(5)
+            fill = self.styles.fill_of(saved.style if saved is not None else 0)
+            self._set_fill(sheet, key, self.styles.copied_fill(fill))
+            text, author = value(3), value(4)
+            if text is None:
+                sheet.comments.pop(key, None)
+            else:
+                sheet.comments[key] = (str(text), str(author or ""), 79, 144)
+            sheet.marked = True
+
+    def _mark(
+        self, sheet: _Sheet, key: tuple[int, int], severity: str, messages: list[str], row: int
+    ) -> str:
+        """Mark one cell (``_mark_cells``) and return its row of the undo sheet."""
+        cell = sheet.cells.get(key)
+        style = cell.style if cell is not None else 0
+        saved = self.styles.state_xf(self.styles.fill_of(style))
+        text = "\n\n".join(messages)
+        old = sheet.comments.get(key)
+        cells = [_text_cell(f"A{row}", sheet.name), _text_cell(f"B{row}", _reference(key))]
+        if old is not None:
+            cells.append(_text_cell(f"C{row}", old[0]))
+            if old[1] is not None:
+                cells.append(_text_cell(f"D{row}", old[1]))
+            text = f"{text}\n\n{TEXTS['separator']}\n{old[0]}"
+        if saved is not None:  # a cell without a fill of its own gets no format: not written
+            cells.append(f'<c r="E{row}" s="{saved}" t="n" />')
+        self._set_fill(sheet, key, self.styles.mark_fill(severity))
+        height = max(80, 18 * (len(text) // 45 + 2))
+        sheet.comments[key] = (text, AUTHOR, height, COMMENT_WIDTH)
+        sheet.marked = True
+        return f'<row r="{row}">{"".join(cells)}</row>'
+
+    def _set_fill(self, sheet: _Sheet, key: tuple[int, int], fill: int) -> None:
+        cell = sheet.cells.get(key)
+        self._set_style(sheet, key, self.styles.with_fill(cell.style if cell else 0, fill))
+
+    def _set_style(self, sheet: _Sheet, key: tuple[int, int], style: int) -> None:
+        cell = sheet.cells.get(key)
+        if cell is None:
+            sheet.cells[key] = _Cell(None, "n", style)
+            sheet.xml = _insert_cell(sheet.xml, key, style)
+        else:
+            cell.style = style
+            sheet.xml = _restyle_cell(sheet.xml, key, style)
+        sheet.changed = True
+
+    # -- writing the package ------------------------------------------------------------------
+
+    def _package(
+        self,
+        kept: list[_Sheet],
+        dropped: set[str],
+        listing: str,
+        state_rows: list[str],
+        findings: list[Finding],
+        signature: tuple[str, bytes] | None,
+        script: lite.LiteScript | None,
+    ) -> bytes:
+        out: dict[str, package.Entry] = dict(self.members)
+        removed: set[str] = set()
+        added: dict[str, str] = {}  # part name -> content type (an Override)
+        for sheet in self.sheets:
+            if sheet.name in dropped:
+                removed |= {sheet.part, package.rels_name(sheet.part)}
+                removed |= {t for _, k, t, _ in sheet.rels if k in (_REL_COMMENTS, _REL_VML)}
+        taken = set(self.members)
+        for sheet in kept:
+            if sheet.marked:
+                self._write_comments(sheet, out, removed, added, taken)
+            if sheet.changed:
+                out[sheet.part] = package.deflated(sheet.part, sheet.xml.encode("utf-8"))
+        listing_part = _free(taken, "xl/worksheets/sheet{}.xml")
+        added[listing_part] = _WORKSHEET_TYPE
+        out[listing_part] = package.deflated(listing_part, listing.encode("utf-8"))
+        new_sheets = [(TEXTS["sheet"], listing_part, "visible")]
+        if state_rows:
+            state_part = _free(taken, "xl/worksheets/sheet{}.xml")
+            added[state_part] = _WORKSHEET_TYPE
+            out[state_part] = package.deflated(state_part, _state_xml(state_rows).encode("utf-8"))
+            new_sheets.append((STATE_SHEET, state_part, "veryHidden"))
+        book_rels, new_ids = _workbook_rels(
+            self._read(package.rels_name(self.book_part)),
+            {s.rel_id for s in self.sheets if s.name in dropped},
+            [(part, self.book_part) for _, part, _ in new_sheets],
+        )
+        out[package.rels_name(self.book_part)] = package.deflated(
+            package.rels_name(self.book_part), book_rels.encode("utf-8")
+        )
+        book = _workbook_xml(
+            self.book_xml,
+            self.sheets,
+            kept,
+            list(zip(new_sheets, new_ids, strict=True)),
+            len(findings),
+        )
+        out[self.book_part] = package.deflated(self.book_part, book.encode("utf-8"))
+        out[self.styles_part] = package.deflated(
+            self.styles_part, self.styles.xml().encode("utf-8")
+        )
+        frame = {e.name: e for e in listing_frame_members()}
+        out[_APP] = replace(frame[_APP], name=_APP)
+        props = (
+            DocumentProperties.from_tree(fromstring(self._read(_CORE)))
+            if _CORE in self.members
+            else DocumentProperties()
+        )
+        out[_CORE] = package.deflated(_CORE, core_properties_xml(props))
+        root_rels = self._read(_ROOT_RELS)
+        if signature is not None:
+            party, key = signature
+            custom = (
+                CustomPropertyList.from_tree(fromstring(self._read(_CUSTOM)))
+                if _CUSTOM in self.members
+                else CustomPropertyList()
+            )
+            values = {s.name: _rows(s) for s in kept}
+            marker.signed(custom, marker.signature(key, party, values))
+            if _CUSTOM not in self.members:
+                added[_CUSTOM] = _CUSTOM_TYPE
+                root_rels = _with_relationship(root_rels, _REL_CUSTOM, _CUSTOM)
+            out[_CUSTOM] = package.deflated(_CUSTOM, tostring(custom.to_tree()))
+        for name in (_APP, _CORE):
+            if name not in self.members:
+                raise NotDirect(f"no {name}")  # openpyxl writes both; here they are replaced
+        out[_ROOT_RELS] = package.deflated(_ROOT_RELS, root_rels.encode("utf-8"))
+        out[_TYPES] = package.deflated(
+            _TYPES, _content_types(self._read(_TYPES), removed, added).encode("utf-8")
+        )
+        order = [n for n in self.members if n not in removed] + [
+            n for n in out if n not in self.members
+        ]
+        entries = [out[n] for n in order]
+        parts = lite.entries(script) if script is not None else []
+        return package.write(lite.embed_entries(entries, parts))
+
+    def _write_comments(
+        self,
+        sheet: _Sheet,
+        out: dict[str, package.Entry],
+        removed: set[str],
+        added: dict[str, str],
+        taken: set[str],
+    ) -> None:
+        """The sheet's comments part and its drawing written again, as openpyxl writes them."""
+        old = [(i, k, t) for i, k, t, _ in sheet.rels if k in (_REL_COMMENTS, _REL_VML)]
+        for _, _, target in old:
+            removed.add(target)
+            out.pop(target, None)
+        rels = [raw for _, kind, _, raw in sheet.rels if kind not in (_REL_COMMENTS, _REL_VML)]
+        xml = re.sub(r"<legacyDrawing\b[^>]*/>", "", sheet.xml)
+        if sheet.comments:
+            records = []
+            for (row, column), (text, author, height, width) in sorted(sheet.comments.items()):
+                record = CommentRecord(ref=_reference((row, column)), author=author)
+                record.text.t = text
+                record.height, record.width = height, width
+                records.append(record)
+            comments = CommentSheet.from_comments(records)
+            comments_part = _free(taken, "xl/comments/comment{}.xml")
+            vml_part = _free(taken, "xl/drawings/commentsDrawing{}.vml")
+            out[comments_part] = package.deflated(comments_part, tostring(comments.to_tree()))
+            out[vml_part] = package.deflated(vml_part, comments.write_shapes(None))
+            added[comments_part] = _COMMENTS_TYPE
+            added[vml_part] = ""  # a Default for .vml
+            ids = {i for i, _, _, _ in sheet.rels}
+            comments_id, vml_id = _free_id(ids, "comments"), _free_id(ids, "anysvml")
+            rels += [
+                _relationship(comments_id, _REL_COMMENTS, "/" + comments_part),
+                _relationship(vml_id, _REL_VML, "/" + vml_part),
+            ]
+            xml = _once(
+                xml,
+                "</worksheet>",
+                f'<legacyDrawing xmlns:r="{_DOC_REL}" r:id="{vml_id}" /></worksheet>',
+            )
+        sheet.xml, sheet.changed = xml, True
+        rels_part = package.rels_name(sheet.part)
+        if rels:
+            body = f'<Relationships xmlns="{_PKG_REL}">{"".join(rels)}</Relationships>'
+            out[rels_part] = package.deflated(rels_part, body.encode("utf-8"))
+        elif rels_part in out:
+            removed.add(rels_part)
+            out.pop(rels_part)
+
+
+# -- styles ---------------------------------------------------------------------------------------
+
+_SECTIONS = {
+    "fonts": "font",
+    "fills": "fill",
+    "borders": "border",
+    "cellStyleXfs": "xf",
+    "cellXfs": "xf",
+    "cellStyles": "cellStyle",
+}
+_WRAP = tostring(Alignment(wrap_text=True, vertical="top").to_tree()).decode("utf-8")
+
+
+class _StyleSheet:
+    """The workbook's own styles with what the feedback adds at the end of each list."""
+
+    def __init__(self, xml: str) -> None:
+        if not re.match(r"\s*(?:<\?xml[^>]*>\s*)?<styleSheet\b", xml):
+            raise NotDirect("styles in a namespace prefix")
+        self.source = xml
+        self.items: dict[str, list[str]] = {}
+        for section, item in _SECTIONS.items():
+            found = re.search(rf"<{section}\b[^>]*?(/>|>(.*?)</{section}>)", xml, re.S)
+            if found is None:
+                raise NotDirect(f"styles without {section}")
+            body = found.group(2) or ""
+            self.items[section] = re.findall(rf"<{item}\b(?:[^>]*?/>|.*?</{item}>)", body, re.S)
+        self.added: dict[str, list[str]] = {section: [] for section in _SECTIONS}
+        parsed = _stylesheet(xml)
+        self.cell_xfs = self.items["cellXfs"]
+        if len(parsed.cell_styles) != len(self.cell_xfs):
+            raise NotDirect("cell formats not as counted")
+        self.quoted = {i for i, s in enumerate(parsed.cell_styles) if s.quotePrefix}
+        self.fills = [int(s.fillId) for s in parsed.cell_styles]
+        self.date_formats = set(parsed.date_formats)
+        self.timedelta_formats = set(parsed.timedelta_formats)
+        self._made: dict[tuple[str, str], int] = {}
+        # Fonts, fills and borders as openpyxl holds them: a value is found by equality.
+        self.objects: dict[str, list[Any]] = {
+            "fonts": list(parsed.fonts),
+            "fills": list(parsed.fills),
+            "borders": list(parsed.borders),
+        }
+        for section, objects in self.objects.items():
+            if len(objects) != len(self.items[section]):
+                raise NotDirect(f"{section} not as counted")
+
+    def _number(self, section: str, value: Any) -> int:
+        """The number openpyxl gives a font, fill or border it adds to the workbook's list
+        (``IndexedList.add``): the last equal one, or a new one at the end."""
+        objects = self.objects[section]
+        for index in range(len(objects) - 1, -1, -1):
+            if objects[index] == value:
+                return index
+        objects.append(value)
+        self.added[section].append(_xml(value))
+        return len(objects) - 1
+
+    def _add(self, section: str, xml: str) -> int:
+        key = (section, xml)
+        if key not in self._made:
+            self.added[section].append(xml)
+            self._made[key] = len(self.items[section]) + len(self.added[section]) - 1
+        return self._made[key]
+
+    def _xf(self, style: int) -> str:
+        """A cell format's XML, the workbook's own or one added."""
+        count = len(self.cell_xfs)
+        return self.cell_xfs[style] if style < count else self.added["cellXfs"][style - count]
+
+    def fill_of(self, style: int) -> int:
+        if style < len(self.fills):
+            return self.fills[style]
+        return int(_attribute(self._xf(style), "fillId") or 0)
+
+    def mark_fill(self, severity: str) -> int:
+        colour = ERROR_FILL if severity == "error" else WARNING_FILL
+        return self._number("fills", PatternFill("solid", fgColor=colour, bgColor=colour))
+
+    def with_fill(self, style: int, fill: int) -> int:
+        """A cell format like ``style`` with another fill (``cell.fill = ...``)."""
+        base = self._xf(style)
+        return self._add("cellXfs", _set_attributes(base, fillId=str(fill), applyFill="1"))
+
+    def quoted_copy(self, style: int) -> int:
+        """A cell format like ``style`` with Excel's text prefix (``cell.quotePrefix = True``)."""
+        return self._add("cellXfs", _set_attributes(self.cell_xfs[style], quotePrefix="1"))
+
+    def copied_fill(self, fill: int) -> int:
+        """The number a copy of a fill gets when set on a cell (``cell.fill = copy(...)``)."""
+        return self._number("fills", self.objects["fills"][fill])
+
+    def state_xf(self, fill: int) -> int | None:
+        """The format of an undo sheet cell given a copy of a fill (only the fill set); None
+        when that is fill 0, which leaves the cell without a format."""
+        fill = self.copied_fill(fill)
+        if fill == 0:
+            return None
+        return self._add(
+            "cellXfs",
+            f'<xf numFmtId="0" fontId="0" fillId="{fill}" borderId="0" applyFill="1" '
+            'pivotButton="0" quotePrefix="0" xfId="0" />',
+        )
+
+    def listing(self) -> Styles:
+        """The list's formats, as ``write_listing`` adds them to this workbook."""
+        title = self._number("fonts", Font(name=textwidth.FONT, bold=True, size=14))
+        bold = self._number("fonts", Font(name=textwidth.FONT, bold=True))
+        error = self._number("fills", PatternFill("solid", fgColor=ERROR_FILL))
+        warning = self._number("fills", PatternFill("solid", fgColor=WARNING_FILL))
+        link = self._hyperlink()
+
+        return Styles(
+            title=self._listing_xf(font=title),
+            count=self._listing_xf(font=bold),
+            text=self._listing_xf(),
+            quoted=self._listing_xf(quote=True),
+            header=self._listing_xf(font=bold, wrap=False),
+            error=self._listing_xf(fill=error),
+            warning=self._listing_xf(fill=warning),
+            link=self._listing_xf(*link),
+        )
+
+    def _listing_xf(
+        self,
+        number: int = 0,
+        font: int = 0,
+        fill: int = 0,
+        border: int = 0,
+        named: int = 0,
+        *,
+        wrap: bool = True,
+        quote: bool = False,
+    ) -> int:
+        applied = (' applyFill="1"' if fill else "") + (' applyAlignment="1"' if wrap else "")
+        head = (
+            f'<xf numFmtId="{number}" fontId="{font}" fillId="{fill}" borderId="{border}"'
+            f'{applied} pivotButton="0" quotePrefix="{int(quote)}" xfId="{named}"'
+        )
+        return self._add("cellXfs", f"{head}>{_WRAP}</xf>" if wrap else f"{head} />")
+
+    def _hyperlink(self) -> tuple[int, int, int, int, int]:
+        """The named style "Hyperlink" (number format, font, fill, border, its number): the
+        workbook's own, or
+        openpyxl's built-in one added as ``cell.style = "Hyperlink"`` adds it."""
+        for item in self.items["cellStyles"]:
+            if re.search(r'\bname="Hyperlink"', item):
+                number = int(_attribute(item, "xfId") or 0)
+                xf = self.items["cellStyleXfs"][number]
+                if "<" in xf[1:] and not xf.rstrip().endswith("/>"):
+                    raise NotDirect("a Hyperlink style with its own alignment or protection")
+                return (
+                    int(_attribute(xf, "numFmtId") or 0),
+                    int(_attribute(xf, "fontId") or 0),
+                    int(_attribute(xf, "fillId") or 0),
+                    int(_attribute(xf, "borderId") or 0),
+                    number,
+                )
+        style = builtin_styles["Hyperlink"]
+        font = self._number("fonts", style.font)
+        fill = self._number("fills", style.fill)
+        border = self._number("borders", style.border)
+        named = self._add(
+            "cellStyleXfs",
+            f'<xf numFmtId="0" fontId="{font}" fillId="{fill}" borderId="{border}" />',
+        )
+        if named != len(self.items["cellStyles"]) + len(self.added["cellStyles"]):
+            raise NotDirect("named styles not numbered in order")
+        self._add(
+            "cellStyles", f'<cellStyle name="Hyperlink" xfId="{named}" builtinId="8" hidden="0" />'
+        )
+        return 0, font, fill, border, named
+
+    def xml(self) -> str:
+        """The styles part with the added items and counts."""
+        xml = self.source
+        for section in _SECTIONS:
+            new = self.added[section]
+            if not new:
+                continue
+            count = len(self.items[section]) + len(new)
+            found = re.search(rf"<{section}\b([^>]*?)(/?)>", xml)
+            assert found is not None
+            attributes = re.sub(r'\s*\bcount="[^"]*"', "", found.group(1))
+            start = f'<{section} count="{count}"{attributes}>'
+            if found.group(2):
+                xml = (
+                    xml[: found.start()]
+                    + start
+                    + "".join(new)
+                    + f"</{section}>"
+                    + xml[found.end() :]
+                )
+            else:
+                close = xml.index(f"</{section}>", found.end())
+                xml = (
+                    xml[: found.start()]
+                    + start
+                    + xml[found.end() : close]
+                    + "".join(new)
+                    + xml[close:]
+                )
+        return xml
+
+
+@functools.lru_cache(maxsize=4)
+def _stylesheet(xml: str) -> Any:
+    return Stylesheet.from_tree(fromstring(xml.encode("utf-8")))
+
+
+def _xml(item: Any) -> str:
+    return str(tostring(item.to_tree()).decode("utf-8"))
+
+
+def _attribute(xml: str, name: str) -> str | None:
+    found = re.search(rf'\b{name}="([^"]*)"', xml[: xml.find(">")])
+    return found.group(1) if found else None
+
+
+def _set_attributes(item: str, **values: str) -> str:
+    """An element's start tag with attributes set (replaced or added at the end)."""
+    end = item.find(">")
+    head = item[:end].rstrip("/ ")
+    tail = item[end:]
+    closed = item[:end].rstrip().endswith("/")
+    for name, value in values.items():
+        if re.search(rf'\b{name}="', head):
+            head = re.sub(rf'\b{name}="[^"]*"', f'{name}="{value}"', head)
+        else:
+            head += f' {name}="{value}"'
+    return head + (" />" + tail[1:] if closed else tail)
+
+
+# -- cells ----------------------------------------------------------------------------------------
+
+
+def _position(ref: str) -> tuple[int, int]:
+    letters, row = coordinate_from_string(ref.replace("$", "").upper())
+    return row, column_index_from_string(letters)
+
+
+def _reference(key: tuple[int, int]) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(key[1])}{key[0]}"
+
+
+def _cell_pattern(ref: str) -> re.Pattern[str]:
+    return re.compile(rf'<c\b(?=[^>]*\sr="{ref}")[^>]*?(/?)>')
+
+
+def _restyle_cell(xml: str, key: tuple[int, int], style: int) -> str:
+    found = list(_cell_pattern(_reference(key)).finditer(xml))
+    if len(found) != 1:
+        raise NotDirect(f"cell {_reference(key)} not found once")
+    tag = found[0].group(0)
+    closed = tag.endswith("/>")
+    head = tag[: -2 if closed else -1].rstrip()
+    head = re.sub(r'\ss="[^"]*"', "", head) + f' s="{style}"'
+    return xml[: found[0].start()] + head + ("/>" if closed else ">") + xml[found[0].end() :]
+
+
+_ROW = re.compile(r'<row\b[^>]*?\sr="(\d+)"[^>]*?(/?)>')
+_CELL_REF = re.compile(r'<c\b[^>]*?\sr="([A-Z]+)(\d+)"')
+
+
+def _insert_cell(xml: str, key: tuple[int, int], style: int) -> str:
+    """A new empty cell with a format (openpyxl writes ``<c r=".." s=".." t="n" />``)."""
+    row, column = key
+    cell = f'<c r="{_reference(key)}" s="{style}" t="n" />'
+    data_start = xml.find("<sheetData")
+    data_end = xml.find("</sheetData>")
+    if data_start < 0:
+        raise NotDirect("no sheetData")
+    if data_end < 0:  # <sheetData/>
+        close = xml.index(">", data_start)
+        if xml[close - 1] != "/":
+            raise NotDirect("sheetData not closed")
+        return (
+            xml[: close - 1].rstrip()
+            + f'><row r="{row}">{cell}</row></sheetData>'
+            + xml[close + 1 :]
+        )
+    rows = list(_ROW.finditer(xml, data_start, data_end))
+    if len(rows) != len(re.findall(r"<row[\s>/]", xml[data_start:data_end])):
+        raise NotDirect("a row without its number")
+    for found in rows:
+        number = int(found.group(1))
+        if number < row:
+            continue
+        if number > row:
+            return xml[: found.start()] + f'<row r="{row}">{cell}</row>' + xml[found.start() :]
+        head = re.sub(r'\sspans="[^"]*"', "", found.group(0))
+        if found.group(2):  # <row .../>
+            head = head[:-2].rstrip() + ">"
+            return xml[: found.start()] + head + cell + "</row>" + xml[found.end() :]
+        end = xml.index("</row>", found.end())
+        position = end
+        refs = list(_CELL_REF.finditer(xml, found.end(), end))
+        if len(refs) != len(re.findall(r"<c[\s>/]", xml[found.end() : end])):
+            raise NotDirect("a cell without its reference")
+        for ref in refs:
+            if int(ref.group(2)) != row:
+                raise NotDirect("a cell outside its row")
+            if column_index_from_string(ref.group(1)) > column:
+                position = ref.start()
+                break
+        return xml[: found.start()] + head + xml[found.end() : position] + cell + xml[position:]
+    return xml[:data_end] + f'<row r="{row}">{cell}</row>' + xml[data_end:]
+
+
+def _text_cell(ref: str, value: str) -> str:
+    """A value set with ``cell.value =`` (text; one that starts with '=' would be a formula)."""
+    from .party import text_body
+
+    if value.startswith("="):
+        raise NotDirect("undo text that openpyxl would take for a formula")
+    return f'<c r="{ref}"{text_body(value)[1]}'
+
+
+def _marks(
+    findings: Sequence[Finding], sheets: Mapping[str, _Sheet]
+) -> dict[tuple[str, tuple[int, int]], tuple[str, list[str]]]:
+    """The cells to mark, as ``_mark_cells`` finds them: severity and messages per cell."""
+    marks: dict[tuple[str, tuple[int, int]], tuple[str, list[str]]] = {}
+    for f in findings:
+        sheet = sheets.get(f.sheet or "")
+        if sheet is None or not valid_cell(f.cell):
+            continue
+        key = _position(str(f.cell))
+        if key in sheet.covered:
+            continue
+        severity, messages = marks.setdefault((sheet.name, key), (f.severity, []))
+        if f.blocking:
+            severity = "error"
+        if f.message not in messages:
+            messages.append(f.message)
+        marks[(sheet.name, key)] = (severity, messages)
+    return {
+        (name, key): value
+        for (name, key), value in sorted(
+            marks.items(), key=lambda item: (item[0][0], _reference(item[0][1]))
+        )
+    }
+
+
+def _rows(sheet: _Sheet) -> Iterator[list[Any]]:
+    """A data sheet's rows from the first data row, as ``iter_rows(values_only=True)``."""
+    rows: dict[int, dict[int, Any]] = {}
+    for (row, column), cell in sheet.cells.items():
+        if row >= FIRST_DATA_ROW and (row, column) not in sheet.covered:
+            rows.setdefault(row, {})[column] = cell.value
+    for row in sorted(rows):
+        values = rows[row]
+        yield [values.get(c) for c in range(1, max(values) + 1)]
+
+
+# -- the undo sheet -------------------------------------------------------------------------------
+
+
+@functools.cache
+def _state_frame() -> str:
+    import openpyxl
+
+    from .xlsx import save
+
+    book = openpyxl.Workbook()
+    ws = book.create_sheet(STATE_SHEET)
+    ws.sheet_state = "veryHidden"
+    ws.sheet_view.tabSelected = False
+    members = {e.name: e for e in package.entries(save(book))}
+    return members["xl/worksheets/sheet2.xml"].content().decode("utf-8")
+
+
+def _state_xml(rows: list[str]) -> str:
+    xml = _state_frame()
+    xml = _once(xml, '<dimension ref="A1:A1" />', f'<dimension ref="A1:E{len(rows)}" />')
+    for empty in ("<sheetData />", "<sheetData/>", "<sheetData></sheetData>"):
+        if empty in xml:
+            return xml.replace(empty, f"<sheetData>{''.join(rows)}</sheetData>", 1)
+    raise RuntimeError("unexpected undo sheet frame")
+
+
+# -- workbook.xml, relationships, content types -------------------------------------------------------
+
+
+def _sheet_elements(xml: str) -> list[tuple[str, str, str]]:
+    """(attributes as written, name, relationship id) of every <sheet> in workbook.xml."""
+    if not re.search(rf'<workbook\b[^>]*\sxmlns="{re.escape(_NS)}"', xml):
+        raise NotDirect("workbook.xml in a namespace prefix")
+    out = []
+    for found in re.finditer(r"<sheet\b([^>]*?)/?>", xml):
+        attributes = found.group(1)
+        name = re.search(r'\bname="([^"]*)"', attributes)
+        rel = re.search(r'\b\w+:id="([^"]*)"', attributes)
+        if name is None or rel is None:
+            raise NotDirect("a sheet without name or part")
+        out.append((attributes, html.unescape(name.group(1)), rel.group(1)))
+    return out
+
+
+def _workbook_xml(
+    xml: str,
+    sheets: list[_Sheet],
+    kept: list[_Sheet],
+    new: list[tuple[tuple[str, str, str], str]],
+    findings: int,
+) -> str:
+    """workbook.xml with the list first and the undo sheet last, the active tab the list, the
+    names that ``sanitise`` removes removed and every sheet's own names renumbered."""
+    prefix = re.search(r'\b(\w+):id="', kept[0].attributes if kept else 'r:id="')
+    r = prefix.group(1) if prefix else "r"
+    ids = [int(i) for i in re.findall(r'\bsheetId="(\d+)"', xml)]
+    next_id = max(ids, default=0) + 1
+    elements = []
+    (listing_name, _, _), listing_rel = new[0]
+    elements.append(
+        f'<sheet name="{listing_name}" sheetId="{next_id}" state="visible" {r}:id="{listing_rel}"/>'
+    )
+    elements += [f"<sheet{s.attributes}/>" for s in kept]
+    for (name, _, state), rel in new[1:]:
+        next_id += 1
+        elements.append(
+            f'<sheet name="{name}" sheetId="{next_id}" state="{state}" {r}:id="{rel}"/>'
+        )
+    start, end = xml.find("<sheets"), xml.find("</sheets>")
+    if start < 0 or end < 0:
+        raise NotDirect("no sheets in workbook.xml")
+    head = xml[: xml.index(">", start) + 1]
+    xml = head + "".join(elements) + xml[end:]
+    old = {i: s.name for i, s in enumerate(sheets)}
+    position = {s.name: i + 1 for i, s in enumerate(kept)}
+    names = (
+        [
+            '<definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">'
+            f"'{TEXTS['sheet']}'!$A$6:$F${6 + findings}</definedName>"
+        ]
+        if findings
+        else []
+    )
+    for found in re.finditer(r"<definedName\b([^>]*)>(.*?)</definedName>", xml, re.S):
+        attributes = found.group(1)
+        called = re.search(r'\bname="([^"]*)"', attributes)
+        local = re.search(r'\blocalSheetId="(\d+)"', attributes)
+        if called is None or local is None:
+            continue  # a name of the workbook: sanitise removes it
+        if called.group(1) not in (
+            "_xlnm._FilterDatabase",
+            "_xlnm.Print_Titles",
+            "_xlnm.Print_Area",
+        ):
+            continue
+        sheet = old.get(int(local.group(1)))
+        if sheet not in position:
+            continue
+        attributes = attributes.replace(local.group(0), f'localSheetId="{position[sheet]}"')
+        names.append(f"<definedName{attributes}>{found.group(2)}</definedName>")
+    xml = re.sub(r"<definedNames\b[^>]*?(?:/>|>.*?</definedNames>)", "", xml, flags=re.S)
+    if names:
+        block = f"<definedNames>{''.join(names)}</definedNames>"
+        anchor = re.search(
+            r"<calcPr\b|<oleSize\b|<customWorkbookViews\b|<pivotCaches\b|<smartTagPr\b|<smartTagTypes\b|<webPublishing\b|<fileRecoveryPr\b|<webPublishObjects\b|<extLst\b|</workbook>",
+            xml,
+        )
+        assert anchor is not None
+        xml = xml[: anchor.start()] + block + xml[anchor.start() :]
+    view = re.search(r"<workbookView\b[^>]*?/?>", xml)
+    if view is None:
+        raise NotDirect("no workbook view")
+    tag = _set_attributes(view.group(0), activeTab="0")
+    return xml[: view.start()] + tag + xml[view.end() :]
+
+
+def _rels(xml: str, folder: str = "") -> list[tuple[str, str, str, str]]:
+    """(id, type, target part, the element as written) of each relationship."""
+    out = []
+    for found in re.finditer(r"<Relationship\b[^>]*?/>", xml):
+        raw = found.group(0)
+        rel_id, kind, target = (_attribute(raw, n) or "" for n in ("Id", "Type", "Target"))
+        if _attribute(raw, "TargetMode") == "External":
+            raise NotDirect("an external relationship")
+        target = html.unescape(target)
+        path = target[1:] if target.startswith("/") else posixpath.join(folder, target)
+        out.append((rel_id, kind, posixpath.normpath(path), raw))
+    if "<Relationship" in xml and len(out) != xml.count("<Relationship "):
+        raise NotDirect("relationships not as expected")
+    return out
+
+
+def _relationship(rel_id: str, kind: str, target: str) -> str:
+    return f'<Relationship Id="{rel_id}" Type="{kind}" Target="{target}"/>'
+
+
+def _workbook_rels(
+    xml: str, dropped: set[str], new_parts: list[tuple[str, str]]
+) -> tuple[str, list[str]]:
+    rels = [raw for rel_id, _, _, raw in _rels(xml) if rel_id not in dropped]
+    ids = {rel_id for rel_id, _, _, _ in _rels(xml)}
+    new_ids = []
+    for part, _ in new_parts:
+        rel_id = _free_id(ids, "rIdPlanmonitor")
+        ids.add(rel_id)
+        new_ids.append(rel_id)
+        rels.append(_relationship(rel_id, _REL_WORKSHEET, "/" + part))
+    return f'<Relationships xmlns="{_PKG_REL}">{"".join(rels)}</Relationships>', new_ids
+
+
+def _with_relationship(xml: str, kind: str, target: str) -> str:
+    ids = {rel_id for rel_id, _, _, _ in _rels(xml)}
+    return _once(
+        xml,
+        "</Relationships>",
+        _relationship(_free_id(ids, "rId"), kind, target) + "</Relationships>",
+    )
+
+
+def _content_types(xml: str, removed: set[str], added: Mapping[str, str]) -> str:
+    for part in removed:
+        xml = re.sub(rf'<Override\b[^>]*PartName="/{re.escape(part)}"[^>]*/>', "", xml)
+    extra = "".join(
+        f'<Override PartName="/{part}" ContentType="{kind}"/>'
+        for part, kind in added.items()
+        if kind
+    )
+    if any(not kind for kind in added.values()) and not re.search(
+        r'<Default\b[^>]*Extension="vml"', xml
+    ):
+        extra = f'<Default Extension="vml" ContentType="{_VML_TYPE}"/>' + extra
+    return _once(xml, "</Types>", extra + "</Types>")
+
+
+def _free(taken: set[str], pattern: str) -> str:
+    number = 1
+    while pattern.format(number) in taken:
+        number += 1
+    name = pattern.format(number)
+    taken.add(name)
+    return name
+
+
+def _free_id(ids: set[str], base: str) -> str:
+    if base not in ids:
+        return base
+    number = 1
+    while f"{base}{number}" in ids:
+        number += 1
+    return f"{base}{number}"
+
+
+def _once(text: str, old: str, new: str) -> str:
+    if text.count(old) != 1:
+        raise NotDirect(f"not once: {old}")
+    return text.replace(old, new, 1)
+
+
+def _has_element(xml: str, name: str) -> bool:
+    return re.search(rf"<(?:\w+:)?{name}\b", xml) is not None
+
+
+@dataclass
+class _Source:
+    """What ``xlsx.fast_sheet_parser`` reads of openpyxl's read-only book and worksheet: the
+    sheet's XML, the shared strings, the date system and which formats are dates."""
+
+    data: bytes
+    _shared_strings: list[str]
+    epoch: Any
+    styles: _StyleSheet
+
+    @property
+    def _date_formats(self) -> set[int]:
+        return self.styles.date_formats
+
+    @property
+    def _timedelta_formats(self) -> set[int]:
+        return self.styles.timedelta_formats
+
+    @contextmanager
+    def _get_source(self) -> Iterator[BytesIO]:
+        yield BytesIO(self.data)
