@@ -34,9 +34,9 @@ from .xlsx import cell_parser
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
-# A cell: (column, value, openpyxl's data type after parsing: "n", "s", "b", "d", "e", "f").
-Cell = tuple[int, Any, str]
-Row = tuple[int, list[Cell]]
+# A row: its number, the values of its columns from 1 (None: nothing there), the columns among
+# them that hold a formula.
+Row = tuple[int, list[Any], list[int]]
 
 # Characters that may stand as they are in the text of a cell read without a parser: not the
 # start of markup or of an entity, no carriage return (XML turns it into a line feed) and no
@@ -76,11 +76,10 @@ class Unsure(Exception):
 class SheetCells:
     """The rows of one worksheet, in file order, as ``WorkSheetParser.parse`` yields them.
 
-    ``rows()`` yields ``(row number, [(column, value, data type)])`` for each row present in
-    the file, without its empty (self-closing) cells (the columns of a row must rise, so an
-    empty cell never stands for another); after it, ``protected`` says whether the sheet
-    protection is on as far as openpyxl's parser would have seen it (a reading stopped in the
-    rows sees none after them).
+    ``rows(width)`` yields each row present in the file with its values as openpyxl gives them
+    (rows and the columns in a row must rise, so no cell, empty ones included, stands for
+    another); after it, ``protected`` says whether the sheet protection is on as far as
+    openpyxl's parser would have seen it (a reading stopped in the rows sees none after them).
     """
 
     def __init__(
@@ -130,15 +129,18 @@ class SheetCells:
         self._parser: Any = None
         self._sound: set[bytes] = set()  # row attributes (after the number) seen to be sound
 
-    def rows(self) -> Iterator[Row]:
-        """The rows in file order; stopping early leaves the rest untokenised."""
+    def rows(self, width: int) -> Iterator[Row]:
+        """The rows in file order, each as ``(number, values, formulas)``: the values of its
+        columns 1 to ``width`` (None where a cell holds nothing; cells further right are read,
+        not kept) and the columns among them that hold a formula. Stopping early leaves the
+        rest untokenised."""
         self._done = False
         xml, end = self._xml, self._end
         columns = _COLUMNS
         strings, dates = self._strings, self._dates
         number = 0
-        outside: list[Cell] = []  # cells before the first row or in an empty one: not read here
-        cells = outside
+        outside: list[Any] = []  # "values" before the first row and after an empty one
+        values, formulas, limit = outside, [], 0
         last = 0
         at = self._start
         while at < end:
@@ -155,54 +157,57 @@ class SheetCells:
                         raise Unsure("cells out of order")
                     last = column
                     if inline:
-                        if kind == b"inlineStr":
-                            cells.append((column, inline[3:].decode(), "s"))
-                        elif kind:
-                            cells.append((column, None, kind.decode()))
-                        else:
-                            cells.append((column, None, "n"))
+                        if kind != b"inlineStr":
+                            continue  # <is> in a cell of another type: openpyxl ignores it
+                        value: Any = inline[3:].decode()
                     elif v:
                         if not kind or kind == b"n":
                             if dates and (int(style) if style else 0) in dates:
-                                cells.append((column, *self._date(v, int(style or 0))))
+                                value = self._date(v, int(style or 0))
                             elif b"." in v or b"e" in v or b"E" in v:
-                                cells.append((column, float(v), "n"))
+                                value = float(v)
                             else:
-                                cells.append((column, int(v), "n"))
+                                value = int(v)
                         elif kind == b"s":
-                            cells.append((column, strings[int(v)], "s"))
-                        elif kind == b"str":
-                            cells.append((column, v.decode(), "s"))
+                            value = strings[int(v)]
                         elif kind == b"b":
-                            cells.append((column, bool(int(v)), "b"))
+                            value = bool(int(v))
                         elif kind == b"d":
-                            cells.append((column, from_ISO8601(v.decode()), "d"))
+                            value = from_ISO8601(v.decode())
                         elif kind == b"inlineStr":
-                            cells.append((column, None, "inlineStr"))
-                        else:
-                            cells.append((column, v.decode(), kind.decode()))
+                            continue  # openpyxl takes an inline string's <is> only
+                        else:  # "str", "e" and types openpyxl does not know: the text
+                            value = v.decode()
                     elif other:
-                        cells.append(self._parsed(letters + digits, style, kind, other, number))
+                        if values is outside:
+                            raise Unsure("a cell outside a row")
+                        value, formula = self._parsed(letters + digits, style, kind, other, number)
+                        if formula and column <= limit:
+                            formulas.append(column)
+                    else:
+                        continue  # nothing in it
+                    if column <= limit:
+                        values[column - 1] = value
+                    elif values is outside:
+                        raise Unsure("a cell outside a row")
                 else:
                     found -= 1
-                    if outside:
-                        raise Unsure("a cell outside a row")
-                    if cells is not outside:
-                        yield number, cells
-                    number = self._row_number(attributes, number)
-                    last = 0
+                    if values is not outside:
+                        yield number, values, formulas
+                    stated = self._row_number(attributes, number)
+                    if stated <= number:
+                        raise Unsure("rows out of order")
+                    number, last = stated, 0
                     if empty:
-                        yield number, []
-                        cells = outside
+                        yield number, [None] * width, []
+                        values, formulas, limit = outside, [], 0
                     else:
-                        cells = []
+                        values, formulas, limit = [None] * width, [], width
             if found != xml.count(b"<c ", at, stop):
                 raise Unsure("a cell not in the usual form")
             at = stop
-        if outside:
-            raise Unsure("a cell outside a row")
-        if cells is not outside:
-            yield number, cells
+        if values is not outside:
+            yield number, values, formulas
         self._done = True
 
     @property
@@ -230,18 +235,19 @@ class SheetCells:
             self._sound.add(rest)
         return int(stated.group(1)) if stated is not None else counter + 1
 
-    def _date(self, v: bytes, style: int) -> tuple[Any, str]:
+    def _date(self, v: bytes, style: int) -> Any:
         value = float(v) if b"." in v or b"e" in v or b"E" in v else int(v)
         try:
-            return from_excel(value, self._epoch, timedelta=style in self._timedeltas), "d"
+            return from_excel(value, self._epoch, timedelta=style in self._timedeltas)
         except (OverflowError, ValueError):
-            return "#VALUE!", "e"
+            return "#VALUE!"  # openpyxl's error value for a date out of range
 
     def _parsed(
         self, reference: bytes, style: bytes, kind: bytes, content: bytes, number: int
-    ) -> Cell:
+    ) -> tuple[Any, bool]:
         """A cell of another shape (a formula, rich text, an entity), by openpyxl's own
-        ``parse_cell``: the cell is parsed on its own, with the state of this sheet."""
+        ``parse_cell``: the cell is parsed on its own, with the state of this sheet. Its value,
+        and whether it is a formula."""
         if self._parser is None:
             self._parser = cell_parser(
                 self._strings,
@@ -261,7 +267,7 @@ class SheetCells:
         )
         self._parser.row_counter = number
         parsed = self._parser.parse_cell(element)
-        return parsed["column"], parsed["value"], parsed["data_type"]
+        return parsed["value"], parsed["data_type"] == "f"
 
 
 @functools.lru_cache(maxsize=16)

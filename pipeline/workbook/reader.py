@@ -276,7 +276,7 @@ def _read_book(
     sheets = {}
     for sheet_layout in layout.sheets:
         if sheet_layout.name != SHEET_MONITOR and sheet_layout.name in names:
-            rows, protected = book.rows(sheet_layout.name)
+            rows, protected = book.rows(sheet_layout.name, len(sheet_layout.columns))
             sheets[sheet_layout.name] = _read_sheet(
                 rows, protected, sheet_layout, config.max_new_projects
             )
@@ -291,8 +291,9 @@ class _Book(Protocol):
     @property
     def sheetnames(self) -> list[str]: ...
 
-    def rows(self, name: str) -> tuple[Iterator[Row], Callable[[], bool]]:
-        """The rows of a sheet in file order, and (once read) whether it is protected."""
+    def rows(self, name: str, width: int) -> tuple[Iterator[Row], Callable[[], bool]]:
+        """The rows of a sheet in file order (``cells.Row``, a formula as its text), and (once
+        read) whether the sheet is protected."""
         ...
 
 
@@ -304,15 +305,30 @@ class _OpenpyxlBook:
         self.book, self.plain = book, plain
         self.sheetnames: list[str] = book.sheetnames
 
-    def rows(self, name: str) -> tuple[Iterator[Row], Callable[[], bool]]:
+    def rows(self, name: str, width: int) -> tuple[Iterator[Row], Callable[[], bool]]:
+        """openpyxl may give a row number more than once: the header row's cells then add up
+        (the header is the last value seen in each column), a data row's replace the row. A
+        header cell is taken as it is, formula or not, as before."""
         parsers: list[Any] = []
 
         def rows() -> Iterator[Row]:
             ws = self.book[name]
+            header: list[Any] = [None] * width
             with (sheet_parser if self.plain else fast_sheet_parser)(self.book, ws) as parser:
                 parsers.append(parser)
                 for number, cells in parser.parse():
-                    yield number, [(c["column"], c["value"], c["data_type"]) for c in cells]
+                    values = header if number == HEADER_ROW else [None] * width
+                    formulas = []
+                    for c in cells:
+                        column, value = c["column"], c["value"]
+                        if column <= width:
+                            if number != HEADER_ROW and (
+                                c["data_type"] == "f" or not isinstance(value, _PLAIN)
+                            ):
+                                value = _formula(value)
+                                formulas.append(column)
+                            values[column - 1] = value
+                    yield number, (list(values) if values is header else values), formulas
 
         def protected() -> bool:
             protection = getattr(parsers[0], "protection", None) if parsers else None
@@ -351,26 +367,28 @@ class _FastBook:
             epoch=self.epoch,
         )
 
-    def rows(self, name: str) -> tuple[Iterator[Row], Callable[[], bool]]:
+    def rows(self, name: str, width: int) -> tuple[Iterator[Row], Callable[[], bool]]:
         sheet = self.cells(name)
-        return sheet.rows(), lambda: sheet.protected
+
+        def rows() -> Iterator[Row]:  # rows rise here: no row number comes twice
+            for number, values, formulas in sheet.rows(width):
+                if number == HEADER_ROW:
+                    yield number, values, []
+                    continue
+                for column in formulas:
+                    values[column - 1] = _formula(values[column - 1])
+                yield number, values, formulas
+
+        return rows(), lambda: sheet.protected
 
     def meta_rows(self) -> list[list[Any]]:
         """``iter_rows(max_row=, max_col=, values_only=True)`` of openpyxl's read-only sheet,
         without the empty rows it fills in (they hold no key)."""
         out = []
-        next_row = 1  # a row numbered below one already given is passed over, as by openpyxl
-        for number, cells in self.cells(SHEET_META).rows():
+        for number, values, _ in self.cells(SHEET_META).rows(_META_COLUMNS):
             if number > _META_ROWS:
                 break
-            if number < next_row:
-                continue
-            next_row = number + 1
-            row: list[Any] = [None] * _META_COLUMNS
-            for column, value, _ in cells:
-                if column <= _META_COLUMNS:
-                    row[column - 1] = value
-            out.append(row)
+            out.append(values)
         return out
 
 
@@ -400,21 +418,11 @@ def _read_sheet(
     formulas: set[tuple[int, int]] = set()
     limit = len(layout.row_ids) + extra_rows
     cut_off = None
-    for number, cells in rows:
+    for number, record, formula_columns in rows:
         if number == HEADER_ROW:
-            for column, value, _ in cells:
-                if column <= width:
-                    header[column - 1] = value
+            header = record
         elif number >= FIRST_DATA_ROW:
-            record: list[Any] = [None] * width
-            row_formulas: set[tuple[int, int]] = set()
-            for column, value, data_type in cells:
-                if column <= width:
-                    if data_type == "f" or not isinstance(value, _PLAIN):
-                        value = _formula(value)
-                        row_formulas.add((number, column))
-                    record[column - 1] = value
-            if not row_formulas and (
+            if not formula_columns and (
                 record.count(None) == width or all(is_empty(v) for v in record)
             ):
                 continue  # a row with only formatting
@@ -422,7 +430,7 @@ def _read_sheet(
                 cut_off = number
                 break
             records[number] = record
-            formulas |= row_formulas
+            formulas.update((number, column) for column in formula_columns)
     return SheetRows(
         header=header,
         rows=records,
