@@ -3,6 +3,8 @@ validation rule and the workbook's live red cells."""
 
 from __future__ import annotations
 
+import datetime as dt
+import random
 from typing import Any
 
 import pandas as pd
@@ -114,3 +116,54 @@ def test_the_workbook_colours_exactly_the_sums_of_the_table() -> None:
     assert formulas["segments-do-not-add-up"] == (
         "AND(ISNUMBER($T3),COUNTA($A3,$B3)>0,SUM($A3,$B3)<>$T3)"
     )
+
+
+def _judged_rows(state: Any, rng: random.Random) -> list[dict[str, Any]]:
+    """The demo's projects as typed rows, and copies with the rules' cells set to values of
+    every kind: counts, decimals, text, blanks, booleans, dates, huge numbers, NaN."""
+    from pipeline.validation.schema import _base_records
+
+    rows = [dict(r) for r in _base_records(state.monitor(ROUND).projects).values()]
+    keys = sorted(set().union(*(r.columns for r in project_rules(CATALOGUE, COLUMNS, ROUND))))
+    seen = [r[k] for r in rows for k in keys if r.get(k) is not None]
+    pool = [
+        *rng.sample(seen, 60),
+        *(None, 0, 1, -1, 5, 7, 10**6, 2**53 + 1, 0.5, 12.0, -0.0, float("nan")),
+        *("", " ", "12", "rood", "onherroepelijk", "initiatief", "2020-K1", "2099-K4"),
+        *(True, False, dt.date(2026, 3, 1), "stikstof", "senioren"),
+    ]
+    changed = []
+    for _ in range(800):
+        row = dict(rng.choice(rows))
+        for key in rng.sample(keys, rng.randint(1, 4)):
+            row[key] = rng.choice(pool)
+        if rng.random() < 0.3:  # a sum made to add up again
+            row["total_dwellings"] = sum(
+                v for k, v in row.items() if k.startswith("planning_") and type(v) is int
+            ) + (row["completed"] if type(row.get("completed")) is int else 0)
+        changed.append(row)
+    return rows + changed
+
+
+def test_a_rule_holds_on_a_row_only_where_its_frame_passes(state: Any) -> None:
+    """``Rule.holds`` (one row, plain Python) says True only where ``Rule.passes`` on a frame
+    holding that row gives True, whatever else the frame holds (alone, with a few rows, with
+    all); on the demo's rows as they are it says what ``passes`` says."""
+    rules = project_rules(CATALOGUE, COLUMNS, ROUND)
+    rows = _judged_rows(state, random.Random(3))
+    plain = len(state.monitor(ROUND).projects)
+    judged = 0
+    chunks = [rows, *(rows[i : i + 1] for i in range(0, len(rows), 61))]
+    chunks += [rows[i : i + 9] for i in range(0, len(rows), 9 * 11)]
+    for chunk in chunks:
+        frame = pd.DataFrame(chunk)
+        for rule in rules:
+            passed = rule.passes(frame)
+            for number, row in enumerate(chunk):
+                holds = rule.holds(row)
+                judged += holds
+                if holds:
+                    assert passed.dtype == bool and passed.iloc[number], (rule.code, row)
+            if chunk is rows:
+                assert [rule.holds(r) for r in rows[:plain]] == passed[:plain].tolist()
+    assert judged > len(rows) * len(rules)

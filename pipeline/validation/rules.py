@@ -4,18 +4,25 @@ Each rule is a pandera DataFrame check (``passes`` gives True per row that is fi
 code it raises, the columns it reads (a party only hears of rules on columns it owns) and the
 column whose cell gets the finding. Rules find their columns by catalogue tags where a tag
 exists, so a new field joins a rule by being tagged.
+
+Every rule looks at one row at a time. ``holds`` says the same of one row given as a dict, for
+the values typed rows hold (whole and decimal numbers, text, None): True when ``passes`` would
+give True for that row, False when it would not or when the row holds anything else (then
+``passes`` decides). The validation uses it to leave pandas out for rows that are fine.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from ..core import Catalogue, Column, Round
+
+Row = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,57 @@ class Rule:
     anchor: str  # the column whose cell gets the finding
     passes: Callable[[pd.DataFrame], pd.Series]
     details: Callable[[pd.Series], dict[str, Any]]
+    holds: Callable[[Row], bool] = field(default=lambda row: False, compare=False)
+
+
+class _Unsure(Exception):
+    """A value ``holds`` does not judge: ``passes`` does."""
+
+
+def _held(check: Callable[[Row], bool]) -> Callable[[Row], bool]:
+    """``check`` on a row, False for a row with a value it does not judge."""
+
+    def holds(row: Row) -> bool:
+        try:
+            return check(row)
+        except _Unsure:
+            return False
+
+    return holds
+
+
+def _number(row: Row, key: str) -> float | int | None:
+    """A count as ``pd.to_numeric`` sees it: None when empty; anything but a plain number is
+    not judged."""
+    value = row.get(key)
+    if value is None:
+        return None
+    if type(value) is int and abs(value) < 2**53:
+        return value
+    if type(value) is float and value == value and abs(value) < 2**53:
+        return value
+    raise _Unsure
+
+
+def _filled(row: Row, key: str) -> bool:
+    """What ``_any_filled`` sees in one cell."""
+    value = row.get(key)
+    if value is None:
+        return False
+    if type(value) is str:
+        return value.strip() != ""
+    if type(value) is int:
+        return True
+    if type(value) is float:
+        return not math.isnan(value)
+    raise _Unsure
+
+
+def _text(row: Row, key: str) -> str | None:
+    value = row.get(key)
+    if value is None or type(value) is str:
+        return value
+    raise _Unsure
 
 
 @dataclass(frozen=True)
@@ -91,6 +149,7 @@ def project_rules(
                 completed,
                 lambda f: total_of(f).isna() | ~(num(f, completed) > total_of(f)),
                 lambda r: {"completed": _n(r.get(completed)), "total": _n(r.get(total))},
+                _held(lambda r: _not_above(_number(r, completed), _number(r, total))),
             )
         )
     if group_dwellings:
@@ -101,6 +160,7 @@ def project_rules(
                 group_dwellings,
                 lambda f: total_of(f).isna() | ~(num(f, group_dwellings) > total_of(f)),
                 lambda r: {"value": _n(r.get(group_dwellings)), "total": _n(r.get(total))},
+                _held(lambda r: _not_above(_number(r, group_dwellings), _number(r, total))),
             )
         )
         if target_groups:
@@ -113,6 +173,12 @@ def project_rules(
                         ~(num(f, group_dwellings).fillna(0) > 0) | _any_filled(f, target_groups)
                     ),
                     lambda r: {},
+                    _held(
+                        lambda r: (
+                            not ((_number(r, group_dwellings) or 0) > 0)
+                            or any([_filled(r, k) for k in target_groups])
+                        )
+                    ),
                 )
             )
     if bottlenecks and "bottleneck_explanation" in keys:
@@ -123,6 +189,12 @@ def project_rules(
                 "bottleneck_explanation",
                 lambda f: ~_any_filled(f, bottlenecks) | _any_filled(f, ["bottleneck_explanation"]),
                 lambda r: {},
+                _held(
+                    lambda r: (
+                        not any([_filled(r, k) for k in bottlenecks])
+                        or _filled(r, "bottleneck_explanation")
+                    )
+                ),
             )
         )
     if "stoplight" in keys and "stoplight_explanation" in keys:
@@ -135,6 +207,9 @@ def project_rules(
                     (f.get("stoplight") != "rood") | _any_filled(f, ["stoplight_explanation"])
                 ),
                 lambda r: {},
+                _held(
+                    lambda r: _text(r, "stoplight") != "rood" or _filled(r, "stoplight_explanation")
+                ),
             )
         )
     rules.extend(_choice_rules(columns))
@@ -162,7 +237,14 @@ def _choice_rules(columns: list[Column]) -> list[Rule]:
             seen = [row.get(k) for k in keys if row.get(k) is not None]
             return {"value": next((v for v in seen if seen.count(v) > 1), None)}
 
-        rules.append(Rule("duplicate-choice", frozenset(keys), keys[0], distinct, repeated))
+        def apart(row: Row, keys: list[str] = keys) -> bool:
+            chosen = [_text(row, k) for k in keys]
+            filled = [v for v in chosen if v is not None]
+            return len(filled) == len(set(filled))
+
+        rules.append(
+            Rule("duplicate-choice", frozenset(keys), keys[0], distinct, repeated, _held(apart))
+        )
     return rules
 
 
@@ -195,6 +277,12 @@ def _planning_status_rules(
                     | _col(f, "zoning_status").isin(hard)
                 ),
                 lambda r: {},
+                _held(
+                    lambda r: (
+                        _text(r, "permit_status") != "onherroepelijk"
+                        or _text(r, "zoning_status") in hard
+                    )
+                ),
             )
         )
     if round_ is not None and {"construction_start", "phase"} <= keys:
@@ -208,6 +296,10 @@ def _planning_status_rules(
             )
             return ~overdue
 
+        def on_time(row: Row) -> bool:
+            start, phase = _text(row, "construction_start"), _text(row, "phase")
+            return start is None or not (start < started and phase in waiting)
+
         rules.append(
             Rule(
                 "construction-start-in-past-without-progress",
@@ -215,6 +307,7 @@ def _planning_status_rules(
                 "construction_start",
                 not_overdue,
                 lambda r: {"value": r.get("construction_start")},
+                _held(on_time),
             )
         )
     return rules
@@ -239,7 +332,21 @@ def _sum_rule(
         done = _n(row.get(completed)) if completed in parts else 0
         return {"sum": summed, "planned": summed, "completed": done, "total": _n(row.get(total))}
 
-    return Rule(rule.code, frozenset([total, *parts]), total, passes, details)
+    def holds(row: Row) -> bool:
+        numbers = [_number(row, k) for k in parts]
+        whole = _number(row, total)
+        if rule.when_filled and not any(_filled(row, k) for k in parts):
+            return True
+        summed = 0.0
+        for number in numbers:  # in the order pandas adds them, as floats
+            summed += 0 if number is None else number
+        return whole is None or summed == whole
+
+    return Rule(rule.code, frozenset([total, *parts]), total, passes, details, _held(holds))
+
+
+def _not_above(part: float | None, total: float | None) -> bool:
+    return total is None or part is None or not part > total
 
 
 def _any_filled(frame: pd.DataFrame, keys: list[str]) -> pd.Series:

@@ -19,6 +19,7 @@ import json
 import math
 import weakref
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -32,6 +33,7 @@ from ..core import (
     Catalogue,
     Column,
     Entity,
+    Field,
     Finding,
     Monitor,
     Party,
@@ -48,7 +50,7 @@ from ..core import (
     owners,
     values,
 )
-from .rules import project_rules
+from .rules import Rule, project_rules
 
 NEW_ROW_PREFIX = "nieuw-"
 
@@ -134,16 +136,24 @@ class Validation:
         return any(f.blocking for f in self.findings)
 
 
-def validate(submission: Submission, context: Context, *, screen: bool = True) -> Validation:
+def validate(
+    submission: Submission, context: Context, *, screen: bool = True, plain: bool = False
+) -> Validation:
     """Check every editable sheet of a submission.
 
     ``screen`` first tries the values against the checks directly and leaves pandera out where
     nothing fails (most sheets of a round): pandera then would report nothing. ``screen=False``
     runs pandera on every sheet (the same findings, slower).
+
+    An issued row sent back as it was issued gets no finding and the typed values it had: what
+    its cells give is worked out once per run (see :class:`_RunMemo`) and such a row is only
+    compared with it; the other rows go through every check. ``plain=True`` checks every row
+    of every sheet in full, with nothing kept between files (the same result, slower).
     """
     result = Validation()
+    memo = None if plain else _run_memo(context)
     for sheet in submission.sheets.values():
-        findings, rows = _SheetChecker(submission, sheet, context, screen).run()
+        findings, rows = _SheetChecker(submission, sheet, context, screen, memo).run()
         result.findings.extend(findings)
         result.rows.extend(rows)
     result.findings = _capped(result.findings, submission.file_name, context.max_findings)
@@ -163,7 +173,12 @@ class _SheetChecker:
     """Checks one sheet; holds what every step needs."""
 
     def __init__(
-        self, submission: Submission, sheet: SheetData, context: Context, screen: bool = True
+        self,
+        submission: Submission,
+        sheet: SheetData,
+        context: Context,
+        screen: bool = True,
+        memo: _RunMemo | None = None,
     ) -> None:
         self.submission = submission
         self.screen = screen
@@ -171,22 +186,39 @@ class _SheetChecker:
         self.context = context
         self.roles = context.catalogue.roles
         self.entity: Entity = sheet.layout.entity
-        by_key = {c.key: c for c in context.catalogue.columns(self.entity, context.round)}
-        self.columns = [by_key[k] for k in sheet.layout.columns if k in by_key]
-        self.lists = context.region.lists()
+        self.memo = memo  # None: every row checked in full, nothing kept between files
         self.findings: list[Finding] = []
-        self._problems: dict[tuple[str, str, Any], values.Problem | None] = {}
         self.changed: dict[int, set[str]] = {}
         self.records: dict[int, dict[str, Any]] = {}  # the cleaned rows, by Excel row
-        self._typed_values: dict[tuple[str, str, Any], Any] = {}
+        self.numbers: list[int] = []  # the Excel rows of the sheet, in order
         self._labels: dict[int, str | None] = {}
         self._label_cells: dict[int, tuple[Any, Any]] | None = None
+        self._problems: dict[tuple[str, str, Any], values.Problem | None]
+        self._typed_values: dict[tuple[str, str, Any], Any]
+        self._sheet_typed: dict[tuple[str, str, Any], Any] = {}
+        self._owned_places: dict[frozenset[str], tuple[list[str], list[int]]] = {}
+        if memo is None:
+            by_key = {c.key: c for c in context.catalogue.columns(self.entity, context.round)}
+            self.columns = [by_key[k] for k in sheet.layout.columns if k in by_key]
+            self.lists = context.region.lists()
+            self._problems = {}
+            self._typed_values = self._sheet_typed
+        else:
+            self.columns = memo.columns(self.entity, tuple(sheet.layout.columns))
+            self.lists = memo.lists
+            self._problems = memo.problems.setdefault(self.entity, {})
+            self._typed_values = memo.typed.setdefault(self.entity, {})
 
     # -- the steps ----------------------------------------------------------------------------
 
     def run(self) -> tuple[list[Finding], list[RowOutcome]]:
-        frame = _cleaned(self.sheet.values, [c.key for c in self.columns])
-        self.records = _by_row(frame)
+        keys = [c.key for c in self.columns]
+        if self.memo is None:
+            self.frame = _cleaned(self.sheet.values, keys)
+            self.records = _by_row(self.frame)
+            self.numbers = list(self.records)
+        else:
+            self._raw_cells(self.memo, keys)
         if not self.sheet.protected:
             self._add("protection-removed")
         if self.sheet.cut_off is not None:  # a flood of rows: nothing of this sheet is taken
@@ -205,9 +237,10 @@ class _SheetChecker:
         owned = {r.excel_row: r.owned for r in rows}
         # A party hears of problems in cells it did not change, but they never block its row.
         self.changed = {r.excel_row: r.changed for r in rows if r.changed is not None}
-        self._cell_checks(frame.loc[[r.excel_row for r in rows]], owned)
+        # A row sent back as issued has nothing to report (see _Quiet): the checks see the rest.
+        self._cell_checks([r.excel_row for r in rows if r.quiet is None], owned)
         outcomes = [self._outcome(r) for r in rows]
-        self._row_rules(outcomes, owned)
+        self._row_rules([o for o, r in zip(outcomes, rows, strict=True) if r.quiet is None], owned)
         blocked = {f.row for f in self.findings if f.blocking}
         for outcome in outcomes:
             outcome.blocked = outcome.excel_row in blocked
@@ -220,19 +253,21 @@ class _SheetChecker:
         issued = set(self.sheet.layout.row_ids)
         seen: dict[str, int] = {}
         rows: list[_Row] = []
-        for row_number, row in self.records.items():
-            row_id = row.get(id_key)
-            row_id = str(row_id).strip() if row_id is not None else None
+        for row_number in self.numbers:
+            row_id = self._row_id(row_number, id_key)
             if row_id not in issued or row_id in seen:
-                if any(v is not None for v in row.values()):
+                if any(v is not None for v in self._record(row_number).values()):
                     self._add("unexpected-row", cell=f"A{row_number}", row=row_number, value=row_id)
                 continue
             seen[row_id] = row_number
             base_row = dict(base.get(row_id, {}))
             base_row[id_key] = row_id
-            owned = owned_columns(
-                self.context.party, self.columns, base_row, self.context.region, self.roles
-            )
+            owned = self._owned(base_row)
+            quiet = self._quiet(row_number, row_id, base_row)
+            if quiet is not None:
+                rows.append(_Row(row_number, row_id, owned, base_row, set(), quiet))
+                continue
+            row = self._record(row_number)
             self._ownership(row, row_number, row_id, base_row, owned)
             changed = {
                 c.key
@@ -255,7 +290,8 @@ class _SheetChecker:
         rows = []
         roles = self.roles
         names = _names(self.context.base.projects, roles.name)
-        for row_number, row in self.records.items():
+        for row_number in self.numbers:
+            row = self._record(row_number)
             if all(v is None for v in row.values()):
                 continue
             base_row = {roles.initiator: party.id}
@@ -292,9 +328,15 @@ class _SheetChecker:
                     )
         return rows
 
-    def _cell_checks(self, frame: pd.DataFrame, owned: dict[int, set[str]]) -> None:
-        """Types, lists, bounds and required values, via pandera; only owned cells count."""
-        if not (self.screen and self._cells_pass(frame)):
+    def _cell_checks(self, numbers: list[int], owned: Mapping[int, AbstractSet[str]]) -> None:
+        """Types, lists, bounds and required values of these rows, via pandera; only owned cells
+        count."""
+        columns = self.columns
+        if self.memo is not None and self.screen:
+            # pandera on the columns where a value fails: the others would give no failure case
+            failing = self._failing_columns(numbers)
+            columns = [c for c in self.columns if c.key in failing]
+        if columns and not (self.memo is None and self.screen and self._cells_pass(numbers)):
             schema = pa.DataFrameSchema(
                 {
                     c.key: pa.Column(
@@ -303,12 +345,12 @@ class _SheetChecker:
                         nullable=not c.field.required,
                         required=False,
                     )
-                    for c in self.columns
+                    for c in columns
                 },
                 strict=False,
             )
             try:
-                schema.validate(frame, lazy=True)
+                schema.validate(self._frame(numbers), lazy=True)
             except pa.errors.SchemaErrors as errors:
                 self._translate(errors.failure_cases, owned)
         for row_number, key in sorted(self.sheet.formulas):
@@ -319,9 +361,12 @@ class _SheetChecker:
                     key=key,
                     value=self.sheet.values.at[row_number, key],
                 )
-        for number in frame.index:
-            row = self.records[number]
-            for key in owned.get(number, set()):
+        keys = [c.key for c in self.columns]
+        for number in numbers:
+            row, mine = self.records[number], owned.get(number, set())
+            for key in keys:  # in column order (a set's order changes from process to process)
+                if key not in mine:
+                    continue
                 raw = row.get(key)
                 if values.looks_like_formula(raw) and (number, key) not in self.sheet.formulas:
                     self._add(
@@ -332,14 +377,13 @@ class _SheetChecker:
                         prefix=_prefix_name(str(raw)[0]),
                     )
 
-    def _cells_pass(self, frame: pd.DataFrame) -> bool:
-        """True when no cell fails a check of the cell schema: no value with a problem of its
-        column's checks (empty cells are not checked), no empty cell in a required column."""
-        columns = [c for c in self.columns if c.key in frame.columns]  # the others: not required
-        if any(frame[c.key].dtype != object for c in columns):
-            return False  # the schema's type check would fail: pandera says how
-        checks = [(c, c.key, c.field.required, values.PROBLEMS[c.field.type]) for c in columns]
-        for number in frame.index:
+    def _cells_pass(self, numbers: list[int]) -> bool:
+        """True when no cell of these rows fails a check of the cell schema: no value with a
+        problem of its column's checks (empty cells are not checked), no empty cell in a
+        required column. (The cleaned frame holds every column, as objects: the schema's type
+        check holds.)"""
+        checks = [(c, c.key, c.field.required, values.PROBLEMS[c.field.type]) for c in self.columns]
+        for number in numbers:
             row = self.records[number]
             for column, key, required, codes in checks:
                 raw = row[key]
@@ -351,6 +395,29 @@ class _SheetChecker:
                 if problem is not None and problem[0] in codes:
                     return False
         return True
+
+    def _failing_columns(self, numbers: list[int]) -> set[str]:
+        """The columns with a cell in these rows that fails a check of the cell schema (as
+        :meth:`_cells_pass` finds them)."""
+        failing: set[str] = set()
+        for column in self.columns:
+            key, required, codes = (
+                column.key,
+                column.field.required,
+                values.PROBLEMS[column.field.type],
+            )
+            for number in numbers:
+                raw = self.records[number][key]
+                if _missing(raw):
+                    if required:
+                        failing.add(key)
+                        break
+                    continue
+                problem = self._problem(column, raw)
+                if problem is not None and problem[0] in codes:
+                    failing.add(key)
+                    break
+        return failing
 
     def _problem(self, column: Column, raw: Any) -> values.Problem | None:
         """The problem of a non-empty cell value, worked out once per column and value."""
@@ -382,7 +449,7 @@ class _SheetChecker:
             for code in values.PROBLEMS[column.field.type]
         ]
 
-    def _translate(self, cases: pd.DataFrame, owned: dict[int, set[str]]) -> None:
+    def _translate(self, cases: pd.DataFrame, owned: Mapping[int, AbstractSet[str]]) -> None:
         done: set[tuple[int, str]] = set()
         by_key = {c.key: c for c in self.columns}
         for case in cases.itertuples(index=False):
@@ -411,13 +478,18 @@ class _SheetChecker:
             )
 
     def _outcome(self, row: _Row) -> RowOutcome:
+        sheet = self.sheet.layout.name
+        if row.quiet is not None:  # no formula in the row: every owned cell, as issued
+            keys, at = self._owned_at(row.owned)
+            kept = dict(zip(keys, map(row.quiet.typed.__getitem__, at), strict=True))
+            label = row.quiet.label or row.row_id
+            return RowOutcome(self.entity, row.row_id, sheet, row.excel_row, kept, label=label)
         typed: dict[str, Any] = {}
         source = self.records[row.excel_row]
         for column in self.columns:
             if column.key not in row.owned or (row.excel_row, column.key) in self.sheet.formulas:
                 continue
             typed[column.key] = self._typed(column, source.get(column.key))
-        sheet = self.sheet.layout.name
         return RowOutcome(
             self.entity,
             row.row_id,
@@ -428,14 +500,16 @@ class _SheetChecker:
         )
 
     def _typed(self, column: Column, raw: Any) -> Any:
-        """The monitor value of a cell, worked out once per column and value."""
+        """The monitor value of a cell, worked out once per column and value (in a run, once
+        per sheet for values equal to others that give another monitor value)."""
         if raw is None:
             return None
         key = (column.key, type(raw).__name__, raw)
+        kept = self._typed_values if _alike(raw) else self._sheet_typed
         try:
-            return self._typed_values[key]
+            return kept[key]
         except KeyError:
-            typed = self._typed_values[key] = self._typed_once(column, raw)
+            typed = kept[key] = self._typed_once(column, raw)
             return typed
         except TypeError:  # an unhashable value cannot be kept
             return self._typed_once(column, raw)
@@ -450,9 +524,11 @@ class _SheetChecker:
             value = self.context.region.code(column.field.choices, value)
         return value
 
-    def _row_rules(self, outcomes: list[RowOutcome], owned: dict[int, set[str]]) -> None:
-        """Cross-field rules on the typed rows, as pandera DataFrame checks."""
-        if self.entity != "project":
+    def _row_rules(self, outcomes: list[RowOutcome], owned: Mapping[int, AbstractSet[str]]) -> None:
+        """Cross-field rules on these typed rows, as pandera DataFrame checks. Every rule looks
+        at one row at a time; which rules a sheet gets depends on what the party owns in any of
+        its rows (``owned``)."""
+        if self.entity != "project" or not outcomes:
             return
         merged = []
         for outcome in outcomes:
@@ -460,16 +536,27 @@ class _SheetChecker:
             row.update(outcome.values)
             row["_row"] = outcome.excel_row
             merged.append(row)
+        all_rules = (
+            project_rules(self.context.catalogue, self.columns, self.context.round)
+            if self.memo is None
+            else self.memo.rules(self.columns)
+        )
+        anywhere: set[str] = set().union(*owned.values())
+        rules = [r for r in all_rules if r.columns & anywhere]
+        checked = rules
+        if self.memo is not None and self.screen:  # pandera on the rules that do not hold
+            checked = [r for r in rules if not _all_hold([r], merged)]
+            if not checked:
+                return
         typed = pd.DataFrame(merged).set_index("_row")
-        rules = [
-            r
-            for r in project_rules(self.context.catalogue, self.columns, self.context.round)
-            if r.columns & set().union(*owned.values())
-        ]
-        if self.screen and _rules_pass(rules, typed):
+        if self.memo is not None and self.screen:
+            checked = [r for r in checked if not _rules_pass([r], typed)]
+            if not checked:
+                return
+        elif self.screen and _rules_pass(rules, typed):
             return
         schema = pa.DataFrameSchema(
-            checks=[pa.Check(r.passes, name=r.code) for r in rules], strict=False
+            checks=[pa.Check(r.passes, name=r.code) for r in checked], strict=False
         )
         try:
             schema.validate(typed, lazy=True)
@@ -531,6 +618,146 @@ class _SheetChecker:
             return {}
         return dict(_base_records(self.context.base.table(self.entity)).get(outcome.row_id, {}))
 
+    # -- rows: cleaned, matched, quiet ---------------------------------------------------------
+
+    def _raw_cells(self, memo: _RunMemo, keys: list[str]) -> None:
+        """The cells as they are, and where each column's are; a row is cleaned (blank as
+        None) only when it is checked in full."""
+        self.raw = _raw_rows(self.sheet.values)
+        self.numbers = list(self.raw)
+        where = {str(k): i for i, k in enumerate(self.sheet.values.columns)}
+        id_key = ID_COLUMN[self.entity]
+        self.positions = [(c, where.get(c.key)) for c in self.columns]
+        self.id_position = where.get(id_key) if id_key in keys else None
+        self.label_positions = (where.get(id_key), where.get(self.roles.name))
+        self.formula_rows = {row for row, _ in self.sheet.formulas}
+        self.known = memo.quiet_rows(self.entity, self.sheet.layout.columns, self.positions)
+        self.plain_cells = memo.plain_cells.setdefault(self.entity, {})
+        self.rules_ok: AbstractSet[str] = (
+            memo.rules_ok(self.columns, self.context.base.table(self.entity))
+            if self.entity == "project"
+            else frozenset()
+        )
+        self.owned_by = memo.owned_by(self.context.party, self.entity, self.columns)
+
+    def _record(self, row_number: int) -> dict[str, Any]:
+        """The row's cells by column key, blank as None (cleaned once, when first needed)."""
+        row = self.records.get(row_number)
+        if row is None:
+            raw = self.raw[row_number]
+            row = self.records[row_number] = {
+                column.key: None if at is None or values.is_empty(raw[at]) else raw[at]
+                for column, at in self.positions
+            }
+        return row
+
+    def _row_id(self, row_number: int, id_key: str) -> str | None:
+        if self.memo is None:
+            value = self.records[row_number].get(id_key)
+        else:
+            at = self.id_position
+            value = None if at is None else self.raw[row_number][at]
+            value = None if values.is_empty(value) else value
+        return str(value).strip() if value is not None else None
+
+    def _owned(self, base_row: dict[str, Any]) -> AbstractSet[str]:
+        party, region, roles = self.context.party, self.context.region, self.roles
+        if self.memo is None:
+            return owned_columns(party, self.columns, base_row, region, roles)
+        return self.owned_by(base_row)
+
+    def _quiet(self, row_number: int, row_id: str, base_row: dict[str, Any]) -> _Quiet | None:
+        """What the row gives when its cells are those of a row found quiet before; None when
+        the row must go through every check (always, on the plain path)."""
+        if self.memo is None or row_number in self.formula_rows:
+            return None
+        raw = self.raw[row_number]
+        known = self.known
+        try:
+            quiet = known[(row_id, raw)]
+        except KeyError:
+            quiet = known[(row_id, raw)] = self._quiet_once(row_id, raw, base_row)
+        except TypeError:  # an unhashable value cannot be kept
+            return None
+        if quiet is None or quiet.types != tuple(map(type, raw)):
+            return None
+        return quiet
+
+    def _quiet_once(
+        self, row_id: str, raw: tuple[Any, ...], base_row: dict[str, Any]
+    ) -> _Quiet | None:
+        """A row is quiet when every cell holds a plain value without a problem whose monitor
+        value is the issued one, of the same type, and the issued project passes every
+        cross-field rule. Then no check can report anything, whoever sent it and whatever it
+        owns: every cell is the same as issued (no ``not-owner``, nothing changed), no cell has
+        a problem, the rows the rules see are the issued rows."""
+        if self.entity == "project" and row_id not in self.rules_ok:
+            return None
+        typed: list[Any] = []
+        cells = self.plain_cells
+        for column, at in self.positions:
+            value = None if at is None else raw[at]
+            key = (column.key, type(value), value)
+            try:
+                monitor_value = cells[key]
+            except KeyError:
+                monitor_value = cells[key] = self._plain_value(column, value)
+            old = base_row.get(column.key)
+            if monitor_value is _EMPTY:
+                if old is not None or column.field.required:
+                    return None
+                typed.append(None)
+                continue
+            if monitor_value is _UNSURE or type(monitor_value) is not type(old):
+                return None
+            if monitor_value != old:
+                return None
+            typed.append(monitor_value)
+        id_at, name_at = self.label_positions
+        label = _label(
+            self.entity,
+            None if id_at is None else raw[id_at],
+            None if name_at is None else raw[name_at],
+        )
+        return _Quiet(tuple(map(type, raw)), tuple(typed), label)
+
+    def _owned_at(self, owned: AbstractSet[str]) -> tuple[list[str], list[int]]:
+        """The owned columns' keys and places among the sheet's columns, in column order."""
+        if not isinstance(owned, frozenset):
+            return self._places(owned)
+        places = self._owned_places.get(owned)
+        if places is None:
+            places = self._owned_places[owned] = self._places(owned)
+        return places
+
+    def _places(self, owned: AbstractSet[str]) -> tuple[list[str], list[int]]:
+        at = [i for i, c in enumerate(self.columns) if c.key in owned]
+        return [self.columns[i].key for i in at], at
+
+    def _plain_value(self, column: Column, value: Any) -> Any:
+        """What a cell of a quiet row may hold: _EMPTY for an empty cell, its monitor value
+        for a plain value without a problem, _UNSURE for anything else (and for a value that
+        equals another with another monitor value, such as -0.0 and 0.0: a row found quiet
+        then never holds one)."""
+        if value is None or values.is_empty(value):
+            return _EMPTY
+        if type(value) not in _PLAIN_TYPES or not _alike(value):
+            return _UNSURE
+        if values.looks_like_formula(value) or self._problem(column, value) is not None:
+            return _UNSURE
+        return self._typed(column, value)
+
+    def _frame(self, numbers: list[int]) -> pd.DataFrame:
+        """The cleaned rows as pandera checks them: every column, as objects."""
+        if self.memo is None:
+            return self.frame.loc[numbers]
+        return pd.DataFrame(
+            [list(self.records[n].values()) for n in numbers],
+            columns=[c.key for c in self.columns],
+            index=pd.Index(numbers, dtype="int64", name=self.sheet.values.index.name),
+            dtype=object,
+        )
+
     # -- ownership ----------------------------------------------------------------------------
 
     def _ownership(
@@ -539,7 +766,7 @@ class _SheetChecker:
         row_number: int,
         row_id: str,
         base_row: dict[str, Any],
-        owned: set[str],
+        owned: AbstractSet[str],
     ) -> None:
         for column in self.columns:
             if column.key in owned:
@@ -629,6 +856,16 @@ class _SheetChecker:
         return self._labels[row]
 
     def _label_of(self, row: int) -> str | None:
+        if self.memo is not None:
+            raw = self.raw.get(row)
+            if raw is None:
+                return None
+            id_at, name_at = self.label_positions
+            return _label(
+                self.entity,
+                None if id_at is None else raw[id_at],
+                None if name_at is None else raw[name_at],
+            )
         if self._label_cells is None:  # the id and name of every row, taken out once
             frame = self.sheet.values
 
@@ -641,18 +878,23 @@ class _SheetChecker:
             self._label_cells = dict(zip(frame.index, pairs, strict=True))
         if row not in self._label_cells:
             return None
+        return _label(self.entity, *self._label_cells[row])
 
-        def text(value: Any) -> str:
-            return "" if values.is_empty(value) else str(value).strip()
 
-        row_id, name = (text(v) for v in self._label_cells[row])
-        if self.entity == "agreement":
-            return f"afspraak {row_id}" if row_id else None
-        if row_id and name:
-            return f"project {row_id} {name}"
-        if name:
-            return f"nieuw project '{name}'"
-        return f"project {row_id}" if row_id else None
+def _label(entity: Entity, row_id: Any, name: Any) -> str | None:
+    """A row as the party knows it, from the cells of its id and name."""
+
+    def text(value: Any) -> str:
+        return "" if values.is_empty(value) else str(value).strip()
+
+    row_id, name = text(row_id), text(name)
+    if entity == "agreement":
+        return f"afspraak {row_id}" if row_id else None
+    if row_id and name:
+        return f"project {row_id} {name}"
+    if name:
+        return f"nieuw project '{name}'"
+    return f"project {row_id}" if row_id else None
 
 
 def _rules_pass(rules: list[Any], typed: pd.DataFrame) -> bool:
@@ -668,6 +910,13 @@ def _rules_pass(rules: list[Any], typed: pd.DataFrame) -> bool:
     return True
 
 
+def _all_hold(rules: list[Rule], rows: list[dict[str, Any]]) -> bool:
+    """True when every rule surely holds on every row, as ``Rule.holds`` judges one row; every
+    row must hold every column a rule reads, so that the rule's frame has them all."""
+    needed: set[str] = set().union(*(r.columns for r in rules))
+    return all(needed <= row.keys() and all(r.holds(row) for r in rules) for row in rows)
+
+
 def _with_row_label(message: str, row: int, label: str) -> str:
     """Name the project where the message names its row, or in front of the message."""
     for marker in (f"rij {row}", f"Rij {row}"):
@@ -680,9 +929,159 @@ def _with_row_label(message: str, row: int, label: str) -> str:
 class _Row:
     excel_row: int
     row_id: str
-    owned: set[str]
+    owned: AbstractSet[str]
     base: dict[str, Any]
     changed: set[str] | None = None  # owned cells that differ from what was issued; None: new row
+    quiet: _Quiet | None = None  # sent back as issued: nothing to check (see _Quiet)
+
+
+@dataclass(frozen=True)
+class _Quiet:
+    """What an issued row gives when its cells hold these values of these types: no finding,
+    and these monitor values (one per column of the sheet's checks)."""
+
+    types: tuple[type, ...]  # of the cells as read: 1, 1.0 and True are equal, not the same
+    typed: tuple[Any, ...]
+    label: str | None
+
+
+_PLAIN_TYPES = frozenset({str, int, float, bool, dt.datetime, dt.date})  # what readers give
+_EMPTY, _UNSURE = object(), object()
+
+
+def _alike(value: Any) -> bool:
+    """False for a value equal to another of its type that gives another monitor value
+    (-0.0 and 0.0; datetimes with a time zone, equal at different dates): such a value's
+    monitor value is never kept beyond its sheet."""
+    if type(value) is float:
+        return value != 0
+    if isinstance(value, dt.datetime):
+        return value.tzinfo is None
+    return True
+
+
+def _raw_rows(frame: pd.DataFrame) -> dict[int, tuple[Any, ...]]:
+    """The rows of a sheet's frame as tuples, by Excel row number, values as they are (as
+    ``astype(object)`` gives them where a column is not of objects)."""
+    numbers = [int(n) for n in frame.index.tolist()]
+    return dict(zip(numbers, map(tuple, frame.to_numpy(dtype=object).tolist()), strict=True))
+
+
+class _RunMemo:
+    """What a run works out once for every file it checks against the same issued monitor (a
+    run checks all files of a round, in each worker process): the problem and monitor value of
+    each value of each column, the columns each party owns in each kind of row, the issued rows
+    found quiet (:class:`_Quiet`) by the cells they were sent back with, and which issued
+    projects pass every cross-field rule."""
+
+    def __init__(self, context: Context) -> None:
+        self.catalogue, self.round = context.catalogue, context.round
+        self.region, self.base = context.region, context.base
+        self.lists = context.region.lists()
+        self.problems: dict[Entity, dict[tuple[str, str, Any], values.Problem | None]] = {}
+        self.typed: dict[Entity, dict[tuple[str, str, Any], Any]] = {}
+        self.plain_cells: dict[Entity, dict[tuple[str, type, Any], Any]] = {}
+        self._columns: dict[tuple[Entity, tuple[str, ...]], list[Column]] = {}
+        self._owned: dict[tuple[Any, ...], dict[tuple[Any, ...], frozenset[str]]] = {}
+        self._quiet: dict[tuple[Any, ...], dict[tuple[str, tuple[Any, ...]], _Quiet | None]] = {}
+        self._rules: dict[tuple[str, ...], list[Rule]] = {}
+        self._rules_ok: dict[tuple[str, ...], frozenset[str]] = {}
+
+    def serves(self, context: Context) -> bool:
+        return (
+            self.catalogue is context.catalogue
+            and self.region is context.region
+            and self.base is context.base
+            and self.round == context.round
+        )
+
+    def columns(self, entity: Entity, layout: tuple[str, ...]) -> list[Column]:
+        """The columns a sheet with these column keys is checked by, in the sheet's order."""
+        key = (entity, layout)
+        if key not in self._columns:
+            by_key = {c.key: c for c in self.catalogue.columns(entity, self.round)}
+            self._columns[key] = [by_key[k] for k in layout if k in by_key]
+        return self._columns[key]
+
+    def owned_by(
+        self, party: Party, entity: Entity, columns: list[Column]
+    ) -> Callable[[Mapping[str, Any]], frozenset[str]]:
+        """``owned_columns`` of a party in rows of a sheet of these columns, kept per what
+        ``core.ownership.owners`` reads of a row: its initiator, municipality and pillar."""
+        region, roles = self.region, self.catalogue.roles
+        initiator, municipality, pillar = roles.initiator, roles.municipality, roles.pillar
+        kept = self._owned.setdefault((party, entity, tuple(c.key for c in columns)), {})
+        # owners() looks at a field for its kind of owner only: one field of each kind asked
+        kinds: dict[str, tuple[Field, list[str]]] = {}
+        for column in columns:
+            kinds.setdefault(column.field.owner, (column.field, []))[1].append(column.key)
+
+        def found(row: Mapping[str, Any]) -> frozenset[str]:
+            return frozenset(
+                key
+                for field, keys in kinds.values()
+                if party.id in owners(field, row, region, roles)
+                for key in keys
+            )
+
+        def owned(row: Mapping[str, Any]) -> frozenset[str]:
+            key = (row.get(initiator), row.get(municipality), row.get(pillar))
+            try:
+                return kept[key]
+            except KeyError:
+                kept[key] = found(row)
+                return kept[key]
+            except TypeError:  # an unhashable value cannot be kept
+                return found(row)
+
+        return owned
+
+    def quiet_rows(
+        self, entity: Entity, layout: tuple[str, ...], positions: list[tuple[Column, int | None]]
+    ) -> dict[tuple[str, tuple[Any, ...]], _Quiet | None]:
+        """The rows found quiet or not, by id and cells, for sheets of these columns."""
+        key = (entity, layout, tuple((c.key, at) for c, at in positions))
+        return self._quiet.setdefault(key, {})
+
+    def rules(self, columns: list[Column]) -> list[Rule]:
+        key = tuple(c.key for c in columns)
+        if key not in self._rules:
+            self._rules[key] = project_rules(self.catalogue, columns, self.round)
+        return self._rules[key]
+
+    def rules_ok(self, columns: list[Column], table: pd.DataFrame) -> frozenset[str]:
+        """The issued projects that surely pass every cross-field rule of a sheet of these
+        columns, as their issued row (every rule looks at one row at a time)."""
+        key = tuple(c.key for c in columns)
+        if key not in self._rules_ok:
+            self._rules_ok[key] = _passing(self.rules(columns), table, key)
+        return self._rules_ok[key]
+
+
+def _passing(rules: list[Rule], table: pd.DataFrame, keys: tuple[str, ...]) -> frozenset[str]:
+    """The ids of the issued rows every rule surely holds on (``Rule.holds``), with the sheet's
+    columns the table lacks as empty, as a quiet row's typed values would add them."""
+    empty = dict.fromkeys(keys)
+    return frozenset(
+        str(row_id)
+        for row_id, record in _base_records(table).items()
+        if _all_hold(rules, [{**empty, **record}])
+    )
+
+
+# The memos of the last runs (a worker process keeps its own); each holds what it was made for,
+# so an object it names cannot be gone and another take its place.
+_MEMOS: list[_RunMemo] = []
+
+
+def _run_memo(context: Context) -> _RunMemo:
+    for memo in _MEMOS:
+        if memo.serves(context):
+            return memo
+    memo = _RunMemo(context)
+    _MEMOS.insert(0, memo)
+    del _MEMOS[2:]
+    return memo
 
 
 def _by_row(frame: pd.DataFrame) -> dict[int, dict[str, Any]]:
