@@ -227,6 +227,8 @@ def test_unread_parts_are_judged_from_their_start_and_sizes() -> None:
     assert Package(late, "w.xlsx").unread_safe()  # not XML there: no parser takes it
     headless = zipped({**MINIMAL, "docProps/app.xml": b"<!-- " + b"x" * 10_000 + b" --><a/>"})
     assert not Package(headless, "w.xlsx").unread_safe()  # the root too far in to tell
+    hidden = b"<!-- <a " + b"x" * 2_000 + b" --><!DOCTYPE a><a/>"
+    assert not Package(zipped({**MINIMAL, "docProps/app.xml": hidden}), "w.xlsx").unread_safe()
     members = {e.name: e for e in entries(honest)}
     big = members["xl/media/image1.png"]
     members[big.name] = Entry(big.name, big.compressed, big.crc, 1_000)  # lies about its size

@@ -436,7 +436,7 @@ def _chunks(raw: memoryview, method: int, limit: int) -> Iterator[bytes]:
 
 # What ``Package.unread_safe`` inflates of a part, and how it sees the root element start
 # (in UTF-8 or UTF-16).
-_PROLOG = 4096
+_PROLOG = 1024
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _ROOT_START = re.compile(rb"<[A-Za-z_]|<\x00[A-Za-z_]\x00|\x00<\x00[A-Za-z_]")
 
@@ -486,7 +486,7 @@ class Package:
         packs by more than its block overhead: a bomb that states a small size has more
         compressed bytes than that), and each XML part must start without a DOCTYPE or ENTITY
         declaration: only its start is inflated, as a declaration is allowed only before the
-        root element, so a part whose root element starts in its first kilobytes without one
+        root element, so a part whose root element starts in its first kilobyte without one
         declares nothing a parser would take. False also when a part's start cannot be told
         (a long prolog, a broken stream): the caller then checks the whole package.
         """
@@ -505,8 +505,9 @@ class Package:
                     head = zlib.decompressobj(-zlib.MAX_WBITS).decompress(raw, _PROLOG)
             except (zlib.error, Refused):
                 return False
-            if _declares(head) or not _ROOT_START.search(head):
-                return False
+            root = _ROOT_START.search(head)
+            if root is None or b"!" in head[: root.start()] or _declares(head):
+                return False  # a comment or declaration before the root: not told from here
         return True
 
     def _raw(self, info: zipfile.ZipInfo) -> memoryview:

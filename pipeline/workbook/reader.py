@@ -78,7 +78,8 @@ def read_submission(
     ``resolve`` decides by which plan the file is read. The checks pass one that looks the
     file's fingerprint up in the issue records, so nothing a file says about its own layout is
     trusted; without it the file's own plan is used (for tests of the reader itself).
-    ``plain`` parses the data sheets with openpyxl's own parser (the same result, slower).
+    ``plain`` reads the file the plain way only: the whole intake, openpyxl's load and its own
+    sheet parser (the same result, about ten times slower; the tests' oracle).
     """
     name = path.name
     if data is None:
