@@ -26,13 +26,25 @@ from test_check_fast import _submissions
 from test_merge import DEVELOPER, session  # noqa: F401  (fixture)
 
 from pipeline.core.config import Config
-from pipeline.core.layout import SHEET_AGREEMENTS, SHEET_NEW, SHEET_OWN
+from pipeline.core.layout import FIRST_DATA_ROW, SHEET_AGREEMENTS, SHEET_NEW, SHEET_OWN, SheetLayout
 from pipeline.core.ownership import owned_columns
-from pipeline.core.submission import Submission
+from pipeline.core.submission import SheetData, Submission
+from pipeline.core.values import is_empty
 from pipeline.stages.identity import IssueLookup
 from pipeline.stages.session import Session
 from pipeline.state.database import State
-from pipeline.validation import Context, Validation, held_back, rows_to_json, schema, validate
+from pipeline.validation import (
+    Context,
+    SheetRows,
+    Validation,
+    held_back,
+    prepare,
+    rows_to_json,
+    schema,
+    validate,
+)
+from pipeline.validation import rows as rows_module
+from pipeline.validation.rows import sheet_data
 from pipeline.workbook import read_submission
 
 
@@ -386,3 +398,122 @@ def test_problems_already_in_the_issued_monitor(config: Config, small_state: Sta
     assert {"total-does-not-add-up", "required-value-missing"} <= {f.code for f in result.findings}
     set_cell(submission, SHEET_OWN, broken, "stoplight_explanation", "Loopt volgens plan.")
     assert_same(submission, context)
+
+
+def _plain_sheet_data(layout: SheetLayout, rows: SheetRows) -> SheetData:
+    """``sheet_data`` as it was written first (row by row, cell by cell, the frame from lists):
+    the oracle of the one that walks only what it must and makes the frame in one go."""
+    width = len(layout.columns)
+    used = {
+        number
+        for number, cells in rows.rows.items()
+        if number >= FIRST_DATA_ROW
+        and (
+            any(not is_empty(v) for v in list(cells)[:width])
+            or any((number, column) in rows.formulas for column in range(1, width + 1))
+        )
+    }
+    if layout.name == SHEET_NEW:
+        numbers = sorted(used)
+    else:
+        issued_end = FIRST_DATA_ROW + len(layout.row_ids)
+        numbers = list(range(FIRST_DATA_ROW, issued_end)) + sorted(
+            r for r in used if r >= issued_end
+        )
+    records: list[list[Any]] = []
+    formulas: set[tuple[int, str]] = set()
+    for number in numbers:
+        cells = list(rows.rows.get(number, ()))[:width]
+        cells += [None] * (width - len(cells))
+        for column, key in enumerate(layout.columns, start=1):
+            if (number, column) in rows.formulas:
+                formulas.add((number, key))
+        records.append(cells)
+    values = pd.DataFrame(
+        records,
+        columns=list(layout.columns),
+        index=pd.Index(numbers, dtype="int64", name="row"),
+        dtype=object,
+    )
+    header = list(rows.header)[:width]
+    header += [None] * (width - len(header))
+    return SheetData(
+        layout,
+        values,
+        header=header,
+        formulas=formulas,
+        protected=rows.protected is not False,
+        cut_off=rows.cut_off,
+    )
+
+
+def _as_cells(data: SheetData) -> tuple[Any, ...]:
+    frame = data.values
+    return (
+        list(frame.columns),
+        frame.index.tolist(),
+        str(frame.index.dtype),
+        frame.index.name,
+        [str(d) for d in frame.dtypes],
+        [[(type(v), v) for v in row] for row in frame.to_numpy().tolist()],
+        data.header,
+        data.formulas,
+        data.protected,
+        data.cut_off,
+    )
+
+
+def test_sheet_data_gives_the_frame_the_plain_way_gives(session: Session) -> None:  # noqa: F811
+    """Every sheet of the demo's submissions (as read), and sheets made to have every kind of
+    row: short and long rows, blank rows, formulas in empty rows and outside the columns, rows
+    below the issued ones, a row before the first data row, values of every type."""
+    config, state = session.config, session.state
+    seen: list[tuple[SheetLayout, SheetRows]] = []
+    original = rows_module.sheet_data
+
+    def kept(layout: SheetLayout, rows: SheetRows) -> SheetData:
+        seen.append((layout, rows))
+        return original(layout, rows)
+
+    rows_module.sheet_data = kept  # type: ignore[assignment]
+    try:
+        for party, name, data in _submissions(session):
+            read_submission(Path(name), config, data=data, resolve=IssueLookup(state, name, party))
+    finally:
+        rows_module.sheet_data = original  # type: ignore[assignment]
+    assert len(seen) > 10
+    layout = next(lay for lay, _ in seen if lay.name == SHEET_OWN)
+    new = next(lay for lay, _ in seen if lay.name == SHEET_NEW)
+    width = len(layout.columns)
+    end = FIRST_DATA_ROW + len(layout.row_ids)
+    odd: dict[int, list[Any]] = {
+        FIRST_DATA_ROW - 1: ["kop"],
+        FIRST_DATA_ROW: [1, 2.5, "x", True, dt.datetime(2026, 1, 2), None],
+        FIRST_DATA_ROW + 1: ["  ", "", None],
+        FIRST_DATA_ROW + 2: ["a"] * (width + 3),
+        end + 1: [None, " "],
+        end + 2: [None],
+        end + 4: ["laatste", float("nan")],
+        end + 9: [],
+    }
+    formulas = frozenset({(end + 2, 1), (end + 5, 2), (FIRST_DATA_ROW, width + 2), (end + 4, 0)})
+    for sheet in (layout, new):
+        seen.append((sheet, SheetRows(["a", "b"], odd, formulas, False, None)))
+        seen.append((sheet, SheetRows([], {}, frozenset(), None, end + 3)))
+    for sheet, rows in seen:
+        assert _as_cells(sheet_data(sheet, rows)) == _as_cells(_plain_sheet_data(sheet, rows))
+
+
+def test_prepared_before_the_files_the_same(config: Config, small_state: State) -> None:
+    """``prepare`` (called before the worker processes start) makes the memo the files then use;
+    they get what they get without it."""
+    region, monitor = small_state.region(), small_state.monitor(config.round)
+    _fresh()
+    prepare(config.catalogue, config.round, region, monitor)
+    (memo,) = schema._MEMOS
+    assert memo._rules_ok and all(memo._rules_ok.values())
+    for party in (DEVELOPER, next(p.id for p in region.parties if p.is_municipality)):
+        submission, context = issued_submission(config, small_state, party)
+        set_cell(submission, SHEET_OWN, submission.sheets[SHEET_OWN].layout.row_ids[0], "name", "")
+        assert schema._run_memo(context) is memo
+        assert_same(submission, context)

@@ -16,7 +16,15 @@ from .payload import encode as encode_payload
 from .payload import encode_shared as encode_shared_payload
 from .rows import SheetRows, check_rows, held_back, submission_from_rows
 from .rules import SUM_RULES, SumRule, sum_parts
-from .schema import Context, RowOutcome, Validation, rows_from_json, rows_to_json, validate
+from .schema import (
+    Context,
+    RowOutcome,
+    Validation,
+    prepare,
+    rows_from_json,
+    rows_to_json,
+    validate,
+)
 
 __all__ = [
     "CHECK_TABLE_ROW",
@@ -43,6 +51,7 @@ __all__ = [
     "held_back",
     "monitor_problems",
     "possible_duplicates",
+    "prepare",
     "rows_from_json",
     "rows_to_json",
     "submission_from_rows",

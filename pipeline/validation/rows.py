@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..core import (
@@ -160,46 +161,54 @@ def sheet_data(layout: SheetLayout, rows: SheetRows) -> SheetData:
     (a row the party added); the new-projects sheet keeps the rows in use.
     """
     width = len(layout.columns)
-    used = {
-        number
-        for number, cells in rows.rows.items()
-        if number >= FIRST_DATA_ROW
-        and (
-            any(not is_empty(v) for v in list(cells)[:width])
-            or any((number, column) in rows.formulas for column in range(1, width + 1))
-        )
-    }
+    with_formula = {number for number, column in rows.formulas if 1 <= column <= width}
+
+    def in_use(number: int) -> bool:
+        cells = rows.rows[number]
+        return number in with_formula or any(not is_empty(v) for v in list(cells)[:width])
+
     if layout.name == SHEET_NEW:
-        numbers = sorted(used)
+        numbers = sorted(n for n in rows.rows if n >= FIRST_DATA_ROW and in_use(n))
     else:
         issued_end = FIRST_DATA_ROW + len(layout.row_ids)
         numbers = list(range(FIRST_DATA_ROW, issued_end)) + sorted(
-            r for r in used if r >= issued_end
+            n for n in rows.rows if n >= issued_end and in_use(n)
         )
-    records: list[list[Any]] = []
-    formulas: set[tuple[int, str]] = set()
-    for number in numbers:
-        cells = list(rows.rows.get(number, ()))[:width]
-        cells += [None] * (width - len(cells))
-        for column, key in enumerate(layout.columns, start=1):
-            if (number, column) in rows.formulas:
-                formulas.add((number, key))
-        records.append(cells)
-    values = pd.DataFrame(
-        records,
-        columns=list(layout.columns),
-        index=pd.Index(numbers, dtype="int64", name="row"),
-        dtype=object,
-    )
-    header = list(rows.header)[:width]
-    header += [None] * (width - len(header))
+    kept = set(numbers)
+    formulas = {
+        (number, layout.columns[column - 1])
+        for number, column in rows.formulas
+        if number in kept and 1 <= column <= width
+    }
     return SheetData(
         layout,
-        values,
-        header=header,
+        _frame([_padded(rows.rows.get(n, ()), width) for n in numbers], layout, numbers),
+        header=_padded(rows.header, width),
         formulas=formulas,
         protected=rows.protected is not False,
         cut_off=rows.cut_off,
+    )
+
+
+def _padded(cells: Sequence[Any], width: int) -> list[Any]:
+    """The first ``width`` cells, None where the row is shorter."""
+    record = list(cells)[:width]
+    record += [None] * (width - len(record))
+    return record
+
+
+def _frame(records: list[list[Any]], layout: SheetLayout, numbers: list[int]) -> pd.DataFrame:
+    """The rows as a frame of objects, the values as they are (one block of objects, made in
+    one go: the same frame as from the lists, column by column)."""
+    cells = np.empty((len(records), len(layout.columns)), dtype=object)
+    for at, record in enumerate(records):
+        cells[at, :] = record
+    return pd.DataFrame(
+        cells,
+        columns=list(layout.columns),
+        index=pd.Index(numbers, dtype="int64", name="row"),
+        dtype=object,
+        copy=False,
     )
 
 

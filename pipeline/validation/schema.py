@@ -974,10 +974,9 @@ class _RunMemo:
     found quiet (:class:`_Quiet`) by the cells they were sent back with, and which issued
     projects pass every cross-field rule."""
 
-    def __init__(self, context: Context) -> None:
-        self.catalogue, self.round = context.catalogue, context.round
-        self.region, self.base = context.region, context.base
-        self.lists = context.region.lists()
+    def __init__(self, catalogue: Catalogue, round_: Round, region: Region, base: Monitor) -> None:
+        self.catalogue, self.round, self.region, self.base = catalogue, round_, region, base
+        self.lists = region.lists()
         self.problems: dict[Entity, dict[tuple[str, str, Any], values.Problem | None]] = {}
         self.typed: dict[Entity, dict[tuple[str, str, Any], Any]] = {}
         self.plain_cells: dict[Entity, dict[tuple[str, type, Any], Any]] = {}
@@ -987,12 +986,12 @@ class _RunMemo:
         self._rules: dict[tuple[str, ...], list[Rule]] = {}
         self._rules_ok: dict[tuple[str, ...], frozenset[str]] = {}
 
-    def serves(self, context: Context) -> bool:
+    def serves(self, catalogue: Catalogue, round_: Round, region: Region, base: Monitor) -> bool:
         return (
-            self.catalogue is context.catalogue
-            and self.region is context.region
-            and self.base is context.base
-            and self.round == context.round
+            self.catalogue is catalogue
+            and self.region is region
+            and self.base is base
+            and self.round == round_
         )
 
     def columns(self, entity: Entity, layout: tuple[str, ...]) -> list[Column]:
@@ -1075,13 +1074,29 @@ _MEMOS: list[_RunMemo] = []
 
 
 def _run_memo(context: Context) -> _RunMemo:
+    return _memo_for(context.catalogue, context.round, context.region, context.base)
+
+
+def _memo_for(catalogue: Catalogue, round_: Round, region: Region, base: Monitor) -> _RunMemo:
     for memo in _MEMOS:
-        if memo.serves(context):
+        if memo.serves(catalogue, round_, region, base):
             return memo
-    memo = _RunMemo(context)
+    memo = _RunMemo(catalogue, round_, region, base)
     _MEMOS.insert(0, memo)
     del _MEMOS[2:]
     return memo
+
+
+def prepare(catalogue: Catalogue, round_: Round, region: Region, monitor: Monitor) -> None:
+    """Work out what checking any file of the round against this monitor needs first (the
+    issued rows by id, which issued projects pass every rule), once: called before worker
+    processes start, each gets it made; without the call, the first file a process checks
+    makes it. Validation gives the same either way."""
+    memo = _memo_for(catalogue, round_, region, monitor)
+    for entity in ("project", "agreement"):
+        _base_records(monitor.table(entity))  # type: ignore[arg-type]
+    layout = tuple(c.key for c in catalogue.columns("project", round_))
+    memo.rules_ok(memo.columns("project", layout), monitor.projects)
 
 
 def _by_row(frame: pd.DataFrame) -> dict[int, dict[str, Any]]:
