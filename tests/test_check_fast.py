@@ -21,7 +21,7 @@ from pipeline.state.archive import Archive
 from pipeline.state.database import State
 from pipeline.validation import Context, validate
 from pipeline.validation.schema import _base_record, _base_records
-from pipeline.workbook import lite, read_submission, script_for
+from pipeline.workbook import lite, package, read_submission, script_for
 
 
 def test_the_issued_script_is_the_archived_one_and_the_one_made_again(
@@ -83,6 +83,24 @@ def test_a_changed_script_is_still_noted_against_the_archived_one(
     report = check_bytes(config, state, changed, record.file_name, DEVELOPER, session.archive)
     assert [f.code for f in report.findings] == ["check-script-changed"]
     assert report.script == script  # the feedback gets the issued one back
+    # The part's stored bytes tell the same script without inflating it; any change tells not.
+    assert lite.same_script_part(data, data)
+    assert not lite.same_script_part(changed, data)
+    assert not lite.same_script_part(b"geen zip", data)
+    # The same script stored another way (deflated again, as an app saving it would) is still
+    # the issued one: read and compared as a script, no note.
+    again = lite.embed(data, script)
+    resaved = package.replaced(
+        again,
+        {
+            lite.WEBEXTENSION: package.deflated(
+                lite.WEBEXTENSION, lite.embedded_part(again) or b"", level=1
+            )
+        },
+    )
+    assert not lite.same_script_part(resaved, data) and lite.embedded(resaved) == script
+    quiet = check_bytes(config, state, resaved, record.file_name, DEVELOPER, session.archive)
+    assert quiet.findings == [] and quiet.script is None
 
 
 def test_issued_rows_worked_out_once_are_the_rows_one_by_one(state: State) -> None:

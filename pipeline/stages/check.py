@@ -28,7 +28,14 @@ from ..core import (
 )
 from ..state import Archive, State, SubmissionRecord
 from ..validation import Context, Validation, held_back, rows_to_json, validate
-from ..workbook import LiteScript, embedded, embedded_part, read_submission, script_for
+from ..workbook import (
+    LiteScript,
+    embedded,
+    embedded_part,
+    read_submission,
+    same_script_part,
+    script_for,
+)
 from .identity import IssueLookup
 from .pool import in_order
 from .session import Session
@@ -228,6 +235,8 @@ def _script_note(
     program that drops it) is not noted. A script part with the same bytes as the issued
     copy's is the issued script; any other is read and compared as a script.
     """
+    if issued is not None and same_script_part(data, issued):
+        return []  # stored as issued: not even inflated
     part = embedded_part(data)
     if part is None or (issued is not None and part == embedded_part(issued)):
         return []

@@ -9,7 +9,7 @@ from .aside import Aside, put_back, set_aside_monitor
 from .feedback import write_feedback
 from .hand_in import hand_in_status
 from .instructions import load_texts
-from .lite import LiteScript, carry, embedded, embedded_part, script_for
+from .lite import LiteScript, carry, embedded, embedded_part, same_script_part, script_for
 from .marker import is_own_feedback
 from .party import (
     PartyWorkbook,
@@ -43,6 +43,7 @@ __all__ = [
     "read_submission",
     "read_workbook_tables",
     "render_shared_sheet",
+    "same_script_part",
     "sanitise",
     "script_for",
     "set_aside_monitor",

@@ -323,6 +323,18 @@ def embedded(xlsx: bytes) -> LiteScript | None:
         return None
 
 
+def same_script_part(first: bytes, second: bytes) -> bool:
+    """Whether two workbooks hold the script part as the same compressed bytes (so the same
+    script, read or not); False when either has none or cannot be read as a zip."""
+    try:
+        one, two = (package.entries(xlsx, only=(WEBEXTENSION,)) for xlsx in (first, second))
+    except package.PackageError:
+        return False
+    return bool(one) and [(e.method, e.compressed) for e in one] == [
+        (e.method, e.compressed) for e in two
+    ]
+
+
 def embedded_part(xlsx: bytes) -> bytes | None:
     """The web-extension part that holds the script, as stored, or None when there is none."""
     try:

@@ -16,7 +16,7 @@ import posixpath
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from defusedxml import ElementTree
@@ -92,8 +92,9 @@ def _flushed(content: bytes, level: int, last: bool) -> bytes:
     return _deflate(content, level, last)
 
 
-def entries(package: bytes) -> list[Entry]:
-    """The entries of a zip in their order, with their compressed bytes as stored."""
+def entries(package: bytes, only: Container[str] | None = None) -> list[Entry]:
+    """The entries of a zip in their order (``only`` those named), with their compressed bytes
+    as stored."""
     try:
         with zipfile.ZipFile(io.BytesIO(package)) as archive:
             infos = archive.infolist()
@@ -101,6 +102,8 @@ def entries(package: bytes) -> list[Entry]:
         raise PackageError(f"not a readable zip: {exc}") from exc
     out = []
     for info in infos:
+        if only is not None and info.filename not in only:
+            continue
         if info.flag_bits & 0x1:
             raise PackageError(f"{info.filename} is encrypted")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
