@@ -27,7 +27,7 @@ from ..core import (
     write_atomic,
 )
 from ..state import Archive, State, SubmissionRecord
-from ..validation import Context, Validation, held_back, rows_to_json, validate
+from ..validation import Context, Validation, held_back, prepare, rows_to_json, validate
 from ..workbook import (
     LiteScript,
     embedded,
@@ -318,7 +318,8 @@ def check_round(
     summary.drafts = sum(1 for r in newest.values() if not r.handed_in)
     region = state.region()
     session.archive.key()  # made here, before any worker signs a feedback file with it
-    state.monitor(config.round)  # read here once; the workers inherit it
+    if records:  # read and worked out here once, before the workers start: they inherit it
+        prepare(config.catalogue, config.round, region, state.monitor(config.round))
     job = _CheckJob(config, session.archive, state)
     for number, (record, (report, feedback)) in enumerate(
         zip(records, in_order(job, records, workers), strict=True), start=1
