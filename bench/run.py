@@ -308,8 +308,12 @@ def _measure(scale: str, base: Path, sample: int, filled: int) -> dict[str, Any]
     cpu_s, wall, _ = timed(lambda: collect(session))
     steps["collect"] = {"cpu_s": cpu_s, "wall_s": wall}
     anchors["io_floor_cpu_s"] = io_floor(session, base / "io-floor")
-    cpu_s, wall, summary = timed(lambda: check_round(session))
+    # check: in this process (as issue, against single-process anchors), then again with the
+    # worker pool (the same verdicts; what the pool costs and saves in wall time)
+    cpu_s, wall, summary = timed(lambda: check_round(session, workers=1))
     steps["check"] = {"cpu_s": cpu_s, "wall_s": wall}
+    pool_cpu, pool_wall, _ = timed(lambda: check_round(session, recheck=True))
+    steps["check"].update({"pool_cpu_s": pool_cpu, "pool_wall_s": pool_wall})
     findings = sum(len(r.findings) for r in summary.reports)
     cpu_s, wall, _ = timed(lambda: apply_merge(config, state, session.archive, config.round))
     steps["apply_merge"] = {"cpu_s": cpu_s, "wall_s": wall}
@@ -589,9 +593,10 @@ def table(results: list[dict[str, Any]], checks: list[dict[str, Any]]) -> str:
             lines += national_lines(result)
             continue
         for name, step in result["steps"].items():
-            lines.append(
-                f"{result['scale']:<6} {name:<12} {step['cpu_s']:>8.2f} {step['wall_s']:>8.2f}"
-            )
+            line = f"{result['scale']:<6} {name:<12} {step['cpu_s']:>8.2f} {step['wall_s']:>8.2f}"
+            if "pool_cpu_s" in step:
+                line += f"   (worker pool: {step['pool_cpu_s']:.2f} cpu, {step['pool_wall_s']:.2f} wall)"
+            lines.append(line)
         for name, value in result["anchors"].items():
             lines.append(f"{result['scale']:<6} {name:<24} {value:>8.2f} (anchor)")
         for name, value in result["ratios"].items():
