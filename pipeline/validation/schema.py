@@ -628,16 +628,13 @@ class _SheetChecker:
         where = {str(k): i for i, k in enumerate(self.sheet.values.columns)}
         id_key = ID_COLUMN[self.entity]
         self.positions = [(c, where.get(c.key)) for c in self.columns]
+        self.plan = [(c, c.key, c.field.required, at) for c, at in self.positions]
         self.id_position = where.get(id_key) if id_key in keys else None
         self.label_positions = (where.get(id_key), where.get(self.roles.name))
         self.formula_rows = {row for row, _ in self.sheet.formulas}
         self.known = memo.quiet_rows(self.entity, self.sheet.layout.columns, self.positions)
         self.plain_cells = memo.plain_cells.setdefault(self.entity, {})
-        self.rules_ok: AbstractSet[str] = (
-            memo.rules_ok(self.columns, self.context.base.table(self.entity))
-            if self.entity == "project"
-            else frozenset()
-        )
+        self._rules_ok: AbstractSet[str] | None = None
         self.owned_by = memo.owned_by(self.context.party, self.entity, self.columns)
 
     def _record(self, row_number: int) -> dict[str, Any]:
@@ -691,28 +688,29 @@ class _SheetChecker:
         cross-field rule. Then no check can report anything, whoever sent it and whatever it
         owns: every cell is the same as issued (no ``not-owner``, nothing changed), no cell has
         a problem, the rows the rules see are the issued rows."""
-        if self.entity == "project" and row_id not in self.rules_ok:
+        if self.entity == "project" and row_id not in self.rules_ok():
             return None
         typed: list[Any] = []
-        cells = self.plain_cells
-        for column, at in self.positions:
+        cells, get = self.plain_cells, base_row.get
+        for column, key, required, at in self.plan:
             value = None if at is None else raw[at]
-            key = (column.key, type(value), value)
             try:
-                monitor_value = cells[key]
+                monitor_value = cells[key, type(value), value]
             except KeyError:
-                monitor_value = cells[key] = self._plain_value(column, value)
-            old = base_row.get(column.key)
+                monitor_value = cells[key, type(value), value] = self._plain_value(column, value)
+            old = get(key)
             if monitor_value is _EMPTY:
-                if old is not None or column.field.required:
+                if old is not None or required:
                     return None
                 typed.append(None)
-                continue
-            if monitor_value is _UNSURE or type(monitor_value) is not type(old):
+            elif (
+                monitor_value is _UNSURE
+                or type(monitor_value) is not type(old)
+                or monitor_value != old
+            ):
                 return None
-            if monitor_value != old:
-                return None
-            typed.append(monitor_value)
+            else:
+                typed.append(monitor_value)
         id_at, name_at = self.label_positions
         label = _label(
             self.entity,
@@ -733,6 +731,13 @@ class _SheetChecker:
     def _places(self, owned: AbstractSet[str]) -> tuple[list[str], list[int]]:
         at = [i for i, c in enumerate(self.columns) if c.key in owned]
         return [self.columns[i].key for i in at], at
+
+    def rules_ok(self) -> AbstractSet[str]:
+        """The issued projects that surely pass every rule of this sheet (see _RunMemo)."""
+        if self._rules_ok is None:
+            assert self.memo is not None
+            self._rules_ok = self.memo.rules_ok(self.columns, self.context.base.projects)
+        return self._rules_ok
 
     def _plain_value(self, column: Column, value: Any) -> Any:
         """What a cell of a quiet row may hold: _EMPTY for an empty cell, its monitor value
@@ -1097,6 +1102,8 @@ def prepare(catalogue: Catalogue, round_: Round, region: Region, monitor: Monito
         _base_records(monitor.table(entity))  # type: ignore[arg-type]
     layout = tuple(c.key for c in catalogue.columns("project", round_))
     memo.rules_ok(memo.columns("project", layout), monitor.projects)
+    # pandera sets up its backends on its first check: here, not in every worker
+    pa.DataFrameSchema({"x": pa.Column(object)}).validate(pd.DataFrame({"x": ["x"]}, dtype=object))
 
 
 def _by_row(frame: pd.DataFrame) -> dict[int, dict[str, Any]]:
