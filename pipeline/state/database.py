@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -269,7 +270,6 @@ def insert_sql(verb: str, table: str, cls: type[Any]) -> str:
 # json.dumps(value, ensure_ascii=False), without making an encoder for every value; a text
 # goes straight to the function json itself writes it with.
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
-_PLAIN_JSON = (int, float, bool)
 
 
 def encode(value: Any) -> str:
@@ -277,7 +277,13 @@ def encode(value: Any) -> str:
     kind = type(value)
     if kind is str:
         return encode_basestring(value)
-    if kind in _PLAIN_JSON:
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float and math.isfinite(value):
+        return float.__repr__(value)  # as json writes a float; NaN and infinity below
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is float:
         return _dumps(value)
     if isinstance(value, dt.datetime):
         value = value.date()
