@@ -389,3 +389,40 @@ def test_a_flood_of_pasted_rows_is_cut_off_as_by_openpyxl(config: Config, state:
     result = read_submission(Path("werkmap.xlsx"), config, data=flooded)
     assert result.submission is not None
     assert result.submission.sheets[SHEET_NEW].cut_off is not None
+
+
+def test_a_sheet_stored_as_one_read_before_is_not_parsed_again(
+    config: Config, state: State, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parties send the agreements and new-project sheets back as issued: the second time the
+    same stored bytes come, their rows are taken from the first reading, with the same result
+    (a pasted flood cut off at the same row, protection as openpyxl sees it there)."""
+    _, data = issued(config, state)
+    rows = b"".join(
+        b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>Plan %d</t></is></c></row>' % (r, r, r)
+        for r in range(200, 200 + config.max_new_projects + 50)
+    )
+    flooded = _rewritten(
+        data, SHEET_NEW, lambda xml: xml.replace(b"</sheetData>", rows + b"</sheetData>")
+    )
+    parsed: list[bytes] = []
+    real = reader.SheetCells
+
+    def counted(xml: bytes, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(xml)
+        return real(xml, *args, **kwargs)
+
+    monkeypatch.setattr(reader, "SheetCells", counted)
+    for workbook, again in ((data, 1), (flooded, 2)):  # the metadata (and the cut-off sheet)
+        reader._PARSED.clear()
+        parsed.clear()
+        read_submission(Path("werkmap.xlsx"), config, data=workbook)
+        first = len(parsed)
+        assert first == 4
+        read_submission(Path("werkmap.xlsx"), config, data=workbook)
+        assert len(parsed) - first == again
+        _assert_same_read(workbook, config)
+    saved = excel_saved(data)  # shared strings: the values are the file's own, nothing kept
+    reader._PARSED.clear()
+    _assert_same_read(saved, config)
+    assert not reader._PARSED

@@ -213,9 +213,14 @@ class SheetCells:
     @property
     def protected(self) -> bool:
         """Is the sheet protection on, as far as openpyxl's parser would have seen it?"""
+        return self.protection(read_through=self._done)
+
+    def protection(self, *, read_through: bool) -> bool:
+        """Is the sheet protection on, as openpyxl sees it after all rows (``read_through``)
+        or after stopping in them?"""
         found = None
         for match in _PROTECTION.finditer(self._xml):
-            if not self._done and match.start() > self._start:
+            if not read_through and match.start() > self._start:
                 break
             found = match.group()
         if found is None:

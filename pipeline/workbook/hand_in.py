@@ -99,6 +99,7 @@ class Parts:
         strings = next((p[1:] for k, p in overrides if k == _STRINGS_TYPE), None)
         if strings is not None and strings not in package:
             raise KeyError(strings)  # openpyxl reads the shared strings first, and fails
+        self.strings_part = strings  # None: the workbook has no shared strings
         self.strings = _SharedStrings(package, strings)
         self.sheets = self._sheets(book)
 

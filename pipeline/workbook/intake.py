@@ -479,6 +479,14 @@ class Package:
         self._read.add(name)
         return b"".join(self.chunks(name))
 
+    def stored(self, name: str) -> tuple[bytes, int, int, int]:
+        """A part as stored (its compressed bytes, method, checksum and size), without
+        inflating it: for a caller that knows the content of identical bytes read before. The
+        part counts as read (the same bytes passed the same checks then)."""
+        info = self._infos[name]
+        self._read.add(name)
+        return bytes(self._raw(info)), info.compress_type, info.CRC, info.file_size
+
     def unread_safe(self) -> bool:
         """Do the parts not read so far look sound without being inflated?
 

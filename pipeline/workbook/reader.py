@@ -14,8 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 from typing import Any, Protocol
@@ -356,12 +358,15 @@ class _FastBook:
         self.dates, self.timedeltas = date_styles(styles)
         self.epoch = MAC_EPOCH if self.parts.date1904 else WINDOWS_EPOCH
 
-    def cells(self, name: str) -> SheetCells:
+    def _part(self, name: str) -> str:
         _, part, kind = next(s for s in self.parts.sheets if s[0] == name)
         if "chartsheet" in kind:
             raise Unsure("a chart sheet")
+        return part
+
+    def cells(self, name: str) -> SheetCells:
         return SheetCells(
-            self.package.read(part),
+            self.package.read(self._part(name)),
             self.parts.strings,
             date_formats=self.dates,
             timedelta_formats=self.timedeltas,
@@ -369,16 +374,33 @@ class _FastBook:
         )
 
     def rows(self, name: str, width: int) -> tuple[Iterator[Row], Callable[[], bool]]:
+        """A data sheet's rows; a sheet stored in the same bytes as one read before in this
+        process (parties send the agreements and new projects back as issued) is not parsed
+        again. Not with shared strings, whose values are the file's own."""
+        key = None
+        if self.parts.strings_part is None:
+            stored = self.package.stored(self._part(name))
+            key = (*stored, width, self.dates, self.timedeltas, self.epoch)
+            known = _PARSED.get(key)
+            if known is not None:
+                _PARSED.move_to_end(key)
+                return known.replay()
         sheet = self.cells(name)
+        kept: list[Row] = []
 
         def rows() -> Iterator[Row]:  # rows rise here: no row number comes twice
             for number, values, formulas in sheet.rows(width):
                 if number == HEADER_ROW:
-                    yield number, values, []
-                    continue
+                    formulas = []
                 for column in formulas:
                     values[column - 1] = _formula(values[column - 1])
+                kept.append((number, list(values), formulas))
                 yield number, values, formulas
+            if key is not None:
+                early, late = (sheet.protection(read_through=r) for r in (False, True))
+                _PARSED[key] = _Parsed(tuple(kept), early, late)
+                if len(_PARSED) > _PARSED_MAX:
+                    _PARSED.popitem(last=False)
 
         return rows(), lambda: sheet.protected
 
@@ -404,6 +426,33 @@ def _layout(book: Any) -> tuple[WorkbookLayout | None, str]:
         return WorkbookLayout.from_metadata(data), stated
     except (KeyError, ValueError, TypeError, AttributeError):
         return None, stated
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """A data sheet's rows as read to the end, and its protection as openpyxl sees it when
+    stopping in the rows and after them all."""
+
+    rows: tuple[Row, ...]
+    protected_early: bool
+    protected: bool
+
+    def replay(self) -> tuple[Iterator[Row], Callable[[], bool]]:
+        """The rows again (copies: the reader keeps them), and the protection so far."""
+        through = [False]
+
+        def rows() -> Iterator[Row]:
+            for number, values, formulas in self.rows:
+                yield number, list(values), formulas
+            through[0] = True
+
+        return rows(), lambda: self.protected if through[0] else self.protected_early
+
+
+# Data sheets parsed in this process, by their stored bytes and what their values depend on
+# (the most recently used kept).
+_PARSED: OrderedDict[tuple[Any, ...], _Parsed] = OrderedDict()
+_PARSED_MAX = 64
 
 
 def _read_sheet(
