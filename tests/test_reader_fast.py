@@ -426,3 +426,15 @@ def test_a_sheet_stored_as_one_read_before_is_not_parsed_again(
     reader._PARSED.clear()
     _assert_same_read(saved, config)
     assert not reader._PARSED
+
+
+def test_a_flood_of_empty_rows_is_read_the_same_and_not_kept(config: Config, state: State) -> None:
+    _, data = issued(config, state)
+    rows = b"".join(b'<row r="%d"><c r="A%d" s="1"/></row>' % (r, r) for r in range(200, 20_200))
+    flooded = _rewritten(
+        data, SHEET_NEW, lambda xml: xml.replace(b"</sheetData>", rows + b"</sheetData>")
+    )
+    reader._PARSED.clear()
+    for _ in range(2):  # parsed, then taken from the first reading
+        _assert_same_read(flooded, config)
+    assert all(len(known.rows) < 1_000 for known in reader._PARSED.values())

@@ -394,7 +394,8 @@ class _FastBook:
                     formulas = []
                 for column in formulas:
                     values[column - 1] = _formula(values[column - 1])
-                kept.append((number, list(values), formulas))
+                if formulas or values.count(None) != width:  # an empty row reads as none
+                    kept.append((number, list(values), formulas))
                 yield number, values, formulas
             if key is not None:
                 early, late = (sheet.protection(read_through=r) for r in (False, True))
@@ -480,7 +481,8 @@ def _read_sheet(
                 cut_off = number
                 break
             records[number] = record
-            formulas.update((number, column) for column in formula_columns)
+            if formula_columns:
+                formulas.update((number, column) for column in formula_columns)
     return SheetRows(
         header=header,
         rows=records,
