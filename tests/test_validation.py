@@ -261,6 +261,46 @@ def test_status_rules_warn_without_blocking(config: Config, state: State) -> Non
     assert not any(r.blocked for r in result.rows)
 
 
+@pytest.mark.parametrize("plain", [False, True])
+def test_a_repeat_in_each_multiple_choice_is_named_at_its_own_cells(
+    config: Config, state: State, plain: bool
+) -> None:
+    """Both multiple choices share the code "duplicate-choice": a repeated target group is
+    reported at the target groups, a repeated bottleneck at the bottlenecks, each with its value."""
+    from pipeline.core import column_letter
+
+    region = state.region()
+    arnhem = region.party("P001")
+    submission, context = issued_submission(config, state, arnhem.id)
+    monitor = context.base
+    own = [
+        r
+        for r in submission.sheets[SHEET_OWN].layout.row_ids
+        if monitor.projects.at[r, "initiator"] == arnhem.id
+    ]
+    columns = list(submission.layout.sheet(SHEET_OWN).columns)
+
+    def cells(result: Validation) -> dict[str, str]:
+        return {
+            f.cell[: -len(str(f.row))]: f.message
+            for f in result.findings
+            if f.code == "duplicate-choice" and f.cell and f.row
+        }
+
+    letter = {k: column_letter(columns.index(k) + 1) for k in ("target_groups_1", "bottlenecks_1")}
+    set_cell(submission, SHEET_OWN, own[0], "target_groups_1", "studenten")
+    set_cell(submission, SHEET_OWN, own[0], "target_groups_2", "studenten")
+    only_groups = cells(validate(submission, context, plain=plain))
+    assert list(only_groups) == [letter["target_groups_1"]]
+    assert "studenten" in only_groups[letter["target_groups_1"]]
+    set_cell(submission, SHEET_OWN, own[0], "bottlenecks_1", "stikstof")
+    set_cell(submission, SHEET_OWN, own[0], "bottlenecks_2", "stikstof")
+    both = cells(validate(submission, context, plain=plain))
+    assert sorted(both) == sorted(letter.values())
+    assert "stikstof" in both[letter["bottlenecks_1"]]
+    assert "studenten" in both[letter["target_groups_1"]]
+
+
 def test_new_project_with_an_existing_name_is_warned(
     config: Config, state: State, developer: str
 ) -> None:

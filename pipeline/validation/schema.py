@@ -555,8 +555,11 @@ class _SheetChecker:
                 return
         elif self.screen and _rules_pass(rules, typed):
             return
+        # Each check named apart: two rules may share a code (a repeat in any multiple choice
+        # is "duplicate-choice"), and each finding belongs at its own rule's cell.
+        named = {f"{number}:{r.code}": r for number, r in enumerate(checked)}
         schema = pa.DataFrameSchema(
-            checks=[pa.Check(r.passes, name=r.code) for r in checked], strict=False
+            checks=[pa.Check(r.passes, name=name) for name, r in named.items()], strict=False
         )
         try:
             schema.validate(typed, lazy=True)
@@ -565,15 +568,15 @@ class _SheetChecker:
             seen: set[tuple[str, int]] = set()
             sums: dict[int, list[tuple[str, dict[str, Any], bool]]] = {}
             for case in errors.failure_cases.itertuples(index=False):
-                rule = rule_by_code.get(str(case.check))
+                rule = named.get(str(case.check))
                 if rule is None or case.index is None:
                     continue
                 row_number = int(case.index)
-                if (rule.code, row_number) in seen or not rule.columns & owned.get(
+                if (str(case.check), row_number) in seen or not rule.columns & owned.get(
                     row_number, set()
                 ):
                     continue
-                seen.add((rule.code, row_number))
+                seen.add((str(case.check), row_number))
                 found = typed.loc[row_number]
                 details = rule.details(found if isinstance(found, pd.Series) else found.iloc[0])
                 unchanged = self._unchanged(row_number, rule.columns)
