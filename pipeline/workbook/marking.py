@@ -329,10 +329,7 @@ class _Marked:
             for row in range(low_row, high_row + 1):
                 for column in range(low_col, high_col + 1):
                     if (row, column) != (low_row, low_col):
-                        sheet.covered.add((row, column))
-                        found = sheet.cells.get((row, column))
-                        if found is not None and found.value is not None:
-                            raise NotDirect(f"sheet {sheet.name} has a value under a merge")
+                        sheet.covered.add((row, column))  # openpyxl reads None there
         for _, kind, target, _ in sheet.rels:
             if kind == _REL_COMMENTS:
                 comments = CommentSheet.from_tree(fromstring(self._read(target)))
@@ -871,19 +868,28 @@ def _reference(key: tuple[int, int]) -> str:
     return f"{get_column_letter(key[1])}{key[0]}"
 
 
-def _cell_pattern(ref: str) -> re.Pattern[str]:
-    return re.compile(rf'<c\b(?=[^>]*\sr="{ref}")[^>]*?(/?)>')
+def _cell_tag(xml: str, ref: str) -> tuple[int, int]:
+    """Where the start tag of the cell ``ref`` is (found by its reference, not by a scan of
+    every cell); it must be there once."""
+    found = []
+    at = xml.find(f' r="{ref}"')
+    while at >= 0:
+        start = xml.rfind("<", 0, at)
+        if xml.startswith("<c", start) and xml[start + 2].isspace() and ">" not in xml[start:at]:
+            found.append((start, xml.index(">", at) + 1))
+        at = xml.find(f' r="{ref}"', at + 1)
+    if len(found) != 1:
+        raise NotDirect(f"cell {ref} not found once")
+    return found[0]
 
 
 def _restyle_cell(xml: str, key: tuple[int, int], style: int) -> str:
-    found = list(_cell_pattern(_reference(key)).finditer(xml))
-    if len(found) != 1:
-        raise NotDirect(f"cell {_reference(key)} not found once")
-    tag = found[0].group(0)
+    start, end = _cell_tag(xml, _reference(key))
+    tag = xml[start:end]
     closed = tag.endswith("/>")
     head = tag[: -2 if closed else -1].rstrip()
     head = re.sub(r'\ss="[^"]*"', "", head) + f' s="{style}"'
-    return xml[: found[0].start()] + head + ("/>" if closed else ">") + xml[found[0].end() :]
+    return xml[:start] + head + ("/>" if closed else ">") + xml[end:]
 
 
 _ROW = re.compile(r'<row\b[^>]*?\sr="(\d+)"[^>]*?(/?)>')
