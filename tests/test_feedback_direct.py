@@ -16,6 +16,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from conftest import CORPUS
 from openpyxl.comments import Comment
 from test_check_fast import _submissions
 from test_feedback import findings_for, submission  # noqa: F401  (fixture)
@@ -386,3 +387,42 @@ def libreoffice_saved(data: bytes, folder: Path) -> bytes:
         timeout=240,
     )
     return (folder / "out" / "werkmap.xlsx").read_bytes()
+
+
+# (57893-many-merges: 50,000 merged ranges, minutes through openpyxl in a test run)
+CORPUS_BOOKS = sorted(
+    p for p in CORPUS.rglob("*.xlsx") if "bombs" not in p.parts and "many-merges" not in p.name
+)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CORPUS_BOOKS, reason="robustness corpus not found")
+def test_feedback_on_workbooks_we_did_not_make_is_the_plain_one() -> None:
+    """Every corpus workbook openpyxl opens (Excel, LibreOffice, POI, ClosedXML, SheetJS...),
+    marked at an existing cell, an empty one far out and on its last sheet: written directly
+    it is the plain workbook; what is not written directly goes the plain way."""
+    direct = 0
+    for path in CORPUS_BOOKS:
+        data = path.read_bytes()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                names = openpyxl.load_workbook(io.BytesIO(data)).sheetnames
+        except Exception:
+            continue
+        if not names:
+            continue
+        findings = [
+            Finding("x", "error", "fout hier", sheet=names[0], cell="A1"),
+            Finding("y", "warning", "kijk hier", sheet=names[0], cell="C7", row=7),
+            Finding("z", "warning", "ver weg", sheet=names[-1], cell="AB300", row=300),
+            Finding("w", "error", "zonder cel"),
+        ]
+        kw: dict[str, Any] = {"party_name": "P", "round_": "R", "signature": ("P", KEY)}
+        written = marking.marked_feedback(data, findings, script=None, **kw)
+        if written is None:
+            continue
+        direct += 1
+        plain = write_feedback(data, findings, plain=True, **kw)
+        assert described(written) == described(plain), path.name
+    assert direct >= 15

@@ -22,13 +22,13 @@ import functools
 import html
 import posixpath
 import re
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from io import BytesIO
 from typing import Any
 
-from defusedxml import DefusedXmlException, ElementTree
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments.comment_sheet import CommentRecord, CommentSheet
 from openpyxl.packaging.core import DocumentProperties
@@ -50,7 +50,7 @@ from ..core import (
     looks_like_formula,
 )
 from . import lite, marker, package, textwidth
-from .intake import Package, Refused, sniff
+from .intake import Package, sniff
 from .listing import (
     AUTHOR,
     COMMENT_WIDTH,
@@ -87,14 +87,8 @@ def marked_feedback(
         return _Marked(data).write(
             findings, party_name=party_name, round_=round_, signature=signature, script=script
         )
-    except (
-        NotDirect,
-        Refused,
-        package.PackageError,
-        ElementTree.ParseError,
-        DefusedXmlException,
-    ):
-        return None
+    except Exception:  # NotDirect, or a file this code did not foresee: the plain way is
+        return None  # always right (the tests call _Marked itself, where nothing is caught)
 
 
 # -- the package --------------------------------------------------------------------------------
@@ -120,6 +114,8 @@ _CUSTOM = "docProps/custom.xml"
 # anything else (drawings, tables, external links, macros, threaded comments...) goes the plain
 # way, which drops or rewrites it.
 _WORKBOOK_PARTS = {"worksheet", "styles", "sharedStrings", "theme"}
+# Parts openpyxl does not write again: the feedback leaves them out as well.
+_LEFT_OUT = {"calcChain", "thumbnail"}
 _SHEET_PARTS = {_REL_COMMENTS, _REL_VML, _REL_PRINTER}
 _ROOT_PARTS = {
     "officeDocument",
@@ -180,6 +176,9 @@ _SHEET_ELEMENTS = frozenset(
         "colBreaks",
         "brk",
         "legacyDrawing",
+        "phoneticPr",
+        "protectedRanges",
+        "protectedRange",
     ]
 )
 _TAG = re.compile(r"<([A-Za-z_][\w.:-]*)")
@@ -225,8 +224,13 @@ class _Marked:
         self.package = Package(data, "")
         self.members = {e.name: e for e in package.entries(data)}
         root = _rels(self._read(_ROOT_RELS))
+        self.left_out = {  # (relationship id, part) of the parts openpyxl leaves out
+            (rel_id, target)
+            for rel_id, kind, target, _ in root
+            if kind.rsplit("/", 1)[-1] in _LEFT_OUT
+        }
         for _, kind, target, _ in root:
-            if kind.rsplit("/", 1)[-1] not in _ROOT_PARTS:
+            if kind.rsplit("/", 1)[-1] not in _ROOT_PARTS | _LEFT_OUT:
                 raise NotDirect(f"a package part {target}")
         book = package.workbook_part(self.members)
         if book is None:
@@ -234,8 +238,13 @@ class _Marked:
         self.book_part = book
         self.book_xml = self._read(book)
         self.book_rels = _rels(self._read(package.rels_name(book)), posixpath.dirname(book))
+        self.left_out |= {
+            (rel_id, target)
+            for rel_id, kind, target, _ in self.book_rels
+            if kind.rsplit("/", 1)[-1] in _LEFT_OUT
+        }
         for _, kind, target, _ in self.book_rels:
-            if kind.rsplit("/", 1)[-1] not in _WORKBOOK_PARTS:
+            if kind.rsplit("/", 1)[-1] not in _WORKBOOK_PARTS | _LEFT_OUT:
                 raise NotDirect(f"a workbook part {target}")
         targets = {rel_id: target for rel_id, _, target, _ in self.book_rels}
         styles = package.related_part(self.members, book, "styles")
@@ -303,14 +312,18 @@ class _Marked:
         for _, formula in _RULE_FORMULA.findall(outside):
             if reaches_outside(html.unescape(formula)):
                 raise NotDirect(f"sheet {sheet.name} has a rule that reaches outside")
+        if re.search(r'<c\b[^>]*\st="d"', xml[start:end] if start >= 0 else ""):
+            raise NotDirect(f"sheet {sheet.name} has a date as text (openpyxl writes a time)")
         # The parser gets the cells and merged ranges only: the rest is checked above.
         merges = re.search(r"<mergeCells\b.*?</mergeCells>", outside, re.S)
         rows = xml[start:end] + "</sheetData>" if start >= 0 and end >= 0 else ""
-        body = f'<worksheet xmlns="{_NS}">{rows}{merges.group(0) if merges else ""}</worksheet>'
+        root = xml[: xml.index(">", xml.index("<worksheet")) + 1]  # with its namespaces
+        body = f"{root}{rows}{merges.group(0) if merges else ''}</worksheet>"
         source = _Source(body.encode("utf-8"), self.strings, self.epoch, self.styles)
         quoted = self.styles.quoted
         count = len(self.styles.cell_xfs)
-        with fast_sheet_parser(source, source) as parser:
+        with warnings.catch_warnings(), fast_sheet_parser(source, source) as parser:
+            warnings.simplefilter("ignore")  # a date out of range: an error value, below
             for _, cells in parser.parse():
                 for c in cells:
                     style = int(c["style_id"] or 0)
@@ -450,8 +463,7 @@ class _Marked:
     ) -> str:
         """Mark one cell (``_mark_cells``) and return its row of the undo sheet."""
         cell = sheet.cells.get(key)
-        style = cell.style if cell is not None else 0
-        saved = self.styles.state_xf(self.styles.fill_of(style))
+        saved = self.styles.state_xf(self.styles.fill_of(cell.style) if cell is not None else 0)
         text = "\n\n".join(messages)
         old = sheet.comments.get(key)
         cells = [_text_cell(f"A{row}", sheet.name), _text_cell(f"B{row}", _reference(key))]
@@ -470,7 +482,7 @@ class _Marked:
 
     def _set_fill(self, sheet: _Sheet, key: tuple[int, int], fill: int) -> None:
         cell = sheet.cells.get(key)
-        self._set_style(sheet, key, self.styles.with_fill(cell.style if cell else 0, fill))
+        self._set_style(sheet, key, self.styles.with_fill(cell.style if cell else None, fill))
 
     def _set_style(self, sheet: _Sheet, key: tuple[int, int], style: int) -> None:
         cell = sheet.cells.get(key)
@@ -518,7 +530,7 @@ class _Marked:
             new_sheets.append((STATE_SHEET, state_part, "veryHidden"))
         book_rels, new_ids = _workbook_rels(
             self._read(package.rels_name(self.book_part)),
-            {s.rel_id for s in self.sheets if s.name in dropped},
+            {s.rel_id for s in self.sheets if s.name in dropped} | {i for i, _ in self.left_out},
             [(part, self.book_part) for _, part, _ in new_sheets],
         )
         out[package.rels_name(self.book_part)] = package.deflated(
@@ -544,6 +556,11 @@ class _Marked:
         )
         out[_CORE] = package.deflated(_CORE, core_properties_xml(props))
         root_rels = self._read(_ROOT_RELS)
+        for rel_id, part in self.left_out:
+            removed.add(part)
+            root_rels = re.sub(
+                rf'<Relationship\b[^>]*\bId="{re.escape(rel_id)}"[^>]*/>', "", root_rels
+            )
         if signature is not None:
             party, key = signature
             custom = (
@@ -631,6 +648,7 @@ _SECTIONS = {
     "cellXfs": "xf",
     "cellStyles": "cellStyle",
 }
+_DEFAULT_XF = '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" />'
 _WRAP = tostring(Alignment(wrap_text=True, vertical="top").to_tree()).decode("utf-8")
 
 
@@ -700,9 +718,10 @@ class _StyleSheet:
         colour = ERROR_FILL if severity == "error" else WARNING_FILL
         return self._number("fills", PatternFill("solid", fgColor=colour, bgColor=colour))
 
-    def with_fill(self, style: int, fill: int) -> int:
-        """A cell format like ``style`` with another fill (``cell.fill = ...``)."""
-        base = self._xf(style)
+    def with_fill(self, style: int | None, fill: int) -> int:
+        """A cell format like ``style`` with another fill (``cell.fill = ...``); a cell that
+        is not there yet has openpyxl's default format, not the workbook's first one."""
+        base = self._xf(style) if style is not None else _DEFAULT_XF
         return self._add("cellXfs", _set_attributes(base, fillId=str(fill), applyFill="1"))
 
     def quoted_copy(self, style: int) -> int:
