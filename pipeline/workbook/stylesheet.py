@@ -71,17 +71,21 @@ class StyleSheet:
         for section, objects in self.objects.items():
             if len(objects) != len(self.items[section]):
                 raise NotDirect(f"{section} not as counted")
+        # As IndexedList numbers them: a value is known by its last equal one.
+        self.numbers = {
+            section: {value: index for index, value in enumerate(objects)}
+            for section, objects in self.objects.items()
+        }
 
     def _number(self, section: str, value: Any) -> int:
         """The number openpyxl gives a font, fill or border it adds to the workbook's list
         (``IndexedList.add``): the last equal one, or a new one at the end."""
-        objects = self.objects[section]
-        for index in range(len(objects) - 1, -1, -1):
-            if objects[index] == value:
-                return index
-        objects.append(value)
-        self.added[section].append(_xml(value))
-        return len(objects) - 1
+        numbers = self.numbers[section]
+        if value not in numbers:
+            numbers[value] = len(self.objects[section])
+            self.objects[section].append(value)
+            self.added[section].append(_xml(value))
+        return numbers[value]
 
     def _add(self, section: str, xml: str) -> int:
         key = (section, xml)
