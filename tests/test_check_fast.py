@@ -175,3 +175,19 @@ def test_sheets_screened_past_pandera_get_the_findings_pandera_gives(
         screened += not fast.findings
         run += bool(fast.findings)
     assert screened and run  # both ways were taken
+
+
+def test_an_archived_submission_is_not_hashed_again(session: Session) -> None:  # noqa: F811
+    """The archive keeps a submission under the hash collect worked out; the check takes that
+    hash from the record instead of hashing the file again, and a loose file is hashed."""
+    import hashlib
+
+    config, state = session.config, session.state
+    (record,) = state.issued(config.round, DEVELOPER)
+    data = session.storage.get_party_file(state.region().party(DEVELOPER), record.file_name)
+    known = "0" * 64  # what our record says, taken as it is
+    told = check_bytes(config, state, data, record.file_name, DEVELOPER, session.archive, known)
+    assert told.sha256 == known
+    loose = check_bytes(config, state, data, record.file_name, DEVELOPER, session.archive)
+    assert loose.sha256 == hashlib.sha256(data).hexdigest()
+    assert told.findings == loose.findings and told.validation == loose.validation

@@ -99,15 +99,17 @@ def check_bytes(
     file_name: str,
     expected_party: str | None = None,
     archive: Archive | None = None,
+    sha256: str | None = None,
 ) -> FileReport:
-    """Read and validate one submission against the state of the round in progress.
+    """Read and validate one submission against the state of the round in progress;
+    ``sha256`` is the file's hash when our records have it (an archived submission).
 
     The file is read by the plan of its issue record (see ``identity``); ``expected_party`` is
     the party whose folder it came from, None for a loose file. With the ``archive``, the
     in-Excel check issued with the workbook is taken from its archived copy.
     """
     lookup = IssueLookup(state, file_name, expected_party)
-    result = read_submission(Path(file_name), config, data=data, resolve=lookup)
+    result = read_submission(Path(file_name), config, data=data, resolve=lookup, sha256=sha256)
     region = state.region()
     sender_id = lookup.party or expected_party
     if result.submission is None:
@@ -253,7 +255,9 @@ def check_record(
 ) -> FileReport:
     """Check an archived submission and store its verdict."""
     data = archive.read(record.archive_path)
-    report = check_bytes(config, state, data, record.original_name, record.party, archive)
+    report = check_bytes(
+        config, state, data, record.original_name, record.party, archive, record.sha256
+    )
     store_verdict(config, state, record, report)
     return report
 
@@ -286,9 +290,15 @@ class _CheckJob:
     def __call__(self, record: SubmissionRecord) -> tuple[FileReport, tuple[str, bytes] | None]:
         if os.getpid() != self.opened_by:
             self.state, self.opened_by = self.state.reopened(), os.getpid()
-        data = self.archive.read(record.archive_path)
+        data = self.archive.read(record.archive_path)  # kept under its hash: not hashed again
         report = check_bytes(
-            self.config, self.state, data, record.original_name, record.party, self.archive
+            self.config,
+            self.state,
+            data,
+            record.original_name,
+            record.party,
+            self.archive,
+            record.sha256,
         )
         if record.party is None:
             return report, None

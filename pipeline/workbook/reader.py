@@ -74,8 +74,10 @@ def read_submission(
     data: bytes | None = None,
     resolve: Resolve | None = None,
     plain: bool = False,
+    sha256: str | None = None,
 ) -> ReadResult:
-    """Read one received file; ``data`` are its bytes when already in memory.
+    """Read one received file; ``data`` are its bytes when already in memory, ``sha256`` their
+    hash when our own records know it (an archived file is kept under it).
 
     ``resolve`` decides by which plan the file is read. The checks pass one that looks the
     file's fingerprint up in the issue records, so nothing a file says about its own layout is
@@ -89,7 +91,7 @@ def read_submission(
         if isinstance(loaded, ReadResult):
             return loaded
         data = loaded
-    digest = hashlib.sha256(data).hexdigest()
+    digest = sha256 or hashlib.sha256(data).hexdigest()
     if not plain:
         fast = _read_fast(data, name, digest, config, resolve)
         if fast is not None:
