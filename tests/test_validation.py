@@ -8,10 +8,11 @@ from collections import Counter
 import pytest
 from builders import add_new_project, issued_submission, set_cell
 
+from pipeline.core import Submission
 from pipeline.core.config import Config
 from pipeline.core.layout import SHEET_AGREEMENTS, SHEET_NEW, SHEET_OWN
 from pipeline.state.database import State
-from pipeline.validation.schema import Validation, validate
+from pipeline.validation.schema import Context, Validation, validate
 
 
 def codes(result: Validation) -> set[tuple[str, str | None]]:
@@ -227,16 +228,21 @@ def test_findings_are_capped_with_a_warning(config: Config, state: State, develo
     assert result.findings[-1].code == "too-many-findings"
 
 
-def test_status_rules_warn_without_blocking(config: Config, state: State) -> None:
-    region = state.region()
-    arnhem = region.party("P001")
+def _arnhem_initiates(config: Config, state: State) -> tuple[Submission, Context, list[str]]:
+    """Gemeente Arnhem's issued workbook, and the projects on its own sheet it initiates."""
+    arnhem = state.region().party("P001")
     submission, context = issued_submission(config, state, arnhem.id)
-    monitor = context.base
-    own_initiated = [
+    own = [
         r
         for r in submission.sheets[SHEET_OWN].layout.row_ids
-        if monitor.projects.at[r, "initiator"] == arnhem.id
+        if context.base.projects.at[r, "initiator"] == arnhem.id
     ]
+    return submission, context, own
+
+
+def test_status_rules_warn_without_blocking(config: Config, state: State) -> None:
+    submission, context, own_initiated = _arnhem_initiates(config, state)
+    monitor = context.base
     public = [
         r
         for r in submission.sheets[SHEET_OWN].layout.row_ids
@@ -269,15 +275,7 @@ def test_a_repeat_in_each_multiple_choice_is_named_at_its_own_cells(
     reported at the target groups, a repeated bottleneck at the bottlenecks, each with its value."""
     from pipeline.core import column_letter
 
-    region = state.region()
-    arnhem = region.party("P001")
-    submission, context = issued_submission(config, state, arnhem.id)
-    monitor = context.base
-    own = [
-        r
-        for r in submission.sheets[SHEET_OWN].layout.row_ids
-        if monitor.projects.at[r, "initiator"] == arnhem.id
-    ]
+    submission, context, own = _arnhem_initiates(config, state)
     columns = list(submission.layout.sheet(SHEET_OWN).columns)
 
     def cells(result: Validation) -> dict[str, str]:
