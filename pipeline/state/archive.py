@@ -268,7 +268,10 @@ class Archive:
         """Keep a feedback file planmonitor put in a party's folder, and that it was ours."""
         digest = sha256(data)
         self.store(data, name, digest=digest)
-        path = self.root / str(round_) / "terugkoppeling" / f"{party}-{digest[:12]}.json"
+        # Two feedback files may hold the same bytes (written in the same second for two
+        # submissions with the same findings): each name keeps a record of its own.
+        named = sha256(name.encode("utf-8"))[:8]
+        path = self.root / str(round_) / "terugkoppeling" / f"{party}-{digest[:12]}-{named}.json"
         _write_json(path, {"party": party, "name": name, "sha256": digest})
 
     def feedback(self, round_: Round) -> list[tuple[str, str, str]]:
