@@ -35,6 +35,7 @@ from ..workbook import (
     read_submission,
     same_script_part,
     script_for,
+    script_in,
 )
 from .identity import IssueLookup
 from .pool import in_order
@@ -242,7 +243,7 @@ def _script_note(
     part = embedded_part(data)
     if part is None or (issued is not None and part == embedded_part(issued)):
         return []
-    found = embedded(data)
+    found = script_in(part)
     if found is None:
         return []
     if found.sha256 == issued_script().sha256:

@@ -279,12 +279,10 @@ def encode(value: Any) -> str:
         return encode_basestring(value)
     if kind is int:
         return int.__repr__(value)
-    if kind is float and math.isfinite(value):
-        return float.__repr__(value)  # as json writes a float; NaN and infinity below
+    if kind is float:  # as json writes a float: repr, or NaN and Infinity by json itself
+        return float.__repr__(value) if math.isfinite(value) else _dumps(value)
     if kind is bool:
         return "true" if value else "false"
-    if kind is float:
-        return _dumps(value)
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):

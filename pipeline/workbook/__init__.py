@@ -9,7 +9,15 @@ from .aside import Aside, put_back, set_aside_monitor
 from .feedback import write_feedback
 from .hand_in import hand_in_status
 from .instructions import load_texts
-from .lite import LiteScript, carry, embedded, embedded_part, same_script_part, script_for
+from .lite import (
+    LiteScript,
+    carry,
+    embedded,
+    embedded_part,
+    same_script_part,
+    script_for,
+    script_in,
+)
 from .marker import is_own_feedback
 from .party import (
     PartyWorkbook,
@@ -46,6 +54,7 @@ __all__ = [
     "same_script_part",
     "sanitise",
     "script_for",
+    "script_in",
     "set_aside_monitor",
     "shown_value",
     "write_feedback",

@@ -310,8 +310,11 @@ def carry(original: bytes, resaved: bytes) -> bytes:
 def embedded(xlsx: bytes) -> LiteScript | None:
     """The xlwings Lite script stored in a workbook, or None when it has none (or a broken one)."""
     part = embedded_part(xlsx)
-    if part is None:
-        return None
+    return None if part is None else script_in(part)
+
+
+def script_in(part: bytes) -> LiteScript | None:
+    """The script a web-extension part holds, or None when it holds none readable."""
     text = part.decode("utf-8", errors="replace")
     props = {
         html.unescape(name): html.unescape(value)
@@ -336,7 +339,7 @@ def same_script_part(first: bytes, second: bytes) -> bool:
 
 
 def embedded_part(xlsx: bytes) -> bytes | None:
-    """The web-extension part that holds the script, as stored, or None when there is none."""
+    """The web-extension part that holds the script (its XML), or None when there is none."""
     try:
         with zipfile.ZipFile(io.BytesIO(xlsx)) as archive:
             return archive.read(WEBEXTENSION)
