@@ -18,7 +18,7 @@ import datetime as dt
 import json
 import math
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -336,7 +336,9 @@ class _SheetChecker:
             # pandera on the columns where a value fails: the others would give no failure case
             failing = self._failing_columns(numbers)
             columns = [c for c in self.columns if c.key in failing]
-        if columns and not (self.memo is None and self.screen and self._cells_pass(numbers)):
+        if columns and not (
+            self.memo is None and self.screen and not self._failing_columns(numbers)
+        ):
             schema = pa.DataFrameSchema(
                 {
                     c.key: pa.Column(
@@ -377,28 +379,11 @@ class _SheetChecker:
                         prefix=_prefix_name(str(raw)[0]),
                     )
 
-    def _cells_pass(self, numbers: list[int]) -> bool:
-        """True when no cell of these rows fails a check of the cell schema: no value with a
-        problem of its column's checks (empty cells are not checked), no empty cell in a
-        required column. (The cleaned frame holds every column, as objects: the schema's type
-        check holds.)"""
-        checks = [(c, c.key, c.field.required, values.PROBLEMS[c.field.type]) for c in self.columns]
-        for number in numbers:
-            row = self.records[number]
-            for column, key, required, codes in checks:
-                raw = row[key]
-                if _missing(raw):  # what pandera counts as null (``Series.isna``)
-                    if required:
-                        return False
-                    continue
-                problem = self._problem(column, raw)
-                if problem is not None and problem[0] in codes:
-                    return False
-        return True
-
     def _failing_columns(self, numbers: list[int]) -> set[str]:
-        """The columns with a cell in these rows that fails a check of the cell schema (as
-        :meth:`_cells_pass` finds them)."""
+        """The columns with a cell in these rows that fails a check of the cell schema: a value
+        with a problem of its column's checks (empty cells are not checked), or an empty cell in
+        a required column. (The cleaned frame holds every column, as objects: the schema's type
+        check holds.)"""
         failing: set[str] = set()
         for column in self.columns:
             key, required, codes = (
@@ -714,13 +699,16 @@ class _SheetChecker:
                 return None
             else:
                 typed.append(monitor_value)
+        return _Quiet(tuple(map(type, raw)), tuple(typed), self._raw_label(raw))
+
+    def _raw_label(self, raw: Sequence[Any]) -> str | None:
+        """The label of a row from its cells as they are (its id and name)."""
         id_at, name_at = self.label_positions
-        label = _label(
+        return _label(
             self.entity,
             None if id_at is None else raw[id_at],
             None if name_at is None else raw[name_at],
         )
-        return _Quiet(tuple(map(type, raw)), tuple(typed), label)
 
     def _owned_at(self, owned: AbstractSet[str]) -> tuple[list[str], list[int]]:
         """The owned columns' keys and places among the sheet's columns, in column order."""
@@ -866,14 +854,7 @@ class _SheetChecker:
     def _label_of(self, row: int) -> str | None:
         if self.memo is not None:
             raw = self.raw.get(row)
-            if raw is None:
-                return None
-            id_at, name_at = self.label_positions
-            return _label(
-                self.entity,
-                None if id_at is None else raw[id_at],
-                None if name_at is None else raw[name_at],
-            )
+            return None if raw is None else self._raw_label(raw)
         if self._label_cells is None:  # the id and name of every row, taken out once
             frame = self.sheet.values
 

@@ -30,7 +30,7 @@ from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900 as WINDOWS_EPOCH
 from openpyxl.utils.datetime import from_excel, from_ISO8601
 from openpyxl.worksheet.protection import SheetProtection
 
-from .xlsx import cell_parser
+from .xlsx import cell_parser, local_name
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
@@ -287,12 +287,12 @@ def date_styles(styles: bytes | None) -> tuple[frozenset[int], frozenset[int]]:
     custom: dict[int, str] = {}
     formats: list[int] = []
     for group in fromstring(styles):
-        if _local(group.tag) == "numFmts":
+        if local_name(group.tag) == "numFmts":
             for item in group:
-                if _local(item.tag) == "numFmt":
+                if local_name(item.tag) == "numFmt":
                     custom[int(item.get("numFmtId", ""))] = item.get("formatCode", "")
-        elif _local(group.tag) == "cellXfs":
-            formats = [int(xf.get("numFmtId", 0)) for xf in group if _local(xf.tag) == "xf"]
+        elif local_name(group.tag) == "cellXfs":
+            formats = [int(xf.get("numFmtId", 0)) for xf in group if local_name(xf.tag) == "xf"]
     for index, number in enumerate(formats):
         code = custom[number] if number in custom else builtin_format_code(number)
         if is_date_format(code):
@@ -300,7 +300,3 @@ def date_styles(styles: bytes | None) -> tuple[frozenset[int], frozenset[int]]:
         if is_timedelta_format(code):
             timedeltas.add(index)
     return frozenset(dates), frozenset(timedeltas)
-
-
-def _local(tag: Any) -> str:
-    return tag.rpartition("}")[2] if isinstance(tag, str) else ""

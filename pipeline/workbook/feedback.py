@@ -38,6 +38,7 @@ from .listing import (
     STATE_SHEET,
     TEXTS,
     WARNING_FILL,
+    comment_height,
     listing_book,
     listing_workbook,
     valid_cell,
@@ -238,7 +239,7 @@ def _mark_cells(book: Any, findings: Iterable[Finding]) -> None:
         cell.fill = PatternFill("solid", fgColor=colour, bgColor=colour)
         comment = Comment(text, AUTHOR)
         comment.width = COMMENT_WIDTH
-        comment.height = max(80, 18 * (len(text) // 45 + 2))
+        comment.height = comment_height(text)
         cell.comment = comment
 
 

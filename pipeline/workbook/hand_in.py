@@ -36,6 +36,7 @@ from ..core import (
     STATUS_CELL_KEY,
 )
 from .intake import Package, sniff
+from .xlsx import local_name
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _DOC_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -110,7 +111,7 @@ class Parts:
         parent = posixpath.split(posixpath.dirname(rels_part))[0]
         rels: dict[str | None, tuple[str, str]] = {}
         for rel in fromstring(self.package.read(rels_part)):
-            if _local(rel.tag) != "Relationship":
+            if local_name(rel.tag) != "Relationship":
                 continue
             target = rel.get("Target", "")
             if rel.get("TargetMode") != "External":
@@ -122,14 +123,14 @@ class Parts:
             rels[rel.get("Id")] = (rel.get("Type", ""), target)
         found = []
         for group in fromstring(self.package.read(book)):
-            if _local(group.tag) == "workbookPr":
+            if local_name(group.tag) == "workbookPr":
                 stated = group.get("date1904")  # a Bool of openpyxl's: "false", "f", "0" are no
                 self.date1904 = bool(stated) and stated not in ("false", "f", "0")
-            if _local(group.tag) != "sheets":
+            if local_name(group.tag) != "sheets":
                 continue
             for sheet in group:
                 rel_id = sheet.get(f"{_DOC_REL}id")
-                if _local(sheet.tag) != "sheet" or not rel_id:
+                if local_name(sheet.tag) != "sheet" or not rel_id:
                     continue
                 kind, target = rels[rel_id]
                 if target in self.package:
@@ -277,17 +278,13 @@ def _text(node: Any) -> str:
     """A string item's plain text as openpyxl's ``Text.content``: its text, then its runs'."""
     plain, runs = None, []
     for child in node:
-        if _local(child.tag) == "t":
+        if local_name(child.tag) == "t":
             plain = child.text
-        elif _local(child.tag) == "r":
-            texts = [t.text for t in child if _local(t.tag) == "t"]
+        elif local_name(child.tag) == "r":
+            texts = [t.text for t in child if local_name(t.tag) == "t"]
             if texts and texts[-1] is not None:
                 runs.append(texts[-1])
     return "".join(([plain] if plain is not None else []) + runs)
-
-
-def _local(tag: Any) -> str:
-    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 class _Stream:

@@ -397,15 +397,15 @@ def _declares(content: bytes) -> bool:
     """Does the content hold a DOCTYPE or ENTITY declaration (UTF-8 or UTF-16)?
 
     Every such declaration starts with ``<!`` or, in UTF-16, ``<`` NUL ``!``. A ``!`` is rare
-    in XML (sheet references in formulas, some text): the ``!`` are found by quick searches and
-    only one after a ``<`` leads to the six exact ones.
+    in XML (sheet references in formulas, some text) and ``<`` everywhere, so a content without
+    ``!`` is passed by one quick search, one with them (a sheet of formulas) by the two searches
+    for ``<!``, and only one that has those gets the six exact ones.
     """
-    at = content.find(b"!")
-    while at >= 0:
-        if content[at - 1 : at] == b"<" or content[max(at - 2, 0) : at] == b"<\x00":
-            return any(word in content for word in _XML_DANGER)
-        at = content.find(b"!", at + 1)
-    return False
+    if b"!" not in content:
+        return False
+    if b"<!" not in content and b"<\x00!" not in content:
+        return False
+    return any(word in content for word in _XML_DANGER)
 
 
 def _chunks(raw: memoryview, method: int, limit: int) -> Iterator[bytes]:

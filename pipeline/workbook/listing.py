@@ -3,7 +3,7 @@
 ``write_listing`` fills the sheet through openpyxl (the plain way, and how each frame is made);
 ``listing_xml`` writes the same sheet as XML into a frame that the plain way rendered once per
 process, with the cell format numbers the caller gives (the feedback writers add those formats
-to the workbook they write into). tests/test_feedback_fast.py reads both ways with openpyxl and
+to the workbook they write into). tests/test_feedback_direct.py reads both ways with openpyxl and
 compares them cell by cell.
 """
 
@@ -74,6 +74,13 @@ TEXTS = {
 
 AUTHOR = "planmonitor"  # of the comments at marked cells
 COMMENT_WIDTH = 320
+
+
+def comment_height(text: str) -> int:
+    """The height of a marked cell's comment: room for its text at the width above."""
+    return max(80, 18 * (len(text) // 45 + 2))
+
+
 # Very hidden: the fills and comments a previous feedback replaced, to undo them next time.
 STATE_SHEET = "planmonitor-bevindingen"
 ERROR_FILL = "FFFF8080"
@@ -356,7 +363,7 @@ def _style(number: int) -> str:
 
 def frame_styles(book: Any, ws: Any) -> Styles:
     """The format numbers of a list that ``write_listing`` filled, with a quoted text and a
-    link (see ``_style_probe``)."""
+    link (see ``style_probe``)."""
 
     def number(ref: str) -> int:
         found = style_number(book, style_of(ws[ref]))

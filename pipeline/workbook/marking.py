@@ -39,20 +39,19 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 from openpyxl.xml.functions import fromstring, tostring
 
 from ..core import (
-    DEFAULT_MAX_FILE_BYTES,
-    DEFAULT_MAX_UNCOMPRESSED_BYTES,
     FIRST_DATA_ROW,
     SHEET_MONITOR,
     Finding,
     looks_like_formula,
 )
 from . import lite, marker, package
-from .intake import Package, sniff
+from .intake import Package
 from .listing import (
     AUTHOR,
     COMMENT_WIDTH,
     STATE_SHEET,
     TEXTS,
+    comment_height,
     core_properties_xml,
     listing_frame_members,
     listing_xml,
@@ -73,7 +72,8 @@ def marked_feedback(
     script: lite.LiteScript | None,
 ) -> bytes | None:
     """The feedback workbook, as ``write_feedback``'s plain way writes it; None when this file
-    is one for the plain way."""
+    is one for the plain way. The caller has passed the package through the intake
+    (``sniff(..., parts=False)``); each part read here is checked as it is inflated."""
     try:
         return _Marked(data).write(
             findings, party_name=party_name, round_=round_, signature=signature, script=script
@@ -204,14 +204,6 @@ class _Sheet:
 
 class _Marked:
     def __init__(self, data: bytes) -> None:
-        if not sniff(
-            data,
-            "",
-            max_file_bytes=DEFAULT_MAX_FILE_BYTES,
-            max_uncompressed_bytes=DEFAULT_MAX_UNCOMPRESSED_BYTES,
-            parts=False,
-        ).readable:
-            raise NotDirect("the package")
         self.package = Package(data, "")
         self.members = {e.name: e for e in package.entries(data)}
         root = _rels(self._read(_ROOT_RELS))
@@ -466,8 +458,7 @@ class _Marked:
         if saved is not None:  # a cell without a fill of its own gets no format: not written
             cells.append(f'<c r="E{row}" s="{saved}" t="n" />')
         self._set_fill(sheet, key, self.styles.mark_fill(severity))
-        height = max(80, 18 * (len(text) // 45 + 2))
-        sheet.comments[key] = (text, AUTHOR, height, COMMENT_WIDTH)
+        sheet.comments[key] = (text, AUTHOR, comment_height(text), COMMENT_WIDTH)
         sheet.marked = True
         return f'<row r="{row}">{"".join(cells)}</row>'
 

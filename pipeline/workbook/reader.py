@@ -301,6 +301,10 @@ class _Book(Protocol):
         read) whether the sheet is protected."""
         ...
 
+    def meta_rows(self) -> list[list[Any]]:
+        """The rows of the metadata sheet (as many as are read of it)."""
+        ...
+
 
 class _OpenpyxlBook:
     """A workbook opened by openpyxl, read-only; its sheets parsed by openpyxl's parser
@@ -418,7 +422,7 @@ class _FastBook:
         return out
 
 
-def _layout(book: Any) -> tuple[WorkbookLayout | None, str]:
+def _layout(book: _Book) -> tuple[WorkbookLayout | None, str]:
     """The plan the very-hidden metadata sheet states (None when missing or garbled), and the
     fingerprint it states ("" when none)."""
     if SHEET_META not in book.sheetnames:

@@ -283,3 +283,8 @@ def cell_parser(
         date_formats=date_formats,
         timedelta_formats=timedelta_formats,
     )
+
+
+def local_name(tag: Any) -> str:
+    """An element's tag without its namespace ("" for a comment or processing instruction)."""
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
