@@ -39,13 +39,15 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 from openpyxl.xml.functions import fromstring, tostring
 
 from ..core import (
+    DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_MAX_UNCOMPRESSED_BYTES,
     FIRST_DATA_ROW,
     SHEET_MONITOR,
     Finding,
     looks_like_formula,
 )
 from . import lite, marker, package
-from .intake import Package
+from .intake import Package, sniff
 from .listing import (
     AUTHOR,
     COMMENT_WIDTH,
@@ -72,8 +74,7 @@ def marked_feedback(
     script: lite.LiteScript | None,
 ) -> bytes | None:
     """The feedback workbook, as ``write_feedback``'s plain way writes it; None when this file
-    is one for the plain way. The caller has passed the package through the intake
-    (``sniff(..., parts=False)``); each part read here is checked as it is inflated."""
+    is one for the plain way."""
     try:
         return _Marked(data).write(
             findings, party_name=party_name, round_=round_, signature=signature, script=script
@@ -204,6 +205,14 @@ class _Sheet:
 
 class _Marked:
     def __init__(self, data: bytes) -> None:
+        if not sniff(
+            data,
+            "",
+            max_file_bytes=DEFAULT_MAX_FILE_BYTES,
+            max_uncompressed_bytes=DEFAULT_MAX_UNCOMPRESSED_BYTES,
+            parts=False,
+        ).readable:
+            raise NotDirect("the package")
         self.package = Package(data, "")
         self.members = {e.name: e for e in package.entries(data)}
         root = _rels(self._read(_ROOT_RELS))
