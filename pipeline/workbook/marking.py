@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from io import BytesIO
 from typing import Any
+from xml.parsers import expat
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments.comment_sheet import CommentRecord, CommentSheet
@@ -178,6 +179,26 @@ _TAB_SELECTED = re.compile(r"""\s+tabSelected=["'](?:1|true)["']""")
 _RULE_FORMULA = re.compile(r"<(formula[12]?)>(.*?)</\1>", re.S)
 _MONITOR_UNPLAIN = (b"<f>", b"<f ", b"dxfId", b"<hyperlink", b"dataValidation", b"conditionalF")
 _VERIFIED: dict[tuple[int, int], bytes] = {}  # region sheets checked in this process
+# A sheet that gets no mark goes out as it came when its cells are seen to be plain without
+# parsing them (``_plain``): only these elements, every start tag in a strict form (no '<',
+# '>', '=' or the other quote in a value: each "name=" in a tag is one of its attributes),
+# these types, numbers for values, texts that do not start like a formula, no date format.
+_PLAIN_TAGS = frozenset({"sheetData", "row", "c", "v", "is", "t"})
+_PLAIN_TYPES = frozenset({"n", "s", "inlineStr", "b"})
+_STRICT_TAG = re.compile(
+    r"""<[A-Za-z_][\w.:-]*(?:\s+[\w.:-]+\s*=\s*(?:"[^"<>=']*"|'[^'<>="]*'))*\s*/?>"""
+)
+_CELL_TYPE = re.compile(r"""<c\s[^>]*?(?<=\s)t\s*=\s*["']([^"']*)["']""")
+_CELL_STYLE = re.compile(r"""<c\s[^>]*?(?<=\s)s\s*=\s*["']([^"']*)["']""")
+_FILLED_STYLE = re.compile(r"""<c\s[^>]*?(?<=\s)s\s*=\s*["']([^"']*)["'][^>]*(?<!/)>""")
+_CELL_R = re.compile(r"""<c\s[^>]*?(?<=\s)r\s*=\s*["']([^"']*)["']""")
+_ROW_REF = re.compile(r"""<row\s[^>]*?(?<=\s)r\s*=\s*["']([^"']*)["']""")
+_SHARED_INDEX = re.compile(r"""<c\s[^>]*?(?<=\s)t\s*=\s*["']s["'][^>]*>\s*<v>(\d+)</v>""")
+_VALUE = re.compile(r"<v>([^<]*)</v>")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+_PLAIN_REF = re.compile(r"[A-Z]{1,3}[1-9]\d{0,6}")
+_TEXT = re.compile(r"<t\b[^>]*>([^<]*)</t>")
+_ROWS: dict[tuple[Any, ...], tuple[tuple[Any, ...], ...]] = {}  # values of unparsed sheets
 
 
 @dataclass
@@ -201,6 +222,7 @@ class _Sheet:
     unquoted: list[tuple[int, int]] = field(default_factory=list)  # text like a formula
     changed: bool = False  # its XML is written again
     marked: bool = False  # its cells or comments change
+    parsed: bool = False  # its cells are read (else it goes out as it came, but for its tab)
 
 
 class _Marked:
@@ -248,6 +270,7 @@ class _Marked:
         self.strings = (
             read_string_table(BytesIO(self.package.read(strings))) if strings is not None else []
         )
+        self._strings_plain: bool | None = None
         if _has_element(self.book_xml, "externalReferences") or _has_element(
             self.book_xml, "pivotCaches"
         ):
@@ -292,6 +315,12 @@ class _Marked:
 
     def _load(self, sheet: _Sheet) -> None:
         """Inflate, check and parse one sheet (never the region sheet)."""
+        self._check(sheet)
+        self._parse(sheet)
+
+    def _check(self, sheet: _Sheet) -> None:
+        """Inflate one sheet and check what stands outside its cells; a selected sheet is
+        selected no longer (the list is)."""
         sheet.xml = self._read(sheet.part)
         xml = sheet.xml
         if not xml.lstrip().startswith(("<worksheet", "<?xml")) or f'xmlns="{_NS}"' not in xml:
@@ -306,6 +335,86 @@ class _Marked:
                 raise NotDirect(f"sheet {sheet.name} has a rule that reaches outside")
         if re.search(r'<c\b[^>]*\st="d"', xml[start:end] if start >= 0 else ""):
             raise NotDirect(f"sheet {sheet.name} has a date as text (openpyxl writes a time)")
+        if _TAB_SELECTED.search(outside):  # not in the cells: a text may say tabSelected="1"
+            if start >= 0 and end >= 0:
+                head, tail = _TAB_SELECTED.sub("", xml[:start]), _TAB_SELECTED.sub("", xml[end:])
+                sheet.xml = head + xml[start:end] + tail
+            else:
+                sheet.xml = _TAB_SELECTED.sub("", xml)
+            sheet.changed = True
+
+    def _plain(self, sheet: _Sheet) -> bool:
+        """Are the cells of a checked sheet (no comments) seen, without parsing them, to be
+        what ``_parse`` reads without a change, a refusal or an error? False when not sure."""
+        if any(kind in (_REL_COMMENTS, _REL_VML) for _, kind, _, _ in sheet.rels):
+            return False
+        xml = sheet.xml
+        start, end = xml.find("<sheetData"), xml.find("</sheetData>")
+        if start < 0 or end < 0:
+            return False
+        rows = xml[start:end]
+        if any(w in rows for w in ("<!", "<?", "&#", "xmlns")) or ILLEGAL_CHARACTERS_RE.search(
+            rows
+        ):
+            return False  # a comment, CDATA, a character reference, a namespace: not plain
+        tags = _TAG.findall(rows)
+        if not set(tags) <= _PLAIN_TAGS or len(_STRICT_TAG.findall(rows)) != len(tags):
+            return False
+        types = _CELL_TYPE.findall(rows)
+        styles = set(_CELL_STYLE.findall(rows))
+        if not set(types) <= _PLAIN_TYPES or not all(s.isdigit() for s in styles):
+            return False
+        if max(map(int, styles), default=0) >= len(self.styles.cell_xfs):
+            return False
+        dated = self.styles.date_formats | self.styles.timedelta_formats
+        if {int(s) for s in styles} & dated and any(
+            int(s) in dated for s in set(_FILLED_STYLE.findall(rows))
+        ):
+            return False  # a date, or a number out of a date's range: read by the parser
+        values = _VALUE.findall(rows)
+        if len(values) != len(re.findall(r"<v[\s/>]", rows)) or not all(
+            _NUMBER.fullmatch(v) for v in set(values)
+        ):
+            return False
+        if "s" in types:
+            shared = _SHARED_INDEX.findall(rows)
+            if not self._plain_strings() or len(shared) != types.count("s"):
+                return False
+            if max(map(int, shared), default=0) >= len(self.strings):
+                return False
+        texts = _TEXT.findall(rows)
+        if len(texts) + len(re.findall(r"<t\b[^>]*/>", rows)) != len(re.findall(r"<t[\s/>]", rows)):
+            return False
+        if any(looks_like_formula(html.unescape(t)) for t in set(texts)):
+            return False
+        refs = _CELL_R.findall(rows)
+        if not all(_PLAIN_REF.fullmatch(r) for r in refs) or not all(
+            r.isdigit() for r in _ROW_REF.findall(rows)
+        ):
+            return False
+        try:  # well-formed, as the parser would find it (the intake refused declarations)
+            expat.ParserCreate().Parse(xml.encode("utf-8"), True)
+        except expat.ExpatError:
+            return False
+        return True
+
+    def _plain_strings(self) -> bool:
+        """Is every shared string one that ``_parse`` takes as it is?"""
+        if self._strings_plain is None:
+            self._strings_plain = all(
+                isinstance(s, str)
+                and not ILLEGAL_CHARACTERS_RE.search(s)
+                and not looks_like_formula(s)
+                for s in self.strings
+            )
+        return self._strings_plain
+
+    def _parse(self, sheet: _Sheet) -> None:
+        """Read a checked sheet's cells, merged ranges and comments."""
+        sheet.parsed = True
+        xml = sheet.xml
+        start, end = xml.find("<sheetData"), xml.find("</sheetData>")
+        outside = xml[:start] + xml[end:] if start >= 0 and end >= 0 else xml
         # The parser gets the cells and merged ranges only: the rest is checked above.
         merges = re.search(r"<mergeCells\b.*?</mergeCells>", outside, re.S)
         rows = xml[start:end] + "</sheetData>" if start >= 0 and end >= 0 else ""
@@ -344,9 +453,6 @@ class _Marked:
                         sheet.comments[key] = (comment.content, comment.author, 79, 144)
             elif kind == _REL_VML:
                 self._read(target)  # through the intake's checks: it goes out again
-        if _TAB_SELECTED.search(xml):
-            sheet.xml = _TAB_SELECTED.sub("", xml)
-            sheet.changed = True
 
     def _check_monitor(self, sheet: _Sheet) -> None:
         """The region sheet goes out as it came: plain values only, checked once per process
@@ -380,17 +486,25 @@ class _Marked:
         dropped = {s.name for s in self.sheets if s.name in (TEXTS["sheet"], STATE_SHEET)}
         if any(f.sheet == STATE_SHEET or "$" in (f.cell or "") for f in findings):
             raise NotDirect("a finding in the undo sheet, or at a cell written with $")
+        old_state = next((s for s in self.sheets if s.name == STATE_SHEET), None)
+        # The cells of a sheet with findings or earlier marks are read; any other sheet goes
+        # out as it came when it is seen to be plain (its values are read when signed).
+        parse = {f.sheet for f in findings}
+        if old_state is not None:
+            self._load(old_state)
+            parse |= {c.value for (_, column), c in old_state.cells.items() if column == 1}
         for sheet in self.sheets:
             if sheet.name == SHEET_MONITOR:
                 self._check_monitor(sheet)
-            elif sheet.name != TEXTS["sheet"]:
-                self._load(sheet)
+            elif sheet.name != TEXTS["sheet"] and sheet is not old_state:
+                self._check(sheet)
+                if sheet.name in parse or not self._plain(sheet):
+                    self._parse(sheet)
         kept = [s for s in self.sheets if s.name not in dropped]
         for sheet in kept:  # sanitise: text that starts like a formula keeps Excel's prefix
             for key in sheet.unquoted:
                 self._set_style(sheet, key, self.styles.quoted_copy(sheet.cells[key].style))
         by_name = {s.name: s for s in kept}
-        old_state = next((s for s in self.sheets if s.name == STATE_SHEET), None)
         if old_state is not None:
             self._undo(old_state, by_name)
         marks = _marks(findings, by_name)
@@ -485,6 +599,26 @@ class _Marked:
             sheet.xml = _restyle_cell(sheet.xml, key, style)
         sheet.changed = True
 
+    def _values(self, sheet: _Sheet) -> Iterator[Sequence[Any]]:
+        """A data sheet's rows for the marker; those of a sheet not parsed are read now, or
+        known from the same compressed bytes read in this process (with the same strings,
+        styles and dates)."""
+        if sheet.parsed:
+            yield from _rows(sheet)
+            return
+        entry = self.members[sheet.part]
+        key = (entry.compressed, self.styles.source, tuple(self.strings), self.epoch)
+        rows = _ROWS.get(key)
+        if rows is None:
+            self._parse(sheet)
+            if sheet.unquoted or sheet.marked:
+                raise NotDirect(f"sheet {sheet.name} is not plain after all")
+            rows = tuple(tuple(row) for row in _rows(sheet))
+            if len(_ROWS) >= 8:
+                _ROWS.clear()
+            _ROWS[key] = rows
+        yield from rows
+
     # -- writing the package ------------------------------------------------------------------
 
     def _package(
@@ -559,7 +693,7 @@ class _Marked:
                 if _CUSTOM in self.members
                 else CustomPropertyList()
             )
-            values = {s.name: _rows(s) for s in kept}
+            values = {s.name: self._values(s) for s in kept}  # each read when signed
             marker.signed(custom, marker.signature(key, party, values))
             if _CUSTOM not in self.members:
                 added[_CUSTOM] = _CUSTOM_TYPE
