@@ -171,3 +171,43 @@ def test_a_reopened_state_has_its_own_connection_and_keeps_what_was_read(tmp_pat
     assert state.reopened().monitor(ROUND) is monitor
     fresh.close()
     state.close()
+
+
+def test_a_monitor_reads_back_as_each_cell_decoded_alone(tmp_path: Path) -> None:
+    """A snapshot decodes each value text once and reuses it; the monitor must be what
+    decoding every cell on its own gives, and no two cells may share a list or dict."""
+    import datetime as dt
+
+    from pipeline.state.database import decode
+
+    records = [
+        {
+            "project_id": f"PRJ-{n:04d}",
+            "name": "Kade",
+            "municipality": "GM0202",
+            "units": n % 3,
+            "note": ["a", "b"] if n % 2 else None,
+            "start": dt.date(2027, 1, 1),
+        }
+        for n in range(1, 7)
+    ]
+    path = tmp_path / "s.sqlite"
+    with State(path) as state, state.transaction():
+        state.save_region(small_region())
+        state.open_round(ROUND)
+        state.save_monitor(ROUND, Monitor.from_records(records, []))
+    with State(path) as state:
+        monitor = state.monitor(ROUND)
+        plain: dict[str, dict[str, object]] = {}
+        for row_id, field, value in state.db.execute(
+            "SELECT row_id, field, value FROM cells WHERE round = ? AND entity = 'project'",
+            (str(ROUND),),
+        ):
+            plain.setdefault(row_id, {})[field] = decode(value)
+    read = {r["project_id"]: r for r in monitor.records("project")}
+    assert set(read) == set(plain)
+    for row_id, cells in plain.items():
+        for field, value in cells.items():
+            assert read[row_id][field] == value, (row_id, field)
+    notes = [monitor.projects.at[f"PRJ-{n:04d}", "note"] for n in (1, 3, 5)]
+    assert notes[0] == ["a", "b"] and notes[0] is not notes[1] and notes[1] is not notes[2]

@@ -292,6 +292,10 @@ def encode(value: Any) -> str:
     return _dumps(value)
 
 
+_UNKNOWN = object()
+_IMMUTABLE = (str, int, float, bool, dt.date)
+
+
 def decode(text: str | None) -> Any:
     if text is None:
         return None
@@ -521,6 +525,7 @@ class State:
 
     def _read_monitor(self, round_: Round) -> Monitor:
         records: dict[Entity, dict[str, dict[str, Any]]] = {e: {} for e in ENTITIES}
+        decoded: dict[str | None, Any] = {}  # a snapshot repeats few values: each decoded once
         for entity, row_id, field, value in self.db.execute(
             "SELECT entity, row_id, field, value FROM cells WHERE round = ? "
             "ORDER BY entity, row_id",
@@ -528,7 +533,12 @@ class State:
         ):
             entity_key: Entity = entity
             record = records[entity_key].setdefault(row_id, {ID_COLUMN[entity_key]: row_id})
-            record[field] = decode(value)
+            known = decoded.get(value, _UNKNOWN)
+            if known is _UNKNOWN:
+                known = decode(value)
+                if known is None or type(known) in _IMMUTABLE:  # never share a list or dict
+                    decoded[value] = known
+            record[field] = known
         if not records["project"] and not records["agreement"]:
             raise StateError(f"Er is geen monitor voor ronde {round_} in de statusdatabase.")
         monitor = Monitor.from_records(
