@@ -517,3 +517,36 @@ def test_prepared_before_the_files_the_same(config: Config, small_state: State) 
         set_cell(submission, SHEET_OWN, submission.sheets[SHEET_OWN].layout.row_ids[0], "name", "")
         assert schema._run_memo(context) is memo
         assert_same(submission, context)
+
+
+def test_a_sheet_read_from_a_file_is_checked_from_its_rows(session: Session) -> None:  # noqa: F811
+    """The reader hands the checks its rows; the frame the plain way reads is made only when
+    asked for, holds the same cells, and from then on is what the sheet holds."""
+    config, state = session.config, session.state
+    region = state.region()
+    checked = 0
+    for party, name, data in _submissions(session):
+        read = read_submission(
+            Path(name), config, data=data, resolve=IssueLookup(state, name, party)
+        )
+        assert read.submission is not None
+        context = Context(
+            config.catalogue, config.round, region, region.party(party), state.monitor(config.round)
+        )
+        result = validate(read.submission, context)
+        if result.findings:
+            continue  # findings may look at the frame: the clean files say what is needed
+        checked += 1
+        for sheet in read.submission.sheets.values():
+            assert sheet._values is None, sheet.layout.name
+            rows = dict(sheet.rows())
+            frame = sheet.values
+            assert list(frame.columns) == list(sheet.layout.columns)
+            assert {
+                int(n): tuple(r)
+                for n, r in zip(frame.index, frame.to_numpy().tolist(), strict=True)
+            } == rows
+            if len(frame):
+                frame.iat[0, 0] = "veranderd"
+                assert next(iter(sheet.rows().values()))[0] == "veranderd"
+    assert checked

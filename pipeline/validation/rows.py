@@ -14,9 +14,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from ..core import (
     FIRST_DATA_ROW,
     HEADER_ROW,
@@ -182,7 +179,7 @@ def sheet_data(layout: SheetLayout, rows: SheetRows) -> SheetData:
     }
     return SheetData(
         layout,
-        _frame([_padded(rows.rows.get(n, ()), width) for n in numbers], layout, numbers),
+        rows={n: _padded(rows.rows.get(n, ()), width) for n in numbers},
         header=_padded(rows.header, width),
         formulas=formulas,
         protected=rows.protected is not False,
@@ -195,21 +192,6 @@ def _padded(cells: Sequence[Any], width: int) -> list[Any]:
     record = list(cells)[:width]
     record += [None] * (width - len(record))
     return record
-
-
-def _frame(records: list[list[Any]], layout: SheetLayout, numbers: list[int]) -> pd.DataFrame:
-    """The rows as a frame of objects, the values as they are (one block of objects, made in
-    one go: the same frame as from the lists, column by column)."""
-    cells = np.empty((len(records), len(layout.columns)), dtype=object)
-    for at, record in enumerate(records):
-        cells[at, :] = record
-    return pd.DataFrame(
-        cells,
-        columns=list(layout.columns),
-        index=pd.Index(numbers, dtype="int64", name="row"),
-        dtype=object,
-        copy=False,
-    )
 
 
 def header_change(

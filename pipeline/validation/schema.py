@@ -611,9 +611,9 @@ class _SheetChecker:
     def _raw_cells(self, memo: _RunMemo, keys: list[str]) -> None:
         """The cells as they are, and where each column's are; a row is cleaned (blank as
         None) only when it is checked in full."""
-        self.raw = _raw_rows(self.sheet.values)
+        self.raw = self.sheet.rows()
         self.numbers = list(self.raw)
-        where = {str(k): i for i, k in enumerate(self.sheet.values.columns)}
+        where = {k: i for i, k in enumerate(self.sheet.columns)}
         id_key = ID_COLUMN[self.entity]
         self.positions = [(c, where.get(c.key)) for c in self.columns]
         self.plan = [(c, c.key, c.field.required, at) for c, at in self.positions]
@@ -947,13 +947,6 @@ def _alike(value: Any) -> bool:
     if isinstance(value, dt.datetime):
         return value.tzinfo is None
     return True
-
-
-def _raw_rows(frame: pd.DataFrame) -> dict[int, tuple[Any, ...]]:
-    """The rows of a sheet's frame as tuples, by Excel row number, values as they are (as
-    ``astype(object)`` gives them where a column is not of objects)."""
-    numbers = [int(n) for n in frame.index.tolist()]
-    return dict(zip(numbers, map(tuple, frame.to_numpy(dtype=object).tolist()), strict=True))
 
 
 class _RunMemo:
