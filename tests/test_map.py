@@ -1,5 +1,6 @@
 """The map of the dashboards (pipeline/reporting/planmap.py), the woondeal's focus locations and
-the red agreements in escalation order. The browser side is in test_reports.py."""
+the red agreements in escalation order. The browser side is in test_reports.py, except the
+municipality names in Chromium (the slow tests at the end)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,19 @@ import dataclasses
 import itertools
 import json
 import math
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from browser import CHROMIUM, Browser
+from conftest import make_config
 
 from pipeline.core import ConfigError, Round, config
 from pipeline.reporting import escalation, focus, planmap
 from pipeline.reporting import indicators as ind
 from pipeline.reporting.dashboard import region_areas
+from pipeline.reporting.render import compute, render_dashboard
 from pipeline.sources import demo_region
 from pipeline.state import State
 
@@ -390,3 +395,171 @@ def test_read_areas_takes_a_shapefile(tmp_path: Path) -> None:
         "Arnhem",
         "Nijmegen",
     ] and source == "gemeentegrenzen van de regio"
+
+
+# -- municipality names ---------------------------------------------------------------------
+
+
+def _demo_map() -> dict[str, object]:
+    areas = planmap.voronoi_areas(demo_region.municipality_centres())
+    return planmap.map_data((), areas, zoning=[], hard_zoning=[], soft_zoning=[], stoplights=[])
+
+
+def _label_boxes(data: dict[str, object]) -> dict[str, tuple[float, float, float, float]]:
+    size = data["labelSize"]
+    assert isinstance(size, int) and size > 0
+    return {
+        a["name"]: planmap.label_box(a["name"], a["label"], size)
+        for a in data["areas"]  # type: ignore[attr-defined]
+    }
+
+
+def _inside_box(box: tuple[float, ...], bbox: list[int]) -> bool:
+    return bbox[0] <= box[0] and bbox[1] <= box[1] and box[2] <= bbox[2] and box[3] <= bbox[3]
+
+
+def test_map_data_keeps_every_name_inside_the_map() -> None:
+    data = _demo_map()
+    boxes = _label_boxes(data)
+    assert len(boxes) == len(demo_region.municipality_centres())
+    outside = [name for name, box in boxes.items() if not _inside_box(box, data["bbox"])]  # type: ignore[arg-type]
+    assert outside == []
+    # a long name in an area at the edge of the map moves in from the edge, and a name wider
+    # than the whole region makes the map wider
+    edge = planmap.Area("E", "Montferland-aan-de-Oude-IJssel", ((tuple(_ring(0, 0, 4_000)),),))
+    inner = planmap.Area("I", "Binnen", ((tuple(_ring(-8_000, 0, 4_000)),),))
+    data = planmap.map_data(
+        (), (inner, edge), zoning=[], hard_zoning=[], soft_zoning=[], stoplights=[]
+    )
+    boxes = _label_boxes(data)
+    centroid = planmap.label_point(edge)
+    assert data["areas"][1]["label"][0] < centroid[0]  # type: ignore[index]
+    assert all(_inside_box(box, data["bbox"]) for box in boxes.values())  # type: ignore[arg-type]
+    wide = planmap.Area(
+        "W", "Een naam die breder is dan het gebied " * 2, ((tuple(_ring(0, 0, 500)),),)
+    )
+    data = planmap.map_data((), (wide,), zoning=[], hard_zoning=[], soft_zoning=[], stoplights=[])
+    (box,) = _label_boxes(data).values()
+    assert _inside_box(box, data["bbox"])  # type: ignore[arg-type]
+    # (1,000 m of area and 2,000 m at least for the margin's base: 1,160 m without the name)
+    assert data["bbox"][2] - data["bbox"][0] > 1_160  # type: ignore[index]
+
+
+def _ring(cx: float, cy: float, half: float) -> list[tuple[float, float]]:
+    return [(cx - half, cy - half), (cx + half, cy - half), (cx + half, cy + half),
+            (cx - half, cy + half), (cx - half, cy - half)]  # fmt: skip
+
+
+def test_place_labels_keeps_names_apart_and_in_their_own_area() -> None:
+    areas = planmap.voronoi_areas(demo_region.municipality_centres())
+    data = _demo_map()
+    assert data == _demo_map()  # the same placement every time
+    boxes = list(_label_boxes(data).values())
+    overlapping = [
+        (a["name"], b["name"])
+        for (i, a), (j, b) in itertools.combinations(enumerate(data["areas"]), 2)  # type: ignore[arg-type]
+        if boxes[i][0] < boxes[j][2] and boxes[j][0] < boxes[i][2]
+        and boxes[i][1] < boxes[j][3] and boxes[j][1] < boxes[i][3]
+    ]  # fmt: skip
+    assert overlapping == []
+    for area, drawn in zip(areas, data["areas"], strict=True):  # type: ignore[call-overload]
+        assert _inside(tuple(drawn["label"]), area.polygons[0][0]), area.name
+    # two names at the same spot: the smaller area (least room) keeps it, the larger one's
+    # name moves aside within its own area
+    big = planmap.Area("B", "Groot", ((tuple(_ring(0, 0, 6_000)),),))
+    small = planmap.Area("S", "Klein", ((tuple(_ring(0, 1_000, 3_000)),),))
+    placed = planmap.place_labels((big, small), (-20_000, -20_000, 20_000, 20_000), 800)
+    assert placed[1] == tuple(planmap.label_point(small))
+    assert placed[0] != tuple(planmap.label_point(big))
+    assert _inside(placed[0], big.polygons[0][0])
+    boxes = [planmap.label_box(a.name, xy, 800) for a, xy in zip((big, small), placed, strict=True)]
+    assert boxes[0][3] <= boxes[1][1] or boxes[1][3] <= boxes[0][1]
+
+
+@pytest.fixture(scope="module")
+def map_page(tmp_path_factory: pytest.TempPathFactory, _demo_database: Path) -> Path:
+    """The dashboard of the demo region (boundaries and every project on the map)."""
+    base = tmp_path_factory.mktemp("map")
+    cfg = make_config(base)
+    with State(_demo_database) as state:
+        page = render_dashboard(compute(cfg, state, cfg.round))
+    path = base / "dashboard.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium (/usr/bin/chromium) ontbreekt")
+    with Browser() as opened:
+        yield opened
+
+
+# Boxes on the page, in CSS pixels: the card, the map, the boundaries and each name with the
+# box planmap.label_box estimated for it (map units) and its font size (map units).
+MAP_BOXES = """(function () {
+  function box(e) { var r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }
+  var fig = document.getElementById('map'), svg = fig.querySelector('svg'), cs = getComputedStyle(fig);
+  var f = fig.getBoundingClientRect(), pad = parseFloat(cs.paddingLeft), border = parseFloat(cs.borderLeftWidth);
+  return {
+    card: [f.left + border + pad, f.top, f.right - border - pad, f.bottom],
+    svg: box(svg),
+    areas: box(fig.querySelector('.planmap-areas')),
+    layers: [...svg.children].map(function (g) { return g.getAttribute('class'); }),
+    labels: [...fig.querySelectorAll('.planmap-labels text')].map(function (t) {
+      var b = t.getBBox(), s = getComputedStyle(t);
+      return { name: t.textContent, screen: box(t), bbox: [b.x, -b.y - b.height, b.x + b.width, -b.y],
+               size: parseFloat(t.parentNode.getAttribute('font-size')),
+               paint: s.paintOrder, pointer: s.pointerEvents, stroke: s.stroke };
+    })
+  };
+})()"""
+
+
+def _within(inner: list[float], outer: list[float], slack: float = 0.5) -> bool:
+    return (
+        inner[0] >= outer[0] - slack
+        and inner[1] >= outer[1] - slack
+        and inner[2] <= outer[2] + slack
+        and inner[3] <= outer[3] + slack
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", (390, 1440))
+def test_municipality_names_are_inside_the_map_and_above_the_points(
+    map_page: Path, browser: Browser, width: int
+) -> None:
+    browser.open(map_page.as_uri(), width, 844 if width < 600 else 900)
+    boxes = browser.evaluate(MAP_BOXES)
+    names = {a.name for a in planmap.voronoi_areas(demo_region.municipality_centres())}
+    assert {label["name"] for label in boxes["labels"]} == names
+    # the map stays in its card, the boundaries and every name in the map
+    assert _within(boxes["svg"], boxes["card"]), boxes
+    assert _within(boxes["areas"], boxes["svg"]), boxes
+    clipped = [lb["name"] for lb in boxes["labels"] if not _within(lb["screen"], boxes["svg"])]
+    assert clipped == []
+    # the names are painted after (above) the points, with a halo, and let clicks through
+    layers = boxes["layers"]
+    assert layers.index("planmap-labels") > layers.index("planmap-points")
+    for label in boxes["labels"]:
+        assert label["paint"].startswith("stroke") and label["stroke"] != "none"
+        assert label["pointer"] == "none"
+    # the text is no larger than planmap estimated: its box inside the estimated one
+    data = json.loads(browser.evaluate("document.getElementById('monitor-data').textContent"))[
+        "map"
+    ]
+    at = {a["name"]: a["label"] for a in data["areas"]}
+    for label in boxes["labels"]:
+        assert label["size"] <= data["labelSize"] + 1e-6
+        estimate = planmap.label_box(label["name"], at[label["name"]], label["size"])
+        assert _within(label["bbox"], list(estimate), slack=1.0), label
+    # and no two names on top of each other
+    screens = [(lb["name"], lb["screen"]) for lb in boxes["labels"]]
+    overlapping = [
+        (a, b)
+        for (a, p), (b, q) in itertools.combinations(screens, 2)
+        if p[0] < q[2] - 1 and q[0] < p[2] - 1 and p[1] < q[3] - 1 and q[1] < p[3] - 1
+    ]
+    assert overlapping == []

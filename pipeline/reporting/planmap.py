@@ -37,6 +37,14 @@ UNKNOWN_LABEL = "onbekend"
 # (CBS gebiedsindelingen: statcode/statnaam; older files: gemeentecode/gemeentenaam).
 CODE_KEYS = ("statcode", "gemeentecode", "gm_code", "code", "id")
 NAME_KEYS = ("statnaam", "gemeentenaam", "gm_naam", "naam", "name")
+# A municipality's name is LABEL_PX screen pixels high on a map NARROW_MAP_PX wide (a 390 px
+# phone) and never larger than that in map units, so names placed for the phone fit everywhere.
+LABEL_PX = 11
+NARROW_MAP_PX = 340
+# Upper bounds of a glyph's advance in em for the bold sans-serif fonts the page may get
+# (DejaVu Sans Bold is the widest of Segoe UI, Arial and DejaVu Sans).
+_NARROW_GLYPHS = frozenset("fijlrtI .,:;'!|()-")
+_WIDE_GLYPHS = frozenset("mwMW")
 
 
 @dataclass(frozen=True)
@@ -156,16 +164,28 @@ def map_data(
     areas_source: str = "",
 ) -> dict[str, Any]:
     """What the map component draws, JSON-ready. Coordinates stay RD metres (rounded to 1 m);
-    the component flips y for SVG. ``bbox`` covers the points and the areas."""
+    the component flips y for SVG. ``bbox`` covers the points, the areas and their names;
+    ``labelSize`` is the largest font size of a name in map units (see :func:`place_labels`)."""
     xs = [p.x for p in found] + [x for a in areas for poly in a.polygons for x, _ in poly[0]]
     ys = [p.y for p in found] + [y for a in areas for poly in a.polygons for _, y in poly[0]]
     if xs:
         margin = max(max(xs) - min(xs), max(ys) - min(ys), 2_000.0) * 0.04
-        bbox = [min(xs) - margin, min(ys) - margin, max(xs) + margin, max(ys) + margin]
+        bbox = (min(xs) - margin, min(ys) - margin, max(xs) + margin, max(ys) + margin)
     else:
-        bbox = [150_000.0, 400_000.0, 230_000.0, 470_000.0]
+        bbox = (150_000.0, 400_000.0, 230_000.0, 470_000.0)
+    size = math.floor((bbox[2] - bbox[0]) * LABEL_PX / NARROW_MAP_PX)
+    labels = place_labels(areas, bbox, size)
+    # a name wider than the whole region still fits: the map grows around it
+    boxes = [label_box(a.name, xy, size) for a, xy in zip(areas, labels, strict=True)]
+    bbox = (
+        min([bbox[0], *(b[0] for b in boxes)]),
+        min([bbox[1], *(b[1] for b in boxes)]),
+        max([bbox[2], *(b[2] for b in boxes)]),
+        max([bbox[3], *(b[3] for b in boxes)]),
+    )
     return {
-        "bbox": [round(v) for v in bbox],
+        "bbox": [math.floor(bbox[0]), math.floor(bbox[1]), math.ceil(bbox[2]), math.ceil(bbox[3])],
+        "labelSize": size,
         "points": [
             {
                 "id": p.id,
@@ -181,8 +201,8 @@ def map_data(
             for p in found
         ],
         "areas": [
-            {"code": a.code, "name": a.name, "d": svg_path(a), "label": label_point(a)}
-            for a in areas
+            {"code": a.code, "name": a.name, "d": svg_path(a), "label": [round(x), round(y)]}
+            for a, (x, y) in zip(areas, labels, strict=True)
         ],
         "areasSource": areas_source,
         "legend": {
@@ -357,8 +377,8 @@ def svg_path(area: Area) -> str:
 
 
 def label_point(area: Area) -> list[int]:
-    """Where the area's name goes: the centroid of its largest outline."""
-    outline = max((poly[0] for poly in area.polygons), key=lambda r: abs(_signed_area(r)))
+    """The centroid of the area's largest outline: where its name goes if it has room."""
+    outline = _outline(area)
     a = _signed_area(outline)
     if a == 0:
         x = sum(p[0] for p in outline) / len(outline)
@@ -370,6 +390,88 @@ def label_point(area: Area) -> list[int]:
         cx += (x0 + x1) * cross
         cy += (y0 + y1) * cross
     return [round(cx / (6 * a)), round(cy / (6 * a))]
+
+
+def place_labels(
+    areas: Sequence[Area], bbox: tuple[float, float, float, float], size: float
+) -> list[tuple[int, int]]:
+    """Where each area's name goes at font size ``size`` (map units): its centroid, or the
+    nearest spot that keeps clear of the names placed before it (smaller areas first: they
+    have the least room), inside
+    the area where there is one; always with the whole name inside ``bbox``, so that no edge
+    of the map cuts it off."""
+    boxes: list[tuple[float, float, float, float]] = []
+    placed: dict[int, tuple[int, int]] = {}
+    offsets = sorted(
+        (
+            (dx, dy)
+            for dx in (0, -0.25, 0.25, -0.5, 0.5)
+            for dy in (0, 0.6, -0.6, 1.2, -1.2, 1.8, -1.8, 2.5, -2.5)
+        ),
+        key=lambda o: (math.hypot(o[0] * 4, o[1]), o),  # sideways moves a name far: last
+    )
+    order = sorted(range(len(areas)), key=lambda i: (_outline_area(areas[i]), areas[i].code))
+    for i in order:
+        area = areas[i]
+        cx, cy = label_point(area)
+        outline = _outline(area)
+        half_w = text_width(area.name) * size / 2
+        inset = 0.25 * size
+        spots = []
+        for dx, dy in offsets:
+            x = _clamp(cx + dx * 2 * half_w, bbox[0] + half_w + inset, bbox[2] - half_w - inset)
+            y = _clamp(cy + dy * size, bbox[1] + size + inset, bbox[3] - size - inset)
+            spots.append((round(x), round(y)))
+        free = [
+            s for s in spots if not any(_overlap(label_box(area.name, s, size), b) for b in boxes)
+        ]
+        # in its own area if it can, else just clear of the others (a small area, a long name)
+        inside = [s for s in free if s == spots[0] or _contains(outline, s)]
+        placed[i] = (inside or free or spots)[0]
+        boxes.append(label_box(area.name, placed[i], size))
+    return [placed[i] for i in range(len(areas))]
+
+
+def text_width(text: str) -> float:
+    """An upper bound of the width of ``text`` in bold sans-serif, in em."""
+    return sum(
+        0.5 if c in _NARROW_GLYPHS else 1.1 if c in _WIDE_GLYPHS else 0.86 if c.isupper() else 0.72
+        for c in text
+    )
+
+
+def label_box(text: str, at: tuple[float, float], size: float) -> tuple[float, float, float, float]:
+    """The box (x0, y0, x1, y1) a name centred at ``at`` takes at font size ``size``: its
+    estimated width, and ascent plus descent with room to spare (the page centres the text
+    on ``at`` with dominant-baseline: central)."""
+    half_w, half_h = text_width(text) * size / 2, 0.65 * size
+    return (at[0] - half_w, at[1] - half_h, at[0] + half_w, at[1] + half_h)
+
+
+def _clamp(value: float, low: float, high: float) -> float:
+    return (low + high) / 2 if low > high else min(max(value, low), high)
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _outline(area: Area) -> Ring:
+    return max((poly[0] for poly in area.polygons), key=lambda r: abs(_signed_area(r)))
+
+
+def _outline_area(area: Area) -> float:
+    return abs(_signed_area(_outline(area)))
+
+
+def _contains(ring: Ring, point: tuple[float, float]) -> bool:
+    """Whether the point lies inside the ring (even-odd rule)."""
+    x, y = point
+    inside = False
+    for (x0, y0), (x1, y1) in itertools.pairwise(ring):
+        if (y0 > y) != (y1 > y) and x < x0 + (y - y0) * (x1 - x0) / (y1 - y0):
+            inside = not inside
+    return inside
 
 
 def _signed_area(ring: Ring) -> float:
