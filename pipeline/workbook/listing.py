@@ -37,8 +37,8 @@ from .xlsx import save, style_number, style_of
 
 # How a party sends in a correction; docs/partijen.md says the same (tests/test_feedback.py).
 RESUBMIT = (
-    "U mag daarvoor deze terugkoppeling zelf gebruiken: herstel de cellen hierin en sla hem op "
-    "in dezelfde map; het secretariaat haalt hem op. Uw eigen werkmap kan ook."
+    "Dat kan in deze terugkoppeling: sla hem daarna op in dezelfde map, het secretariaat haalt "
+    "hem op. Herstellen in uw eigen werkmap kan ook."
 )
 # Every Dutch text of the feedback workbook, in one place for review.
 TEXTS = {
@@ -56,8 +56,8 @@ TEXTS = {
     ),
     "rows_blocked": (
         "Rijen met een fout (rood) worden niet overgenomen; daar blijven de vorige waarden "
-        "staan. Herstel de rode cellen (u kunt alleen uw eigen, gele invoercellen wijzigen) en "
-        "sla de werkmap opnieuw op in dezelfde map. " + RESUBMIT
+        "staan. Herstel de rode cellen (u kunt alleen uw eigen, gele invoercellen wijzigen). "
+        + RESUBMIT
     ),
     "warnings_only": (
         "Uw werkmap wordt verwerkt. Bekijk de oranje cellen: klopt de waarde, dan hoeft u niets "
