@@ -20,6 +20,10 @@ from pipeline.core.layout import SHEET_AGREEMENTS, SHEET_META
 from pipeline.workbook import package
 from pipeline.workbook.marker import is_own_feedback
 
+# Each case writes the feedback the plain way too (openpyxl, the whole demo workbook): seconds
+# a case, so the module runs with the slow tests (CI runs them).
+pytestmark = pytest.mark.slow
+
 # A sheet without findings that is signed (its values read for the marker) and one that is not.
 UNMARKED = [SHEET_AGREEMENTS, SHEET_META]
 
