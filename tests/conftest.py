@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser import CHROMIUM, Browser
 
 from pipeline.core import config as config_module
 from pipeline.core.config import Config, Paths
@@ -82,4 +83,13 @@ def state(config: Config, _demo_database: Path) -> Iterator[State]:
     config.paths.database.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(_demo_database, config.paths.database)
     with State(config.paths.database) as opened:
+        yield opened
+
+
+# One headless Chromium for the browser tests of a module (skipped where there is none).
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium (/usr/bin/chromium) ontbreekt")
+    with Browser() as opened:
         yield opened

@@ -8,12 +8,11 @@ import dataclasses
 import itertools
 import json
 import math
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from browser import CHROMIUM, Browser
+from browser import Browser
 from conftest import make_config
 
 from pipeline.core import ConfigError, Round, config
@@ -486,14 +485,6 @@ def map_page(tmp_path_factory: pytest.TempPathFactory, _demo_database: Path) -> 
     path = base / "dashboard.html"
     path.write_text(page, encoding="utf-8")
     return path
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium (/usr/bin/chromium) ontbreekt")
-    with Browser() as opened:
-        yield opened
 
 
 # Boxes on the page, in CSS pixels: the card, the map, the boundaries and each name with the

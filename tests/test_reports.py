@@ -387,14 +387,6 @@ def _page_errors(browser: Browser) -> list[Any]:
     ]
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium (/usr/bin/chromium) ontbreekt")
-    with Browser() as opened:
-        yield opened
-
-
 @pytest.mark.slow
 def test_map_shows_every_located_project_and_follows_filters_and_clicks(
     built: Built, browser: Browser
