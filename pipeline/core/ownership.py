@@ -22,8 +22,7 @@ def owners(field: Field, row: Mapping[str, Any], region: Region, roles: Roles) -
         party = region.municipality_party(str(row.get(roles.municipality)))
         return frozenset({party.id}) if party else frozenset()
     if field.owner == "tempomaker":
-        pillar = row.get(roles.pillar)
-        return frozenset(p.id for p in region.parties if pillar in p.pillars)
+        return region.tempomaker_ids(row.get(roles.pillar))
     return frozenset()
 
 

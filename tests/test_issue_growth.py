@@ -1,0 +1,94 @@
+"""Issuing grows with the region once, not once per party.
+
+What every workbook shares (the region sheet, the monitor's rows, the problems, the region's
+lookups) is made once per run; a party's workbook is then written from its own rows. These tests
+hold the shortcuts against the plain way they replace (a scan of the parties, every problem, the
+region's rows) and check that one party's workbook does not go over the region's rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from pipeline.core.catalogue import Field, Roles
+from pipeline.core.config import Config
+from pipeline.core.ownership import owners
+from pipeline.core.region import Municipality, Party, Pillar, Region
+from pipeline.state.database import State
+
+ISSUED_AT = "2026-01-05T09:00:00+00:00"
+# A municipality and tempomaker, a corporation and tempomaker, a corporation, the province.
+PARTIES = ["P001", "P028", "P021", "P019"]
+
+
+def _scanned_owners(
+    field: Field, row: Mapping[str, Any], region: Region, roles: Roles
+) -> frozenset[str]:
+    """Who owns a cell, found by going over every party (the rule as it reads)."""
+    if field.owner == "initiator":
+        initiator = row.get(roles.initiator)
+        return frozenset({initiator}) if isinstance(initiator, str) else frozenset()
+    if field.owner == "municipality":
+        code = str(row.get(roles.municipality))
+        found = [p for p in region.parties if p.municipality_code == code]
+        return frozenset({found[0].id}) if found else frozenset()
+    if field.owner == "tempomaker":
+        pillar = row.get(roles.pillar)
+        return frozenset(p.id for p in region.parties if pillar in p.pillars)
+    return frozenset()
+
+
+def test_owners_are_those_a_scan_of_the_parties_finds(config: Config, state: State) -> None:
+    region, monitor = state.region(), state.monitor(config.round)
+    roles = config.catalogue.roles
+    checked = 0
+    for entity in ("project", "agreement"):
+        fields = [c.field for c in config.catalogue.columns(entity, config.round)]
+        for row in monitor.records(entity):
+            for field in fields:
+                assert owners(field, row, region, roles) == _scanned_owners(
+                    field, row, region, roles
+                )
+                checked += bool(field.owner)
+    assert checked > 1000
+
+
+@pytest.mark.parametrize("pillar", ["1", "2", "99", "", None, float("nan"), ["1"], 1])
+def test_tempomakers_are_the_parties_that_list_the_pillar(state: State, pillar: Any) -> None:
+    region = state.region()
+    assert region.tempomaker_ids(pillar) == frozenset(
+        p.id for p in region.parties if pillar in p.pillars
+    )
+    assert any(region.tempomaker_ids(p.number) for p in region.pillars)
+
+
+def test_region_lookups_take_the_first_of_a_key_as_a_scan_does() -> None:
+    first = Party(
+        "P1", "Gemeente A", "gemeente", "overheid", municipality_code="GM1", pillars=("1",)
+    )
+    again = Party("P1", "Tweede", "corporatie", "corporatie", pillars=("1", "2"))
+    other = Party("P2", "Gemeente A", "gemeente", "overheid", municipality_code="GM1")
+    region = Region(
+        "Regio",
+        (Municipality("GM1", "A", "Noord"), Municipality("GM1", "B", "Zuid")),
+        (Pillar("1", "Wonen"), Pillar("2", "Zorg")),
+        (first, again, other),
+    )
+    assert region.party("P1") is first
+    assert region.municipality("GM1").name == "A"
+    assert region.municipality_party("GM1") is first
+    assert region.municipality_party("GM9") is None
+    assert region.tempomaker_ids("1") == {"P1"}
+    assert region.tempomaker_ids("2") == {"P1"}
+    assert region.code("@parties", "Gemeente A") == "P2"  # the name P1 had is the later one's
+    assert region.code("@parties", "Tweede") == "P1"
+    assert region.code("@parties", "Onbekend") == "Onbekend"
+    with pytest.raises(KeyError):
+        region.party("P9")
+    with pytest.raises(KeyError):
+        region.municipality("GM9")
+    assert replace(region, name="Andere").party("P2") is other
