@@ -16,9 +16,16 @@ import pytest
 
 from pipeline.core.catalogue import Field, Roles
 from pipeline.core.config import Config
+from pipeline.core.layout import SHEET_MONITOR, monitor_hash, plan
 from pipeline.core.ownership import owners
 from pipeline.core.region import Municipality, Party, Pillar, Region
 from pipeline.state.database import State
+from pipeline.workbook.party import (
+    RoundRows,
+    build_party_workbook,
+    data_sheets,
+    render_shared_sheet,
+)
 
 ISSUED_AT = "2026-01-05T09:00:00+00:00"
 # A municipality and tempomaker, a corporation and tempomaker, a corporation, the province.
@@ -92,3 +99,45 @@ def test_region_lookups_take_the_first_of_a_key_as_a_scan_does() -> None:
     with pytest.raises(KeyError):
         region.municipality("GM9")
     assert replace(region, name="Andere").party("P2") is other
+
+
+class _Untouched(tuple[Any, ...]):
+    """The region's rows, which one party's workbook must not go over (their number it may
+    know)."""
+
+    def __iter__(self) -> Any:
+        raise AssertionError("the region's rows were gone over for one party")
+
+    def __getitem__(self, index: Any) -> Any:
+        raise AssertionError("a row of the region was looked at for one party")
+
+
+def test_a_party_workbook_does_not_go_over_the_region_rows(config: Config, state: State) -> None:
+    region, monitor = state.region(), state.monitor(config.round)
+    rows = RoundRows.of(config.catalogue, config.round, monitor)
+    shared = render_shared_sheet(config, region, monitor, config.round, rows)
+    untouched = replace(
+        rows,
+        rows={**rows.rows, "project": _Untouched(rows.rows["project"])},
+        records={**rows.records, "project": _Untouched(rows.records["project"])},
+    )
+    for party_id in PARTIES:
+        layout = plan(
+            config.catalogue,
+            config.round,
+            region,
+            monitor,
+            region.party(party_id),
+            issued_at=ISSUED_AT,
+            new_rows=config.new_project_rows,
+            base_hash=monitor_hash(monitor),
+        )
+        sheets = data_sheets(layout, config.catalogue, region, monitor, untouched)
+        region_sheet = next(s for s in sheets if s.layout.name == SHEET_MONITOR)
+        assert region_sheet.read_only and region_sheet.editable_cells == 0
+        assert not region_sheet.editable  # nothing per row of the region
+        assert len(region_sheet.rows) == len(rows.rows["project"])
+        alone = build_party_workbook(layout, config, region, monitor, rows=untouched, shared=shared)
+        full = build_party_workbook(layout, config, region, monitor, rows=rows, shared=shared)
+        assert alone == full
+        assert alone.data == build_party_workbook(layout, config, region, monitor).data

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from copy import copy
@@ -46,6 +47,7 @@ from ..core import (
     SHEET_NEW,
     SHEET_OWN,
     STATUS_CELL_KEY,
+    Carry,
     Catalogue,
     Column,
     Config,
@@ -120,14 +122,22 @@ class DataSheet:
     layout: SheetLayout
     columns: tuple[Column, ...]
     rows: tuple[Mapping[str, Any], ...]
+    # Per row the keys of the cells the party may change; empty on a read-only sheet.
     editable: tuple[frozenset[str], ...]
     # (row offset, column key) -> (year it came from, dwellings): what a roll-over at the change
     # of year carried into an editable cell; marked "verschoven uit <year> — controleer"
     carried: Mapping[tuple[int, str], tuple[int, int]] = field(default_factory=dict)
+    # The region sheet: no cell editable, so nothing about it is counted per row. It is as
+    # large as the region, and every party's workbook has it.
+    read_only: bool = False
 
     @property
     def editable_cells(self) -> int:
-        return sum(len(keys) for keys in self.editable)
+        return 0 if self.read_only else sum(len(keys) for keys in self.editable)
+
+    def editable_rows(self) -> Iterable[frozenset[str]]:
+        """Per row the keys of the cells the party may change (none on a read-only sheet)."""
+        return itertools.repeat(frozenset(), len(self.rows)) if self.read_only else self.editable
 
 
 @dataclass(frozen=True)
@@ -164,6 +174,8 @@ class RoundRows:
     records_by_id: Mapping[Entity, Mapping[str, tuple[int, dict[str, Any]]]] = field(
         default_factory=dict
     )
+    # Monitor.carried_cells of each entity: looked up for every party, gathered once.
+    carried: Mapping[Entity, Mapping[tuple[str, str], list[Carry]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, catalogue: Catalogue, round_: Round, monitor: Monitor) -> RoundRows:
@@ -180,7 +192,8 @@ class RoundRows:
             entity: {str(r[ID_COLUMN[entity]]): (n, r) for n, r in enumerate(records[entity])}
             for entity in ENTITIES
         }
-        return cls(rows, by_id, records, records_by_id)
+        carried = {entity: monitor.carried_cells(entity) for entity in ENTITIES}
+        return cls(rows, by_id, records, records_by_id, carried)
 
     def own(self, layout: WorkbookLayout) -> dict[str, list[dict[str, Any]]]:
         """The records of the rows on the party's own sheets, by entity, in the monitor's order:
@@ -336,7 +349,7 @@ def render_shared_sheet(
     columns = tuple(c for c in config.catalogue.columns("project", round_))
     layout = SheetLayout(SHEET_MONITOR, "project", tuple(c.key for c in columns))
     projects = rows.rows["project"]
-    sheet = DataSheet(layout, columns, projects, (frozenset(),) * len(projects))
+    sheet = DataSheet(layout, columns, projects, (), read_only=True)
     book = Workbook()
     book.remove(book.active)
     styles = _Styles(book, texts["styles"])
@@ -408,8 +421,10 @@ def data_sheets(
             shown = ({},) * sheet.new_rows
             editable = (frozenset(sheet.columns),) * sheet.new_rows
         elif sheet.name == SHEET_MONITOR:
-            shown = rows.rows[sheet.entity]
-            editable = (frozenset(),) * len(shown)
+            # Every party's, and as large as the region: nothing in it is looked at per row
+            # here (its cells are written once per run, see render_shared_sheet).
+            out.append(DataSheet(sheet, columns, rows.rows[sheet.entity], (), read_only=True))
+            continue
         else:
             by_id = rows.by_id[sheet.entity]
             shown = tuple(by_id[row_id] for row_id in sheet.row_ids)
@@ -434,20 +449,20 @@ def data_sheets(
                     )
                 editable_rows.append(owned[key])
             editable = tuple(editable_rows)
-        carried = _carried(monitor, sheet, shown, editable)
+        carried = _carried(rows.carried.get(sheet.entity, {}), sheet, shown, editable)
         out.append(DataSheet(sheet, columns, shown, editable, carried))
     return out
 
 
 def _carried(
-    monitor: Monitor,
+    cells: Mapping[tuple[str, str], Sequence[Carry]],
     sheet: SheetLayout,
     rows: Sequence[Mapping[str, Any]],
     editable: Sequence[frozenset[str]],
 ) -> dict[tuple[int, str], tuple[int, int]]:
     """The editable cells that hold dwellings carried from a past year, with that year (the
-    earliest, when several were carried) and how many."""
-    cells = monitor.carried_cells(sheet.entity)
+    earliest, when several were carried) and how many; ``cells`` are the monitor's
+    (``Monitor.carried_cells``)."""
     if not cells or sheet.name == SHEET_MONITOR:
         return {}
     out = {}
@@ -806,7 +821,7 @@ def _data_cells(
     """Row, column, style name and shown value of every data cell, row by row."""
     wrap = sheet.layout.entity == "agreement"
     names: dict[tuple[int, bool], str] = {}
-    for offset, (row, editable) in enumerate(zip(sheet.rows, sheet.editable, strict=True)):
+    for offset, (row, editable) in enumerate(zip(sheet.rows, sheet.editable_rows(), strict=True)):
         number = FIRST_DATA_ROW + offset
         for index, column in enumerate(sheet.columns, start=1):
             key = (index, column.key in editable)
@@ -854,7 +869,7 @@ def _data_rows_xml(
     carried = sheet.carried
     id_column = ID_COLUMN[sheet.layout.entity]
     parts: list[str] = []
-    for offset, (row, editable) in enumerate(zip(sheet.rows, sheet.editable, strict=True)):
+    for offset, (row, editable) in enumerate(zip(sheet.rows, sheet.editable_rows(), strict=True)):
         number = FIRST_DATA_ROW + offset
         height = heights.get(number)
         # the attributes openpyxl writes for a row height
@@ -996,7 +1011,7 @@ def row_blocks(rows: Iterable[int]) -> list[tuple[int, int]]:
 
 
 def _editable_rows(sheet: DataSheet, key: str) -> list[int]:
-    return [FIRST_DATA_ROW + i for i, keys in enumerate(sheet.editable) if key in keys]
+    return [FIRST_DATA_ROW + i for i, keys in enumerate(sheet.editable_rows()) if key in keys]
 
 
 # -- data validation --------------------------------------------------------------------------
