@@ -16,10 +16,13 @@ import pytest
 
 from pipeline.core.catalogue import Field, Roles
 from pipeline.core.config import Config
-from pipeline.core.layout import SHEET_MONITOR, monitor_hash, plan
+from pipeline.core.layout import SHEET_MONITOR, SHEET_OWN, monitor_hash, plan
+from pipeline.core.monitor import Monitor
 from pipeline.core.ownership import owners
 from pipeline.core.region import Municipality, Party, Pillar, Region
+from pipeline.stages.issue import IssueJob
 from pipeline.state.database import State
+from pipeline.workbook.instructions import load_texts, problem_lines
 from pipeline.workbook.party import (
     RoundRows,
     build_party_workbook,
@@ -141,3 +144,34 @@ def test_a_party_workbook_does_not_go_over_the_region_rows(config: Config, state
         full = build_party_workbook(layout, config, region, monitor, rows=rows, shared=shared)
         assert alone == full
         assert alone.data == build_party_workbook(layout, config, region, monitor).data
+
+
+def test_a_party_gets_the_problems_of_its_own_projects(config: Config, state: State) -> None:
+    """Its part of the monitor's problems, in their order, and the same instructions as when
+    every problem is looked at."""
+    region = state.region()
+    projects = state.monitor(config.round).records("project")
+    for record in projects[::7]:  # a required value of the initiator, of the municipality
+        record["phase" if len(record["project_id"]) % 2 else "zoning_status"] = None
+    monitor = Monitor.from_records(projects, state.monitor(config.round).records("agreement"))
+    job = IssueJob.prepare(config, region, monitor, ISSUED_AT)
+    texts = load_texts()
+    listed = 0
+    for party in region.parties:
+        layout = plan(
+            config.catalogue,
+            config.round,
+            region,
+            monitor,
+            party,
+            issued_at=ISSUED_AT,
+            new_rows=config.new_project_rows,
+            base_hash=monitor_hash(monitor),
+        )
+        own = set(layout.sheet(SHEET_OWN).row_ids)
+        mine = job.own_problems(layout)
+        assert mine == tuple(p for p in job.problems if p.entity == "project" and p.row_id in own)
+        lines = problem_lines(texts, layout, config, region, monitor, mine)
+        assert lines == problem_lines(texts, layout, config, region, monitor, job.problems)
+        listed += len(lines)
+    assert listed > len(region.parties)

@@ -220,10 +220,16 @@ class IssueJob:
     # Per party the projects that can be its own (as initiator or municipality), in monitor
     # order: laying out one party's workbook looks at these, not at every project.
     candidates: Mapping[str, tuple[dict[str, Any], ...]] = field(default_factory=dict)
+    # Per project id the places of its problems in ``problems``: a party's instructions list
+    # those of its own projects, found here rather than by going over every problem.
+    problem_places: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
     @classmethod
     def prepare(cls, config: Config, region: Region, monitor: Monitor, issued_at: str) -> IssueJob:
         rows = RoundRows.of(config.catalogue, config.round, monitor)
+        problems = tuple(monitor_problems(config.catalogue, config.round, monitor)) + tuple(
+            duplicate_problems(monitor, config.catalogue, region)
+        )
         return cls(
             config,
             region,
@@ -233,9 +239,9 @@ class IssueJob:
             rows.records["project"],
             rows,
             render_shared_sheet(config, region, monitor, config.round, rows),
-            tuple(monitor_problems(config.catalogue, config.round, monitor))
-            + tuple(duplicate_problems(monitor, config.catalogue, region)),
+            problems,
             _candidates(config, region, rows.records["project"]),
+            _problem_places(problems),
         )
 
     def __call__(self, party: Party) -> tuple[layout.WorkbookLayout, PartyWorkbook]:
@@ -258,9 +264,24 @@ class IssueJob:
             self.monitor,
             rows=self.rows,
             shared=self.shared,
-            problems=self.problems,
+            problems=self.own_problems(plan),
         )
         return plan, written
+
+    def own_problems(self, plan: layout.WorkbookLayout) -> tuple[RowProblem, ...]:
+        """The problems of the projects on the party's own sheet, in their order: the only
+        ones its instructions can list (``instructions.problem_lines``)."""
+        row_ids = set(plan.sheet(layout.SHEET_OWN).row_ids)
+        places = sorted(n for row_id in row_ids for n in self.problem_places.get(row_id, ()))
+        return tuple(self.problems[n] for n in places)
+
+
+def _problem_places(problems: Sequence[RowProblem]) -> dict[str, tuple[int, ...]]:
+    places: dict[str, list[int]] = {}
+    for number, problem in enumerate(problems):
+        if problem.entity == "project":
+            places.setdefault(problem.row_id, []).append(number)
+    return {row_id: tuple(found) for row_id, found in places.items()}
 
 
 def _candidates(
