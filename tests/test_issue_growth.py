@@ -18,7 +18,7 @@ from pipeline.core.catalogue import Field, Roles
 from pipeline.core.config import Config
 from pipeline.core.layout import SHEET_MONITOR, SHEET_OWN, monitor_hash, plan
 from pipeline.core.monitor import Monitor
-from pipeline.core.ownership import owners
+from pipeline.core.ownership import owned_columns, owners
 from pipeline.core.region import Municipality, Party, Pillar, Region
 from pipeline.stages.issue import IssueJob
 from pipeline.state.database import State
@@ -65,6 +65,24 @@ def test_owners_are_those_a_scan_of_the_parties_finds(config: Config, state: Sta
                 )
                 checked += bool(field.owner)
     assert checked > 1000
+
+
+def test_owned_columns_are_those_of_the_rule_column_by_column(config: Config, state: State) -> None:
+    region, monitor = state.region(), state.monitor(config.round)
+    roles = config.catalogue.roles
+    owned = 0
+    for entity in ("project", "agreement"):
+        columns = list(config.catalogue.columns(entity, config.round))
+        for row in monitor.records(entity)[::5]:
+            for party in region.parties:
+                found = owned_columns(party, columns, row, region, roles)
+                assert found == {
+                    c.key
+                    for c in columns
+                    if party.id in _scanned_owners(c.field, row, region, roles)
+                }
+                owned += len(found)
+    assert owned > 1000
 
 
 @pytest.mark.parametrize("pillar", ["1", "2", "99", "", None, float("nan"), ["1"], 1])

@@ -34,7 +34,13 @@ def owned_columns(
     party: Party, columns: list[Column], row: Mapping[str, Any], region: Region, roles: Roles
 ) -> set[str]:
     """Keys of the columns of this row the party may change."""
-    return {c.key for c in columns if owns(party, c.field, row, region, roles)}
+    # Who owns a field of a row depends on the field's kind of owner only: asked once per kind.
+    mine: dict[str, bool] = {}
+    for column in columns:
+        kind = column.field.owner
+        if kind not in mine:
+            mine[kind] = owns(party, column.field, row, region, roles)
+    return {c.key for c in columns if mine[c.field.owner]}
 
 
 def is_party_row(party: Party, entity: Entity, row: Mapping[str, Any], roles: Roles) -> bool:
