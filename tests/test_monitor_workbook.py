@@ -87,3 +87,16 @@ def test_changes_sheet_lists_every_change_with_party_name(config: Config, state:
     assert rows[0][:4] == ("2026-01-01 10:00:00", party.name, "Project", project)
     assert rows[-1][6] == "nieuw 24"
     assert sheet.auto_filter.ref == "A1:H26"
+
+
+def test_every_text_is_written_as_text_without_control_characters(
+    config: Config, state: State
+) -> None:
+    """A control character (which openpyxl refuses) is left out; text that reads as an error
+    value (#N/A) stays text."""
+    monitor = _monitor_with(state, config, name="a\x01b\x1fc", place="#N/A", subregion="")
+    sheet = _open(write_monitor_workbook(config, state.region(), monitor, []))["Projecten"]
+    keys = [c.key for c in config.catalogue.columns("project", config.round.next())]
+    name, place = (sheet.cell(2, keys.index(k) + 1) for k in ("name", "place"))
+    assert (name.value, name.data_type) == ("abc", "s")
+    assert (place.value, place.data_type) == ("#N/A", "s")

@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..core import Config, Entity, Monitor, Region, looks_like_formula
+from ..core import Config, Entity, Monitor, Region
 from ..state import Change
 from ..workbook import put, shown_value
 from . import indicators as ind
@@ -108,16 +108,14 @@ def _table(
         cell.font = HEADER_FONT
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     count = 0
-    for row in rows:
-        sheet.append(row)
-        count += 1
-        # Only the cells that need more than their value, by position: asking the sheet for its
-        # last row (max_row) scans every cell, which made this loop quadratic in the rows.
+    for count, row in enumerate(rows, start=1):
         for column, value in enumerate(row, start=1):
-            if isinstance(value, str) and looks_like_formula(value):
-                put(sheet.cell(1 + count, column), value)  # text, never a formula
-            elif isinstance(value, dt.date):
-                sheet.cell(1 + count, column).number_format = DATE_FORMAT
+            if value is None:
+                continue
+            cell = sheet.cell(1 + count, column)
+            put(cell, value)  # text stays text, never a formula or an error value
+            if isinstance(value, dt.date):
+                cell.number_format = DATE_FORMAT
     sheet.freeze_panes = "B2"
     last = get_column_letter(max(len(header), 1))
     sheet.auto_filter.ref = f"A1:{last}{count + 1}"
