@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -21,6 +21,7 @@ from ..core import Config, Entity, Monitor, Region
 from ..state import Change
 from ..workbook import put, shown_value
 from . import indicators as ind
+from . import sheet_xml
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -29,29 +30,79 @@ DATE_FORMAT = "DD-MM-YYYY"
 ENTITY_LABEL = {"project": "Project", "agreement": "Afspraak"}
 
 
+@dataclass(frozen=True)
+class Table:
+    """One sheet's table: its header, rows of shown values and column widths."""
+
+    header: list[str]
+    rows: list[list[Any]]
+    widths: list[int]
+
+    @property
+    def ref(self) -> str:
+        """Where the table is, header included (its autofilter and the sheet's dimension)."""
+        return f"A1:{get_column_letter(max(len(self.header), 1))}{len(self.rows) + 1}"
+
+
+# The big tables: in a real round thousands of rows each, written as XML (see sheet_xml).
+DIRECT = ("Projecten", "Afspraken", "Wijzigingen")
+
+
 def write_monitor_workbook(
-    config: Config, region: Region, monitor: Monitor, changes: list[Change]
+    config: Config,
+    region: Region,
+    monitor: Monitor,
+    changes: list[Change],
+    *,
+    plain: bool = False,
 ) -> bytes:
-    """The monitor after merging ``config.round``, as an .xlsx."""
+    """The monitor after merging ``config.round``, as an .xlsx.
+
+    The big tables' rows are written as XML into a frame openpyxl renders with everything else;
+    ``plain`` writes every cell with openpyxl, the reference the fast way is tested against (and
+    what writes a workbook holding a value the fast way does not write as openpyxl would).
+    """
+    tables = {
+        "Projecten": _records(config, region, monitor, "project"),
+        "Afspraken": _records(config, region, monitor, "agreement"),
+        "Totalen": _totals(config, region, monitor),
+        "Wijzigingen": _changes(config, region, changes),
+    }
+    if not plain:
+        book = _book(config, region, monitor, changes, tables, frame=True)
+        styles = sheet_xml.row_styles(book, DATE_FORMAT)
+        try:
+            rows = {t: (tables[t].ref, sheet_xml.rows_xml(tables[t].rows, styles)) for t in DIRECT}
+        except sheet_xml.NotDirect:
+            pass  # a value only openpyxl writes: every cell the plain way
+        else:
+            return sheet_xml.saved_with_rows(book, rows)
+    book = _book(config, region, monitor, changes, tables, frame=False)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _book(
+    config: Config,
+    region: Region,
+    monitor: Monitor,
+    changes: list[Change],
+    tables: dict[str, Table],
+    *,
+    frame: bool,
+) -> Workbook:
+    """The workbook; as a ``frame``, without the rows of the big tables."""
     workbook = Workbook()
     about = workbook.active
     assert about is not None
     about.title = "Toelichting"
     _about(about, config, region, monitor, changes)
-    sheets: tuple[tuple[Entity, str], ...] = (("project", "Projecten"), ("agreement", "Afspraken"))
-    for entity, title in sheets:
-        # the columns of the stand after the round: no year that has ended
-        columns = config.catalogue.columns(entity, config.round.next())
-        records = monitor.records(entity)
-        rows = [[shown_value(c, r.get(c.key), region) for c in columns] for r in records]
-        _table(
-            workbook.create_sheet(title),
-            [c.label for c in columns],
-            rows,
-            [c.field.width for c in columns],
-        )
-    _totals(workbook.create_sheet("Totalen"), config, region, monitor)
-    _changes(workbook.create_sheet("Wijzigingen"), config, region, changes)
+    for title, table in tables.items():
+        sheet = workbook.create_sheet(title)
+        _table(sheet, table, rows=not (frame and title in DIRECT))
+        if title == "Totalen":
+            _total_styles(sheet)
     for sheet in workbook.worksheets:
         sheet.protection.sheet = True
         if config.sheet_password:
@@ -59,9 +110,16 @@ def write_monitor_workbook(
         sheet.protection.autoFilter = False
         sheet.protection.sort = False
     workbook.security.lockStructure = True  # type: ignore[union-attr]
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return workbook
+
+
+def _records(config: Config, region: Region, monitor: Monitor, entity: Entity) -> Table:
+    # the columns of the stand after the round: no year that has ended
+    columns = config.catalogue.columns(entity, config.round.next())
+    rows = [
+        [shown_value(c, r.get(c.key), region) for c in columns] for r in monitor.records(entity)
+    ]
+    return Table([c.label for c in columns], rows, [c.field.width for c in columns])
 
 
 def _about(
@@ -99,32 +157,31 @@ def _about(
     sheet.column_dimensions["A"].width = 110
 
 
-def _table(
-    sheet: Worksheet, header: list[str], rows: Iterable[list[Any]], widths: list[int] | None = None
-) -> None:
-    sheet.append(header)
+def _table(sheet: Worksheet, table: Table, *, rows: bool = True) -> None:
+    """The table with its styled header, frozen first row and column, filter and widths;
+    without ``rows``, only what is not its rows (the filter still over all of them)."""
+    sheet.append(table.header)
     for cell in sheet[1]:
         cell.fill = HEADER_FILL
         cell.font = HEADER_FONT
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    count = 0
-    for count, row in enumerate(rows, start=1):
-        for column, value in enumerate(row, start=1):
-            if value is None:
-                continue
-            cell = sheet.cell(1 + count, column)
-            put(cell, value)  # text stays text, never a formula or an error value
-            if isinstance(value, dt.date):
-                cell.number_format = DATE_FORMAT
+    if rows:
+        for number, row in enumerate(table.rows, start=2):
+            for column, value in enumerate(row, start=1):
+                if value is None:
+                    continue
+                cell = sheet.cell(number, column)
+                put(cell, value)  # text stays text, never a formula
+                if isinstance(value, dt.date):
+                    cell.number_format = DATE_FORMAT
     sheet.freeze_panes = "B2"
-    last = get_column_letter(max(len(header), 1))
-    sheet.auto_filter.ref = f"A1:{last}{count + 1}"
-    for index, width in enumerate(widths or [16] * len(header), start=1):
+    sheet.auto_filter.ref = table.ref
+    for index, width in enumerate(table.widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.row_dimensions[1].height = 45
 
 
-def _totals(sheet: Worksheet, config: Config, region: Region, monitor: Monitor) -> None:
+def _totals(config: Config, region: Region, monitor: Monitor) -> Table:
     """Totals per municipality, subregion and region, computed by the report's indicator
     functions over the stand after the round (so they are the report's numbers)."""
     fields = ind.ProjectFields.from_catalogue(config.catalogue)
@@ -175,7 +232,11 @@ def _totals(sheet: Worksheet, config: Config, region: Region, monitor: Monitor) 
         inside = codes.isin([code for _, code in members])
         rows.append([subregion, "Totaal subregio", *figures(table[inside])])
     rows.append(["Regio", "Totaal regio", *figures(table)])
-    _table(sheet, header, rows, [24, 22] + [12] * (len(header) - 2))
+    return Table(header, rows, [24, 22] + [12] * (len(header) - 2))
+
+
+def _total_styles(sheet: Worksheet) -> None:
+    """Totals bold, figures with thousands separators."""
     for row in sheet.iter_rows(min_row=2):
         if str(row[1].value).startswith("Totaal"):
             for cell in row:
@@ -184,7 +245,7 @@ def _totals(sheet: Worksheet, config: Config, region: Region, monitor: Monitor) 
             cell.number_format = "#,##0"
 
 
-def _changes(sheet: Worksheet, config: Config, region: Region, changes: list[Change]) -> None:
+def _changes(config: Config, region: Region, changes: list[Change]) -> Table:
     labels = {
         c.key: c.label
         for e in ("project", "agreement")
@@ -205,7 +266,7 @@ def _changes(sheet: Worksheet, config: Config, region: Region, changes: list[Cha
         "Nieuwe waarde",
         "Bestand (SHA-256)",
     ]
-    rows = []
+    rows: list[list[Any]] = []
     for change in changes:
         column = columns.get(change.field)
         old, new = change.old, change.new
@@ -227,4 +288,4 @@ def _changes(sheet: Worksheet, config: Config, region: Region, changes: list[Cha
                 change.submission[:16],
             ]
         )
-    _table(sheet, header, rows, [19, 30, 10, 11, 24, 24, 24, 18])
+    return Table(header, rows, [19, 30, 10, 11, 24, 24, 24, 18])
