@@ -21,9 +21,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..workbook import package, put
-from ..workbook.party import _cell_body
-from ..workbook.party import _NotDirect as NotDirect
+from ..workbook import NotDirect, cell_body, package, put
 from ..workbook.xlsx import register_style, save, style_of
 
 __all__ = ["NotDirect", "RowStyles", "row_styles", "rows_xml", "saved_with_rows"]
@@ -62,7 +60,7 @@ def rows_xml(rows: Iterable[Sequence[Any]], styles: RowStyles, first: int = 2) -
         for letter, value in zip(letters, row, strict=False):
             if value is None:
                 continue
-            quoted, body = _cell_body(value, True)
+            quoted, body = cell_body(value, True)
             if isinstance(value, dt.date):
                 style = f' s="{styles.date}"'
             elif quoted:

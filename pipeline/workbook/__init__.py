@@ -6,6 +6,7 @@ in every party workbook. The only home of openpyxl.
 from __future__ import annotations
 
 from .aside import Aside, put_back, set_aside_monitor
+from .direct import NotDirect
 from .feedback import write_feedback
 from .hand_in import hand_in_status
 from .instructions import load_texts
@@ -24,6 +25,7 @@ from .party import (
     RoundRows,
     SharedSheet,
     build_party_workbook,
+    cell_body,
     render_shared_sheet,
     shown_value,
 )
@@ -34,11 +36,13 @@ from .tables import read_workbook_tables
 __all__ = [
     "Aside",
     "LiteScript",
+    "NotDirect",
     "PartyWorkbook",
     "RoundRows",
     "SharedSheet",
     "build_party_workbook",
     "carry",
+    "cell_body",
     "embedded",
     "embedded_part",
     "hand_in_status",

@@ -904,11 +904,11 @@ def _row_bodies(sheet: DataSheet, row: Mapping[str, Any], region: Region) -> lis
         value = row.get(column.key)
         if value is not None:
             value = shown_value(column, value, region)
-        out.append(_cell_body(value, column.field.type == "date"))
+        out.append(cell_body(value, column.field.type == "date"))
     return out
 
 
-def _cell_body(value: Any, is_date: bool) -> tuple[bool, str]:
+def cell_body(value: Any, is_date: bool) -> tuple[bool, str]:
     """A cell after its style number as openpyxl writes it, and whether its text keeps a quote
     prefix (then its style is the quoted one)."""
     if value is None:
