@@ -21,8 +21,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..workbook import NotDirect, cell_body, package, put
-from ..workbook.xlsx import register_style, save, style_of
+from ..workbook import NotDirect, cell_body, package, put, xlsx
 
 __all__ = ["NotDirect", "RowStyles", "row_styles", "rows_xml", "saved_with_rows"]
 
@@ -45,7 +44,10 @@ def row_styles(book: Workbook, date_format: str) -> RowStyles:
     dated.number_format = date_format
     quoted = Cell(scratch, row=1, column=1)
     put(quoted, "=")
-    return RowStyles(register_style(book, style_of(dated)), register_style(book, style_of(quoted)))
+    return RowStyles(
+        xlsx.register_style(book, xlsx.style_of(dated)),
+        xlsx.register_style(book, xlsx.style_of(quoted)),
+    )
 
 
 def rows_xml(rows: Iterable[Sequence[Any]], styles: RowStyles, first: int = 2) -> str:
@@ -75,7 +77,7 @@ def rows_xml(rows: Iterable[Sequence[Any]], styles: RowStyles, first: int = 2) -
 def saved_with_rows(book: Workbook, rows: Mapping[str, tuple[str, str]]) -> bytes:
     """The frame saved by openpyxl with rows written into sheets: sheet title -> (the sheet's
     dimension, e.g. ``A1:H26``, and the XML of its rows after those openpyxl wrote)."""
-    members = package.entries(save(book))
+    members = package.entries(xlsx.save(book))
     parts = {book[title].path.lstrip("/"): title for title in rows}  # numbered when saved
     filled = {}
     for entry in members:

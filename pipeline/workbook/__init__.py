@@ -62,4 +62,5 @@ __all__ = [
     "set_aside_monitor",
     "shown_value",
     "write_feedback",
+    "xlsx",
 ]
