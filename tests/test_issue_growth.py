@@ -13,10 +13,11 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from test_workbook_fast import _layout
 
 from pipeline.core.catalogue import Field, Roles
 from pipeline.core.config import Config
-from pipeline.core.layout import SHEET_MONITOR, SHEET_OWN, monitor_hash, plan
+from pipeline.core.layout import SHEET_MONITOR, SHEET_OWN
 from pipeline.core.monitor import Monitor
 from pipeline.core.ownership import owned_columns, owners
 from pipeline.core.region import Municipality, Party, Pillar, Region
@@ -143,16 +144,7 @@ def test_a_party_workbook_does_not_go_over_the_region_rows(config: Config, state
         records={**rows.records, "project": _Untouched(rows.records["project"])},
     )
     for party_id in PARTIES:
-        layout = plan(
-            config.catalogue,
-            config.round,
-            region,
-            monitor,
-            region.party(party_id),
-            issued_at=ISSUED_AT,
-            new_rows=config.new_project_rows,
-            base_hash=monitor_hash(monitor),
-        )
+        layout = _layout(config, region, monitor, party_id)
         sheets = data_sheets(layout, config.catalogue, region, monitor, untouched)
         region_sheet = next(s for s in sheets if s.layout.name == SHEET_MONITOR)
         assert region_sheet.read_only and region_sheet.editable_cells == 0
@@ -176,16 +168,7 @@ def test_a_party_gets_the_problems_of_its_own_projects(config: Config, state: St
     texts = load_texts()
     listed = 0
     for party in region.parties:
-        layout = plan(
-            config.catalogue,
-            config.round,
-            region,
-            monitor,
-            party,
-            issued_at=ISSUED_AT,
-            new_rows=config.new_project_rows,
-            base_hash=monitor_hash(monitor),
-        )
+        layout = _layout(config, region, monitor, party.id)
         own = set(layout.sheet(SHEET_OWN).row_ids)
         mine = job.own_problems(layout)
         assert mine == tuple(p for p in job.problems if p.entity == "project" and p.row_id in own)
