@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import re
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
+from soffice import convert
 from test_feedback import findings_for, submission  # noqa: F401  (fixture)
 
 from pipeline.core.config import Config
@@ -203,22 +203,7 @@ def test_feedback_on_a_workbook_libreoffice_saved(
     source.parent.mkdir()
     source.write_bytes(submission)
     out = tmp_path / "out"
-    profile = f"-env:UserInstallation=file://{tmp_path / 'profile'}"
-    subprocess.run(
-        [
-            "soffice",
-            profile,
-            "--headless",
-            "--convert-to",
-            "xlsx:Calc MS Excel 2007 XML",
-            "--outdir",
-            str(out),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=240,
-    )
+    convert([source], out, tmp_path / "profile")
     saved = (out / "werkmap.xlsx").read_bytes()
     fast, plain = _both_ways(saved, config)
     assert content(fast) == content(plain)
@@ -227,21 +212,7 @@ def test_feedback_on_a_workbook_libreoffice_saved(
     feedback = tmp_path / "fb" / "terugkoppeling.xlsx"
     feedback.parent.mkdir()
     feedback.write_bytes(fast)
-    subprocess.run(
-        [
-            "soffice",
-            profile,
-            "--headless",
-            "--convert-to",
-            "csv",
-            "--outdir",
-            str(tmp_path / "csv"),
-            str(feedback),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=240,
-    )
+    convert([feedback], tmp_path / "csv", tmp_path / "profile", to="csv")
     assert (tmp_path / "csv" / "terugkoppeling.csv").stat().st_size > 0
 
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import CORPUS
+from soffice import convert
 from submission_workbooks import issue
 from test_feedback_fast import excel_saved
 
@@ -202,21 +202,7 @@ def test_libreoffice_saved(submission: bytes, config: Config, tmp_path: Path) ->
     for status in (HANDED_IN, "concept"):
         (sources / f"{status}.xlsx").write_bytes(saved(submission, config, status))
     out = tmp_path / "out"
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
-            "--headless",
-            "--convert-to",
-            "xlsx:Calc MS Excel 2007 XML",
-            "--outdir",
-            str(out),
-            *sorted(str(p) for p in sources.iterdir()),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=240,
-    )
+    convert(sorted(sources.iterdir()), out, tmp_path / "profile")
     handed_in, draft = (out / f"{HANDED_IN}.xlsx").read_bytes(), (out / "concept.xlsx").read_bytes()
     assert "xl/sharedStrings.xml" in {e.name for e in package.entries(handed_in)}
     assert both(handed_in) == HANDED_IN

@@ -7,13 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
+from soffice import convert
 
 from pipeline.core.config import Config
 from pipeline.core.monitor import Monitor
@@ -208,21 +208,7 @@ def test_libreoffice_reads_the_fast_workbook(
     source.parent.mkdir()
     source.write_bytes(fast)
     out = tmp_path / "out"
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
-            "--headless",
-            "--convert-to",
-            "xlsx:Calc MS Excel 2007 XML",
-            "--outdir",
-            str(out),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=240,
-    )
+    convert([source], out, tmp_path / "profile")
     # data_only: LibreOffice saves a truth value as the formula TRUE() with its value
     saved = openpyxl.load_workbook(out / "monitor.xlsx", data_only=True)
     expected = openpyxl.load_workbook(io.BytesIO(plain))

@@ -17,7 +17,6 @@ import hashlib
 import io
 import re
 import shutil
-import subprocess
 import warnings
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from typing import Any
 import openpyxl
 import pytest
 from party_workbooks import issued
+from soffice import convert
 from test_feedback import submission  # noqa: F401  (fixture)
 from test_feedback_fast import excel_saved
 
@@ -255,21 +255,7 @@ def test_a_libreoffice_saved_copy_parses_the_same(
     source = tmp_path / "in" / "werkmap.xlsx"
     source.parent.mkdir()
     source.write_bytes(submission)
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
-            "--headless",
-            "--convert-to",
-            "xlsx:Calc MS Excel 2007 XML",
-            "--outdir",
-            str(tmp_path / "out"),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=240,
-    )
+    convert([source], tmp_path / "out", tmp_path / "profile")
     saved = (tmp_path / "out" / "werkmap.xlsx").read_bytes()
     assert b"sharedStrings" in saved
     _assert_same_parse(saved)
