@@ -1,6 +1,6 @@
 """The oracle: every board figure computed a second time, deliberately plainly.
 
-Straight SQL over the state's ``cells`` table and loops over plain dicts; nothing from
+Straight SQL over the state's ``snapshots`` table and loops over plain dicts; nothing from
 ``pipeline.reporting``. The only things taken from planmonitor are settings (targets, norm,
 realisation chances, the catalogue's lists of hard and soft statuses): what a number *should*
 be is worked out here on its own, so a mistake in the report code shows as a difference.
@@ -28,17 +28,17 @@ def snapshot(database: Path, round_: str, entity: str = "project") -> dict[str, 
     """Rows of one snapshot straight from SQL: {id: {field: value}}."""
     with sqlite3.connect(database) as db:
         found: dict[str, Row] = {}
-        for row_id, key, value in db.execute(
-            "SELECT row_id, field, value FROM cells WHERE round = ? AND entity = ?",
+        for row_id, record in db.execute(
+            "SELECT row_id, record FROM snapshots WHERE round = ? AND entity = ?",
             (round_, entity),
         ):
-            found.setdefault(row_id, {})[key] = json.loads(value)
+            found[row_id] = json.loads(record)
     return found
 
 
 def rounds_with_cells(database: Path) -> list[str]:
     with sqlite3.connect(database) as db:
-        return [r for (r,) in db.execute("SELECT DISTINCT round FROM cells ORDER BY round")]
+        return [r for (r,) in db.execute("SELECT DISTINCT round FROM snapshots ORDER BY round")]
 
 
 def carried(database: Path, round_: str) -> list[tuple[str, int, int]]:

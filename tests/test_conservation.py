@@ -80,14 +80,14 @@ def open_small(
 
 
 def cells(database: Path, round_: str) -> pd.DataFrame:
-    """Projects of a snapshot straight from the cells table, one row per project."""
+    """Projects of a snapshot straight from the snapshots table, one row per project."""
     with sqlite3.connect(database) as db:
-        rows = db.execute(
-            "SELECT row_id, field, value FROM cells WHERE round = ? AND entity = 'project'",
+        records = db.execute(
+            "SELECT row_id, record FROM snapshots WHERE round = ? AND entity = 'project'",
             (round_,),
         ).fetchall()
+    rows = [(i, f, v) for i, text in records for f, v in json.loads(text).items()]
     long = pd.DataFrame(rows, columns=["id", "field", "value"])
-    long["value"] = long["value"].map(json.loads)
     return long.pivot(index="id", columns="field", values="value")
 
 

@@ -3,8 +3,8 @@
 It holds the region registry, the value of every cell per round, what was issued, what was
 received and a cell-level change log. Workbooks are renderings of this state, never its source.
 
-``cells`` keyed by round R hold the monitor as issued in round R; merging round R writes the
-monitor for the next round.
+``snapshots`` keyed by round R hold the monitor as issued in round R, one JSON record per
+project or agreement; merging round R writes the monitor for the next round.
 """
 
 from __future__ import annotations
@@ -186,6 +186,23 @@ MIGRATIONS: tuple[Migration, ...] = (
     CREATE TABLE journal (round TEXT PRIMARY KEY, started_at TEXT NOT NULL, work TEXT NOT NULL)
     """,
     ),
+    Migration(
+        # A snapshot row is one record (a JSON object of its non-empty fields) instead of one
+        # row per field: the whole monitor is written and read in a few thousand rows, not
+        # some eighty thousand. The stored value texts are taken over as they are.
+        "snapshot-records",
+        """
+    CREATE TABLE snapshots (round TEXT NOT NULL, entity TEXT NOT NULL, row_id TEXT NOT NULL,
+                            record TEXT NOT NULL, PRIMARY KEY (round, entity, row_id),
+                            FOREIGN KEY (entity, row_id) REFERENCES rows (entity, row_id)
+                                DEFERRABLE INITIALLY DEFERRED);
+    INSERT INTO snapshots
+        SELECT round, entity, row_id, '{' || group_concat(json_quote(field) || ': ' || value, ', ') || '}'
+        FROM (SELECT * FROM cells ORDER BY round, entity, row_id, field)
+        GROUP BY round, entity, row_id;
+    DROP TABLE cells
+    """,
+    ),
 )
 
 
@@ -292,10 +309,6 @@ def encode(value: Any) -> str:
     return _dumps(value)
 
 
-_UNKNOWN = object()
-_IMMUTABLE = (str, int, float, bool, dt.date)
-
-
 def decode(text: str | None) -> Any:
     if text is None:
         return None
@@ -303,6 +316,33 @@ def decode(text: str | None) -> Any:
     if isinstance(value, dict) and "$date" in value:
         return dt.date.fromisoformat(value["$date"])
     return value
+
+
+def _tagged(value: Any) -> Any:
+    """What JSON cannot hold as it is: a date (tagged, so it comes back as a date) or a numpy
+    scalar."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return {"$date": value.isoformat()}
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} kan niet in de statusdatabase")
+
+
+def _untagged(value: dict[str, Any]) -> Any:
+    return dt.date.fromisoformat(value["$date"]) if "$date" in value else value
+
+
+# A snapshot row's record: its fields in order, each value as ``encode`` writes it.
+record_text = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=_tagged).encode
+_record_decoder = json.JSONDecoder(object_hook=_untagged)
+
+
+def record_of(text: str) -> dict[str, Any]:
+    """The fields of a snapshot row's record, with its dates as dates."""
+    record: dict[str, Any] = _record_decoder.decode(text)
+    return record
 
 
 class State:
@@ -489,31 +529,29 @@ class State:
         self.db.execute(f"UPDATE rounds SET {column} = ? WHERE round = ?", (now(), str(round_)))
 
     def latest_monitor_round(self) -> Round | None:
-        row = self.db.execute("SELECT MAX(round) FROM cells").fetchone()
+        row = self.db.execute("SELECT MAX(round) FROM snapshots").fetchone()
         return Round.parse(row[0]) if row and row[0] else None
 
     def save_monitor(self, round_: Round, monitor: Monitor, created_by: str | None = None) -> None:
         """Store the monitor as the snapshot of a round (replacing any earlier one)."""
         self._monitors.clear()
         key = str(round_)
-        self.db.execute("DELETE FROM cells WHERE round = ?", (key,))
+        self.db.execute("DELETE FROM snapshots WHERE round = ?", (key,))
         for entity in ENTITIES:
-            rows: list[tuple[str, str, str, str, str]] = []
+            rows: list[tuple[str, str, str, str]] = []
             ids: list[tuple[str, str, str, str | None]] = []
             for record in monitor.records(entity):
                 row_id = str(record.pop(ID_COLUMN[entity]))
                 ids.append((entity, row_id, key, created_by))
-                rows.extend(
-                    (key, entity, row_id, f, encode(v)) for f, v in record.items() if v is not None
-                )
+                kept = {f: v for f, v in record.items() if v is not None}
+                rows.append((key, entity, row_id, record_text(kept)))
             self.db.executemany(
                 "INSERT OR IGNORE INTO rows (entity, row_id, created_round, created_by) "
                 "VALUES (?, ?, ?, ?)",
                 ids,
             )
             self.db.executemany(
-                "INSERT INTO cells (round, entity, row_id, field, value) VALUES (?, ?, ?, ?, ?)",
-                rows,
+                "INSERT INTO snapshots (round, entity, row_id, record) VALUES (?, ?, ?, ?)", rows
             )
 
     def monitor(self, round_: Round) -> Monitor:
@@ -524,26 +562,16 @@ class State:
         return self._monitors[key]
 
     def _read_monitor(self, round_: Round) -> Monitor:
-        records: dict[Entity, dict[str, dict[str, Any]]] = {e: {} for e in ENTITIES}
-        decoded: dict[str | None, Any] = {}  # a snapshot repeats few values: each decoded once
-        for entity, row_id, field, value in self.db.execute(
-            "SELECT entity, row_id, field, value FROM cells WHERE round = ? "
-            "ORDER BY entity, row_id",
+        records: dict[Entity, list[dict[str, Any]]] = {e: [] for e in ENTITIES}
+        for entity, row_id, text in self.db.execute(
+            "SELECT entity, row_id, record FROM snapshots WHERE round = ? ORDER BY entity, row_id",
             (str(round_),),
         ):
             entity_key: Entity = entity
-            record = records[entity_key].setdefault(row_id, {ID_COLUMN[entity_key]: row_id})
-            known = decoded.get(value, _UNKNOWN)
-            if known is _UNKNOWN:
-                known = decode(value)
-                if known is None or type(known) in _IMMUTABLE:  # never share a list or dict
-                    decoded[value] = known
-            record[field] = known
+            records[entity_key].append({ID_COLUMN[entity_key]: row_id, **record_of(text)})
         if not records["project"] and not records["agreement"]:
             raise StateError(f"Er is geen monitor voor ronde {round_} in de statusdatabase.")
-        monitor = Monitor.from_records(
-            list(records["project"].values()), list(records["agreement"].values())
-        )
+        monitor = Monitor.from_records(records["project"], records["agreement"])
         monitor.carried = tuple(self.carries(round_))
         return monitor
 
@@ -551,7 +579,7 @@ class State:
         """Rounds that have a monitor snapshot, oldest first."""
         return [
             Round.parse(r)
-            for (r,) in self.db.execute("SELECT DISTINCT round FROM cells ORDER BY round")
+            for (r,) in self.db.execute("SELECT DISTINCT round FROM snapshots ORDER BY round")
         ]
 
     def monitor_after(self, round_: Round) -> Monitor:
@@ -785,7 +813,7 @@ class State:
         key = str(round_)
         self.db.execute("DELETE FROM changes WHERE round = ?", (key,))
         self.db.execute("DELETE FROM merge_results WHERE round = ?", (key,))
-        self.db.execute("DELETE FROM cells WHERE round = ?", (str(round_.next()),))
+        self.db.execute("DELETE FROM snapshots WHERE round = ?", (str(round_.next()),))
         self.db.execute("DELETE FROM rows WHERE created_round = ?", (str(round_.next()),))
         self.db.execute("DELETE FROM carried WHERE round = ?", (str(round_.next()),))
 
@@ -830,8 +858,8 @@ class State:
         """The content that defines the monitor, for comparing two states (times excluded)."""
         queries = {
             "parties": f"SELECT {PARTY_COLUMNS} FROM parties ORDER BY id",
-            "cells": "SELECT round, entity, row_id, field, value FROM cells "
-            "ORDER BY round, entity, row_id, field",
+            "snapshots": "SELECT round, entity, row_id, record FROM snapshots "
+            "ORDER BY round, entity, row_id",
             "rows": "SELECT entity, row_id, created_round, created_by FROM rows "
             "ORDER BY entity, row_id",
             "changes": "SELECT round, party, entity, row_id, field, old, new, submission, at "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import resource
 from dataclasses import replace
@@ -84,8 +85,9 @@ def test_whole_numbers_stay_whole_in_the_state(prepared: Path, tmp_path: Path) -
             if c.field.type in ("whole", "year")
         }
     with State(config.paths.database) as state:
-        rows = state.db.execute("SELECT field, value FROM cells").fetchall()
-    floats = [(f, v) for f, v in rows if f in whole and "." in v]
+        records = state.db.execute("SELECT record FROM snapshots").fetchall()
+    rows = [(f, v) for (text,) in records for f, v in json.loads(text).items()]
+    floats = [(f, v) for f, v in rows if f in whole and isinstance(v, float)]
     assert floats == []
 
 
