@@ -99,6 +99,11 @@ def test_a_changed_script_is_still_noted_against_the_archived_one(
         },
     )
     assert not lite.same_script_part(resaved, data) and lite.embedded(resaved) == script
+    # Our own copy tells its part's content from its directory: the same bytes only.
+    part = lite.embedded_part(data) or b""
+    assert lite.holds_part(data, part) and lite.holds_part(resaved, part)
+    assert not lite.holds_part(data, part[:-1] + b"!") and not lite.holds_part(data, part + b" ")
+    assert not lite.holds_part(b"geen zip", part)
     quiet = check_bytes(config, state, resaved, record.file_name, DEVELOPER, session.archive)
     assert quiet.findings == [] and quiet.script is None
 

@@ -32,6 +32,7 @@ from ..workbook import (
     LiteScript,
     embedded,
     embedded_part,
+    holds_part,
     read_submission,
     same_script_part,
     script_for,
@@ -236,12 +237,13 @@ def _script_note(
     The in-Excel check is advice (a party can edit its script); the check here stays decisive,
     so a changed script is noted, never an error. A workbook without the script (saved by a
     program that drops it) is not noted. A script part with the same bytes as the issued
-    copy's is the issued script; any other is read and compared as a script.
+    copy's is the issued script, and so is one that inflates to the issued part's content
+    (its size and CRC-32 in our copy's directory); any other is read and compared as a script.
     """
     if issued is not None and same_script_part(data, issued):
         return []  # stored as issued: not even inflated
     part = embedded_part(data)
-    if part is None or (issued is not None and part == embedded_part(issued)):
+    if part is None or (issued is not None and holds_part(issued, part)):
         return []
     found = script_in(part)
     if found is None:

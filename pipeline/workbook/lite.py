@@ -25,6 +25,7 @@ import json
 import re
 import uuid
 import zipfile
+import zlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -336,6 +337,19 @@ def same_script_part(first: bytes, second: bytes) -> bool:
     return bool(one) and [(e.method, e.compressed) for e in one] == [
         (e.method, e.compressed) for e in two
     ]
+
+
+def holds_part(xlsx: bytes, content: bytes) -> bool:
+    """Whether one of our own workbooks (an issued copy) holds this content as its script
+    part, told from its zip directory (the size and CRC-32 our writer stored) without
+    inflating it. Only for files we wrote: a party's file is inflated and compared. A party
+    that changes its script and keeps both its size and its CRC-32 does so on purpose, and
+    goes unnoted: the note is advice, the check in ``planmonitor`` stays decisive."""
+    try:
+        found = package.entries(xlsx, only=(WEBEXTENSION,))
+    except package.PackageError:
+        return False
+    return any(e.size == len(content) and e.crc == zlib.crc32(content) for e in found)
 
 
 def embedded_part(xlsx: bytes) -> bytes | None:
