@@ -84,11 +84,32 @@ def our_read(
     return rows, sheet.protected
 
 
+def openpyxl_cells(xml: bytes, strings: Any, **formats: Any) -> list[tuple[Any, ...]]:
+    """Every cell as ``SheetCells.cells`` gives it, by openpyxl's parser: row, column, value,
+    data type and style."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parser = WorkSheetParser(io.BytesIO(xml), strings, **formats)
+        return [
+            (c["row"], c["column"], _plain(c["value"]), c["data_type"], int(c["style_id"] or 0))
+            for _, cells in parser.parse()
+            for c in cells
+        ]
+
+
+def our_cells(xml: bytes, strings: Any, **formats: Any) -> list[tuple[Any, ...]]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        found = SheetCells(xml, strings, **formats).cells()
+        return [(r, c, _plain(v), t, s) for r, c, v, t, s in found]
+
+
 def _same(xml: bytes, strings: Any = (), stop: int | None = None, **formats: Any) -> None:
     for width in (WIDTH, 3):
         assert our_read(xml, list(strings), stop, width, **formats) == openpyxl_read(
             xml, list(strings), stop, width, **formats
         )
+    assert our_cells(xml, list(strings), **formats) == openpyxl_cells(xml, list(strings), **formats)
 
 
 def _sheet(rows: str, tail: str = "", head: str = "") -> bytes:
@@ -239,6 +260,8 @@ def _assert_all_sheets_read_the_same(data: bytes) -> None:
     assert sheets
     for name, xml, strings, formats in sheets:
         assert our_read(xml, strings, **formats) == openpyxl_read(xml, strings, **formats), name
+        expected = openpyxl_cells(xml, strings, **formats)
+        assert our_cells(xml, strings, **formats) == expected, name
 
 
 def test_our_issued_workbook_reads_the_same(config: Config, state: State) -> None:
@@ -276,7 +299,7 @@ CORPUS_BOOKS = sorted(CORPUS.rglob("*.xls[xm]")) if CORPUS.is_dir() else []
 
 @pytest.mark.skipif(not CORPUS_BOOKS, reason="robustness corpus not found")
 def test_every_corpus_worksheet_reads_as_with_openpyxl_or_is_left_to_it() -> None:
-    compared = unsure = 0
+    compared = unsure = compared_cells = 0
     styled = 0
     for path in CORPUS_BOOKS:
         data = path.read_bytes()
@@ -299,6 +322,12 @@ def test_every_corpus_worksheet_reads_as_with_openpyxl_or_is_left_to_it() -> Non
                 continue
             assert ours == expected, f"{path.relative_to(CORPUS)} {name}"
             compared += 1
+            try:
+                cells = our_cells(xml, strings, **formats)
+            except Unsure:
+                continue
+            assert cells == openpyxl_cells(xml, strings, **formats), f"{path} {name}"
+            compared_cells += 1
         styles = _styles(data)
         if styles is not None:
             with warnings.catch_warnings():
@@ -310,7 +339,12 @@ def test_every_corpus_worksheet_reads_as_with_openpyxl_or_is_left_to_it() -> Non
             dates, timedeltas = date_styles(styles)
             assert (dates, timedeltas) == (set(book._date_formats), set(book._timedelta_formats))
             styled += 1
-    assert compared >= 50 and styled >= 20, (compared, unsure, styled)
+    assert compared >= 50 and compared_cells >= 40 and styled >= 20, (
+        compared,
+        compared_cells,
+        unsure,
+        styled,
+    )
 
 
 @pytest.mark.skipif(not CORPUS_BOOKS, reason="robustness corpus not found")

@@ -37,6 +37,8 @@ NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 # A row: its number, the values of its columns from 1 (None: nothing there), the columns among
 # them that hold a formula.
 Row = tuple[int, list[Any], list[int]]
+# A cell: its row, column, value, data type and style, as openpyxl's ``parse_cell`` gives them.
+Cell = tuple[int, int, Any, str, int]
 
 # Characters that may stand as they are in the text of a cell read without a parser: not the
 # start of markup or of an entity, no carriage return (XML turns it into a line feed) and no
@@ -210,6 +212,74 @@ class SheetCells:
             yield number, values, formulas
         self._done = True
 
+    def cells(self) -> Iterator[Cell]:
+        """Every cell element in file order, empty ones included, as ``(row, column, value,
+        data_type, style)``: what openpyxl's ``parse_cell`` gives for it (a date's type is
+        ``d``, a text's ``s``, a formula's ``f``)."""
+        xml, end = self._xml, self._end
+        columns = _COLUMNS
+        number = last = 0
+        in_row = False
+        at = self._start
+        while at < end:
+            stop = xml.find(b"<row", at + _CHUNK, end) if at + _CHUNK < end else -1
+            stop = end if stop < 0 else stop
+            tokens = _TOKEN.findall(xml, at, stop)
+            found = len(tokens)
+            for letters, digits, style, kind, v, inline, other, attributes, empty in tokens:
+                if not letters:
+                    found -= 1
+                    stated = self._row_number(attributes, number)
+                    if stated <= number:
+                        raise Unsure("rows out of order")
+                    number, last, in_row = stated, 0, not empty
+                    continue
+                if not in_row or int(digits) != number:
+                    raise Unsure("a cell outside its row")
+                column = columns.get(letters)
+                if column is None:
+                    column = columns[letters] = column_index_from_string(letters.decode())
+                if column <= last:
+                    raise Unsure("cells out of order")
+                last = column
+                style_id = int(style) if style else 0
+                if other:
+                    reference = letters + digits
+                    parsed = self._parsed_cell(reference, style, kind, other, number)
+                    yield number, column, parsed["value"], parsed["data_type"], style_id
+                    continue
+                value, data_type = self._typed(kind, v, inline, style_id)
+                yield number, column, value, data_type, style_id
+            if found != xml.count(b"<c ", at, stop):
+                raise Unsure("a cell not in the usual form")
+            at = stop
+        self._done = True
+
+    def _typed(self, kind: bytes, v: bytes, inline: bytes, style: int) -> tuple[Any, str]:
+        """A cell's value and data type as ``parse_cell`` gives them, from its ``t`` and its
+        ``<v>`` or ``<is><t>`` text (none: an empty cell)."""
+        data_type = kind.decode() if kind else "n"
+        if inline:
+            return (inline[3:].decode(), "s") if data_type == "inlineStr" else (None, data_type)
+        if not v or data_type == "inlineStr":
+            return None, data_type
+        if data_type == "n":
+            number = float(v) if b"." in v or b"e" in v or b"E" in v else int(v)
+            if style not in self._dates:
+                return number, "n"
+            try:
+                when = from_excel(number, self._epoch, timedelta=style in self._timedeltas)
+            except (OverflowError, ValueError):
+                return "#VALUE!", "e"  # openpyxl's error value for a date out of range
+            return when, "d"
+        if data_type == "s":
+            return self._strings[int(v)], "s"
+        if data_type == "b":
+            return bool(int(v)), "b"
+        if data_type == "d":
+            return from_ISO8601(v.decode()), "d"
+        return v.decode(), "s" if data_type == "str" else data_type
+
     @property
     def protected(self) -> bool:
         """Is the sheet protection on, as far as openpyxl's parser would have seen it?"""
@@ -253,6 +323,13 @@ class SheetCells:
         """A cell of another shape (a formula, rich text, an entity), by openpyxl's own
         ``parse_cell``: the cell is parsed on its own, with the state of this sheet. Its value,
         and whether it is a formula."""
+        parsed = self._parsed_cell(reference, style, kind, content, number)
+        return parsed["value"], parsed["data_type"] == "f"
+
+    def _parsed_cell(
+        self, reference: bytes, style: bytes, kind: bytes, content: bytes, number: int
+    ) -> dict[str, Any]:
+        """``_parsed``'s cell as ``parse_cell`` gives it: row, column, value, type, style."""
         if self._parser is None:
             self._parser = cell_parser(
                 self._strings,
@@ -271,8 +348,8 @@ class SheetCells:
             )
         )
         self._parser.row_counter = number
-        parsed = self._parser.parse_cell(element)
-        return parsed["value"], parsed["data_type"] == "f"
+        cell: dict[str, Any] = self._parser.parse_cell(element)
+        return cell
 
 
 @functools.lru_cache(maxsize=16)

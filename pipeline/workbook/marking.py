@@ -37,6 +37,7 @@ from openpyxl.packaging.custom import CustomPropertyList
 from openpyxl.reader.strings import read_string_table
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, range_boundaries
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
+from openpyxl.worksheet.merge import MergeCells
 from openpyxl.xml.functions import fromstring, tostring
 
 from ..core import (
@@ -48,6 +49,7 @@ from ..core import (
     looks_like_formula,
 )
 from . import lite, marker, package
+from .cells import Cell, SheetCells, Unsure
 from .intake import Package, sniff
 from .listing import (
     AUTHOR,
@@ -423,21 +425,19 @@ class _Marked:
         source = _Source(body.encode("utf-8"), self.strings, self.epoch, self.styles)
         quoted = self.styles.quoted
         count = len(self.styles.cell_xfs)
-        with warnings.catch_warnings(), fast_sheet_parser(source, source) as parser:
-            warnings.simplefilter("ignore")  # a date out of range: an error value, below
-            for _, cells in parser.parse():
-                for c in cells:
-                    style = int(c["style_id"] or 0)
-                    kind, value = c["data_type"], c["value"]
-                    if kind in ("f", "e") or style >= count:
-                        raise NotDirect(f"sheet {sheet.name} has a formula or error value")
-                    if kind == "s" and value is not None:
-                        if not isinstance(value, str) or ILLEGAL_CHARACTERS_RE.search(value):
-                            raise NotDirect(f"sheet {sheet.name} has text that changes")
-                        if looks_like_formula(value) and style not in quoted:
-                            sheet.unquoted.append((c["row"], c["column"]))
-                    sheet.cells[(c["row"], c["column"])] = _Cell(value, kind, style)
-            merged = parser.merged_cells
+        try:
+            cells, merged = self._cells(source, merges.group(0) if merges else "", root)
+        except Unsure:
+            cells, merged = self._parsed_cells(source)
+        for row, column, value, kind, style in cells:
+            if kind in ("f", "e") or style >= count:
+                raise NotDirect(f"sheet {sheet.name} has a formula or error value")
+            if kind == "s" and value is not None:
+                if not isinstance(value, str) or ILLEGAL_CHARACTERS_RE.search(value):
+                    raise NotDirect(f"sheet {sheet.name} has text that changes")
+                if looks_like_formula(value) and style not in quoted:
+                    sheet.unquoted.append((row, column))
+            sheet.cells[(row, column)] = _Cell(value, kind, style)
         for cell_range in merged.mergeCell if merged else []:
             low_col, low_row, high_col, high_row = range_boundaries(cell_range.ref)
             for row in range(low_row, high_row + 1):
@@ -453,6 +453,42 @@ class _Marked:
                         sheet.comments[key] = (comment.content, comment.author, 79, 144)
             elif kind == _REL_VML:
                 self._read(target)  # through the intake's checks: it goes out again
+
+    def _cells(self, source: _Source, merges: str, root: str) -> tuple[list[Cell], Any]:
+        """The cells and merged ranges of a sheet's cells and merges (``source``), read as
+        openpyxl's parser reads them: its cells by ``SheetCells``, which raises ``Unsure`` for
+        anything it does not read with certainty, once the parser would find them well-formed."""
+        try:
+            expat.ParserCreate().Parse(source.data, True)
+        except expat.ExpatError:
+            raise Unsure("not well-formed") from None
+        styles = self.styles
+        found = SheetCells(
+            source.data,
+            self.strings,
+            date_formats=styles.date_formats,
+            timedelta_formats=styles.timedelta_formats,
+            epoch=self.epoch,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a date out of range: an error value, as below
+            cells = list(found.cells())
+        if not merges:
+            return cells, None
+        element = fromstring(f"{root}{merges}</worksheet>").find(f"{{{_NS}}}mergeCells")
+        return cells, MergeCells.from_tree(element)
+
+    def _parsed_cells(self, source: _Source) -> tuple[list[Cell], Any]:
+        """``_cells`` by openpyxl's own sheet parser: any sheet it can read."""
+        cells: list[Cell] = []
+        with warnings.catch_warnings(), fast_sheet_parser(source, source) as parser:
+            warnings.simplefilter("ignore")  # a date out of range: an error value
+            for _, row in parser.parse():
+                cells.extend(
+                    (c["row"], c["column"], c["value"], c["data_type"], int(c["style_id"] or 0))
+                    for c in row
+                )
+            return cells, parser.merged_cells
 
     def _check_monitor(self, sheet: _Sheet) -> None:
         """The region sheet goes out as it came: plain values only, checked once per process
