@@ -429,8 +429,9 @@ def _apply_row(
     before = issued[row.entity].get(row.row_id, {})
     current = work[row.entity].setdefault(row.row_id, {ID_COLUMN[row.entity]: row.row_id})
     for key, value in row.values.items():
-        if same(value, before.get(key)):
-            continue
+        old = before.get(key)
+        if (type(value) is type(old) and value == old) or same(value, old):
+            continue  # most cells come back as they were issued: equal, and of the same type
         changes.append(
             _change(round_, record, row.entity, row.row_id, key, current.get(key), value)
         )
