@@ -1143,9 +1143,17 @@ def _base_record(table: pd.DataFrame, row_id: str) -> dict[str, Any]:
     return {str(k): (None if _missing(v) else v) for k, v in row.items()}
 
 
+# Values that are never a missing marker: answered without asking pandas (most cells).
+_NEVER_MISSING = frozenset({str, int, bool, dt.date, dt.datetime})
+
+
 def _missing(value: Any) -> bool:
     if value is None:
         return True
+    if type(value) in _NEVER_MISSING:
+        return False
+    if type(value) is float:
+        return value != value
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
