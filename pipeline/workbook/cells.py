@@ -75,6 +75,16 @@ class Unsure(Exception):
     """The sheet is not in a form this reading is sure of: read the file with openpyxl."""
 
 
+def _column_after(letters: bytes, last: int) -> int:
+    """The number of a cell's column, which must come after the row's ``last``."""
+    column = _COLUMNS.get(letters)
+    if column is None:
+        column = _COLUMNS[letters] = column_index_from_string(letters.decode())
+    if column <= last:
+        raise Unsure("cells out of order")
+    return column
+
+
 class SheetCells:
     """The rows of one worksheet, in file order, as ``WorkSheetParser.parse`` yields them.
 
@@ -137,21 +147,14 @@ class SheetCells:
         not kept) and the columns among them that hold a formula. Stopping early leaves the
         rest untokenised."""
         self._done = False
-        xml, end = self._xml, self._end
-        columns = _COLUMNS
-        strings, dates = self._strings, self._dates
+        columns, strings, dates = _COLUMNS, self._strings, self._dates
         number = 0
         outside: list[Any] = []  # "values" before the first row and after an empty one
         values, formulas, limit = outside, [], 0
         last = 0
-        at = self._start
-        while at < end:
-            stop = xml.find(b"<row", at + _CHUNK, end) if at + _CHUNK < end else -1
-            stop = end if stop < 0 else stop
-            tokens = _TOKEN.findall(xml, at, stop)
-            found = len(tokens)
+        for tokens in self._tokens():
             for letters, digits, style, kind, v, inline, other, attributes, empty in tokens:
-                if letters:
+                if letters:  # the column inline (not _column_after): the hot loop of a read
                     column = columns.get(letters)
                     if column is None:
                         column = columns[letters] = column_index_from_string(letters.decode())
@@ -193,7 +196,6 @@ class SheetCells:
                     elif values is outside:
                         raise Unsure("a cell outside a row")
                 else:
-                    found -= 1
                     if values is not outside:
                         yield number, values, formulas
                     stated = self._row_number(attributes, number)
@@ -205,9 +207,6 @@ class SheetCells:
                         values, formulas, limit = outside, [], 0
                     else:
                         values, formulas, limit = [None] * width, [], width
-            if found != xml.count(b"<c ", at, stop):
-                raise Unsure("a cell not in the usual form")
-            at = stop
         if values is not outside:
             yield number, values, formulas
         self._done = True
@@ -216,19 +215,11 @@ class SheetCells:
         """Every cell element in file order, empty ones included, as ``(row, column, value,
         data_type, style)``: what openpyxl's ``parse_cell`` gives for it (a date's type is
         ``d``, a text's ``s``, a formula's ``f``)."""
-        xml, end = self._xml, self._end
-        columns = _COLUMNS
         number = last = 0
         in_row = False
-        at = self._start
-        while at < end:
-            stop = xml.find(b"<row", at + _CHUNK, end) if at + _CHUNK < end else -1
-            stop = end if stop < 0 else stop
-            tokens = _TOKEN.findall(xml, at, stop)
-            found = len(tokens)
+        for tokens in self._tokens():
             for letters, digits, style, kind, v, inline, other, attributes, empty in tokens:
                 if not letters:
-                    found -= 1
                     stated = self._row_number(attributes, number)
                     if stated <= number:
                         raise Unsure("rows out of order")
@@ -236,12 +227,7 @@ class SheetCells:
                     continue
                 if not in_row or int(digits) != number:
                     raise Unsure("a cell outside its row")
-                column = columns.get(letters)
-                if column is None:
-                    column = columns[letters] = column_index_from_string(letters.decode())
-                if column <= last:
-                    raise Unsure("cells out of order")
-                last = column
+                last = column = _column_after(letters, last)
                 style_id = int(style) if style else 0
                 if other:
                     reference = letters + digits
@@ -250,10 +236,21 @@ class SheetCells:
                     continue
                 value, data_type = self._typed(kind, v, inline, style_id)
                 yield number, column, value, data_type, style_id
-            if found != xml.count(b"<c ", at, stop):
+        self._done = True
+
+    def _tokens(self) -> Iterator[list[tuple[bytes, ...]]]:
+        """The tokens of the rows, a stretch of rows at a time (a flood of rows stops early);
+        a stretch whose cells or rows the tokens do not all cover raises ``Unsure`` once it
+        was taken."""
+        xml, at, end = self._xml, self._start, self._end
+        while at < end:
+            stop = xml.find(b"<row", at + _CHUNK, end) if at + _CHUNK < end else -1
+            stop = end if stop < 0 else stop
+            tokens = _TOKEN.findall(xml, at, stop)
+            yield tokens
+            if len(tokens) != xml.count(b"<c ", at, stop) + xml.count(b"<row", at, stop):
                 raise Unsure("a cell not in the usual form")
             at = stop
-        self._done = True
 
     def _typed(self, kind: bytes, v: bytes, inline: bytes, style: int) -> tuple[Any, str]:
         """A cell's value and data type as ``parse_cell`` gives them, from its ``t`` and its
