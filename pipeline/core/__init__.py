@@ -74,7 +74,7 @@ from .layout import (
     new_project_columns,
 )
 from .messages import show_value
-from .monitor import ID_COLUMN, Carry, Monitor, empty_frame
+from .monitor import ID_COLUMN, Carry, Monitor, empty_frame, none_if_missing
 from .ownership import owned_columns, owners, owns
 from .progress import Progress
 from .region import SECTOR_OF_KIND, Municipality, Party, Pillar, Region, tempomakers
@@ -170,6 +170,7 @@ __all__ = [
     "metadata_from_rows",
     "metadata_rows",
     "new_project_columns",
+    "none_if_missing",
     "now",
     "number",
     "owned_columns",

@@ -77,7 +77,7 @@ class Monitor:
             table.index, table.itertuples(index=False, name=None), strict=True
         ):
             record: dict[str, Any] = {id_column: row_id}
-            record.update(zip(keys, map(_none, values), strict=True))
+            record.update(zip(keys, map(none_if_missing, values), strict=True))
             out.append(record)
         return out
 
@@ -112,7 +112,8 @@ def _frame(records: list[dict[str, Any]], id_column: str) -> pd.DataFrame:
 _NEVER_MISSING = frozenset({str, int, bool, dt.date, dt.datetime})
 
 
-def _none(value: Any) -> Any:
+def none_if_missing(value: Any) -> Any:
+    """The value, or None where it is a missing marker (None, NaN, pandas' NA and NaT)."""
     if value is None or type(value) in _NEVER_MISSING:
         return value
     if type(value) is float:

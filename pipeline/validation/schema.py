@@ -46,6 +46,7 @@ from ..core import (
     formatting,
     messages,
     new_project_columns,
+    none_if_missing,
     owned_columns,
     owners,
     values,
@@ -393,7 +394,7 @@ class _SheetChecker:
             )
             for number in numbers:
                 raw = self.records[number][key]
-                if _missing(raw):
+                if none_if_missing(raw) is None:
                     if required:
                         failing.add(key)
                         break
@@ -1119,7 +1120,7 @@ def _records_of(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
         return {i: _base_record(table, i) for i in table.index}
     keys = [str(k) for k in table.columns]
     return {
-        row_id: {k: (None if _missing(v) else v) for k, v in zip(keys, row, strict=True)}
+        row_id: {k: none_if_missing(v) for k, v in zip(keys, row, strict=True)}
         for row_id, row in zip(table.index, table.itertuples(index=False, name=None), strict=True)
     }
 
@@ -1140,24 +1141,7 @@ def _base_record(table: pd.DataFrame, row_id: str) -> dict[str, Any]:
     if row_id not in table.index:
         return {}
     row = table.loc[row_id]
-    return {str(k): (None if _missing(v) else v) for k, v in row.items()}
-
-
-# Values that are never a missing marker: answered without asking pandas (most cells).
-_NEVER_MISSING = frozenset({str, int, bool, dt.date, dt.datetime})
-
-
-def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    if type(value) in _NEVER_MISSING:
-        return False
-    if type(value) is float:
-        return value != value
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+    return {str(k): none_if_missing(v) for k, v in row.items()}
 
 
 def _cleaned(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
