@@ -254,7 +254,9 @@ class SheetCells:
 
     def _typed(self, kind: bytes, v: bytes, inline: bytes, style: int) -> tuple[Any, str]:
         """A cell's value and data type as ``parse_cell`` gives them, from its ``t`` and its
-        ``<v>`` or ``<is><t>`` text (none: an empty cell)."""
+        ``<v>`` or ``<is><t>`` text (none: an empty cell). ``rows`` applies the same rules
+        inline: calling this for every cell made reading 300 sheets 10-20% slower; both are
+        compared with openpyxl cell for cell (``tests/test_cells.py``)."""
         data_type = kind.decode() if kind else "n"
         if inline:
             return (inline[3:].decode(), "s") if data_type == "inlineStr" else (None, data_type)
