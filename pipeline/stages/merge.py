@@ -429,9 +429,8 @@ def _apply_row(
     before = issued[row.entity].get(row.row_id, {})
     current = work[row.entity].setdefault(row.row_id, {ID_COLUMN[row.entity]: row.row_id})
     for key, value in row.values.items():
-        old = before.get(key)
-        if (type(value) is type(old) and value == old) or same(value, old):
-            continue  # most cells come back as they were issued: equal, and of the same type
+        if same(value, before.get(key)):
+            continue
         changes.append(
             _change(round_, record, row.entity, row.row_id, key, current.get(key), value)
         )
@@ -496,6 +495,8 @@ def _change(
 
 def same(a: Any, b: Any) -> bool:
     """Equal as monitor values: text without surrounding spaces, numbers within rounding."""
+    if type(a) is type(b) and a == b:
+        return True  # most cells come back as they were issued: equal, and of the same type
     if a is None or b is None:
         return a is None and b is None
     if isinstance(a, bool) or isinstance(b, bool):
