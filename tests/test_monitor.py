@@ -82,3 +82,37 @@ def test_records_of_the_demo_monitor_as_stored_match_the_plain_walk(
         assert [type(v) for r in fast for v in r.values()] == [
             type(v) for r in plain for v in r.values()
         ]
+
+
+def test_records_are_new_dicts_each_time_and_follow_a_replaced_table() -> None:
+    projects = pd.DataFrame(
+        [{"project_id": "P1", "name": "Noord"}, {"project_id": "P2", "name": None}], dtype=object
+    ).set_index("project_id")
+    monitor = Monitor(projects, pd.DataFrame(dtype=object))
+    first = monitor.records("project")
+    first[0]["name"] = "veranderd"
+    first[1].pop("name")
+    again = monitor.records("project")
+    assert again == [
+        {"project_id": "P1", "name": "Noord"},
+        {"project_id": "P2", "name": None},
+    ]
+    monitor.projects = projects.assign(name=["Zuid", "Oost"])
+    assert [r["name"] for r in monitor.records("project")] == ["Zuid", "Oost"]
+
+
+def test_records_of_a_typed_table_keep_each_column_type() -> None:
+    projects = pd.DataFrame(
+        {"count": [1, 2], "share": [0.5, float("nan")], "name": ["a", None]},
+        index=pd.Index(["P1", "P2"], name="project_id"),
+    )
+    records = Monitor(projects, pd.DataFrame(dtype=object)).records("project")
+    assert records == plain_records(Monitor(projects, pd.DataFrame(dtype=object)), "project")
+    assert [type(r["count"]) for r in records] == [int, int]
+    assert records[1]["share"] is None
+
+
+def test_records_of_tables_without_rows_or_columns() -> None:
+    empty = Monitor(pd.DataFrame(dtype=object), pd.DataFrame(index=pd.Index(["A1", "A2"])))
+    assert empty.records("project") == []
+    assert empty.records("agreement") == [{"agreement_id": "A1"}, {"agreement_id": "A2"}]

@@ -74,7 +74,7 @@ from .layout import (
     new_project_columns,
 )
 from .messages import show_value
-from .monitor import ID_COLUMN, Carry, Monitor, empty_frame, none_if_missing
+from .monitor import ID_COLUMN, Carry, Monitor, empty_frame, none_if_missing, plain_rows
 from .ownership import owned_columns, owners, owns
 from .progress import Progress
 from .region import SECTOR_OF_KIND, Municipality, Party, Pillar, Region, tempomakers
@@ -178,6 +178,7 @@ __all__ = [
     "owns",
     "parse_text",
     "percent",
+    "plain_rows",
     "price_bounds_for",
     "roll_over",
     "round_after_snapshot",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -43,11 +43,16 @@ class Carry:
 @dataclass
 class Monitor:
     """Projects and agreements, each a DataFrame indexed by its permanent id; ``carried`` says
-    which values a roll-over at the change of year moved into this monitor (see ``rollover``)."""
+    which values a roll-over at the change of year moved into this monitor (see ``rollover``).
+    Its frames are not changed once it is made (a changed monitor is a new one)."""
 
     projects: pd.DataFrame
     agreements: pd.DataFrame
     carried: tuple[Carry, ...] = ()
+    # each table's records, worked out once (see ``records``), with the table they are of
+    _records: dict[str, tuple[pd.DataFrame, tuple[dict[str, Any], ...]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def carried_cells(self, entity: Entity) -> dict[tuple[str, str], list[Carry]]:
         """Per (row id, column) the carries that landed in that cell."""
@@ -67,19 +72,20 @@ class Monitor:
         return cls(_frame(projects, "project_id"), _frame(agreements, "agreement_id"))
 
     def records(self, entity: Entity) -> list[dict[str, Any]]:
-        """Rows as dicts with the id included, empty cells as None."""
+        """Rows as dicts with the id included, empty cells as None: new dicts on every call
+        (callers change them), worked out from the table once (a run asks for them often)."""
         table = self.table(entity)
-        id_column = ID_COLUMN[entity]
-        keys = [str(k) for k in table.columns]
-        out = []
-        # One pass over plain tuples: iterrows builds a Series per row (ten times slower).
-        for row_id, values in zip(
-            table.index, table.itertuples(index=False, name=None), strict=True
-        ):
-            record: dict[str, Any] = {id_column: row_id}
-            record.update(zip(keys, map(none_if_missing, values), strict=True))
-            out.append(record)
-        return out
+        kept = self._records.get(entity)
+        if kept is None or kept[0] is not table:
+            id_column = ID_COLUMN[entity]
+            keys = [str(k) for k in table.columns]
+            made = []
+            for row_id, values in zip(table.index, plain_rows(table), strict=True):
+                record: dict[str, Any] = {id_column: row_id}
+                record.update(zip(keys, values, strict=True))
+                made.append(record)
+            kept = self._records[entity] = (table, tuple(made))
+        return [dict(record) for record in kept[1]]
 
     def view(self, catalogue: Catalogue, round_: Round, entity: Entity) -> pd.DataFrame:
         """The table with exactly the round's catalogue columns, in catalogue order."""
@@ -106,6 +112,17 @@ def _frame(records: list[dict[str, Any]], id_column: str) -> pd.DataFrame:
     frame = pd.DataFrame(records, dtype=object)
     frame = frame.set_index(id_column)
     return frame.where(frame.notna(), None)
+
+
+def plain_rows(table: pd.DataFrame) -> list[list[Any]]:
+    """The table's rows as lists of its values, every missing marker (NaN, pandas' NA and NaT)
+    as None: what ``none_if_missing`` gives per cell, for a whole object table at once."""
+    if not all(dtype == object for dtype in table.dtypes):  # noqa: E721  (typed: cell by cell)
+        return [list(map(none_if_missing, v)) for v in table.itertuples(index=False, name=None)]
+    values = table.to_numpy(copy=True)
+    values[table.isna().to_numpy(dtype=bool)] = None
+    rows: list[list[Any]] = values.tolist()
+    return rows
 
 
 # Values that are never a missing marker: returned as they are without asking pandas.

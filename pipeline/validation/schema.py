@@ -49,6 +49,7 @@ from ..core import (
     none_if_missing,
     owned_columns,
     owners,
+    plain_rows,
     values,
 )
 from .rules import Rule, project_rules
@@ -1120,8 +1121,8 @@ def _records_of(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
         return {i: _base_record(table, i) for i in table.index}
     keys = [str(k) for k in table.columns]
     return {
-        row_id: {k: none_if_missing(v) for k, v in zip(keys, row, strict=True)}
-        for row_id, row in zip(table.index, table.itertuples(index=False, name=None), strict=True)
+        row_id: dict(zip(keys, row, strict=True))
+        for row_id, row in zip(table.index, plain_rows(table), strict=True)
     }
 
 
