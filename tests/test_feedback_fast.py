@@ -22,7 +22,7 @@ from soffice import convert
 from test_feedback import findings_for, submission  # noqa: F401  (fixture)
 
 from pipeline.core.config import Config
-from pipeline.core.layout import SHEET_MONITOR, monitor_hash, plan
+from pipeline.core.layout import SHEET_MONITOR, SHEET_OWN, monitor_hash, plan
 from pipeline.state.database import State
 from pipeline.workbook import package
 from pipeline.workbook.aside import set_aside_monitor as _set_aside
@@ -174,6 +174,31 @@ def test_region_sheet_with_a_formula_goes_through_openpyxl(
     assert _set_aside(hostile) is None
     fast, plain = _both_ways(hostile, config)
     assert content(fast) == content(plain)
+
+
+def test_formula_in_a_party_sheet_becomes_its_cached_value_as_the_plain_way_gives_it(
+    submission: bytes,  # noqa: F811
+    config: Config,
+) -> None:
+    """A formula the party typed (here a link, as the in-Excel check writes on its sheet) goes
+    the plain way; its value is read from the copy with the region sheet set aside, and the
+    workbook is the one the whole file through openpyxl gives."""
+    members = {e.name: e for e in package.entries(submission)}
+    part = package.sheet_part(members, SHEET_OWN)
+    assert part is not None
+    xml = members[part].content().decode("utf-8")
+    link = "<c r=\"ZZ2\" t=\"str\"><f>HYPERLINK(\"#A1\",\"A1\")</f><v>A1</v></c></row>"
+    members[part] = package.deflated(part, xml.replace("</row>", link, 1).encode("utf-8"))
+    with_formula = package.write(members.values())
+    assert _set_aside(with_formula) is not None
+    fast, plain = _both_ways(with_formula, config)
+    assert content(fast) == content(plain)
+    assert monitor_values(fast) == monitor_values(submission)
+    own = openpyxl.load_workbook(io.BytesIO(fast))[SHEET_OWN]
+    assert own["ZZ2"].value == "A1" and own["ZZ2"].data_type == "s"
+    listing = openpyxl.load_workbook(io.BytesIO(fast))[TEXTS["sheet"]]
+    texts = " ".join(str(c.value) for row in listing.iter_rows() for c in row if c.value)
+    assert "HYPERLINK" in texts
 
 
 def test_region_sheet_selected_when_saved_is_not_selected_in_the_feedback(

@@ -123,14 +123,16 @@ def write_feedback(
             return fast
     readable = not unreadable and _readable(data)
     aside = set_aside_monitor(data) if readable and set_aside else None
-    book = _open(aside.reduced if aside is not None else data) if readable else None
+    opened_from = aside.reduced if aside is not None else data
+    book = _open(opened_from) if readable else None
     opened = book is not None
     if book is None:
         aside = None
         book, listing = listing_book(findings, party_name=party_name, round_=round_)
     else:
-        # Nothing active from the party's file goes back out: formulas become their values.
-        removed = sanitise(book, _cached_values(data) if _has_formulas(book) else None)
+        # Nothing active from the party's file goes back out: formulas become their values,
+        # read from the same copy (a region sheet set aside holds no formula).
+        removed = sanitise(book, _cached_values(opened_from) if _has_formulas(book) else None)
         marked = {(f.sheet, f.cell) for f in findings}
         findings = findings + [
             finding("formula-removed", sheet=r.sheet, cell=r.cell, value=f"={r.formula}")
