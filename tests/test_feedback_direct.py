@@ -29,6 +29,7 @@ from pipeline.core.layout import SHEET_MONITOR, SHEET_NEW, SHEET_OWN
 from pipeline.demo.simulation import MISTAKES
 from pipeline.stages.check import check_bytes
 from pipeline.stages.session import Session
+from pipeline.validation import SHEET_CHECK
 from pipeline.workbook import lite, marking, package
 from pipeline.workbook.feedback import AUTHOR, ERROR_FILL, STATE_SHEET, TEXTS, write_feedback
 from pipeline.workbook.marker import PROPERTY, is_own_feedback
@@ -317,6 +318,29 @@ def test_a_submission_with_formulas_goes_the_plain_way(
     assert described(fast) == described(plain)
     listed = [c[2] or "" for c in described(fast)[TEXTS["sheet"]]["cells"]]
     assert any("=1+1" in text for text in listed)
+
+
+def test_the_in_excel_checks_links_are_taken_out_without_a_word(
+    submission: bytes,  # noqa: F811
+    config: Config,
+) -> None:
+    """The in-Excel check writes a link per finding on its own sheet: the copy holds the
+    cell's text, and the list says nothing of it. A formula the party typed is listed once,
+    with its "=" as the party typed it."""
+    book = openpyxl.load_workbook(io.BytesIO(submission))
+    if SHEET_CHECK not in book.sheetnames:  # issued without the in-Excel check's sheet
+        book.create_sheet(SHEET_CHECK, 1)
+    book[SHEET_CHECK]["C7"] = '=HYPERLINK("#\'Mijn projecten\'!D6","D6")'
+    book[SHEET_OWN]["R4"] = "=1+1"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    fast, plain = both(buffer.getvalue(), findings_for(config))
+    assert described(fast) == described(plain)
+    listed = " ".join(c[2] or "" for c in described(fast)[TEXTS["sheet"]]["cells"])
+    assert "!D6" not in listed and "'Controle'" not in listed
+    assert "('=1+1')" in listed and "==" not in listed
+    check = openpyxl.load_workbook(io.BytesIO(fast))[SHEET_CHECK]
+    assert check["C7"].data_type != "f" and not str(check["C7"].value or "").startswith("=")
 
 
 @pytest.mark.parametrize(

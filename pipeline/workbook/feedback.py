@@ -26,7 +26,6 @@ from ..core import (
     DEFAULT_MAX_FILE_BYTES,
     DEFAULT_MAX_UNCOMPRESSED_BYTES,
     Finding,
-    finding,
 )
 from .aside import put_back, set_aside_monitor
 from .intake import sniff
@@ -47,7 +46,7 @@ from .listing import (
 from .lite import LiteScript, embed
 from .marker import sign
 from .marking import marked_feedback
-from .sanitise import is_formula, sanitise
+from .sanitise import is_formula, removal_findings, sanitise
 
 __all__ = [
     "AUTHOR",
@@ -133,12 +132,7 @@ def write_feedback(
         # Nothing active from the party's file goes back out: formulas become their values,
         # read from the same copy (a region sheet set aside holds no formula).
         removed = sanitise(book, _cached_values(opened_from) if _has_formulas(book) else None)
-        marked = {(f.sheet, f.cell) for f in findings}
-        findings = findings + [
-            finding("formula-removed", sheet=r.sheet, cell=r.cell, value=f"={r.formula}")
-            for r in removed
-            if (r.sheet, r.cell) not in marked
-        ]
+        findings = findings + removal_findings(removed, findings)
         _undo_previous(book)
         _mark_cells(book, findings)
         listing = book.create_sheet(TEXTS["sheet"], 0)

@@ -21,7 +21,8 @@ from openpyxl.cell.rich_text import CellRichText
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
-from ..core import looks_like_formula
+from ..core import Finding, finding, looks_like_formula
+from ..validation import SHEET_CHECK
 from .xlsx import drop_conditional_format
 
 _VALUES = (str, int, float, bool, dt.datetime, dt.date, dt.time, dt.timedelta)
@@ -77,6 +78,29 @@ def sanitise(book: Workbook, values: Workbook | None = None) -> list[Removed]:
     return removed
 
 
+def removal_findings(removed: list[Removed], findings: list[Finding]) -> list[Finding]:
+    """A warning per formula taken out, for the party: not for a cell that has a finding of
+    its own already (its mark says enough), and not on the in-Excel check's sheet, where the
+    check itself wrote its links to the cells (the party typed no formula there)."""
+    marked = {(f.sheet, f.cell) for f in findings}
+    return [
+        finding("formula-removed", sheet=r.sheet, cell=r.cell, value=_with_sign(r.formula))
+        for r in removed
+        if (r.sheet, r.cell) not in marked and r.sheet != SHEET_CHECK
+    ]
+
+
+def _with_sign(formula: str) -> str:
+    """The formula as the party typed it: with its "=" (openpyxl's text has it already)."""
+    return formula if formula.startswith("=") else f"={formula}"
+
+
+def shown_text(shown: Any) -> str | None:
+    """What a formula's cell holds once the formula is taken out: the value Excel last
+    calculated for it (``shown``, from the file opened with ``data_only=True``) as text."""
+    return None if shown is None or not isinstance(shown, _VALUES) else _text(shown)
+
+
 def is_formula(cell: Any) -> bool:
     return cell.data_type == "f" or isinstance(cell.value, _FORMULAS)
 
@@ -93,7 +117,7 @@ def _clean_cell(sheet: str, cell: Any, cached: Any, removed: list[Removed]) -> N
         )
         shown = cached[cell.coordinate].value if cached is not None else None
         cell.value = None
-        put(cell, None if shown is None or not isinstance(shown, _VALUES) else _text(shown))
+        put(cell, shown_text(shown))
     elif isinstance(value, str | CellRichText):
         if isinstance(value, CellRichText):
             if looks_like_formula(str(value)):
