@@ -302,22 +302,50 @@ def test_feedback_on_feedback_restores_the_party_own_comment(
     assert STATE_SHEET not in described(third)["sheets"]
 
 
-def test_a_submission_with_formulas_goes_the_plain_way(
+def test_a_submission_with_formulas_is_written_directly_as_the_plain_way_writes_it(
     submission: bytes,  # noqa: F811
     config: Config,
 ) -> None:
-    """A party's own formula is replaced by its value and listed: the plain way does that."""
+    """A party's own formula is replaced by its value and listed, and marked: written
+    directly, the workbook the plain way gives."""
     book = openpyxl.load_workbook(io.BytesIO(submission))
     book[SHEET_OWN]["R4"] = "=1+1"
     buffer = io.BytesIO()
     book.save(buffer)
-    data = buffer.getvalue()
-    with pytest.raises(AssertionError, match="not direct"):
-        _direct(data, findings_for(config))
-    fast, plain = both(data, findings_for(config))
-    assert described(fast) == described(plain)
+    fast = _same(buffer.getvalue(), findings_for(config))
     listed = [c[2] or "" for c in described(fast)[TEXTS["sheet"]]["cells"]]
-    assert any("=1+1" in text for text in listed)
+    assert any("'=1+1'" in text for text in listed)
+    own = {c[0]: c for c in described(fast)[SHEET_OWN]["cells"]}
+    assert own["R4"][3] != "f" and own["R4"][13] is not None  # no formula; a comment on it
+
+
+def test_a_formula_at_a_cell_with_a_finding_is_marked_once(
+    submission: bytes,  # noqa: F811
+    config: Config,
+) -> None:
+    """The cell's own finding says enough: no second line for its formula (the plain way)."""
+    book = openpyxl.load_workbook(io.BytesIO(submission))
+    book[SHEET_OWN]["Q4"] = "=2*3"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    fast = _same(buffer.getvalue(), findings_for(config))
+    listed = " ".join(c[2] or "" for c in described(fast)[TEXTS["sheet"]]["cells"])
+    assert "2*3" not in listed
+
+
+def test_a_formula_in_the_undo_sheet_goes_the_plain_way(
+    submission: bytes,  # noqa: F811
+    config: Config,
+) -> None:
+    once = _same(submission, findings_for(config))
+    book = openpyxl.load_workbook(io.BytesIO(once))
+    book[STATE_SHEET]["F1"] = "=1+1"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(AssertionError, match="not direct"):
+        _direct(buffer.getvalue(), findings_for(config))
+    fast, plain = both(buffer.getvalue(), findings_for(config))
+    assert described(fast) == described(plain)
 
 
 def test_the_in_excel_checks_links_are_taken_out_without_a_word(
@@ -334,8 +362,7 @@ def test_the_in_excel_checks_links_are_taken_out_without_a_word(
     book[SHEET_OWN]["R4"] = "=1+1"
     buffer = io.BytesIO()
     book.save(buffer)
-    fast, plain = both(buffer.getvalue(), findings_for(config))
-    assert described(fast) == described(plain)
+    fast = _same(buffer.getvalue(), findings_for(config))
     listed = " ".join(c[2] or "" for c in described(fast)[TEXTS["sheet"]]["cells"])
     assert "!D6" not in listed and "'Controle'" not in listed
     assert "('=1+1')" in listed and "==" not in listed

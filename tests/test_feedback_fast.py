@@ -187,7 +187,7 @@ def test_formula_in_a_party_sheet_becomes_its_cached_value_as_the_plain_way_give
     part = package.sheet_part(members, SHEET_OWN)
     assert part is not None
     xml = members[part].content().decode("utf-8")
-    link = "<c r=\"ZZ2\" t=\"str\"><f>HYPERLINK(\"#A1\",\"A1\")</f><v>A1</v></c></row>"
+    link = '<c r="ZZ2" t="str"><f>HYPERLINK("#A1","A1")</f><v>A1</v></c></row>'
     members[part] = package.deflated(part, xml.replace("</row>", link, 1).encode("utf-8"))
     with_formula = package.write(members.values())
     assert _set_aside(with_formula) is not None

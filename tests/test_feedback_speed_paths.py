@@ -60,18 +60,42 @@ def test_an_unmarked_plain_sheet_goes_out_as_it_came(
     assert is_own_feedback(fast, "P001", KEY)
 
 
+@pytest.mark.parametrize(
+    "cell",
+    [
+        '<c r="ZZ1"><f>1/4</f><v>0.25</v></c>',
+        '<c r="ZZ1" t="str"><f>"=a"</f><v>=a</v></c>',
+        '<c r="ZZ1"><f>A1</f><v /></c>',
+        '<c r="ZZ1" t="str"><f>HYPERLINK("http://x","x")</f><v>x</v></c>',
+        '<c r="ZY1"><f t="shared" ref="ZY1:ZZ1" si="0">A1+1</f><v>3</v></c>'
+        '<c r="ZZ1"><f t="shared" si="0"/><v>4</v></c>',
+    ],
+    ids=["number", "text like a formula", "empty value", "a link", "shared"],
+)
+def test_an_unmarked_sheet_with_a_formula_has_its_values_as_the_plain_way_gives_them(
+    submission: bytes,  # noqa: F811
+    config: Config,
+    cell: str,
+) -> None:
+    """Written directly (a signed sheet: its values are read for the marker too)."""
+    sheet = SHEET_AGREEMENTS
+    data = _changed(submission, sheet, lambda xml: _cell(xml, cell))
+    fast = _same(data, findings_for(config), signature=("P001", KEY))
+    assert "<f" not in _part(fast, sheet).content().decode()
+    assert is_own_feedback(fast, "P001", KEY)
+
+
 @pytest.mark.parametrize("sheet", UNMARKED)
 @pytest.mark.parametrize(
     "cell",
     [
-        '<c r="ZZ1"><f>1+1</f><v>2</v></c>',
-        '<c r="ZZ1" t="str"><f>"a"</f><v>a</v></c>',
         '<c r="ZZ1" t="e"><v>#N/A</v></c>',
         "<c t='e' r='ZZ1'><v>#N/A</v></c>",
+        '<c r="ZZ1"><f t="array" ref="ZZ1">A1:A2*2</f><v>2</v></c>',
     ],
-    ids=["formula", "text formula", "error", "error in single quotes"],
+    ids=["error", "error in single quotes", "array formula"],
 )
-def test_an_unmarked_sheet_with_a_formula_or_error_goes_the_plain_way(
+def test_an_unmarked_sheet_with_an_error_or_array_formula_goes_the_plain_way(
     submission: bytes,  # noqa: F811
     config: Config,
     sheet: str,

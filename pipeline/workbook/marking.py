@@ -10,9 +10,11 @@ frames the plain writer rendered once per process. Every other part is copied as
 compressed: the region sheet is never inflated (its compressed bytes are compared with ones
 already checked in this process, and checked once when new).
 
-Whatever the plain way would change that is not written here exactly — a formula, an error
-value, a link, a rule that reaches outside, a part or element openpyxl would drop, text that
-needs Excel's text prefix — raises :class:`NotDirect` and the plain way writes that file.
+A formula becomes the text of the value Excel last calculated for it, listed and marked as
+``sanitise`` and the plain way do it (``_Marked._take_out``). Whatever else the plain way would
+change that is not written here exactly — an error value, an array formula, a link, a rule that
+reaches outside, a part or element openpyxl would drop, text that needs Excel's text prefix —
+raises :class:`NotDirect` and the plain way writes that file.
 tests/test_feedback_direct.py compares the two ways cell by cell and format by format.
 """
 
@@ -62,7 +64,7 @@ from .listing import (
     listing_xml,
     valid_cell,
 )
-from .sanitise import reaches_outside
+from .sanitise import Removed, reaches_outside, removal_findings, shown_text
 from .stylesheet import NotDirect, StyleSheet, attribute, set_attributes
 from .xlsx import fast_sheet_parser
 
@@ -179,6 +181,7 @@ _SHEET_ELEMENTS = frozenset(
 _TAG = re.compile(r"<([A-Za-z_][\w.:-]*)")
 _TAB_SELECTED = re.compile(r"""\s+tabSelected=["'](?:1|true)["']""")
 _RULE_FORMULA = re.compile(r"<(formula[12]?)>(.*?)</\1>", re.S)
+_FORMULA_TAG = re.compile(r"<(?:\w+:)?f[\s>/]")
 _MONITOR_UNPLAIN = (b"<f>", b"<f ", b"dxfId", b"<hyperlink", b"dataValidation", b"conditionalF")
 _VERIFIED: dict[tuple[int, int], bytes] = {}  # region sheets checked in this process
 # A sheet that gets no mark goes out as it came when its cells are seen to be plain without
@@ -222,6 +225,7 @@ class _Sheet:
     rels: list[tuple[str, str, str, str]] = field(default_factory=list)  # id, type, target, raw
     comments: dict[tuple[int, int], tuple[str, str | None, int, int]] = field(default_factory=dict)
     unquoted: list[tuple[int, int]] = field(default_factory=list)  # text like a formula
+    removed: list[Removed] = field(default_factory=list)  # formulas taken out, in cell order
     changed: bool = False  # its XML is written again
     marked: bool = False  # its cells or comments change
     parsed: bool = False  # its cells are read (else it goes out as it came, but for its tab)
@@ -429,9 +433,13 @@ class _Marked:
             cells, merged = self._cells(source, merges.group(0) if merges else "", root)
         except Unsure:
             cells, merged = self._parsed_cells(source)
+        formulas: list[tuple[int, int, str, int]] = []
         for row, column, value, kind, style in cells:
+            if kind == "f" and isinstance(value, str) and style < count:
+                formulas.append((row, column, value, style))
+                continue
             if kind in ("f", "e") or style >= count:
-                raise NotDirect(f"sheet {sheet.name} has a formula or error value")
+                raise NotDirect(f"sheet {sheet.name} has an error value or an array formula")
             if kind == "s" and value is not None:
                 if not isinstance(value, str) or ILLEGAL_CHARACTERS_RE.search(value):
                     raise NotDirect(f"sheet {sheet.name} has text that changes")
@@ -453,6 +461,46 @@ class _Marked:
                         sheet.comments[key] = (comment.content, comment.author, 79, 144)
             elif kind == _REL_VML:
                 self._read(target)  # through the intake's checks: it goes out again
+        if formulas:
+            self._take_out(sheet, formulas, source)
+
+    def _take_out(
+        self, sheet: _Sheet, formulas: list[tuple[int, int, str, int]], source: _Source
+    ) -> None:
+        """Each formula becomes the text of the value Excel last calculated for it, read as
+        openpyxl reads the file with ``data_only=True``, as ``sanitise`` leaves the cell."""
+        from .party import TEXT_LIMIT, text_body
+
+        if sheet.name in (STATE_SHEET, TEXTS["sheet"]):
+            raise NotDirect(f"a formula in sheet {sheet.name}")
+        with warnings.catch_warnings(), fast_sheet_parser(source, source, data_only=True) as p:
+            warnings.simplefilter("ignore")  # a date out of range: an error value
+            shown = {(c["row"], c["column"]): c["value"] for _, row in p.parse() for c in row}
+        quoted = self.styles.quoted
+        for row, column, formula, style in sorted(formulas):
+            key, ref = (row, column), _reference((row, column))
+            text = shown_text(shown.get(key))
+            if text is not None:
+                text = ILLEGAL_CHARACTERS_RE.sub("", text)
+                if not text or len(text) > TEXT_LIMIT:
+                    raise NotDirect(f"the value of the formula in {ref} as text")
+                if looks_like_formula(text) and style not in quoted:
+                    sheet.unquoted.append(key)
+            start, end = _cell_tag(sheet.xml, ref)
+            close = sheet.xml.index("</c>", end) + len("</c>")
+            head = f'<c r="{ref}"' + (f' s="{style}"' if style else "")
+            if text is not None:
+                cell = head + text_body(text)[1]
+                sheet.cells[key] = _Cell(text, "s", style)
+            elif style or key in sheet.comments:
+                cell = head + " />"
+                sheet.cells[key] = _Cell(None, "n", style)
+            else:  # empty, without a format or a comment: openpyxl does not write it
+                cell = ""
+                sheet.cells.pop(key, None)
+            sheet.xml = sheet.xml[:start] + cell + sheet.xml[close:]
+            sheet.removed.append(Removed(sheet.name, ref, formula))
+        sheet.changed = True
 
     def _cells(self, source: _Source, merges: str, root: str) -> tuple[list[Cell], Any]:
         """The cells and merged ranges of a sheet's cells and merges (``source``), read as
@@ -536,6 +584,11 @@ class _Marked:
                 self._check(sheet)
                 if sheet.name in parse or not self._plain(sheet):
                     self._parse(sheet)
+        for sheet in self.sheets:
+            if sheet.name == TEXTS["sheet"] and _FORMULA_TAG.search(self._read(sheet.part)):
+                raise NotDirect("a formula in an earlier list")  # the plain way lists it
+        removed = [r for sheet in self.sheets for r in sheet.removed]
+        findings = findings + removal_findings(removed, findings)
         kept = [s for s in self.sheets if s.name not in dropped]
         for sheet in kept:  # sanitise: text that starts like a formula keeps Excel's prefix
             for key in sheet.unquoted:

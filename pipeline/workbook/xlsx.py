@@ -253,13 +253,14 @@ class FastSheetParser(WorkSheetParser):  # type: ignore[misc]
 
 
 @contextmanager
-def fast_sheet_parser(book: Any, ws: Any) -> Iterator[FastSheetParser]:
-    """:func:`sheet_parser` with :class:`FastSheetParser`: the same rows, cells and protection."""
+def fast_sheet_parser(book: Any, ws: Any, *, data_only: bool = False) -> Iterator[FastSheetParser]:
+    """:func:`sheet_parser` with :class:`FastSheetParser`: the same rows, cells and protection
+    (``data_only``: a formula's cell as the value last calculated, as openpyxl's option)."""
     with ws._get_source() as source:
         yield FastSheetParser(
             source,
             ws._shared_strings,
-            data_only=False,
+            data_only=data_only,
             epoch=book.epoch,
             date_formats=book._date_formats,
             timedelta_formats=book._timedelta_formats,
