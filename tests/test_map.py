@@ -369,7 +369,13 @@ def test_read_areas_takes_a_shapefile(tmp_path: Path) -> None:
     import shapefile  # pyshp
 
     path = tmp_path / "gemeenten.shp"
-    with shapefile.Writer(str(path), shapeType=shapefile.POLYGON) as writer:
+    # the files passed in as our own: pyshp 3.1 leaves the .dbf it opens itself unclosed
+    with (
+        path.open("wb+") as shp,
+        path.with_suffix(".shx").open("wb+") as shx,
+        path.with_suffix(".dbf").open("wb+") as dbf,
+        shapefile.Writer(shp=shp, shx=shx, dbf=dbf, shapeType=shapefile.POLYGON) as writer,
+    ):
         writer.field("STATCODE", "C", size=10)
         writer.field("STATNAAM", "C", size=40)
         # shapefiles draw outlines clockwise and holes counter-clockwise

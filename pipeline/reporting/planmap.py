@@ -232,9 +232,9 @@ def _shapefile(path: Path) -> list[RawArea]:
     import shapefile  # pyshp
 
     try:
-        reader = shapefile.Reader(str(path))
-        names = [field[0].lower() for field in reader.fields[1:]]
-        found = list(zip(reader.shapes(), reader.records(), strict=True))
+        with shapefile.Reader(str(path)) as reader:
+            names = [field[0].lower() for field in reader.fields[1:]]
+            found = list(zip(reader.shapes(), reader.records(), strict=True))
     except (OSError, shapefile.ShapefileException) as exc:
         raise ConfigError(
             f"Het shapebestand met gemeentegrenzen {path} kan niet worden gelezen ({exc}). Zet "
