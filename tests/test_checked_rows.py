@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from test_merge import DEVELOPER, Clock, edit, own_rows, session  # noqa: F401  (fixture)
 
+from pipeline.core import sha256
 from pipeline.core.layout import SHEET_OWN
 from pipeline.demo.simulation import EditedWorkbook
 from pipeline.stages.check import check_bytes, check_round
@@ -100,3 +101,40 @@ def test_a_state_without_kept_rows_is_checked_again_to_the_same_result(
     assert state.dump() == expected
     (record,) = state.submissions(config.round)
     assert state.checked_rows(record.sha256, config.round, DEVELOPER) is not None
+
+
+def test_a_check_that_stops_before_the_answer_is_delivered_leaves_the_hand_in_unchecked(
+    session: Session,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The verdict stands only once the feedback is in the party's folder, and it is kept in
+    one transaction with the feedback's registration: a run that stops before leaves the
+    hand-in unchecked, and checking again answers it."""
+    _change_two_rows(session)
+    state, party = session.state, session.state.region().party(DEVELOPER)
+    before = {f.name for f in session.storage.list_party_files(party)}
+
+    def fail(*args: object) -> None:
+        raise OSError("schijf vol")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(type(session.storage), "put_party_file", fail)
+        with pytest.raises(OSError):
+            check_round(session)
+    (hand_in,) = state.hand_ins(session.config.round)
+    assert hand_in.verdict is None
+    assert state.checked_rows(hand_in.sha256, session.config.round, DEVELOPER) is None
+    assert {f.name for f in session.storage.list_party_files(party)} == before
+
+    with monkeypatch.context() as patched:
+        patched.setattr(type(state), "remember_feedback", fail)
+        with pytest.raises(OSError):
+            check_round(session)
+    assert state.hand_ins(session.config.round)[0].verdict is None  # rolled back with it
+
+    summary = check_round(session)
+    (hand_in,) = state.hand_ins(session.config.round)
+    assert [r.verdict for r in summary.reports] == [hand_in.verdict] and hand_in.verdict
+    (answer,) = {f.name for f in session.storage.list_party_files(party)} - before
+    assert state.is_feedback(sha256(session.storage.get_party_file(party, answer)), DEVELOPER)
+    assert check_round(session).reports == []  # checked once: nothing left to answer

@@ -269,15 +269,22 @@ def store_verdict(
     config: Config, state: State, record: SubmissionRecord, report: FileReport
 ) -> None:
     """Keep a check's verdict, findings and typed rows with the submission."""
-    findings_json = json.dumps([f.to_dict() for f in report.findings], ensure_ascii=False)
     with state.transaction():
-        state.record_verdict(
-            record.sha256, config.round, record.party, report.verdict, report.errors, findings_json
-        )
-        if report.validation is not None and record.party is not None:
-            # The merge takes these as they are: a submission is read and checked once.
-            rows = rows_to_json(report.validation.rows)
-            state.record_checked_rows(record.sha256, config.round, record.party, rows)
+        _record_verdict(config, state, record, report)
+
+
+def _record_verdict(
+    config: Config, state: State, record: SubmissionRecord, report: FileReport
+) -> None:
+    """The verdict, findings and typed rows, inside the caller's transaction."""
+    findings_json = json.dumps([f.to_dict() for f in report.findings], ensure_ascii=False)
+    state.record_verdict(
+        record.sha256, config.round, record.party, report.verdict, report.errors, findings_json
+    )
+    if report.validation is not None and record.party is not None:
+        # The merge takes these as they are: a submission is read and checked once.
+        rows = rows_to_json(report.validation.rows)
+        state.record_checked_rows(record.sha256, config.round, record.party, rows)
 
 
 @dataclass
@@ -339,18 +346,20 @@ def check_round(
     ):
         if progress:
             progress(number, len(records), record.original_name)
-        store_verdict(config, state, record, report)
-        if record.party is not None and feedback is not None:
-            party = region.party(record.party)
-            name, content = feedback
-            # Archived and registered before it reaches the folder: collect must know it as ours.
+        name, content = feedback or ("", b"")
+        party = region.party(record.party) if feedback and record.party is not None else None
+        if party is not None:
+            # The verdict stands once the answer is in the party's folder: a run that stops
+            # before it leaves the hand-in unchecked, and the next run answers it. (A feedback
+            # file in the folder but not registered is still known as ours by its marker.)
             session.archive.write_feedback(config.round, party.id, name, content)
-            with state.transaction():
-                state.remember_feedback(party.id, name, sha256(content))
             session.storage.put_party_file(party, name, content)
-            target = config.paths.outputs / "terugkoppeling" / str(config.round) / name
-            write_atomic(target, content)
-            report.feedback = target
+            report.feedback = config.paths.outputs / "terugkoppeling" / str(config.round) / name
+            write_atomic(report.feedback, content)
+        with state.transaction():
+            _record_verdict(config, state, record, report)
+            if party is not None:
+                state.remember_feedback(party.id, name, sha256(content))
         summary.reports.append(report)
     return summary
 
