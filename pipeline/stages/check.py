@@ -23,7 +23,6 @@ from ..core import (
     WorkbookLayout,
     column_letter,
     finding,
-    sha256,
     write_atomic,
 )
 from ..state import Archive, State, SubmissionRecord
@@ -266,25 +265,26 @@ def check_record(
 
 
 def store_verdict(
-    config: Config, state: State, record: SubmissionRecord, report: FileReport
+    config: Config,
+    state: State,
+    record: SubmissionRecord,
+    report: FileReport,
+    *,
+    feedback: tuple[str, str] | None = None,
 ) -> None:
-    """Keep a check's verdict, findings and typed rows with the submission."""
-    with state.transaction():
-        _record_verdict(config, state, record, report)
-
-
-def _record_verdict(
-    config: Config, state: State, record: SubmissionRecord, report: FileReport
-) -> None:
-    """The verdict, findings and typed rows, inside the caller's transaction."""
+    """Keep a check's verdict, findings and typed rows with the submission, and register the
+    feedback file written for it (``feedback``: its name and SHA-256) in the same transaction."""
     findings_json = json.dumps([f.to_dict() for f in report.findings], ensure_ascii=False)
-    state.record_verdict(
-        record.sha256, config.round, record.party, report.verdict, report.errors, findings_json
-    )
-    if report.validation is not None and record.party is not None:
-        # The merge takes these as they are: a submission is read and checked once.
-        rows = rows_to_json(report.validation.rows)
-        state.record_checked_rows(record.sha256, config.round, record.party, rows)
+    with state.transaction():
+        state.record_verdict(
+            record.sha256, config.round, record.party, report.verdict, report.errors, findings_json
+        )
+        if report.validation is not None and record.party is not None:
+            # The merge takes these as they are: a submission is read and checked once.
+            rows = rows_to_json(report.validation.rows)
+            state.record_checked_rows(record.sha256, config.round, record.party, rows)
+        if feedback is not None and record.party is not None:
+            state.remember_feedback(record.party, *feedback)
 
 
 @dataclass
@@ -346,20 +346,20 @@ def check_round(
     ):
         if progress:
             progress(number, len(records), record.original_name)
-        name, content = feedback or ("", b"")
-        party = region.party(record.party) if feedback and record.party is not None else None
-        if party is not None:
+        registered = None
+        if record.party is not None and feedback is not None:
+            party = region.party(record.party)
+            name, content = feedback
             # The verdict stands once the answer is in the party's folder: a run that stops
             # before it leaves the hand-in unchecked, and the next run answers it. (A feedback
             # file in the folder but not registered is still known as ours by its marker.)
-            session.archive.write_feedback(config.round, party.id, name, content)
+            digest = session.archive.write_feedback(config.round, party.id, name, content)
             session.storage.put_party_file(party, name, content)
-            report.feedback = config.paths.outputs / "terugkoppeling" / str(config.round) / name
-            write_atomic(report.feedback, content)
-        with state.transaction():
-            _record_verdict(config, state, record, report)
-            if party is not None:
-                state.remember_feedback(party.id, name, sha256(content))
+            target = config.paths.outputs / "terugkoppeling" / str(config.round) / name
+            write_atomic(target, content)
+            report.feedback = target
+            registered = (name, digest)
+        store_verdict(config, state, record, report, feedback=registered)
         summary.reports.append(report)
     return summary
 

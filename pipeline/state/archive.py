@@ -264,8 +264,9 @@ class Archive:
                 found.append(plan)
         return found
 
-    def write_feedback(self, round_: Round, party: str, name: str, data: bytes) -> None:
-        """Keep a feedback file planmonitor put in a party's folder, and that it was ours."""
+    def write_feedback(self, round_: Round, party: str, name: str, data: bytes) -> str:
+        """Keep a feedback file planmonitor put in a party's folder, and that it was ours;
+        returns its SHA-256."""
         digest = sha256(data)
         self.store(data, name, digest=digest)
         # Two feedback files may hold the same bytes (written in the same second for two
@@ -273,6 +274,7 @@ class Archive:
         named = sha256(name.encode("utf-8"))[:8]
         path = self.root / str(round_) / "terugkoppeling" / f"{party}-{digest[:12]}-{named}.json"
         _write_json(path, {"party": party, "name": name, "sha256": digest})
+        return digest
 
     def feedback(self, round_: Round) -> list[tuple[str, str, str]]:
         """The feedback files written in a round, as (party, name, sha256)."""
