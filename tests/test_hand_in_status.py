@@ -6,6 +6,7 @@ a value, on every file of the robustness corpus; and it never inflates the regio
 
 from __future__ import annotations
 
+import gc
 import re
 import shutil
 import tracemalloc
@@ -183,6 +184,29 @@ def test_the_region_sheet_is_never_inflated(submission: bytes, config: Config) -
     tracemalloc.stop()
     assert answer == HANDED_IN
     assert peak < 5_000_000
+
+
+def test_nothing_of_a_file_stays_in_memory_once_its_choice_is_read(
+    submission: bytes, config: Config
+) -> None:
+    """Collect reads the choice of one file after another: none may stay behind waiting for the
+    garbage collector (reference cycles), or memory grows with the number of parties."""
+    files = [saved(submission, config, status) for status in (HANDED_IN, "concept")] + [
+        excel_saved(saved(submission, config, HANDED_IN))
+    ]
+    hand_in_status(files[-1])  # what the first call builds once (parsers, patterns) stays
+    gc.collect()
+    gc.disable()
+    try:
+        tracemalloc.start()
+        for data in files * 4:
+            hand_in_status(data)
+        left, _ = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    finally:
+        gc.enable()
+    # Twelve files read: less than one of them is left (the parsers' own leftovers).
+    assert left < min(len(data) for data in files)
 
 
 CORPUS_FILES = sorted(p for p in CORPUS.rglob("*") if p.is_file()) if CORPUS.is_dir() else []

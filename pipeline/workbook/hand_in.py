@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 # The standard library's C parser: every part comes through ``intake.Package``, which refuses a
 # DOCTYPE or ENTITY declaration before the parser sees the chunk that holds it.
-from xml.etree.ElementTree import fromstring, iterparse
+from xml.etree.ElementTree import Element, XMLPullParser, fromstring
 
 from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 from openpyxl.utils.datetime import from_ISO8601
@@ -164,13 +164,13 @@ class _SharedStrings:
 
     def __init__(self, package: Package, part: str | None) -> None:
         self._items: list[str] = []
-        self._events: Iterator[tuple[str, Any]] | None = None
+        self._events: Iterator[Element] | None = None
         if part is not None:
-            self._events = iterparse(_Stream(package.chunks(part)))
+            self._events = _elements(package.chunks(part))
 
     def __getitem__(self, index: int) -> str:
         while self._events is not None and (index < 0 or index >= len(self._items)):
-            for _, node in self._events:
+            for node in self._events:
                 if node.tag == f"{_MAIN}si":
                     self._items.append(_text(node).replace("x005F_", ""))
                     node.clear()
@@ -219,7 +219,7 @@ class _Sheet:
     def _parsed(self, *, dimension: bool) -> Iterator[tuple[int, list[tuple[int, Any]]]]:
         """(row number, [(column, value)]) of each row; first (0, [ref]) for the dimension."""
         row_counter = 0
-        for _, node in iterparse(_Stream(self.package.chunks(self.part))):
+        for node in _elements(self.package.chunks(self.part)):
             if dimension and node.tag == f"{_MAIN}dimension":
                 ref: Any = node.get("ref")  # the dimension, in place of a cell
                 yield 0, [ref]
@@ -287,15 +287,21 @@ def _text(node: Any) -> str:
     return "".join(([plain] if plain is not None else []) + runs)
 
 
-class _Stream:
-    """The chunks of a part as a file for iterparse, handed out in the sizes it asks for."""
+def _elements(chunks: Iterator[bytes]) -> Iterator[Element]:
+    """The elements of a part as each one ends, parsed while its chunks are inflated.
 
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks, self._rest = chunks, b""
+    A pull parser rather than ``iterparse``: iterparse's iterator and generator refer to each
+    other, so a part read part-way (a choice found, a shared string looked up) stayed in memory
+    with the whole file until the garbage collector came by, some dozen files later."""
+    parser: XMLPullParser[Element] = XMLPullParser(events=("end",))
+    for chunk in chunks:
+        parser.feed(chunk)
+        yield from _ended(parser)
+    parser.close()
+    yield from _ended(parser)
 
-    def read(self, size: int = -1) -> bytes:
-        if not self._rest:
-            self._rest = next(self._chunks, b"")
-        size = len(self._rest) if size < 0 else size
-        out, self._rest = self._rest[:size], self._rest[size:]
-        return out
+
+def _ended(parser: XMLPullParser[Element]) -> Iterator[Element]:
+    # Only "end" events were asked for: each one comes with its element.
+    for _, node in cast(Iterator[tuple[str, Element]], parser.read_events()):
+        yield node
