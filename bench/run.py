@@ -71,9 +71,17 @@ TARGETS = {
     "check_merge_vs_calamine": ("R", "<=", 3.0, "validate+merge: ours / calamine parse"),
     "round_cpu_s": ("R", "<=", 60.0, "whole round CPU seconds"),
     "peak_rss_mb": ("2R", "<=", 1024.0, "peak resident memory, MB"),
+    "memory_growth_in_parties": (
+        "M",
+        "<=",
+        1.1,
+        "peak memory of a step's own process, 2P / R (twice the parties, the same projects)",
+    ),
 }
 ROUND_STEPS = ("issue", "collect", "check", "merge", "report")
 NATIONAL = "N"
+MEMORY = "M"  # each step in a process of its own, at R and at 2P
+MEMORY_SCALES = ("R", "2P")
 NATIONAL_REGIONS = 35  # the woondeal regions
 SCALE_OF_REGION = "R"  # each region of N is like R
 EXPONENT_LIMIT = 1.1
@@ -101,8 +109,7 @@ def timed(action: Callable[[], object]) -> tuple[float, float, Any]:
 def set_up(scale: str, base: Path, region: tuple[str, str, int] | None = None) -> Session:
     """A fresh state holding the scaled region, nothing issued yet; ``region`` (name,
     landsdeel, seed) makes it another region of the country."""
-    paths = Paths(state=base / "state", outputs=base / "uitvoer", storage=base / "opslag")
-    config = config_module.load(REPO / "config.toml", paths=paths)
+    config = _config(base)
     if region is not None:
         name, landsdeel, seed = region
         config = dataclasses.replace(config, region_name=name, landsdeel=landsdeel, seed=seed)
@@ -115,6 +122,18 @@ def set_up(scale: str, base: Path, region: tuple[str, str, int] | None = None) -
     archive = Archive(config.paths.archive)
     archive.write_base(made, config.round, monitor)
     return Session(config, state, open_storage(config), archive)
+
+
+def _config(base: Path) -> config_module.Config:
+    paths = Paths(state=base / "state", outputs=base / "uitvoer", storage=base / "opslag")
+    return config_module.load(REPO / "config.toml", paths=paths)
+
+
+def reopen(base: Path) -> Session:
+    """The session of a state that ``set_up`` made in ``base``, opened again."""
+    config = _config(base)
+    state = State(config.paths.database)
+    return Session(config, state, open_storage(config), Archive(config.paths.archive))
 
 
 def submit_all(session: Session, filled: int) -> None:
@@ -457,6 +476,101 @@ def _roll_up(folders: list[Path], catalogue: Any) -> object:
     return roll_up(exports, catalogue)
 
 
+# -- memory, step by step ----------------------------------------------------------------------
+
+
+def measure_memory(filled: int) -> dict[str, Any]:
+    """Each step of a round in a process of its own, as the CLI runs them, at R and at 2P (twice
+    R's parties, R's projects): the step's peak resident memory (its process and its workers)
+    and its CPU. One workbook is in memory at a time, so memory must not grow with parties."""
+    scales: dict[str, dict[str, dict[str, float]]] = {}
+    for scale in MEMORY_SCALES:
+        base = Path(tempfile.mkdtemp(prefix=f"planmonitor-bench-M-{scale}-"))
+        try:
+            set_up(scale, base).close()
+            scales[scale] = {}
+            for name, action in _step_actions(filled).items():
+                measured = in_own_process(functools.partial(_run_step, base, action))
+                if name != "hand-in":  # the parties' part, simulated: not a step of ours
+                    scales[scale][name] = measured
+        finally:
+            shutil.rmtree(base, ignore_errors=True)
+    one, two = (scales[s] for s in MEMORY_SCALES)
+    growth = {name: two[name]["peak_rss_mb"] / one[name]["peak_rss_mb"] for name in one}
+    return {
+        "scale": MEMORY,
+        "steps": scales,
+        "rss_growth_in_parties": growth,
+        "memory_growth_in_parties": max(growth.values()),
+        # log2 of the CPU ratio 2P / R: 1 = linear in parties
+        "cpu_exponent_in_parties": {
+            name: math.log(two[name]["cpu_s"] / one[name]["cpu_s"]) / math.log(2)
+            for name in one
+            if one[name]["cpu_s"] > 0 and two[name]["cpu_s"] > 0
+        },
+    }
+
+
+def _step_actions(filled: int) -> dict[str, Callable[[Session], object]]:
+    return {
+        "issue": lambda s: issue_round(s.config, s.state, s.storage, archive=s.archive),
+        "hand-in": lambda s: submit_all(s, filled),
+        "collect": collect,
+        "check": check_round,
+        "merge": merge_round,
+        "report": lambda s: report_round(s, s.config.round),
+    }
+
+
+def _run_step(base: Path, action: Callable[[Session], object]) -> None:
+    session = reopen(base)
+    try:
+        action(session)
+    finally:
+        session.close()
+
+
+def in_own_process(action: Callable[[], object]) -> dict[str, float]:
+    """CPU seconds and peak resident memory (MB, the process or its largest worker) of
+    ``action`` run in a forked process. The fork starts with this process's memory, so the
+    caller keeps little: no state open, no workbook held."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: measure, report through the pipe, never return
+        os.close(read)
+        code = 0
+        try:
+            cpu_s, _, _ = timed(action)
+            own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            report = {"cpu_s": cpu_s, "peak_rss_mb": max(own, workers)}
+        except BaseException as error:  # reported to the parent, which raises
+            report, code = {"error": repr(error)}, 1
+        with os.fdopen(write, "w") as out:
+            json.dump(report, out)
+        os._exit(code)
+    os.close(write)
+    with os.fdopen(read) as received:
+        report = json.loads(received.read())
+    os.waitpid(pid, 0)
+    if "error" in report:
+        raise RuntimeError(f"a step in its own process failed: {report['error']}")
+    return report
+
+
+def memory_lines(result: dict[str, Any]) -> list[str]:
+    one, two = (result["steps"][s] for s in MEMORY_SCALES)
+    lines = []
+    for name in one:
+        lines.append(
+            f"M      {name:<12} peak {one[name]['peak_rss_mb']:>5.0f} MB at R, "
+            f"{two[name]['peak_rss_mb']:>5.0f} MB at 2P ({result['rss_growth_in_parties'][name]:.2f}×); "
+            f"CPU {one[name]['cpu_s']:.2f} → {two[name]['cpu_s']:.2f} s, exponent in parties "
+            f"{result['cpu_exponent_in_parties'].get(name, float('nan')):.2f}"
+        )
+    return lines
+
+
 # -- the demo, wall clock -----------------------------------------------------------------------
 
 
@@ -607,6 +721,9 @@ def table(results: list[dict[str, Any]], checks: list[dict[str, Any]]) -> str:
         if result["scale"] == NATIONAL:
             lines += national_lines(result)
             continue
+        if result["scale"] == MEMORY:
+            lines += memory_lines(result)
+            continue
         for name, step in result["steps"].items():
             line = f"{result['scale']:<6} {name:<12} {step['cpu_s']:>8.2f} {step['wall_s']:>8.2f}"
             if "pool_cpu_s" in step:
@@ -662,7 +779,9 @@ def git_commit() -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--scales", default="demo,R,2R,N", help=f"of {', '.join([*SCALES, NATIONAL])}"
+        "--scales",
+        default="demo,R,2R,M,N",
+        help=f"of {', '.join([*SCALES, MEMORY, NATIONAL])}",
     )
     parser.add_argument(
         "--sample",
@@ -693,6 +812,9 @@ def main() -> int:
     args = parser.parse_args()
     if args.child == NATIONAL:
         json.dump(measure_national(args.sample, args.filled, args.national_budget), sys.stdout)
+        return 0
+    if args.child == MEMORY:
+        json.dump(measure_memory(args.filled), sys.stdout)
         return 0
     if args.child:
         json.dump(measure(args.child, args.sample, args.filled), sys.stdout)

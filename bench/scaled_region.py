@@ -21,8 +21,14 @@ from pipeline.sources import demo_region
 
 DEMO = "demo"
 REGION = "R"
-# name: (parties, projects); None keeps the demo's own numbers. R is a large region, 2R twice it.
-SCALES: dict[str, tuple[int, int] | None] = {DEMO: None, REGION: (100, 2000), "2R": (200, 4000)}
+# name: (parties, projects); None keeps the demo's own numbers. R is a large region, 2R twice it;
+# 2P has twice R's parties and R's projects (what must not grow with parties: memory).
+SCALES: dict[str, tuple[int, int] | None] = {
+    DEMO: None,
+    REGION: (100, 2000),
+    "2R": (200, 4000),
+    "2P": (200, 2000),
+}
 _PROJECT_DRIFT = 500  # metres on the RD grid
 
 
