@@ -654,7 +654,7 @@ def verdicts(
         if scale not in by_scale:
             continue
         result = by_scale[scale]
-        value = result["ratios"].get(name, result.get(name))
+        value = result.get("ratios", {}).get(name, result.get(name))
         ok = value >= limit if op == ">=" else value <= limit
         out.append(
             {
@@ -845,6 +845,16 @@ def main() -> int:
         results.append(json.loads(done.stdout))
         print(f"{scale} done: {json.dumps(results[-1])}", file=sys.stderr)
     demo = demo_wall(args.demo_rounds) if args.demo_rounds else None
+    return summarise(results, demo, args.label, load)
+
+
+def summarise(
+    results: list[dict[str, Any]],
+    demo: dict[str, float] | None,
+    label: str,
+    load: tuple[float, float, float],
+) -> int:
+    """Print the table and the verdicts of the scales measured and write them as JSON."""
     growth = exponents(results)
     anchor_growth = exponents(results, "anchors")
     collect_own = beyond_floor(results)
@@ -864,11 +874,11 @@ def main() -> int:
     )
     RESULTS.mkdir(exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = RESULTS / f"{args.label}-{stamp}.json"
+    target = RESULTS / f"{label}-{stamp}.json"
     target.write_text(
         json.dumps(
             {
-                "label": args.label,
+                "label": label,
                 "commit": git_commit(),
                 "pipeline": str(Path(pipeline.__file__).parent),
                 "python": sys.version.split()[0],
