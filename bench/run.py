@@ -625,15 +625,17 @@ def exponents(results: list[dict[str, Any]], kind: str = "steps") -> dict[str, f
     }
 
 
-def beyond_floor(results: list[dict[str, Any]]) -> float | None:
-    """Growth exponent, R to 2R, of what ``collect`` costs beyond its I/O floor: the part its
-    own code adds to reading, hashing and writing the bytes (None without both scales, or when
-    collect costs no more than its floor)."""
+def beyond_floor(results: list[dict[str, Any]], step: str = "collect") -> float | None:
+    """Growth exponent, R to 2R, of what ``step`` costs beyond the I/O floor: the part its own
+    code adds to hashing and durably writing the bytes of every party's workbook twice, which
+    ``collect`` (archive and receipt) and ``issue`` (party folder and archive) both must do,
+    ``collect`` reading them first. None without both scales, or when the step costs no more
+    than the floor."""
     by_scale = {r["scale"]: r for r in results}
     if "R" not in by_scale or "2R" not in by_scale:
         return None
     one, two = by_scale["R"], by_scale["2R"]
-    extra = [r["steps"]["collect"]["cpu_s"] - r["anchors"]["io_floor_cpu_s"] for r in (one, two)]
+    extra = [r["steps"][step]["cpu_s"] - r["anchors"]["io_floor_cpu_s"] for r in (one, two)]
     if min(extra) <= 0:
         return None
     size = (two["parties"] * two["projects"] / (one["parties"] * one["projects"])) ** 0.5
@@ -858,12 +860,15 @@ def summarise(
     growth = exponents(results)
     anchor_growth = exponents(results, "anchors")
     collect_own = beyond_floor(results)
+    issue_own = beyond_floor(results, "issue")
     checks = verdicts(results, growth, demo)
     print(table(results, checks))
     for name, exponent in anchor_growth.items():
         print(f"growth of the anchor {name} R→2R: {exponent:.2f}")
     if collect_own is not None:
         print(f"growth of collect beyond its I/O floor R→2R: {collect_own:.2f}")
+    if issue_own is not None:
+        print(f"growth of issue beyond the I/O floor R→2R: {issue_own:.2f}")
     if demo is not None:
         print(
             f"demo: {demo['rounds']} rounds, {demo['wall_s']:.1f} s wall, {demo['cpu_s']:.1f} s CPU"
@@ -889,6 +894,7 @@ def summarise(
                 "growth_exponents": growth,
                 "anchor_growth_exponents": anchor_growth,
                 "collect_beyond_floor_exponent": collect_own,
+                "issue_beyond_floor_exponent": issue_own,
                 "demo": demo,
                 "targets": checks,
                 "passed": all(c["pass"] for c in checks),
