@@ -51,7 +51,6 @@ _WORKBOOK_TYPES = (
     f"{_SPREADSHEETML}.sheet.main+xml",
 )
 _STRINGS_TYPE = f"{_SPREADSHEETML}.sharedStrings+xml"
-_READ_SIZE = 16 * 1024  # what iterparse asks for at a time
 
 
 def hand_in_status(data: bytes, name: str = "werkmap.xlsx") -> str | None:
