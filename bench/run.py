@@ -82,6 +82,7 @@ ROUND_STEPS = ("issue", "collect", "check", "merge", "report")
 NATIONAL = "N"
 MEMORY = "M"  # each step in a process of its own, at R and at 2P
 MEMORY_SCALES = ("R", "2P")
+HAND_IN = "hand-in"  # the parties' part of a round, between issue and collect
 NATIONAL_REGIONS = 35  # the woondeal regions
 SCALE_OF_REGION = "R"  # each region of N is like R
 EXPONENT_LIMIT = 1.1
@@ -449,19 +450,11 @@ def measure_national(sample: int, filled: int, budget_s: float) -> dict[str, Any
 
 def round_steps(session: Session, filled: int) -> dict[str, dict[str, float]]:
     """One whole round of a region, step by step (CPU and wall), without anchors."""
-    config, state = session.config, session.state
     steps: dict[str, dict[str, float]] = {}
-
-    def step(name: str, action: Callable[[], object]) -> None:
-        cpu_s, wall, _ = timed(action)
-        steps[name] = {"cpu_s": cpu_s, "wall_s": wall}
-
-    step("issue", lambda: issue_round(config, state, session.storage, archive=session.archive))
-    submit_all(session, filled)
-    step("collect", lambda: collect(session))
-    step("check", lambda: check_round(session))
-    step("merge", lambda: merge_round(session))
-    step("report", lambda: report_round(session, config.round))
+    for name, action in step_actions(filled).items():
+        cpu_s, wall, _ = timed(functools.partial(action, session))
+        if name != HAND_IN:
+            steps[name] = {"cpu_s": cpu_s, "wall_s": wall}
     return steps
 
 
@@ -489,9 +482,9 @@ def measure_memory(filled: int) -> dict[str, Any]:
         try:
             set_up(scale, base).close()
             scales[scale] = {}
-            for name, action in _step_actions(filled).items():
+            for name, action in step_actions(filled).items():
                 measured = in_own_process(functools.partial(_run_step, base, action))
-                if name != "hand-in":  # the parties' part, simulated: not a step of ours
+                if name != HAND_IN:
                     scales[scale][name] = measured
         finally:
             shutil.rmtree(base, ignore_errors=True)
@@ -511,10 +504,13 @@ def measure_memory(filled: int) -> dict[str, Any]:
     }
 
 
-def _step_actions(filled: int) -> dict[str, Callable[[Session], object]]:
+def step_actions(filled: int) -> dict[str, Callable[[Session], object]]:
+    """A whole round as the CLI runs it, step by step, with the parties' hand-in (``HAND_IN``,
+    simulated by ``submit_all``: not a step of ours, so not reported) between issue and
+    collect."""
     return {
         "issue": lambda s: issue_round(s.config, s.state, s.storage, archive=s.archive),
-        "hand-in": lambda s: submit_all(s, filled),
+        HAND_IN: lambda s: submit_all(s, filled),
         "collect": collect,
         "check": check_round,
         "merge": merge_round,
